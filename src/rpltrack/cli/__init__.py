@@ -1,0 +1,1 @@
+"""Command line: argparse tree and one module per command group."""

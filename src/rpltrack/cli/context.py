@@ -1,0 +1,77 @@
+"""What every command needs: the journal path, the clock and zone, output mode; opened lazily."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from rpltrack.clock import Clock, FixedClock, SystemClock, local_zone, zone_named
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.medspec import parse_date, parse_local_datetime
+from rpltrack.paths import resolve_db_path
+
+if TYPE_CHECKING:
+    from rpltrack.store.journal import Journal
+
+
+@dataclass
+class Context:
+    """Parsed global options plus the lazily opened journal."""
+
+    args: argparse.Namespace
+    db_path: Path
+    zone: ZoneInfo
+    clock: Clock
+    as_json: bool = False
+    _journal: Journal | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> Context:
+        tz = getattr(args, "tz", None)
+        try:
+            zone = zone_named(tz) if tz else local_zone()
+        except ValueError as exc:
+            raise ValidationError(str(exc), field="tz") from None
+        clock: Clock = SystemClock(zone)
+        as_of = getattr(args, "as_of", None)
+        if as_of:
+            clock = FixedClock(parse_as_of(as_of, zone), zone)
+        return cls(args, resolve_db_path(getattr(args, "db", None)), zone, clock,
+                   as_json=bool(getattr(args, "json", False)))
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def journal(self) -> Journal:
+        if self._journal is None:
+            from rpltrack.store.journal import Journal
+
+            self._journal = Journal.open(self.db_path, now=self.clock.now())
+            for note in self._journal.notes:
+                print(f"rpltrack: {note}", file=sys.stderr)
+            if self._journal.readonly:
+                print(f"rpltrack: {self._journal.readonly_reason}", file=sys.stderr)
+        return self._journal
+
+    def close(self) -> None:
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+
+    def emit_json(self, payload: Any) -> None:
+        print(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=False))
+
+
+def parse_as_of(text: str, zone: ZoneInfo) -> datetime:
+    """--as-of 'YYYY-MM-DD' (the end of that day) or 'YYYY-MM-DD HH:MM' in `zone`."""
+    if len(text.strip()) <= 10:
+        day = parse_date(text, "as-of")
+        return datetime.combine(day, time(23, 59), tzinfo=zone)
+    return parse_local_datetime(text, zone, "as-of")

@@ -1,0 +1,74 @@
+"""`rpltrack demo` and `rpltrack settings`."""
+
+from __future__ import annotations
+
+import argparse
+
+from rpltrack.cli.context import Context
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.settings import SETTINGS
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
+    demo = sub.add_parser("demo", parents=[common], help="fill the journal with realistic demo data",
+                          description="Fill an empty journal with years of realistic demo data (try rpltrack "
+                                      "with --db demo.db first). Refuses a journal that has data, unless --force.")
+    demo.add_argument("--years", type=int, default=1, help="years of history (1 to 20, default 1)")
+    demo.add_argument("--force", action="store_true", help="add demo data to a journal that already has data")
+    demo.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+    demo.set_defaults(func=cmd_demo)
+
+    settings = sub.add_parser("settings", parents=[common], help="list, read or change settings",
+                              description="Settings are stored in the journal, so they travel with backups.")
+    s_sub = settings.add_subparsers(dest="settings_command", metavar="COMMAND", required=True)
+    lst = s_sub.add_parser("list", parents=[common], help="every setting and its value")
+    lst.add_argument("--json", action="store_true", help="machine-readable output")
+    lst.set_defaults(func=settings_list)
+    get = s_sub.add_parser("get", parents=[common], help="one setting's value")
+    get.add_argument("key")
+    get.set_defaults(func=settings_get)
+    put = s_sub.add_parser("set", parents=[common], help="change a setting")
+    put.add_argument("key")
+    put.add_argument("value")
+    put.set_defaults(func=settings_set)
+
+
+def cmd_demo(ctx: Context) -> int:
+    from rpltrack.store.demo import fill_demo
+
+    years = ctx.args.years
+    if not 1 <= years <= 20:
+        raise ValidationError(f"--years must be from 1 to 20, not {years}", field="years")
+    journal = ctx.journal
+    if journal.count("medications") and not ctx.args.force:
+        raise ValidationError(
+            f"the journal at {ctx.db_path} already has data; demo data goes in an empty journal "
+            "(try --db demo.db), or add --force to mix it in")
+    meds, doses = fill_demo(journal, ctx.now(), ctx.zone, years, ctx.args.seed)
+    print(f"Added demo data to {ctx.db_path}: {meds} medications and {doses} logged doses over {years} "
+          f"year{'s' if years > 1 else ''}.")
+    return 0
+
+
+def settings_list(ctx: Context) -> int:
+    values = ctx.journal.settings()
+    if ctx.as_json:
+        ctx.emit_json({k: values[k] for k in sorted(values)})
+        return 0
+    for key in sorted(values):
+        print(f"{key} = {values[key]}    # {SETTINGS[key].description}")
+    return 0
+
+
+def settings_get(ctx: Context) -> int:
+    values = ctx.journal.settings()
+    if ctx.args.key not in values:
+        raise ValidationError(f"unknown setting {ctx.args.key!r}: known settings are {', '.join(sorted(values))}")
+    print(values[ctx.args.key])
+    return 0
+
+
+def settings_set(ctx: Context) -> int:
+    value = ctx.journal.set_setting(ctx.args.key, ctx.args.value, ctx.now())
+    print(f"Saved: {ctx.args.key} = {value}")
+    return 0

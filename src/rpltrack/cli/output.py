@@ -1,0 +1,136 @@
+"""Text and JSON shapes shared by the commands: doses, medications, adherence."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rpltrack.domain.models import Adherence, DoseLog, DoseStatus, DoseView, Medication
+from rpltrack.domain.quantities import Quantity
+
+
+def iso(value: datetime | None, zone: ZoneInfo) -> str | None:
+    return None if value is None else value.astimezone(zone).isoformat(timespec="seconds")
+
+
+def amount_json(quantity: Quantity | None) -> dict[str, Any] | None:
+    if quantity is None:
+        return None
+    return {"value": float(quantity.value), "unit": quantity.unit, "text": str(quantity)}
+
+
+def dose_state_word(view: DoseView) -> str:
+    if view.status is DoseStatus.DUE and view.overdue:
+        return "overdue"
+    return view.status.value
+
+
+def dose_view_json(view: DoseView, zone: ZoneInfo) -> dict[str, Any]:
+    log = view.log
+    slot = view.slot
+    return {
+        "medication": view.medication.name,
+        "medication_id": view.medication.id,
+        "generic": view.medication.generic,
+        "slot": iso(slot.slot_at, zone) if slot else None,
+        "time": (slot.local_at.astimezone(zone) if slot else view.sort_at.astimezone(zone)).strftime("%H:%M"),
+        "amount": amount_json(log.amount if log and log.amount else slot.amount if slot else None),
+        "status": view.status.value,
+        "overdue": view.overdue,
+        "as_needed": slot is None,
+        "taken_at": iso(log.taken_at, zone) if log else None,
+        "logged_at": iso(log.logged_at, zone) if log else None,
+        "logged_later": bool(log and log.logged_later),
+        "site": log.site if log else None,
+        "reason": log.reason if log else "",
+        "clock_change_day": bool(slot and slot.clock_change_day),
+        "shifted": bool(slot and slot.shifted),
+    }
+
+
+def dose_view_line(view: DoseView, zone: ZoneInfo) -> str:
+    slot, log = view.slot, view.log
+    when = (slot.local_at if slot else view.sort_at).astimezone(zone).strftime("%H:%M")
+    amount = log.amount if log and log.amount else (slot.amount if slot else None)
+    what = f"{view.medication.name} {amount}" if amount else view.medication.name
+    state = dose_state_word(view)
+    if log and log.status is DoseStatus.TAKEN and log.taken_at:
+        state = f"taken {log.taken_at.astimezone(zone):%H:%M}"
+        if log.logged_later:
+            state += " (logged later)"
+        if log.site:
+            state += f", {log.site}"
+    elif log and log.status is DoseStatus.SKIPPED:
+        state = "skipped" + (f": {log.reason}" if log.reason else "")
+    elif view.overdue:
+        state = "due (overdue)"
+    if slot and slot.shifted:
+        state += "  [clock change: moved to this time]"
+    if slot is None:
+        state += " (as needed)"
+    return f"  {when}  {what:<42} {state}"
+
+
+def medication_json(med: Medication, now: datetime, today: date, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": med.id,
+        "name": med.name,
+        "generic": med.generic,
+        "route": med.route,
+        "zone": med.zone,
+        "state": med.state(now, today).value,
+        "dose": amount_json(med.current.amount),
+        "schedule": med.current.timing.describe(),
+        "start": med.start_on.isoformat(),
+        "end": med.end_on.isoformat() if med.end_on else None,
+        "stopped_at": iso(med.stopped_at, zone),
+        "supply": med.supply,
+        "notes": med.notes,
+        "regimens": [
+            {
+                "from": r.effective_on.isoformat(),
+                "dose": amount_json(r.amount),
+                "schedule": r.timing.describe(),
+                "kind": r.timing.kind.value,
+                "times": [t.strftime("%H:%M") for t in r.timing.times],
+                "every_days": r.timing.every_days,
+                "weekdays": list(r.timing.weekdays),
+                "interval_hours": r.timing.interval_hours or None,
+            }
+            for r in med.regimens
+        ],
+    }
+
+
+def adherence_json(a: Adherence) -> dict[str, Any]:
+    return {"days": a.days, "taken": a.taken, "skipped": a.skipped, "missed": a.missed, "due": a.due,
+            "percent": a.percent}
+
+
+def percent_text(a: Adherence | None) -> str:
+    if a is None or a.percent is None:
+        return "—"
+    return f"{format_number_short(a.percent)}% ({a.taken}/{a.due})"
+
+
+def format_number_short(value: float) -> str:
+    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+
+
+def log_json(log: DoseLog, med: Medication, zone: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": log.id,
+        "medication": med.name,
+        "medication_id": med.id,
+        "status": log.status.value,
+        "slot": iso(log.slot_at, zone),
+        "taken_at": iso(log.taken_at, zone),
+        "logged_at": iso(log.logged_at, zone),
+        "logged_later": log.logged_later,
+        "amount": amount_json(log.amount),
+        "site": log.site,
+        "reason": log.reason,
+        "note": log.note,
+        "zone": log.zone,
+    }

@@ -1,0 +1,1 @@
+"""Pure domain: models, quantities, catalog, schedules, doses. Standard library and dateutil only."""

@@ -1,0 +1,242 @@
+"""Frozen domain records: medications, their regimens and timings, dose slots and dose log entries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.quantities import Quantity
+
+
+def require_aware(value: datetime, what: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be a tz-aware datetime")
+
+
+class TimingKind(StrEnum):
+    TIMES = "times"  # set wall-clock times of day, every N days or on weekdays
+    INTERVAL = "interval"  # every N hours of elapsed time
+    PRN = "prn"  # as needed: no slots
+
+
+@dataclass(frozen=True)
+class Timing:
+    """When doses fall. Wall-clock times are local to the medication's zone."""
+
+    kind: TimingKind
+    times: tuple[time, ...] = ()
+    every_days: int = 1
+    weekdays: tuple[int, ...] = ()  # 0 = Monday; empty = every day
+    interval_hours: int = 0
+    interval_anchor_at: datetime | None = None  # UTC instant of the first interval dose
+
+    def __post_init__(self) -> None:
+        if self.kind is TimingKind.TIMES:
+            if not self.times:
+                raise ValidationError("give at least one time of day, like --times 08:00", field="times")
+            if len(set(self.times)) != len(self.times):
+                raise ValidationError("the same time is given twice", field="times")
+            if list(self.times) != sorted(self.times):
+                object.__setattr__(self, "times", tuple(sorted(self.times)))
+            if not 1 <= self.every_days <= 366:
+                raise ValidationError(
+                    f"every {self.every_days} days is not possible: use 1 to 366", field="every_days"
+                )
+            if any(not 0 <= d <= 6 for d in self.weekdays):
+                raise ValidationError("weekdays run from mon to sun", field="weekdays")
+            if self.weekdays and self.every_days != 1:
+                raise ValidationError("use either weekdays or every N days, not both", field="weekdays")
+        elif self.kind is TimingKind.INTERVAL:
+            if not 1 <= self.interval_hours <= 168:
+                raise ValidationError(
+                    f"every {self.interval_hours} hours is not possible: use 1 to 168 hours",
+                    field="every",
+                )
+            if self.interval_anchor_at is None:
+                raise ValidationError("an every-N-hours schedule needs its first dose time", field="start")
+            require_aware(self.interval_anchor_at, "interval_anchor_at")
+
+    def describe(self) -> str:
+        if self.kind is TimingKind.PRN:
+            return "as needed"
+        if self.kind is TimingKind.INTERVAL:
+            return f"every {self.interval_hours} h"
+        times = ", ".join(t.strftime("%H:%M") for t in self.times)
+        if self.weekdays:
+            names = ",".join(WEEKDAY_NAMES[d] for d in self.weekdays)
+            return f"{times} on {names}"
+        if self.every_days == 2:
+            return f"{times} every other day"
+        if self.every_days > 1:
+            return f"{times} every {self.every_days} days"
+        return f"{times} daily"
+
+
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Regimen:
+    """A dose and its timing, in force from `effective_on` (local date) until the next regimen starts."""
+
+    effective_on: date
+    amount: Quantity
+    timing: Timing
+    id: int | None = None
+
+
+class MedicationState(StrEnum):
+    ACTIVE = "active"
+    STOPPED = "stopped"
+    ENDED = "ended"
+    NOT_STARTED = "not started"
+
+
+@dataclass(frozen=True)
+class Medication:
+    """A medication she takes, with its regimens (dose history) in effective-date order."""
+
+    name: str
+    generic: str | None  # catalog key, None for her own medication
+    route: str
+    zone: str  # IANA zone the wall-clock times are read in
+    regimens: tuple[Regimen, ...]
+    end_on: date | None = None  # last day of the schedule (inclusive), if known
+    stopped_at: datetime | None = None  # no slots at or after this instant
+    supply: int | None = None
+    notes: str = ""
+    id: int | None = None
+    created_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise ValidationError("a medication needs a name", field="name")
+        if len(self.name) > 120:
+            raise ValidationError("a medication name can be at most 120 characters", field="name")
+        if not self.regimens:
+            raise ValidationError("a medication needs a dose", field="dose")
+        dates = [r.effective_on for r in self.regimens]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValidationError("dose changes must have distinct effective dates", field="start")
+        if self.end_on is not None and self.end_on < self.start_on:
+            raise ValidationError(
+                f"the end date {self.end_on} is before the start date {self.start_on}", field="until"
+            )
+        if self.stopped_at is not None:
+            require_aware(self.stopped_at, "stopped_at")
+        if self.supply is not None and self.supply < 0:
+            raise ValidationError("the supply cannot be negative", field="supply")
+
+    @property
+    def start_on(self) -> date:
+        return self.regimens[0].effective_on
+
+    @property
+    def current(self) -> Regimen:
+        return self.regimens[-1]
+
+    @property
+    def prn(self) -> bool:
+        return self.current.timing.kind is TimingKind.PRN
+
+    def regimen_on(self, day: date) -> Regimen | None:
+        """The regimen in force on local `day`, or None before the first one starts."""
+        found: Regimen | None = None
+        for regimen in self.regimens:
+            if regimen.effective_on <= day:
+                found = regimen
+        return found
+
+    def state(self, now: datetime, today: date) -> MedicationState:
+        if self.stopped_at is not None and self.stopped_at <= now:
+            return MedicationState.STOPPED
+        if self.end_on is not None and self.end_on < today:
+            return MedicationState.ENDED
+        if self.start_on > today:
+            return MedicationState.NOT_STARTED
+        return MedicationState.ACTIVE
+
+
+class DoseStatus(StrEnum):
+    TAKEN = "taken"
+    SKIPPED = "skipped"
+    DUE = "due"  # open, before its time or within the grace period
+    MISSED = "missed"  # open, past the grace period
+
+
+@dataclass(frozen=True)
+class DoseSlot:
+    """One scheduled occurrence: an instant (UTC) and how it reads on the medication's wall clock."""
+
+    medication_id: int
+    slot_at: datetime  # UTC
+    local_at: datetime  # in the medication's zone
+    amount: Quantity
+    shifted: bool = False  # the wall time did not exist that day (spring forward) and moved later
+    clock_change_day: bool = False
+
+
+@dataclass(frozen=True)
+class DoseLog:
+    """A logged dose: taken or skipped, for a slot or as needed (slot_at None)."""
+
+    medication_id: int
+    status: DoseStatus
+    logged_at: datetime
+    zone: str
+    slot_at: datetime | None = None
+    taken_at: datetime | None = None
+    amount: Quantity | None = None
+    site: str | None = None
+    reason: str = ""
+    note: str = ""
+    logged_later: bool = False
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.status not in (DoseStatus.TAKEN, DoseStatus.SKIPPED):
+            raise ValueError("a dose log is taken or skipped")
+        require_aware(self.logged_at, "logged_at")
+        if self.status is DoseStatus.TAKEN and self.taken_at is None:
+            raise ValueError("a taken dose needs taken_at")
+        if self.slot_at is None and self.status is DoseStatus.SKIPPED:
+            raise ValidationError("only a scheduled dose can be skipped")
+
+
+@dataclass(frozen=True)
+class DoseView:
+    """A dose as the Today screen and `rpltrack today` show it: the slot, its log if any, and its state."""
+
+    medication: Medication
+    status: DoseStatus
+    slot: DoseSlot | None = None
+    log: DoseLog | None = None
+    overdue: bool = False  # due, past its time, still inside the grace period
+
+    @property
+    def sort_at(self) -> datetime:
+        if self.slot is not None:
+            return self.slot.slot_at
+        assert self.log is not None and self.log.taken_at is not None
+        return self.log.taken_at.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """Doses taken out of doses that were due and decided (taken, skipped or missed) in a window."""
+
+    medication_id: int | None
+    days: int
+    taken: int
+    skipped: int
+    missed: int
+
+    @property
+    def due(self) -> int:
+        return self.taken + self.skipped + self.missed
+
+    @property
+    def percent(self) -> float | None:
+        return None if self.due == 0 else round(100.0 * self.taken / self.due, 1)

@@ -1,0 +1,1 @@
+"""Pure renderers that turn domain objects into files (CSV, calendar, brief)."""

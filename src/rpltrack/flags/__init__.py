@@ -1,0 +1,1 @@
+"""Flags: things to raise with the care team, each with its rule, numbers and source (pure)."""

@@ -1,0 +1,32 @@
+"""Where the journal lives: platformdirs' user data dir, or --db / RPLTRACK_DB; owner-only from the start."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "rpltrack"
+DB_ENV = "RPLTRACK_DB"
+DB_FILENAME = "journal.db"
+
+
+def data_dir() -> Path:
+    """The user data dir for rpltrack (not created here)."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_db_path() -> Path:
+    """The journal path when neither --db nor RPLTRACK_DB is given."""
+    return data_dir() / DB_FILENAME
+
+
+def resolve_db_path(cli_value: str | None) -> Path:
+    """--db wins over RPLTRACK_DB, which wins over the platform default."""
+    if cli_value:
+        return Path(cli_value).expanduser()
+    env = os.environ.get(DB_ENV)
+    if env:
+        return Path(env).expanduser()
+    return default_db_path()

@@ -1,0 +1,1 @@
+"""Reminder notifications: delivery, the remind loop and its service install."""

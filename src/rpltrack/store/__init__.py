@@ -1,0 +1,1 @@
+"""The journal: SQLite connection, migrations and the typed Journal API."""

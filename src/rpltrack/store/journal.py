@@ -1,0 +1,514 @@
+"""Journal: the typed API every front end uses. One transaction per user action; domain objects out."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rpltrack.domain import catalog
+from rpltrack.domain import doses as dose_rules
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.models import (
+    Adherence,
+    DoseLog,
+    DoseSlot,
+    DoseStatus,
+    DoseView,
+    Medication,
+    Regimen,
+)
+from rpltrack.domain.quantities import Quantity
+from rpltrack.domain.settings import SETTINGS, grace_from
+from rpltrack.store import rows
+from rpltrack.store.db import JournalError, connect, prepare_file, write_txn
+from rpltrack.store.migrations import NewerSchema, backup_to, migrate, user_version
+
+TABLES_WITH_AUDIT = ("medications", "regimens", "doses", "settings")
+
+
+class JournalReadOnly(JournalError):
+    """A write was asked of a journal opened read-only (newer schema or damaged file)."""
+
+
+@dataclass(frozen=True)
+class LogResult:
+    """What a take/skip did: the log row (new or the one already there) and whether it was created."""
+
+    log: DoseLog
+    medication: Medication
+    created: bool
+    slot: DoseSlot | None
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    id: int
+    at: datetime
+    action: str
+    summary: str
+    undone: bool
+
+
+class Journal:
+    """The journal file. Open with Journal.open(path); close when done (or use `with`)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool, notes: Sequence[str] = (),
+                 backup: Path | None = None, readonly_reason: str = "") -> None:
+        self._conn = conn
+        self.path = path
+        self.readonly = readonly
+        self.readonly_reason = readonly_reason
+        self.notes = list(notes)
+        self.migration_backup = backup
+
+    # -- opening ---------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str, *, now: datetime | None = None) -> Journal:
+        """Open (creating if needed) and migrate the journal at `path`. A newer schema opens read-only."""
+        path = Path(path)
+        notes = prepare_file(path)
+        conn = connect(path)
+        try:
+            stamp = now or datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            backup = migrate(conn, path, stamp)
+        except NewerSchema as exc:
+            conn.close()
+            ro = connect(path, readonly=True)
+            return cls(ro, path, readonly=True, notes=notes, readonly_reason=str(exc))
+        except BaseException:
+            conn.close()
+            raise
+        if backup is not None:
+            notes.append(f"saved a backup before upgrading the journal: {backup}")
+        return cls(conn, path, readonly=False, notes=notes, backup=backup)
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def schema_version(self) -> int:
+        return user_version(self._conn)
+
+    def pragma(self, name: str) -> Any:
+        return self._conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    def backup(self, dest: Path) -> Path:
+        return backup_to(self._conn, dest)
+
+    # -- writing helpers ---------------------------------------------------------------------------
+
+    def _writable(self) -> None:
+        if self.readonly:
+            raise JournalReadOnly(self.readonly_reason or "the journal is open read-only; nothing was saved")
+
+    def _begin_change(self, action: str, summary: str, now: datetime) -> int:
+        cur = self._conn.execute(
+            "INSERT INTO changes (at_utc, action, summary) VALUES (?, ?, ?)", (rows.utc_text(now), action, summary)
+        )
+        return int(cur.lastrowid or 0)
+
+    def _row(self, table: str, row_id: int) -> dict[str, Any] | None:
+        assert table in TABLES_WITH_AUDIT
+        key = "key" if table == "settings" else "id"
+        row = self._conn.execute(f"SELECT * FROM {table} WHERE {key} = ?", (row_id,)).fetchone()
+        return dict(row) if row else None
+
+    def _audit(self, change_id: int, table: str, row_id: int, before: dict[str, Any] | None,
+               after: dict[str, Any] | None) -> None:
+        self._conn.execute(
+            "INSERT INTO audit (change_id, tbl, row_id, before, after) VALUES (?, ?, ?, ?, ?)",
+            (change_id, table, row_id, json.dumps(before) if before else None, json.dumps(after) if after else None),
+        )
+
+    def _insert(self, change_id: int, table: str, values: dict[str, Any]) -> int:
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        cur = self._conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", tuple(values.values()))
+        row_id = int(cur.lastrowid or 0)
+        self._audit(change_id, table, row_id, None, self._row(table, row_id))
+        return row_id
+
+    def _update(self, change_id: int, table: str, row_id: int, values: dict[str, Any]) -> None:
+        before = self._row(table, row_id)
+        sets = ", ".join(f"{c} = ?" for c in values)
+        self._conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*values.values(), row_id))
+        self._audit(change_id, table, row_id, before, self._row(table, row_id))
+
+    # -- settings ----------------------------------------------------------------------------------
+
+    def settings(self) -> dict[str, str]:
+        values = {key: s.default for key, s in SETTINGS.items()}
+        for row in self._conn.execute("SELECT key, value FROM settings"):
+            values[row["key"]] = row["value"]
+        return values
+
+    def set_setting(self, key: str, value: str, now: datetime) -> str:
+        setting = SETTINGS.get(key)
+        if setting is None:
+            raise ValidationError(f"unknown setting {key!r}: known settings are {', '.join(sorted(SETTINGS))}")
+        canonical = setting.parse(value)
+        self._writable()
+        with write_txn(self._conn):
+            change = self._begin_change("setting", f"set {key} to {canonical}", now)
+            before = self._conn.execute("SELECT * FROM settings WHERE key = ?", (key,)).fetchone()
+            self._conn.execute(
+                "INSERT INTO settings (key, value, updated_utc) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_utc = excluded.updated_utc",
+                (key, canonical, rows.utc_text(now)),
+            )
+            after = self._conn.execute("SELECT rowid AS rid, * FROM settings WHERE key = ?", (key,)).fetchone()
+            after_d = dict(after)
+            rid = after_d.pop("rid")
+            self._audit(change, "settings", int(rid), dict(before) if before else None, after_d)
+        return canonical
+
+    def grace(self) -> timedelta:
+        return grace_from(self.settings())
+
+    # -- medications -------------------------------------------------------------------------------
+
+    def _regimens(self, med_ids: Sequence[int] | None = None) -> dict[int, list[Regimen]]:
+        found: dict[int, list[Regimen]] = {}
+        sql = "SELECT * FROM regimens"
+        params: tuple[Any, ...] = ()
+        if med_ids is not None:
+            sql += f" WHERE medication_id IN ({', '.join('?' for _ in med_ids)})"
+            params = tuple(med_ids)
+        for row in self._conn.execute(sql + " ORDER BY medication_id, effective_on", params):
+            found.setdefault(row["medication_id"], []).append(rows.regimen_of(row))
+        return found
+
+    def medications(self) -> list[Medication]:
+        """Every medication, stopped ones included, by name."""
+        regimens = self._regimens()
+        meds = [
+            rows.medication_of(row, tuple(regimens.get(row["id"], ())))
+            for row in self._conn.execute("SELECT * FROM medications ORDER BY name COLLATE NOCASE, id")
+        ]
+        return meds
+
+    def medication(self, med_id: int) -> Medication:
+        row = self._conn.execute("SELECT * FROM medications WHERE id = ?", (med_id,)).fetchone()
+        if row is None:
+            raise ValidationError(f"there is no medication with id {med_id}")
+        return rows.medication_of(row, tuple(self._regimens([med_id]).get(med_id, ())))
+
+    def find_medication(self, name: str, now: datetime | None = None) -> Medication:
+        """Her medication called `name`: by its name, its generic or a brand of it; active ones first."""
+        wanted = " ".join(name.split()).casefold()
+        if not wanted:
+            raise ValidationError("give the medication's name, e.g. rpltrack take aspirin")
+        meds = self.medications()
+        if now is not None:
+            active = [m for m in meds if m.stopped_at is None or m.stopped_at > now]
+            meds = active or meds
+        exact = [m for m in meds if m.name.casefold() == wanted]
+        if len(exact) == 1:
+            return exact[0]
+        drug = catalog.lookup(wanted)
+        keys = {drug.key} if drug else set(catalog.family_members(wanted))
+        matches = exact or [m for m in meds if m.generic in keys]
+        if not matches:
+            matches = [m for m in meds if m.name.casefold().startswith(wanted)]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            names = ", ".join(m.name for m in meds) or "none yet"
+            raise ValidationError(
+                f"no medication called {name!r} in your journal (yours: {names}); "
+                f"add it with: rpltrack med add {name} --dose ... --times ..."
+            )
+        names = ", ".join(f"{m.name} (id {m.id})" for m in matches)
+        raise ValidationError(f"{name!r} matches more than one medication: {names}; use the full name")
+
+    def add_medication(self, med: Medication, now: datetime) -> Medication:
+        self._writable()
+        summary = f"added {med.name} {med.current.amount} {med.current.timing.describe()}"
+        with write_txn(self._conn):
+            change = self._begin_change("med add", summary, now)
+            med_id = self._insert(change, "medications", rows.medication_values(med, now))
+            for regimen in med.regimens:
+                self._insert(change, "regimens", rows.regimen_values(med_id, regimen, now))
+        return self.medication(med_id)
+
+    def change_regimen(self, med_id: int, regimen: Regimen, now: datetime) -> Medication:
+        """A dose or timing change from `regimen.effective_on`; earlier regimens stay as history.
+
+        Regimens that would start on or after the new one's date are replaced by it (an edit of a plan
+        not yet in force)."""
+        self._writable()
+        med = self.medication(med_id)
+        if regimen.effective_on < med.start_on:
+            raise ValidationError(
+                f"a change cannot take effect on {regimen.effective_on}, before {med.name} starts "
+                f"({med.start_on})", field="from")
+        kept = tuple(r for r in med.regimens if r.effective_on < regimen.effective_on)
+        replace(med, regimens=(*kept, regimen))  # validates the new history
+        summary = f"changed {med.name} to {regimen.amount} {regimen.timing.describe()} from {regimen.effective_on}"
+        with write_txn(self._conn):
+            change = self._begin_change("med edit", summary, now)
+            for old in med.regimens:
+                if old.effective_on >= regimen.effective_on and old.id is not None:
+                    self._delete(change, "regimens", old.id)
+            self._insert(change, "regimens", rows.regimen_values(med_id, regimen, now))
+        return self.medication(med_id)
+
+    def _delete(self, change_id: int, table: str, row_id: int) -> None:
+        before = self._row(table, row_id)
+        self._conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
+        self._audit(change_id, table, row_id, before, None)
+
+    def update_medication(self, med_id: int, now: datetime, **fields: Any) -> Medication:
+        """Change name, notes, supply, end_on or stopped_at (validated through the model)."""
+        self._writable()
+        med = self.medication(med_id)
+        updated = replace(med, **fields)
+        values = rows.medication_values(updated, now)
+        values.pop("created_utc")
+        changed = {k: v for k, v in values.items() if rows.medication_values(med, now)[k] != v}
+        if not changed:
+            return med
+        summary = f"edited {med.name}: " + ", ".join(sorted(changed))
+        with write_txn(self._conn):
+            change = self._begin_change("med edit", summary, now)
+            self._update(change, "medications", med_id, changed)
+        return self.medication(med_id)
+
+    def stop_medication(self, med_id: int, at: datetime, now: datetime) -> Medication:
+        med = self.medication(med_id)
+        if med.stopped_at is not None:
+            raise ValidationError(f"{med.name} is already stopped (since {med.stopped_at:%Y-%m-%d %H:%M} UTC)")
+        return self.update_medication(med_id, now, stopped_at=at.astimezone(UTC))
+
+    # -- doses -------------------------------------------------------------------------------------
+
+    def logs_between(self, start: datetime, end: datetime, med_id: int | None = None) -> list[DoseLog]:
+        """Logs whose slot or (for as-needed doses) taken time is in [start, end)."""
+        lo, hi = rows.utc_text(start), rows.utc_text(end)
+        sql = ("SELECT * FROM doses WHERE ((slot_utc >= ? AND slot_utc < ?) OR "
+               "(slot_utc IS NULL AND taken_utc >= ? AND taken_utc < ?))")
+        params: list[Any] = [lo, hi, lo, hi]
+        if med_id is not None:
+            sql += " AND medication_id = ?"
+            params.append(med_id)
+        return [rows.dose_of(r) for r in self._conn.execute(sql + " ORDER BY coalesce(slot_utc, taken_utc)", params)]
+
+    def day(self, day: date, zone: ZoneInfo, now: datetime) -> list[DoseView]:
+        """Every dose of local `day` with its state at `now`."""
+        from rpltrack.domain.schedule import day_bounds
+
+        start, end = day_bounds(day, zone)
+        meds = self.medications()
+        logs = self.logs_between(start, end)
+        return dose_rules.day_views(meds, logs, day, zone, now, self.grace())
+
+    def last_site(self, med_id: int) -> str | None:
+        row = self._conn.execute(
+            "SELECT site FROM doses WHERE medication_id = ? AND site IS NOT NULL "
+            "ORDER BY coalesce(taken_utc, slot_utc) DESC, id DESC LIMIT 1", (med_id,)).fetchone()
+        return None if row is None else str(row["site"])
+
+    def _log_at_slot(self, med_id: int, slot_at: datetime) -> DoseLog | None:
+        row = self._conn.execute("SELECT * FROM doses WHERE medication_id = ? AND slot_utc = ?",
+                                 (med_id, rows.utc_text(slot_at))).fetchone()
+        return None if row is None else rows.dose_of(row)
+
+    def record_dose(
+        self,
+        med: Medication,
+        status: DoseStatus,
+        now: datetime,
+        zone: ZoneInfo,
+        *,
+        at: datetime | None = None,
+        slot_at: datetime | None = None,
+        amount: Quantity | None = None,
+        site: str | None = None,
+        reason: str = "",
+        note: str = "",
+    ) -> LogResult:
+        """Log `med` taken or skipped. `slot_at` names the scheduled slot (TUI); otherwise the slot is chosen
+        from `at` (or now) under the write lock. A slot already logged is left as it is (created=False)."""
+        self._writable()
+        assert med.id is not None
+        when = (at or now).astimezone(UTC)
+        dose_rules.check_dose_time(when, now)
+        if amount is not None:
+            amount = self.check_amount(med, amount)
+        if site is not None and len(site) > 60:
+            raise ValidationError("the injection site can be at most 60 characters", field="site")
+        with write_txn(self._conn):
+            slot: DoseSlot | None = None
+            if slot_at is not None:
+                slot_at = slot_at.astimezone(UTC)
+                from rpltrack.domain.schedule import expand
+
+                matching = [s for s in expand(med, slot_at, slot_at + timedelta(seconds=1)) if s.slot_at == slot_at]
+                if not matching:
+                    raise ValidationError(f"{med.name} has no dose scheduled at {slot_at:%Y-%m-%d %H:%M} UTC")
+                slot = matching[0]
+            elif not med.prn:
+                window = self.logs_between(when - timedelta(hours=36), when + timedelta(hours=36), med.id)
+                logged = {log.slot_at for log in window if log.slot_at is not None}
+                slot = dose_rules.pick_slot(med, logged, when, now, explicit=at is not None)
+                if slot is None:
+                    raise ValidationError(self._no_open_slot(med, when, now, zone), field="at")
+            if slot is not None:
+                existing = self._log_at_slot(med.id, slot.slot_at)
+                if existing is not None:
+                    return LogResult(existing, med, False, slot)
+            if status is DoseStatus.SKIPPED and slot is None:
+                raise ValidationError(f"{med.name} is taken as needed; there is no scheduled dose to skip")
+            log = DoseLog(
+                medication_id=med.id,
+                status=status,
+                logged_at=now.astimezone(UTC),
+                zone=zone.key,
+                slot_at=slot.slot_at if slot else None,
+                taken_at=when if status is DoseStatus.TAKEN else None,
+                amount=(amount or (slot.amount if slot else med.current.amount)) if status is DoseStatus.TAKEN else None,
+                site=site if status is DoseStatus.TAKEN else None,
+                reason=reason,
+                note=note,
+                logged_later=status is DoseStatus.TAKEN and dose_rules.is_logged_later(when, now),
+            )
+            verb = "took" if status is DoseStatus.TAKEN else "skipped"
+            slot_text = f" ({slot.local_at:%Y-%m-%d %H:%M} dose)" if slot else " (as needed)"
+            change = self._begin_change(status.value, f"{verb} {med.name}{slot_text}", now)
+            values = rows.dose_values(log)
+            cur = self._conn.execute(
+                f"INSERT INTO doses ({', '.join(values)}) VALUES ({', '.join('?' for _ in values)}) "
+                "ON CONFLICT (medication_id, slot_utc) DO NOTHING",
+                tuple(values.values()),
+            )
+            if cur.rowcount == 0:  # pragma: no cover - the write lock makes the check above decisive
+                assert slot is not None
+                existing = self._log_at_slot(med.id, slot.slot_at)
+                assert existing is not None
+                return LogResult(existing, med, False, slot)
+            row_id = int(cur.lastrowid or 0)
+            self._audit(change, "doses", row_id, None, self._row("doses", row_id))
+        stored = self._conn.execute("SELECT * FROM doses WHERE id = ?", (row_id,)).fetchone()
+        return LogResult(rows.dose_of(stored), med, True, slot)
+
+    def _no_open_slot(self, med: Medication, when: datetime, now: datetime, zone: ZoneInfo) -> str:
+        from rpltrack.domain.schedule import expand
+
+        upcoming = expand(med, now, now + timedelta(days=8))
+        nxt = f"; the next is {upcoming[0].local_at.astimezone(zone):%a %d %b %H:%M}" if upcoming else ""
+        return (f"no open {med.name} dose near {when.astimezone(zone):%Y-%m-%d %H:%M}{nxt}. "
+                "Use --at \"YYYY-MM-DD HH:MM\" to log a dose at another time, or rpltrack undo to take "
+                "back the last entry")
+
+    def check_amount(self, med: Medication, amount: Quantity) -> Quantity:
+        drug = catalog.by_key(med.generic) if med.generic else None
+        if drug is not None:
+            return drug.check_dose(amount)
+        scheduled = med.current.amount
+        if amount.family != scheduled.family:
+            raise ValidationError(
+                f"{med.name} is scheduled in {scheduled.unit}; {amount} is a different kind of unit",
+                field="amount")
+        return amount
+
+    def adherence(self, now: datetime, days: int) -> tuple[dict[int, Adherence], Adherence]:
+        """Per medication and overall: doses taken of doses due in the last `days` days."""
+        grace = self.grace()
+        start = now - timedelta(days=days)
+        meds = [m for m in self.medications() if not m.prn]
+        per: dict[int, Adherence] = {}
+        for med in meds:
+            assert med.id is not None
+            logs = self.logs_between(start - timedelta(days=1), now, med.id)
+            per[med.id] = dose_rules.adherence(med, logs, now, days, grace)
+        return per, dose_rules.combine(per.values(), days)
+
+    def dose_log(self, start: datetime, end: datetime) -> list[tuple[DoseLog, Medication]]:
+        meds = {m.id: m for m in self.medications()}
+        return [(log, meds[log.medication_id]) for log in self.logs_between(start, end)]
+
+    def count(self, table: str) -> int:
+        if table not in ("medications", "regimens", "doses", "changes", "audit", "settings"):
+            raise ValueError(table)
+        return int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    # -- undo and history --------------------------------------------------------------------------
+
+    def changes(self, limit: int = 50) -> list[ChangeRecord]:
+        return [
+            ChangeRecord(r["id"], rows.utc_parse(r["at_utc"]), r["action"], r["summary"], r["undone_by"] is not None)
+            for r in self._conn.execute("SELECT * FROM changes ORDER BY id DESC LIMIT ?", (limit,))
+        ]
+
+    def undo(self, now: datetime) -> ChangeRecord | None:
+        """Revert the most recent change not yet undone, row for row, ids kept; the audit keeps both."""
+        self._writable()
+        with write_txn(self._conn):
+            target = self._conn.execute(
+                "SELECT * FROM changes WHERE undone_by IS NULL AND action != 'undo' ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            if target is None:
+                return None
+            change = self._begin_change("undo", f"undid: {target['summary']}", now)
+            entries = self._conn.execute(
+                "SELECT * FROM audit WHERE change_id = ? ORDER BY id DESC", (target["id"],)).fetchall()
+            for entry in entries:
+                self._revert(change, entry)
+            self._conn.execute("UPDATE changes SET undone_by = ? WHERE id = ?", (change, target["id"]))
+            self._conn.execute("UPDATE changes SET undoes = ? WHERE id = ?", (target["id"], change))
+        return ChangeRecord(target["id"], rows.utc_parse(target["at_utc"]), target["action"], target["summary"], True)
+
+    def _revert(self, change_id: int, entry: sqlite3.Row) -> None:
+        table = entry["tbl"]
+        if table not in TABLES_WITH_AUDIT:
+            raise JournalError(f"cannot undo a change to {table}")
+        before = json.loads(entry["before"]) if entry["before"] else None
+        after = json.loads(entry["after"]) if entry["after"] else None
+        key = "key" if table == "settings" else "id"
+        key_value = (before or after or {})[key]
+        current = self._conn.execute(f"SELECT * FROM {table} WHERE {key} = ?", (key_value,)).fetchone()
+        current_d = dict(current) if current else None
+        if before is None:
+            self._conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (key_value,))
+        elif current is None:
+            cols = ", ".join(before)
+            self._conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' for _ in before)})",
+                               tuple(before.values()))
+        else:
+            sets = ", ".join(f"{c} = ?" for c in before)
+            self._conn.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", (*before.values(), key_value))
+        self._audit(change_id, table, int(entry["row_id"]), current_d, before)
+
+    # -- bulk (demo, benchmarks) -------------------------------------------------------------------
+
+    def bulk_insert_doses(self, logs: Sequence[DoseLog], now: datetime) -> int:
+        """Insert many logs in one transaction through sqlite-utils (demo journals); one change record."""
+        import sqlite_utils
+
+        self._writable()
+        with write_txn(self._conn):
+            self._begin_change("import", f"added {len(logs)} demo dose entries", now)
+            db = sqlite_utils.Database(self._conn)
+            db["doses"].insert_all((rows.dose_values(log) for log in logs), batch_size=2000)
+        return len(logs)
+
+    def iter_all_doses(self) -> Iterator[DoseLog]:
+        for row in self._conn.execute("SELECT * FROM doses ORDER BY id"):
+            yield rows.dose_of(row)

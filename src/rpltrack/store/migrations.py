@@ -1,0 +1,172 @@
+"""Versioned schema migrations (PRAGMA user_version): one transaction each, a backup first, newer refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rpltrack.domain.quantities import UNIT_FAMILY
+from rpltrack.store.db import write_txn
+
+UTC_GLOB = "'[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z'"
+DATE_GLOB = "'[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'"
+_UNITS = ", ".join(f"'{u}'" for u in UNIT_FAMILY)
+
+
+def _utc(col: str, nullable: bool = False) -> str:
+    check = f"{col} GLOB {UTC_GLOB}"
+    return f"CHECK ({col} IS NULL OR {check})" if nullable else f"CHECK ({check})"
+
+
+def _date(col: str, nullable: bool = False) -> str:
+    check = f"{col} GLOB {DATE_GLOB}"
+    return f"CHECK ({col} IS NULL OR {check})" if nullable else f"CHECK ({check})"
+
+
+V1_STATEMENTS: tuple[str, ...] = (
+    f"""CREATE TABLE medications (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL CHECK (length(trim(name)) > 0 AND length(name) <= 120),
+        generic TEXT,
+        route TEXT NOT NULL,
+        zone TEXT NOT NULL CHECK (length(zone) > 0),
+        end_on TEXT {_date("end_on", True)},
+        stopped_utc TEXT {_utc("stopped_utc", True)},
+        supply INTEGER CHECK (supply IS NULL OR supply >= 0),
+        notes TEXT NOT NULL DEFAULT '',
+        created_utc TEXT NOT NULL {_utc("created_utc")}
+    ) STRICT""",
+    f"""CREATE TABLE regimens (
+        id INTEGER PRIMARY KEY,
+        medication_id INTEGER NOT NULL REFERENCES medications(id),
+        effective_on TEXT NOT NULL {_date("effective_on")},
+        amount REAL NOT NULL CHECK (amount > 0 AND amount <= 1000000),
+        unit TEXT NOT NULL CHECK (unit IN ({_UNITS})),
+        kind TEXT NOT NULL CHECK (kind IN ('times', 'interval', 'prn')),
+        times TEXT NOT NULL DEFAULT '',
+        every_days INTEGER NOT NULL DEFAULT 1 CHECK (every_days BETWEEN 1 AND 366),
+        weekdays TEXT NOT NULL DEFAULT '',
+        interval_hours INTEGER NOT NULL DEFAULT 0 CHECK (interval_hours BETWEEN 0 AND 168),
+        interval_anchor_utc TEXT {_utc("interval_anchor_utc", True)},
+        created_utc TEXT NOT NULL {_utc("created_utc")},
+        UNIQUE (medication_id, effective_on),
+        CHECK (kind != 'interval' OR (interval_hours > 0 AND interval_anchor_utc IS NOT NULL)),
+        CHECK (kind != 'times' OR length(times) >= 5)
+    ) STRICT""",
+    f"""CREATE TABLE doses (
+        id INTEGER PRIMARY KEY,
+        medication_id INTEGER NOT NULL REFERENCES medications(id),
+        slot_utc TEXT {_utc("slot_utc", True)},
+        status TEXT NOT NULL CHECK (status IN ('taken', 'skipped')),
+        taken_utc TEXT {_utc("taken_utc", True)},
+        logged_utc TEXT NOT NULL {_utc("logged_utc")},
+        tz TEXT NOT NULL,
+        amount REAL CHECK (amount IS NULL OR (amount > 0 AND amount <= 1000000)),
+        unit TEXT CHECK (unit IS NULL OR unit IN ({_UNITS})),
+        site TEXT,
+        reason TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        logged_later INTEGER NOT NULL DEFAULT 0 CHECK (logged_later IN (0, 1)),
+        UNIQUE (medication_id, slot_utc),
+        CHECK (status = 'skipped' OR taken_utc IS NOT NULL),
+        CHECK (status = 'taken' OR slot_utc IS NOT NULL),
+        CHECK ((amount IS NULL) = (unit IS NULL))
+    ) STRICT""",
+    "CREATE INDEX doses_slot ON doses (slot_utc)",
+    "CREATE INDEX doses_taken ON doses (taken_utc)",
+    "CREATE INDEX regimens_medication ON regimens (medication_id)",
+    f"""CREATE TABLE changes (
+        id INTEGER PRIMARY KEY,
+        at_utc TEXT NOT NULL {_utc("at_utc")},
+        action TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        undoes INTEGER REFERENCES changes(id),
+        undone_by INTEGER REFERENCES changes(id)
+    ) STRICT""",
+    """CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        change_id INTEGER NOT NULL REFERENCES changes(id),
+        tbl TEXT NOT NULL,
+        row_id INTEGER NOT NULL,
+        before TEXT,
+        after TEXT,
+        CHECK (before IS NOT NULL OR after IS NOT NULL)
+    ) STRICT""",
+    "CREATE INDEX audit_change ON audit (change_id)",
+    f"""CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_utc TEXT NOT NULL {_utc("updated_utc")}
+    ) STRICT""",
+)
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    for statement in V1_STATEMENTS:
+        conn.execute(statement)
+
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: tuple[Migration, ...] = (_v1,)
+HEAD = len(MIGRATIONS)
+
+
+class NewerSchema(Exception):
+    def __init__(self, found: int) -> None:
+        super().__init__(
+            f"this journal was made by a newer rpltrack (schema v{found}; this version knows up to v{HEAD}). "
+            "It is opened read-only and will not be changed: update rpltrack to write to it."
+        )
+        self.found = found
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def backup_to(conn: sqlite3.Connection, dest: Path) -> Path:
+    """A consistent copy of the live journal via SQLite's backup API, created 0600."""
+    import os
+
+    dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    target = sqlite3.connect(str(dest))
+    try:
+        conn.backup(target)
+    finally:
+        target.close()
+    return dest
+
+
+def backup_dir(db_path: Path) -> Path:
+    return db_path.parent / "backups"
+
+
+def migrate(conn: sqlite3.Connection, db_path: Path, now: datetime, *,
+            migrations: tuple[Migration, ...] = MIGRATIONS) -> Path | None:
+    """Bring the journal to the newest schema. Returns the pre-migration backup, if one was made.
+
+    Raises NewerSchema (nothing touched) when the file is newer than this code knows.
+    """
+    head = len(migrations)
+    found = user_version(conn)
+    if found > head:
+        raise NewerSchema(found)
+    if found == head:
+        return None
+    backup: Path | None = None
+    if found > 0:
+        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        backup = backup_to(conn, backup_dir(db_path) / f"journal-{stamp}-v{found}.db")
+    for version in range(found, head):
+        with write_txn(conn):
+            # Re-read inside the write lock: another process may have migrated meanwhile.
+            current = user_version(conn)
+            if current > version:
+                continue
+            migrations[version](conn)
+            conn.execute(f"PRAGMA user_version = {version + 1}")
+    return backup

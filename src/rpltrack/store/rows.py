@@ -1,0 +1,144 @@
+"""Row <-> model conversion: UTC text timestamps, dates, decimals and timings."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from rpltrack.domain.models import (
+    DoseLog,
+    DoseStatus,
+    Medication,
+    Regimen,
+    Timing,
+    TimingKind,
+)
+from rpltrack.domain.quantities import Quantity
+
+
+def utc_text(value: datetime) -> str:
+    """An aware datetime as '2026-11-23T08:00:00Z' (the only instant format the schema accepts)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are never stored")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def utc_parse(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
+
+def opt_utc(text: str | None) -> datetime | None:
+    return None if text is None else utc_parse(text)
+
+
+def opt_date(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def amount_real(quantity: Quantity) -> float:
+    return float(quantity.value)
+
+
+def quantity_of(amount: float | None, unit: str | None) -> Quantity | None:
+    if amount is None or unit is None:
+        return None
+    return Quantity(Decimal(repr(amount)).normalize(), unit)
+
+
+def regimen_values(medication_id: int, regimen: Regimen, now: datetime) -> dict[str, Any]:
+    timing = regimen.timing
+    return {
+        "medication_id": medication_id,
+        "effective_on": regimen.effective_on.isoformat(),
+        "amount": amount_real(regimen.amount),
+        "unit": regimen.amount.unit,
+        "kind": timing.kind.value,
+        "times": ",".join(t.strftime("%H:%M") for t in timing.times),
+        "every_days": timing.every_days,
+        "weekdays": ",".join(str(d) for d in timing.weekdays),
+        "interval_hours": timing.interval_hours,
+        "interval_anchor_utc": utc_text(timing.interval_anchor_at) if timing.interval_anchor_at else None,
+        "created_utc": utc_text(now),
+    }
+
+
+def regimen_of(row: sqlite3.Row) -> Regimen:
+    times = tuple(time.fromisoformat(t) for t in row["times"].split(",") if t)
+    weekdays = tuple(int(d) for d in row["weekdays"].split(",") if d)
+    timing = Timing(
+        TimingKind(row["kind"]),
+        times=times,
+        every_days=row["every_days"],
+        weekdays=weekdays,
+        interval_hours=row["interval_hours"],
+        interval_anchor_at=opt_utc(row["interval_anchor_utc"]),
+    )
+    quantity = quantity_of(row["amount"], row["unit"])
+    assert quantity is not None
+    return Regimen(date.fromisoformat(row["effective_on"]), quantity, timing, id=row["id"])
+
+
+def medication_values(med: Medication, now: datetime) -> dict[str, Any]:
+    return {
+        "name": med.name,
+        "generic": med.generic,
+        "route": med.route,
+        "zone": med.zone,
+        "end_on": med.end_on.isoformat() if med.end_on else None,
+        "stopped_utc": utc_text(med.stopped_at) if med.stopped_at else None,
+        "supply": med.supply,
+        "notes": med.notes,
+        "created_utc": utc_text(med.created_at or now),
+    }
+
+
+def medication_of(row: sqlite3.Row, regimens: tuple[Regimen, ...]) -> Medication:
+    return Medication(
+        name=row["name"],
+        generic=row["generic"],
+        route=row["route"],
+        zone=row["zone"],
+        regimens=regimens,
+        end_on=opt_date(row["end_on"]),
+        stopped_at=opt_utc(row["stopped_utc"]),
+        supply=row["supply"],
+        notes=row["notes"],
+        id=row["id"],
+        created_at=utc_parse(row["created_utc"]),
+    )
+
+
+def dose_values(log: DoseLog) -> dict[str, Any]:
+    return {
+        "medication_id": log.medication_id,
+        "slot_utc": utc_text(log.slot_at) if log.slot_at else None,
+        "status": log.status.value,
+        "taken_utc": utc_text(log.taken_at) if log.taken_at else None,
+        "logged_utc": utc_text(log.logged_at),
+        "tz": log.zone,
+        "amount": amount_real(log.amount) if log.amount else None,
+        "unit": log.amount.unit if log.amount else None,
+        "site": log.site,
+        "reason": log.reason,
+        "note": log.note,
+        "logged_later": int(log.logged_later),
+    }
+
+
+def dose_of(row: sqlite3.Row) -> DoseLog:
+    return DoseLog(
+        medication_id=row["medication_id"],
+        status=DoseStatus(row["status"]),
+        logged_at=utc_parse(row["logged_utc"]),
+        zone=row["tz"],
+        slot_at=opt_utc(row["slot_utc"]),
+        taken_at=opt_utc(row["taken_utc"]),
+        amount=quantity_of(row["amount"], row["unit"]),
+        site=row["site"],
+        reason=row["reason"],
+        note=row["note"],
+        logged_later=bool(row["logged_later"]),
+        id=row["id"],
+    )
