@@ -42,8 +42,13 @@ class Context:
         as_of = getattr(args, "as_of", None)
         if as_of:
             clock = FixedClock(parse_as_of(as_of, zone), zone)
-        return cls(args, resolve_db_path(getattr(args, "db", None)), zone, clock,
-                   as_json=bool(getattr(args, "json", False)))
+        return cls(
+            args,
+            resolve_db_path(getattr(args, "db", None)),
+            zone,
+            clock,
+            as_json=bool(getattr(args, "json", False)),
+        )
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -14,35 +14,59 @@ from rpltrack.domain.quantities import parse_quantity
 from rpltrack.domain.schedule import day_bounds
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    today = sub.add_parser("today", parents=[common], help="doses due today and their state",
-                           description="Every dose of today in time order: due, overdue, taken, skipped, missed.")
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    today = sub.add_parser(
+        "today",
+        parents=[common],
+        help="doses due today and their state",
+        description="Every dose of today in time order: due, overdue, taken, skipped, missed.",
+    )
     today.add_argument("--json", action="store_true", help="machine-readable output")
     today.add_argument("--as-of", help="evaluate as if it were then: 'YYYY-MM-DD[ HH:MM]'")
     today.set_defaults(func=cmd_today)
 
-    take = sub.add_parser("take", parents=[common], help="log a dose as taken",
-                          description="Log a dose as taken: the open dose nearest now, or nearest --at.")
+    take = sub.add_parser(
+        "take",
+        parents=[common],
+        help="log a dose as taken",
+        description="Log a dose as taken: the open dose nearest now, or nearest --at.",
+    )
     take.add_argument("name", help="medication name, generic or brand (e.g. aspirin, lovenox)")
     take.add_argument("--at", help="when it was taken, 'YYYY-MM-DD HH:MM' (default: now)")
-    take.add_argument("--amount", help="the amount actually taken, e.g. '40 mg' (default: the scheduled dose)")
+    take.add_argument(
+        "--amount", help="the amount actually taken, e.g. '40 mg' (default: the scheduled dose)"
+    )
     take.add_argument("--site", help="injection site, e.g. 'left abdomen'")
     take.add_argument("--note", default="", help="a note kept with this dose")
     take.set_defaults(func=cmd_take)
 
-    skip = sub.add_parser("skip", parents=[common], help="log a scheduled dose as skipped",
-                          description="Log a scheduled dose as skipped, with a reason.")
+    skip = sub.add_parser(
+        "skip",
+        parents=[common],
+        help="log a scheduled dose as skipped",
+        description="Log a scheduled dose as skipped, with a reason.",
+    )
     skip.add_argument("name")
     skip.add_argument("--at", help="which dose: 'YYYY-MM-DD HH:MM' near its time (default: now)")
     skip.add_argument("--reason", default="", help="why, in your words")
     skip.set_defaults(func=cmd_skip)
 
-    undo = sub.add_parser("undo", parents=[common], help="undo the last change",
-                          description="Put the journal back exactly as it was before the last change.")
+    undo = sub.add_parser(
+        "undo",
+        parents=[common],
+        help="undo the last change",
+        description="Put the journal back exactly as it was before the last change.",
+    )
     undo.set_defaults(func=cmd_undo)
 
-    log = sub.add_parser("log", parents=[common], help="doses logged between two dates",
-                         description="Logged doses (taken and skipped), oldest first. Default: the last 7 days.")
+    log = sub.add_parser(
+        "log",
+        parents=[common],
+        help="doses logged between two dates",
+        description="Logged doses (taken and skipped), oldest first. Default: the last 7 days.",
+    )
     log.add_argument("--from", dest="from_", help="first day, YYYY-MM-DD")
     log.add_argument("--to", help="last day, YYYY-MM-DD")
     log.add_argument("--json", action="store_true", help="machine-readable output")
@@ -54,12 +78,20 @@ def cmd_today(ctx: Context) -> int:
     day = now.astimezone(ctx.zone).date()
     views = ctx.journal.day(day, ctx.zone, now)
     if ctx.as_json:
-        ctx.emit_json({"date": day.isoformat(), "zone": ctx.zone.key, "as_of": iso(now, ctx.zone),
-                       "doses": [dose_view_json(v, ctx.zone) for v in views]})
+        ctx.emit_json(
+            {
+                "date": day.isoformat(),
+                "zone": ctx.zone.key,
+                "as_of": iso(now, ctx.zone),
+                "doses": [dose_view_json(v, ctx.zone) for v in views],
+            }
+        )
         return 0
     print(f"{now.astimezone(ctx.zone):%A %d %B %Y, %H:%M} ({ctx.zone.key})")
     if not views:
-        print("No doses scheduled today. Add a medication: rpltrack med add NAME --dose '81 mg' --times 08:00")
+        print(
+            "No doses scheduled today. Add a medication: rpltrack med add NAME --dose '81 mg' --times 08:00"
+        )
         return 0
     for view in views:
         print(dose_view_line(view, ctx.zone))
@@ -75,20 +107,25 @@ def cmd_take(ctx: Context) -> int:
     med = journal.find_medication(a.name, now)
     amount = parse_quantity(a.amount, med.current.amount.unit) if a.amount else None
     site = " ".join(a.site.split()) if a.site else None
-    result = journal.record_dose(med, DoseStatus.TAKEN, now, ctx.zone, at=_at(ctx), amount=amount, site=site,
-                                 note=a.note)
+    result = journal.record_dose(
+        med, DoseStatus.TAKEN, now, ctx.zone, at=_at(ctx), amount=amount, site=site, note=a.note
+    )
     log, slot = result.log, result.slot
     slot_text = f"the {slot.local_at.astimezone(ctx.zone):%a %H:%M} dose" if slot else "as needed"
     if not result.created:
         state = log.status.value
         when = log.taken_at or log.logged_at
-        print(f"Already logged: {med.name}, {slot_text}, {state} at {when.astimezone(ctx.zone):%H:%M}. "
-              "Nothing changed.")
+        print(
+            f"Already logged: {med.name}, {slot_text}, {state} at {when.astimezone(ctx.zone):%H:%M}. "
+            "Nothing changed."
+        )
         return 0
     assert log.taken_at is not None
     later = " (logged later)" if log.logged_later else ""
-    print(f"Saved: {med.name} {log.amount} taken at {log.taken_at.astimezone(ctx.zone):%Y-%m-%d %H:%M}"
-          f"{later} — {slot_text}." + (f" Site: {log.site}." if log.site else ""))
+    print(
+        f"Saved: {med.name} {log.amount} taken at {log.taken_at.astimezone(ctx.zone):%Y-%m-%d %H:%M}"
+        f"{later} — {slot_text}." + (f" Site: {log.site}." if log.site else "")
+    )
     if injection_sites(med):
         assert med.id is not None
         print(f"Next site in your rotation: {next_site(med, journal.last_site(med.id))}.")
@@ -105,7 +142,10 @@ def cmd_skip(ctx: Context) -> int:
     if not result.created:
         print(f"Already logged: {med.name}, the {when} dose, {result.log.status.value}. Nothing changed.")
         return 0
-    print(f"Saved: {med.name}, the {when} dose, skipped" + (f" ({result.log.reason})." if result.log.reason else "."))
+    print(
+        f"Saved: {med.name}, the {when} dose, skipped"
+        + (f" ({result.log.reason})." if result.log.reason else ".")
+    )
     return 0
 
 
@@ -140,13 +180,12 @@ def cmd_log(ctx: Context) -> int:
         when = (log.taken_at or log.slot_at or log.logged_at).astimezone(ctx.zone)
         slot = f" ({log.slot_at.astimezone(ctx.zone):%H:%M} dose)" if log.slot_at else " (as needed)"
         what = f"{log.status.value} {log.amount}" if log.amount else log.status.value
-        extra = "".join([
-            " — logged later" if log.logged_later else "",
-            f" — {log.site}" if log.site else "",
-            f" — {log.reason}" if log.reason else "",
-        ])
+        extra = "".join(
+            [
+                " — logged later" if log.logged_later else "",
+                f" — {log.site}" if log.site else "",
+                f" — {log.reason}" if log.reason else "",
+            ]
+        )
         print(f"{when:%Y-%m-%d %H:%M}  {med.name}{slot}: {what}{extra}")
     return 0
-
-
-

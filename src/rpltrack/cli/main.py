@@ -11,18 +11,26 @@ from rpltrack.cli import doses, meds, misc
 from rpltrack.cli.context import Context
 from rpltrack.domain.errors import ValidationError
 
-EPILOG = ("rpltrack records and reminds; it never gives medical advice. "
-          "Your journal stays on this computer.")
+EPILOG = "rpltrack records and reminds; it never gives medical advice. Your journal stays on this computer."
 
 
 def _common() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", default=argparse.SUPPRESS, metavar="PATH",
-                        help="journal file (default: RPLTRACK_DB, else journal.db in your user data folder)")
-    common.add_argument("--tz", default=argparse.SUPPRESS, metavar="ZONE",
-                        help="IANA time zone for reading and showing times (default: the system's)")
-    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
-                        help="show a traceback on failure")
+    common.add_argument(
+        "--db",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="journal file (default: RPLTRACK_DB, else journal.db in your user data folder)",
+    )
+    common.add_argument(
+        "--tz",
+        default=argparse.SUPPRESS,
+        metavar="ZONE",
+        help="IANA time zone for reading and showing times (default: the system's)",
+    )
+    common.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on failure"
+    )
     return common
 
 
@@ -30,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(
         prog="rpltrack",
-        description="A private tracker for recurrent pregnancy loss and IVF/FET: medications, doses and more. "
-                    "With no command it opens the terminal app.",
+        description="A private tracker for recurrent pregnancy loss and IVF/FET: medications, doses and "
+        "more. With no command it opens the terminal app.",
         epilog=EPILOG,
         parents=[common],
     )
@@ -40,8 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     meds.register(sub, common)
     doses.register(sub, common)
     misc.register(sub, common)
-    ui = sub.add_parser("ui", parents=[common], help="open the terminal app (the same as no command)",
-                        description="Open the terminal app.")
+    ui = sub.add_parser(
+        "ui",
+        parents=[common],
+        help="open the terminal app (the same as no command)",
+        description="Open the terminal app.",
+    )
     ui.set_defaults(func=open_ui)
     return parser
 
@@ -81,8 +93,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
-        print(f"rpltrack: unexpected error: {exc.__class__.__name__}: {exc} (run again with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"rpltrack: unexpected error: {exc.__class__.__name__}: {exc} "
+            "(run again with --debug for details)",
+            file=sys.stderr,
+        )
         return 1
     finally:
         if ctx is not None:

@@ -12,40 +12,63 @@ from rpltrack.domain.medspec import MedicationInput, build_change, build_medicat
 from rpltrack.domain.models import MedicationState
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    med = sub.add_parser("med", help="add, list, edit or stop medications", parents=[common],
-                         description="Medications and their schedules.")
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    med = sub.add_parser(
+        "med",
+        help="add, list, edit or stop medications",
+        parents=[common],
+        description="Medications and their schedules.",
+    )
     med_sub = med.add_subparsers(dest="med_command", metavar="COMMAND", required=True)
 
-    add = med_sub.add_parser("add", parents=[common], help="add a medication and its schedule",
-                             description="Add a medication. Times are local wall-clock times in your zone.")
+    add = med_sub.add_parser(
+        "add",
+        parents=[common],
+        help="add a medication and its schedule",
+        description="Add a medication. Times are local wall-clock times in your zone.",
+    )
     add.add_argument("name", help="name or brand, e.g. aspirin, lovenox, 'progesterone in oil'")
-    add.add_argument("--dose", default="", help="amount and unit, e.g. '81 mg', '40 mg', '100 mcg', '5000 IU'")
+    add.add_argument(
+        "--dose", default="", help="amount and unit, e.g. '81 mg', '40 mg', '100 mcg', '5000 IU'"
+    )
     add.add_argument("--times", default="", help="times of day, e.g. 08:00 or 08:00,20:00")
-    add.add_argument("--every", default="", help="every N hours of elapsed time, e.g. 8h (first dose: --times)")
+    add.add_argument(
+        "--every", default="", help="every N hours of elapsed time, e.g. 8h (first dose: --times)"
+    )
     add.add_argument("--every-days", default="", help="every N days, e.g. 2 for every other day")
     add.add_argument("--weekdays", default="", help="only on these days, e.g. mon,thu")
     add.add_argument("--start", default="", help="first day, YYYY-MM-DD (default today)")
     add.add_argument("--until", default="", help="last day, YYYY-MM-DD")
     add.add_argument("--prn", action="store_true", help="as needed: no schedule, log doses when taken")
-    add.add_argument("--taper", default="",
-                     help="steps instead of --dose, e.g. '20 mg x 6w; 10 mg x 1w; 5 mg x 1w'")
+    add.add_argument(
+        "--taper", default="", help="steps instead of --dose, e.g. '20 mg x 6w; 10 mg x 1w; 5 mg x 1w'"
+    )
     add.add_argument("--supply", default="", help="doses on hand")
     add.add_argument("--route", default="", help="oral, vaginal, subcutaneous, intramuscular, ...")
     add.add_argument("--notes", default="", help="anything to remember (kept only in the journal)")
     add.add_argument("--json", action="store_true", help="print the saved medication as JSON")
     add.set_defaults(func=med_add)
 
-    lst = med_sub.add_parser("list", parents=[common], help="list medications with adherence",
-                             description="Medications, their current dose and schedule, and adherence.")
+    lst = med_sub.add_parser(
+        "list",
+        parents=[common],
+        help="list medications with adherence",
+        description="Medications, their current dose and schedule, and adherence.",
+    )
     lst.add_argument("--json", action="store_true", help="machine-readable output")
     lst.add_argument("--as-of", help="evaluate as if it were then: 'YYYY-MM-DD[ HH:MM]'")
     lst.add_argument("--all", action="store_true", help="include stopped and ended medications")
     lst.set_defaults(func=med_list)
 
-    edit = med_sub.add_parser("edit", parents=[common], help="change a dose or schedule from a date",
-                              description="Change a medication. A dose or timing change takes effect on "
-                                          "--from (default today); the old dose stays in the history.")
+    edit = med_sub.add_parser(
+        "edit",
+        parents=[common],
+        help="change a dose or schedule from a date",
+        description="Change a medication. A dose or timing change takes effect on "
+        "--from (default today); the old dose stays in the history.",
+    )
     edit.add_argument("name")
     edit.add_argument("--dose", default="", help="new amount and unit")
     edit.add_argument("--times", default="", help="new times of day")
@@ -57,14 +80,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
     edit.add_argument("--until", default=None, help="last day, YYYY-MM-DD ('' to clear)")
     edit.set_defaults(func=med_edit)
 
-    stop = med_sub.add_parser("stop", parents=[common], help="stop a medication",
-                              description="Stop a medication now, or from the start of --date.")
+    stop = med_sub.add_parser(
+        "stop",
+        parents=[common],
+        help="stop a medication",
+        description="Stop a medication now, or from the start of --date.",
+    )
     stop.add_argument("name")
     stop.add_argument("--date", default="", help="the first day without doses, YYYY-MM-DD (default: now)")
     stop.set_defaults(func=med_stop)
 
-    adh = sub.add_parser("adherence", parents=[common], help="doses taken vs due, 7 and 30 days",
-                         description="Adherence per medication over the last 7 and 30 days, and overall.")
+    adh = sub.add_parser(
+        "adherence",
+        parents=[common],
+        help="doses taken vs due, 7 and 30 days",
+        description="Adherence per medication over the last 7 and 30 days, and overall.",
+    )
     adh.add_argument("--json", action="store_true", help="machine-readable output")
     adh.add_argument("--as-of", help="evaluate as if it were then: 'YYYY-MM-DD[ HH:MM]'")
     adh.set_defaults(func=adherence)
@@ -72,18 +103,34 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: a
 
 def med_add(ctx: Context) -> int:
     a = ctx.args
-    spec = MedicationInput(name=a.name, dose=a.dose, times=a.times, every=a.every, every_days=a.every_days,
-                           weekdays=a.weekdays, start=a.start, until=a.until, prn=a.prn, supply=a.supply,
-                           route=a.route, notes=a.notes, taper=a.taper)
+    spec = MedicationInput(
+        name=a.name,
+        dose=a.dose,
+        times=a.times,
+        every=a.every,
+        every_days=a.every_days,
+        weekdays=a.weekdays,
+        start=a.start,
+        until=a.until,
+        prn=a.prn,
+        supply=a.supply,
+        route=a.route,
+        notes=a.notes,
+        taper=a.taper,
+    )
     med = build_medication(spec, ctx.zone, ctx.now())
     saved = ctx.journal.add_medication(med, ctx.now())
     if ctx.as_json:
         ctx.emit_json(medication_json(saved, ctx.now(), ctx.clock.today(), ctx.zone))
         return 0
     steps = " then ".join(f"{r.amount} from {r.effective_on}" for r in saved.regimens[1:])
-    print(f"Saved: {saved.name} {saved.regimens[0].amount}, {saved.current.timing.describe()}, "
-          f"from {saved.start_on}" + (f" until {saved.end_on}" if saved.end_on else "")
-          + (f"; then {steps}" if steps else "") + ".")
+    print(
+        f"Saved: {saved.name} {saved.regimens[0].amount}, {saved.current.timing.describe()}, "
+        f"from {saved.start_on}"
+        + (f" until {saved.end_on}" if saved.end_on else "")
+        + (f"; then {steps}" if steps else "")
+        + "."
+    )
     return 0
 
 
@@ -91,7 +138,9 @@ def med_list(ctx: Context) -> int:
     journal, now, today = ctx.journal, ctx.now(), ctx.clock.today()
     meds = journal.medications()
     if not ctx.args.all:
-        meds = [m for m in meds if m.state(now, today) in (MedicationState.ACTIVE, MedicationState.NOT_STARTED)]
+        meds = [
+            m for m in meds if m.state(now, today) in (MedicationState.ACTIVE, MedicationState.NOT_STARTED)
+        ]
     week, _ = journal.adherence(now, 7)
     month, _ = journal.adherence(now, 30)
     if ctx.as_json:
@@ -99,8 +148,10 @@ def med_list(ctx: Context) -> int:
         for m in meds:
             item = medication_json(m, now, today, ctx.zone)
             assert m.id is not None
-            item["adherence"] = {"7d": adherence_json(week[m.id]) if m.id in week else None,
-                                 "30d": adherence_json(month[m.id]) if m.id in month else None}
+            item["adherence"] = {
+                "7d": adherence_json(week[m.id]) if m.id in week else None,
+                "30d": adherence_json(month[m.id]) if m.id in month else None,
+            }
             out.append(item)
         ctx.emit_json(out)
         return 0
@@ -116,7 +167,9 @@ def med_list(ctx: Context) -> int:
             history = "; ".join(f"{r.amount} from {r.effective_on}" for r in m.regimens)
             print(f"    doses: {history}")
         if m.id in week:
-            print(f"    taken: 7 days {percent_text(week.get(m.id))}, 30 days {percent_text(month.get(m.id))}")
+            print(
+                f"    taken: 7 days {percent_text(week.get(m.id))}, 30 days {percent_text(month.get(m.id))}"
+            )
         if m.notes:
             print(f"    notes: {m.notes}")
     return 0
@@ -140,16 +193,22 @@ def med_edit(ctx: Context) -> int:
         try:
             fields["supply"] = int(a.supply) if a.supply.strip() else None
         except ValueError:
-            raise ValidationError(f"--supply is a whole number of doses, not {a.supply!r}", field="supply") from None
+            raise ValidationError(
+                f"--supply is a whole number of doses, not {a.supply!r}", field="supply"
+            ) from None
     if a.until is not None:
         fields["end_on"] = parse_date(a.until, "until") if a.until.strip() else None
     if fields:
+        assert med.id is not None
         med = journal.update_medication(med.id, now, **fields)
         did.append(", ".join(sorted(fields)).replace("end_on", "end date"))
     if not did:
-        raise ValidationError("nothing to change: give --dose, --times, --every, --rename, --notes, --supply "
-                              "or --until")
+        raise ValidationError(
+            "nothing to change: give --dose, --times, --every, --rename, --notes, --supply or --until"
+        )
     print(f"Saved: {med.name} — " + "; ".join(did) + ".")
+    if len(med.regimens) > 1:
+        print("    doses: " + "; ".join(f"{r.amount} from {r.effective_on}" for r in med.regimens))
     return 0
 
 
@@ -161,8 +220,10 @@ def med_stop(ctx: Context) -> int:
     if a.date:
         at = datetime.combine(parse_date(a.date, "date"), time(0), tzinfo=ctx.zone)
     stopped = journal.stop_medication(med.id, at, now)
-    print(f"Stopped: {stopped.name} — no doses from {at.astimezone(ctx.zone):%Y-%m-%d %H:%M} on. "
-          "Its history stays in the journal.")
+    print(
+        f"Stopped: {stopped.name} — no doses from {at.astimezone(ctx.zone):%Y-%m-%d %H:%M} on. "
+        "Its history stays in the journal."
+    )
     return 0
 
 
@@ -172,15 +233,22 @@ def adherence(ctx: Context) -> int:
     month, month_all = journal.adherence(now, 30)
     meds = {m.id: m for m in journal.medications()}
     if ctx.as_json:
-        ctx.emit_json({
-            "as_of": now.isoformat(timespec="seconds"),
-            "overall": {"7d": adherence_json(week_all), "30d": adherence_json(month_all)},
-            "medications": [
-                {"medication": meds[mid].name, "medication_id": mid, "7d": adherence_json(week[mid]),
-                 "30d": adherence_json(month[mid])}
-                for mid in month if month[mid].due or week[mid].due
-            ],
-        })
+        ctx.emit_json(
+            {
+                "as_of": now.isoformat(timespec="seconds"),
+                "overall": {"7d": adherence_json(week_all), "30d": adherence_json(month_all)},
+                "medications": [
+                    {
+                        "medication": meds[mid].name,
+                        "medication_id": mid,
+                        "7d": adherence_json(week[mid]),
+                        "30d": adherence_json(month[mid]),
+                    }
+                    for mid in month
+                    if month[mid].due or week[mid].due
+                ],
+            }
+        )
         return 0
     print(f"{'medication':<30} {'7 days':>16} {'30 days':>16}")
     for mid in month:

@@ -9,17 +9,27 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.settings import SETTINGS
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser) -> None:
-    demo = sub.add_parser("demo", parents=[common], help="fill the journal with realistic demo data",
-                          description="Fill an empty journal with years of realistic demo data (try rpltrack "
-                                      "with --db demo.db first). Refuses a journal that has data, unless --force.")
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    demo = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="fill the journal with realistic demo data",
+        description="Fill an empty journal with years of realistic demo data (try rpltrack "
+        "with --db demo.db first). Refuses a journal that has data, unless --force.",
+    )
     demo.add_argument("--years", type=int, default=1, help="years of history (1 to 20, default 1)")
     demo.add_argument("--force", action="store_true", help="add demo data to a journal that already has data")
     demo.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
 
-    settings = sub.add_parser("settings", parents=[common], help="list, read or change settings",
-                              description="Settings are stored in the journal, so they travel with backups.")
+    settings = sub.add_parser(
+        "settings",
+        parents=[common],
+        help="list, read or change settings",
+        description="Settings are stored in the journal, so they travel with backups.",
+    )
     s_sub = settings.add_subparsers(dest="settings_command", metavar="COMMAND", required=True)
     lst = s_sub.add_parser("list", parents=[common], help="every setting and its value")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
@@ -43,10 +53,13 @@ def cmd_demo(ctx: Context) -> int:
     if journal.count("medications") and not ctx.args.force:
         raise ValidationError(
             f"the journal at {ctx.db_path} already has data; demo data goes in an empty journal "
-            "(try --db demo.db), or add --force to mix it in")
+            "(try --db demo.db), or add --force to mix it in"
+        )
     meds, doses = fill_demo(journal, ctx.now(), ctx.zone, years, ctx.args.seed)
-    print(f"Added demo data to {ctx.db_path}: {meds} medications and {doses} logged doses over {years} "
-          f"year{'s' if years > 1 else ''}.")
+    print(
+        f"Added demo data to {ctx.db_path}: {meds} medications and {doses} logged doses over {years} "
+        f"year{'s' if years > 1 else ''}."
+    )
     return 0
 
 
@@ -63,7 +76,9 @@ def settings_list(ctx: Context) -> int:
 def settings_get(ctx: Context) -> int:
     values = ctx.journal.settings()
     if ctx.args.key not in values:
-        raise ValidationError(f"unknown setting {ctx.args.key!r}: known settings are {', '.join(sorted(values))}")
+        raise ValidationError(
+            f"unknown setting {ctx.args.key!r}: known settings are {', '.join(sorted(values))}"
+        )
     print(values[ctx.args.key])
     return 0
 

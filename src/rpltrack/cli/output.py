@@ -104,8 +104,14 @@ def medication_json(med: Medication, now: datetime, today: date, zone: ZoneInfo)
 
 
 def adherence_json(a: Adherence) -> dict[str, Any]:
-    return {"days": a.days, "taken": a.taken, "skipped": a.skipped, "missed": a.missed, "due": a.due,
-            "percent": a.percent}
+    return {
+        "days": a.days,
+        "taken": a.taken,
+        "skipped": a.skipped,
+        "missed": a.missed,
+        "due": a.due,
+        "percent": a.percent,
+    }
 
 
 def percent_text(a: Adherence | None) -> str:

@@ -17,7 +17,9 @@ LOGGED_LATER_AFTER = timedelta(minutes=30)
 TAKE_AHEAD = timedelta(hours=12)
 
 
-def slot_state(slot: DoseSlot, log: DoseLog | None, now: datetime, grace: timedelta) -> tuple[DoseStatus, bool]:
+def slot_state(
+    slot: DoseSlot, log: DoseLog | None, now: datetime, grace: timedelta
+) -> tuple[DoseStatus, bool]:
     """(status, overdue) of a slot: a log decides; otherwise due until slot + grace, then missed."""
     if log is not None:
         return log.status, False
@@ -48,13 +50,13 @@ def day_views(
     meds_by_id = {m.id: m for m in meds}
     for med in meds:
         for slot in expand(med, start, end):
-            log = by_slot.get((slot.medication_id, slot.slot_at))
-            status, overdue = slot_state(slot, log, now, grace)
-            views.append(DoseView(med, status, slot, log, overdue))
-    for log in prn_logs:
-        med = meds_by_id.get(log.medication_id)
-        if med is not None:
-            views.append(DoseView(med, DoseStatus.TAKEN, None, log))
+            slot_log = by_slot.get((slot.medication_id, slot.slot_at))
+            status, overdue = slot_state(slot, slot_log, now, grace)
+            views.append(DoseView(med, status, slot, slot_log, overdue))
+    for prn_log in prn_logs:
+        prn_med = meds_by_id.get(prn_log.medication_id)
+        if prn_med is not None:
+            views.append(DoseView(prn_med, DoseStatus.TAKEN, None, prn_log))
     views.sort(key=lambda v: (v.sort_at, v.medication.name.casefold()))
     return views
 
@@ -69,9 +71,10 @@ def pick_slot(
 ) -> DoseSlot | None:
     """The scheduled slot a take/skip at `target_at` is for.
 
-    Without --at: the earliest open slot from the last 24 h up to TAKE_AHEAD from now (oldest first, so
-    a late morning dose is not mistaken for the evening one). With --at: the open slot nearest the time
-    given, within 12 h. None when no open slot fits.
+    Without --at: the latest open slot at or before now from the last 24 h (so a late morning dose is not
+    mistaken for the evening one, and an older open dose from yesterday does not take today's), else the
+    earliest open slot up to TAKE_AHEAD from now. With --at: the open slot nearest the time given, within
+    12 h. None when no open slot fits.
     """
     if explicit:
         lo, hi = target_at - timedelta(hours=12), target_at + timedelta(hours=12)
@@ -82,7 +85,8 @@ def pick_slot(
         return None
     if explicit:
         return min(candidates, key=lambda s: (abs(s.slot_at - target_at), s.slot_at))
-    return candidates[0]
+    past = [s for s in candidates if s.slot_at <= now]
+    return past[-1] if past else candidates[0]
 
 
 def is_logged_later(taken_at: datetime, logged_at: datetime) -> bool:

@@ -15,16 +15,18 @@ from rpltrack.domain.schedule import resolve_wall_time
 
 _TIME_RE = re.compile(r"^\s*([01]?\d|2[0-3])[:.h]?([0-5]\d)\s*$")
 _EVERY_RE = re.compile(r"^\s*(\d+)\s*(h|hr|hrs|hour|hours)\s*$", re.IGNORECASE)
-_TAPER_STEP_RE = re.compile(r"^\s*(?P<amount>.+?)\s+(?:x|for)\s+(?P<n>\d+)\s*(?P<u>d|days?|w|weeks?)\s*$",
-                            re.IGNORECASE)
+_TAPER_STEP_RE = re.compile(
+    r"^\s*(?P<amount>.+?)\s+(?:x|for)\s+(?P<n>\d+)\s*(?P<u>d|days?|w|weeks?)\s*$", re.IGNORECASE
+)
 EVENT_WORDS = ("cd1", "stims", "trigger", "retrieval", "transfer", "positive-beta")
 
 
 def parse_time(text: str) -> time:
     match = _TIME_RE.match(text)
     if not match:
-        raise ValidationError(f"cannot read the time {text.strip()!r}: use 24-hour HH:MM, like 08:00 or 20:30",
-                              field="times")
+        raise ValidationError(
+            f"cannot read the time {text.strip()!r}: use 24-hour HH:MM, like 08:00 or 20:30", field="times"
+        )
     return time(int(match.group(1)), int(match.group(2)))
 
 
@@ -40,7 +42,9 @@ def parse_times(text: str) -> tuple[time, ...]:
 def parse_every(text: str) -> int:
     match = _EVERY_RE.match(text)
     if not match:
-        raise ValidationError(f"cannot read --every {text.strip()!r}: write hours like 8h or 12h", field="every")
+        raise ValidationError(
+            f"cannot read --every {text.strip()!r}: write hours like 8h or 12h", field="every"
+        )
     return int(match.group(1))
 
 
@@ -48,7 +52,9 @@ def parse_weekdays(text: str) -> tuple[int, ...]:
     days: list[int] = []
     for part in (p.strip().lower()[:3] for p in text.split(",") if p.strip()):
         if part not in WEEKDAY_NAMES:
-            raise ValidationError(f"unknown weekday {part!r}: use mon,tue,wed,thu,fri,sat,sun", field="weekdays")
+            raise ValidationError(
+                f"unknown weekday {part!r}: use mon,tue,wed,thu,fri,sat,sun", field="weekdays"
+            )
         days.append(WEEKDAY_NAMES.index(part))
     if not days:
         raise ValidationError("give at least one weekday, like mon,thu", field="weekdays")
@@ -62,20 +68,28 @@ def parse_date(text: str, field: str = "date") -> date:
         if text.strip().lower() in EVENT_WORDS:
             raise ValidationError(
                 f"{text.strip()!r} is a cycle event; this version schedules from dates: use YYYY-MM-DD",
-                field=field) from None
-        raise ValidationError(f"cannot read the date {text.strip()!r}: use YYYY-MM-DD, like 2026-11-23",
-                              field=field) from None
+                field=field,
+            ) from None
+        if re.fullmatch(r"\d{1,2}w(\d+d?)?", text.strip().lower()):
+            raise ValidationError(
+                f"{text.strip()!r} is a gestational age; this version schedules from dates: use YYYY-MM-DD",
+                field=field,
+            ) from None
+        raise ValidationError(
+            f"cannot read the date {text.strip()!r}: use YYYY-MM-DD, like 2026-11-23", field=field
+        ) from None
 
 
 def parse_local_datetime(text: str, zone: ZoneInfo, field: str = "at") -> datetime:
     """'YYYY-MM-DD HH:MM' (or 'HH:MM' for today is not accepted here) in `zone` -> aware datetime."""
     cleaned = text.strip().replace("T", " ")
     try:
-        naive = datetime.strptime(cleaned, "%Y-%m-%d %H:%M")
+        naive = datetime.strptime(cleaned, "%Y-%m-%d %H:%M")  # noqa: DTZ007 - zone applied below
     except ValueError:
         raise ValidationError(
-            f"cannot read the time {text.strip()!r}: use \"YYYY-MM-DD HH:MM\", like \"2026-11-23 08:00\"",
-            field=field) from None
+            f'cannot read the time {text.strip()!r}: use "YYYY-MM-DD HH:MM", like "2026-11-23 08:00"',
+            field=field,
+        ) from None
     instant, _ = resolve_wall_time(naive.date(), naive.time(), zone)
     return instant.astimezone(zone)
 
@@ -112,7 +126,8 @@ class MedicationInput:
 
 
 def build_timing(spec: MedicationInput, start_on: date, zone: ZoneInfo, now: datetime) -> Timing:
-    chosen = [bool(spec.times.strip()), bool(spec.every.strip()), spec.prn]
+    # With --every, --times gives the first dose's time of day, so the two go together.
+    chosen = [bool(spec.times.strip()) or bool(spec.every.strip()), spec.prn]
     if sum(chosen) > 1:
         raise ValidationError("choose one of: times of day, every N hours, or as needed", field="times")
     if spec.prn:
@@ -123,15 +138,17 @@ def build_timing(spec: MedicationInput, start_on: date, zone: ZoneInfo, now: dat
         anchor, _ = resolve_wall_time(start_on, first, zone)
         return Timing(TimingKind.INTERVAL, interval_hours=hours, interval_anchor_at=anchor.astimezone(UTC))
     if not spec.times.strip():
-        raise ValidationError("when is it taken? give times like 08:00,20:00, every 8h, or as needed",
-                              field="times")
+        raise ValidationError(
+            "when is it taken? give times like 08:00,20:00, every 8h, or as needed", field="times"
+        )
     every_days = 1
     if spec.every_days.strip():
         try:
             every_days = int(spec.every_days.strip())
         except ValueError:
-            raise ValidationError(f"every N days needs a whole number, not {spec.every_days!r}",
-                                  field="every_days") from None
+            raise ValidationError(
+                f"every N days needs a whole number, not {spec.every_days!r}", field="every_days"
+            ) from None
     weekdays = parse_weekdays(spec.weekdays) if spec.weekdays.strip() else ()
     return Timing(TimingKind.TIMES, times=parse_times(spec.times), every_days=every_days, weekdays=weekdays)
 
@@ -144,7 +161,8 @@ def parse_taper(text: str, default_unit: str | None) -> list[tuple[Quantity, int
         if not match:
             raise ValidationError(
                 f"cannot read the taper step {part.strip()!r}: write steps like '20 mg x 6w; 10 mg x 7d'",
-                field="taper")
+                field="taper",
+            )
         days = int(match.group("n")) * (7 if match.group("u").lower().startswith("w") else 1)
         if days < 1:
             raise ValidationError("each taper step lasts at least one day", field="taper")
@@ -179,8 +197,9 @@ def build_medication(spec: MedicationInput, zone: ZoneInfo, now: datetime) -> Me
             raise ValidationError("give the dose, like '81 mg' or '40 mg'", field="dose")
         _, unit = parse_amount(spec.dose)
         if unit is None and default_unit is None:
-            raise ValidationError(f"the dose {spec.dose.strip()!r} needs a unit, like '1 tablet' or '5 mg'",
-                                  field="dose")
+            raise ValidationError(
+                f"the dose {spec.dose.strip()!r} needs a unit, like '1 tablet' or '5 mg'", field="dose"
+            )
         quantity = parse_quantity(spec.dose, default_unit)
         regimens.append(Regimen(start_on, check_amount_for(drug, quantity), timing))
     supply = None
@@ -188,8 +207,9 @@ def build_medication(spec: MedicationInput, zone: ZoneInfo, now: datetime) -> Me
         try:
             supply = int(spec.supply.strip())
         except ValueError:
-            raise ValidationError(f"the supply is a count of doses on hand, not {spec.supply!r}",
-                                  field="supply") from None
+            raise ValidationError(
+                f"the supply is a count of doses on hand, not {spec.supply!r}", field="supply"
+            ) from None
     route = spec.route.strip() or (drug.routes[0] if drug else "oral")
     if drug and route not in drug.routes:
         raise ValidationError(f"{drug.name} is taken {' or '.join(drug.routes)}, not {route}", field="route")
@@ -217,8 +237,9 @@ def _retime(timing: Timing, day: date, zone: ZoneInfo) -> Timing:
     return Timing(TimingKind.INTERVAL, interval_hours=timing.interval_hours, interval_anchor_at=anchor)
 
 
-def build_change(med: Medication, dose: str, times: str, every: str, effective: str, zone: ZoneInfo,
-                 now: datetime) -> Regimen:
+def build_change(
+    med: Medication, dose: str, times: str, every: str, effective: str, zone: ZoneInfo, now: datetime
+) -> Regimen:
     """A new regimen for `med` from `effective` (default today): a changed dose and/or timing."""
     effective_on = parse_date(effective, "from") if effective.strip() else now.astimezone(zone).date()
     drug = catalog.by_key(med.generic) if med.generic else None
@@ -228,8 +249,9 @@ def build_change(med: Medication, dose: str, times: str, every: str, effective: 
         amount = check_amount_for(drug, parse_quantity(dose, current.amount.unit))
     timing = current.timing
     if times.strip() or every.strip():
-        timing = build_timing(MedicationInput(name=med.name, dose="", times=times, every=every),
-                              effective_on, zone, now)
+        timing = build_timing(
+            MedicationInput(name=med.name, dose="", times=times, every=every), effective_on, zone, now
+        )
     elif timing.kind is TimingKind.INTERVAL:
         timing = _retime(timing, effective_on, zone)
     if amount == current.amount and timing == current.timing:

@@ -219,7 +219,8 @@ class DoseView:
     def sort_at(self) -> datetime:
         if self.slot is not None:
             return self.slot.slot_at
-        assert self.log is not None and self.log.taken_at is not None
+        assert self.log is not None
+        assert self.log.taken_at is not None
         return self.log.taken_at.astimezone(UTC)
 
 

@@ -133,12 +133,27 @@ def parse_amount(text: str) -> tuple[Decimal, str | None]:
             f"cannot read the amount {text!r}: write a number and a unit, like '40 mg' or '5000 units'",
             field="dose",
         )
-    raw = match.group("num").replace(",", ".")
+    raw = match.group("num")
+    whole, comma, fraction = raw.partition(",")
+    if comma and len(fraction) == 3:
+        # '5,000 units' is a thousands separator as often as a decimal comma: a silent 1000x slip.
+        raise ValidationError(
+            f"the amount {text.strip()!r} is ambiguous: write {whole}{fraction} (no comma) for thousands, "
+            f"or {whole}.{fraction} with a point for a decimal",
+            field="dose",
+        )
+    raw = raw.replace(",", ".")
     try:
         value = Decimal(raw)
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
         raise ValidationError(f"cannot read the number in {text!r}", field="dose") from exc
     unit_text = match.group("unit")
+    if unit_text and any(c.isdigit() for c in unit_text):
+        raise ValidationError(
+            f"cannot read the number in {text.strip()!r}: write plain digits with at most one decimal point, "
+            "like '2.5 mg' or '5000 units'",
+            field="dose",
+        )
     return value, (normalise_unit(unit_text) if unit_text else None)
 
 

@@ -47,7 +47,11 @@ def _regimen_spans(med: Medication) -> Iterator[tuple[Regimen, date, date]]:
     """Each regimen with the first and last local day it is in force (inclusive)."""
     last_day = med.end_on if med.end_on is not None else date.max - timedelta(days=2)
     for index, regimen in enumerate(med.regimens):
-        nxt = med.regimens[index + 1].effective_on - timedelta(days=1) if index + 1 < len(med.regimens) else None
+        nxt = (
+            med.regimens[index + 1].effective_on - timedelta(days=1)
+            if index + 1 < len(med.regimens)
+            else None
+        )
         end = min(last_day, nxt) if nxt is not None else last_day
         if regimen.effective_on <= end:
             yield regimen, regimen.effective_on, end
@@ -87,8 +91,9 @@ def expand(med: Medication, start_at: datetime, end_at: datetime) -> list[DoseSl
     return slots
 
 
-def _slot(med_id: int, instant: datetime, zone: ZoneInfo, regimen: Regimen, shifted: bool,
-          change_day: bool) -> DoseSlot:
+def _slot(
+    med_id: int, instant: datetime, zone: ZoneInfo, regimen: Regimen, shifted: bool, change_day: bool
+) -> DoseSlot:
     return DoseSlot(med_id, instant, instant.astimezone(zone), regimen.amount, shifted, change_day)
 
 
@@ -103,8 +108,16 @@ def _rule_days(regimen: Regimen, span_start: date, lo: date, hi: date) -> list[d
     return [d.date() for d in found]
 
 
-def _interval_slots(med_id: int, regimen: Regimen, zone: ZoneInfo, lo: date, hi: date, span_start: date,
-                    start_utc: datetime, end_utc: datetime) -> list[DoseSlot]:
+def _interval_slots(
+    med_id: int,
+    regimen: Regimen,
+    zone: ZoneInfo,
+    lo: date,
+    hi: date,
+    span_start: date,
+    start_utc: datetime,
+    end_utc: datetime,
+) -> list[DoseSlot]:
     timing = regimen.timing
     assert timing.interval_anchor_at is not None
     anchor = timing.interval_anchor_at.astimezone(UTC)
@@ -119,6 +132,8 @@ def _interval_slots(med_id: int, regimen: Regimen, zone: ZoneInfo, lo: date, hi:
         if day > hi:
             break
         if lo <= day and day >= span_start:
-            out.append(DoseSlot(med_id, instant, local, regimen.amount, False, is_clock_change_day(day, zone)))
+            out.append(
+                DoseSlot(med_id, instant, local, regimen.amount, False, is_clock_change_day(day, zone))
+            )
         instant += step
     return out

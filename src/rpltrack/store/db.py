@@ -45,7 +45,9 @@ def prepare_file(path: Path) -> list[str]:
     -shm files inherit owner-only modes. Tightens loose modes on files we own; returns what it changed."""
     notes: list[str] = []
     if path.is_symlink():
-        raise JournalError(f"{path} is a symbolic link; rpltrack opens only a real file. Nothing was changed.")
+        raise JournalError(
+            f"{path} is a symbolic link; rpltrack opens only a real file. Nothing was changed."
+        )
     parent = path.parent
     if not parent.exists():
         parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -90,7 +92,9 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
                 )
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise JournalError(f"{path} is not an rpltrack journal or is damaged ({exc}). Nothing was changed.") from exc
+        raise JournalError(
+            f"{path} is not an rpltrack journal or is damaged ({exc}). Nothing was changed."
+        ) from exc
     return conn
 
 

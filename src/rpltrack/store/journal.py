@@ -21,6 +21,7 @@ from rpltrack.domain.models import (
     DoseStatus,
     DoseView,
     Medication,
+    MedicationState,
     Regimen,
 )
 from rpltrack.domain.quantities import Quantity
@@ -58,8 +59,16 @@ class ChangeRecord:
 class Journal:
     """The journal file. Open with Journal.open(path); close when done (or use `with`)."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path, *, readonly: bool, notes: Sequence[str] = (),
-                 backup: Path | None = None, readonly_reason: str = "") -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        *,
+        readonly: bool,
+        notes: Sequence[str] = (),
+        backup: Path | None = None,
+        readonly_reason: str = "",
+    ) -> None:
         self._conn = conn
         self.path = path
         self.readonly = readonly
@@ -120,7 +129,8 @@ class Journal:
 
     def _begin_change(self, action: str, summary: str, now: datetime) -> int:
         cur = self._conn.execute(
-            "INSERT INTO changes (at_utc, action, summary) VALUES (?, ?, ?)", (rows.utc_text(now), action, summary)
+            "INSERT INTO changes (at_utc, action, summary) VALUES (?, ?, ?)",
+            (rows.utc_text(now), action, summary),
         )
         return int(cur.lastrowid or 0)
 
@@ -130,11 +140,23 @@ class Journal:
         row = self._conn.execute(f"SELECT * FROM {table} WHERE {key} = ?", (row_id,)).fetchone()
         return dict(row) if row else None
 
-    def _audit(self, change_id: int, table: str, row_id: int, before: dict[str, Any] | None,
-               after: dict[str, Any] | None) -> None:
+    def _audit(
+        self,
+        change_id: int,
+        table: str,
+        row_id: int,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
         self._conn.execute(
             "INSERT INTO audit (change_id, tbl, row_id, before, after) VALUES (?, ?, ?, ?, ?)",
-            (change_id, table, row_id, json.dumps(before) if before else None, json.dumps(after) if after else None),
+            (
+                change_id,
+                table,
+                row_id,
+                json.dumps(before) if before else None,
+                json.dumps(after) if after else None,
+            ),
         )
 
     def _insert(self, change_id: int, table: str, values: dict[str, Any]) -> int:
@@ -162,7 +184,9 @@ class Journal:
     def set_setting(self, key: str, value: str, now: datetime) -> str:
         setting = SETTINGS.get(key)
         if setting is None:
-            raise ValidationError(f"unknown setting {key!r}: known settings are {', '.join(sorted(SETTINGS))}")
+            raise ValidationError(
+                f"unknown setting {key!r}: known settings are {', '.join(sorted(SETTINGS))}"
+            )
         canonical = setting.parse(value)
         self._writable()
         with write_txn(self._conn):
@@ -173,7 +197,9 @@ class Journal:
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_utc = excluded.updated_utc",
                 (key, canonical, rows.utc_text(now)),
             )
-            after = self._conn.execute("SELECT rowid AS rid, * FROM settings WHERE key = ?", (key,)).fetchone()
+            after = self._conn.execute(
+                "SELECT rowid AS rid, * FROM settings WHERE key = ?", (key,)
+            ).fetchone()
             after_d = dict(after)
             rid = after_d.pop("rid")
             self._audit(change, "settings", int(rid), dict(before) if before else None, after_d)
@@ -217,8 +243,14 @@ class Journal:
             raise ValidationError("give the medication's name, e.g. rpltrack take aspirin")
         meds = self.medications()
         if now is not None:
-            active = [m for m in meds if m.stopped_at is None or m.stopped_at > now]
-            meds = active or meds
+            # Prefer what she takes now, then what is planned, then anything in her history.
+            def current(m: Medication) -> bool:
+                return m.state(now, now.astimezone(ZoneInfo(m.zone)).date()) is MedicationState.ACTIVE
+
+            def planned(m: Medication) -> bool:
+                return m.state(now, now.astimezone(ZoneInfo(m.zone)).date()) is MedicationState.NOT_STARTED
+
+            meds = [m for m in meds if current(m)] or [m for m in meds if planned(m)] or meds
         exact = [m for m in meds if m.name.casefold() == wanted]
         if len(exact) == 1:
             return exact[0]
@@ -249,23 +281,26 @@ class Journal:
         return self.medication(med_id)
 
     def change_regimen(self, med_id: int, regimen: Regimen, now: datetime) -> Medication:
-        """A dose or timing change from `regimen.effective_on`; earlier regimens stay as history.
-
-        Regimens that would start on or after the new one's date are replaced by it (an edit of a plan
-        not yet in force)."""
+        """A dose or timing change from `regimen.effective_on`; every other regimen stays (earlier ones as
+        history, later planned steps such as the rest of a taper still apply). A regimen on the same date is
+        replaced by the new one."""
         self._writable()
         med = self.medication(med_id)
         if regimen.effective_on < med.start_on:
             raise ValidationError(
                 f"a change cannot take effect on {regimen.effective_on}, before {med.name} starts "
-                f"({med.start_on})", field="from")
-        kept = tuple(r for r in med.regimens if r.effective_on < regimen.effective_on)
-        replace(med, regimens=(*kept, regimen))  # validates the new history
-        summary = f"changed {med.name} to {regimen.amount} {regimen.timing.describe()} from {regimen.effective_on}"
+                f"({med.start_on})",
+                field="from",
+            )
+        kept = tuple(r for r in med.regimens if r.effective_on != regimen.effective_on)
+        replace(med, regimens=tuple(sorted((*kept, regimen), key=lambda r: r.effective_on)))  # validates
+        summary = (
+            f"changed {med.name} to {regimen.amount} {regimen.timing.describe()} from {regimen.effective_on}"
+        )
         with write_txn(self._conn):
             change = self._begin_change("med edit", summary, now)
             for old in med.regimens:
-                if old.effective_on >= regimen.effective_on and old.id is not None:
+                if old.effective_on == regimen.effective_on and old.id is not None:
                     self._delete(change, "regimens", old.id)
             self._insert(change, "regimens", rows.regimen_values(med_id, regimen, now))
         return self.medication(med_id)
@@ -294,7 +329,9 @@ class Journal:
     def stop_medication(self, med_id: int, at: datetime, now: datetime) -> Medication:
         med = self.medication(med_id)
         if med.stopped_at is not None:
-            raise ValidationError(f"{med.name} is already stopped (since {med.stopped_at:%Y-%m-%d %H:%M} UTC)")
+            raise ValidationError(
+                f"{med.name} is already stopped (since {med.stopped_at:%Y-%m-%d %H:%M} UTC)"
+            )
         return self.update_medication(med_id, now, stopped_at=at.astimezone(UTC))
 
     # -- doses -------------------------------------------------------------------------------------
@@ -302,13 +339,18 @@ class Journal:
     def logs_between(self, start: datetime, end: datetime, med_id: int | None = None) -> list[DoseLog]:
         """Logs whose slot or (for as-needed doses) taken time is in [start, end)."""
         lo, hi = rows.utc_text(start), rows.utc_text(end)
-        sql = ("SELECT * FROM doses WHERE ((slot_utc >= ? AND slot_utc < ?) OR "
-               "(slot_utc IS NULL AND taken_utc >= ? AND taken_utc < ?))")
+        sql = (
+            "SELECT * FROM doses WHERE ((slot_utc >= ? AND slot_utc < ?) OR "
+            "(slot_utc IS NULL AND taken_utc >= ? AND taken_utc < ?))"
+        )
         params: list[Any] = [lo, hi, lo, hi]
         if med_id is not None:
             sql += " AND medication_id = ?"
             params.append(med_id)
-        return [rows.dose_of(r) for r in self._conn.execute(sql + " ORDER BY coalesce(slot_utc, taken_utc)", params)]
+        return [
+            rows.dose_of(r)
+            for r in self._conn.execute(sql + " ORDER BY coalesce(slot_utc, taken_utc)", params)
+        ]
 
     def day(self, day: date, zone: ZoneInfo, now: datetime) -> list[DoseView]:
         """Every dose of local `day` with its state at `now`."""
@@ -322,12 +364,15 @@ class Journal:
     def last_site(self, med_id: int) -> str | None:
         row = self._conn.execute(
             "SELECT site FROM doses WHERE medication_id = ? AND site IS NOT NULL "
-            "ORDER BY coalesce(taken_utc, slot_utc) DESC, id DESC LIMIT 1", (med_id,)).fetchone()
+            "ORDER BY coalesce(taken_utc, slot_utc) DESC, id DESC LIMIT 1",
+            (med_id,),
+        ).fetchone()
         return None if row is None else str(row["site"])
 
     def _log_at_slot(self, med_id: int, slot_at: datetime) -> DoseLog | None:
-        row = self._conn.execute("SELECT * FROM doses WHERE medication_id = ? AND slot_utc = ?",
-                                 (med_id, rows.utc_text(slot_at))).fetchone()
+        row = self._conn.execute(
+            "SELECT * FROM doses WHERE medication_id = ? AND slot_utc = ?", (med_id, rows.utc_text(slot_at))
+        ).fetchone()
         return None if row is None else rows.dose_of(row)
 
     def record_dose(
@@ -360,7 +405,9 @@ class Journal:
                 slot_at = slot_at.astimezone(UTC)
                 from rpltrack.domain.schedule import expand
 
-                matching = [s for s in expand(med, slot_at, slot_at + timedelta(seconds=1)) if s.slot_at == slot_at]
+                matching = [
+                    s for s in expand(med, slot_at, slot_at + timedelta(seconds=1)) if s.slot_at == slot_at
+                ]
                 if not matching:
                     raise ValidationError(f"{med.name} has no dose scheduled at {slot_at:%Y-%m-%d %H:%M} UTC")
                 slot = matching[0]
@@ -383,7 +430,9 @@ class Journal:
                 zone=zone.key,
                 slot_at=slot.slot_at if slot else None,
                 taken_at=when if status is DoseStatus.TAKEN else None,
-                amount=(amount or (slot.amount if slot else med.current.amount)) if status is DoseStatus.TAKEN else None,
+                amount=(amount or (slot.amount if slot else med.current.amount))
+                if status is DoseStatus.TAKEN
+                else None,
                 site=site if status is DoseStatus.TAKEN else None,
                 reason=reason,
                 note=note,
@@ -413,9 +462,23 @@ class Journal:
 
         upcoming = expand(med, now, now + timedelta(days=8))
         nxt = f"; the next is {upcoming[0].local_at.astimezone(zone):%a %d %b %H:%M}" if upcoming else ""
-        return (f"no open {med.name} dose near {when.astimezone(zone):%Y-%m-%d %H:%M}{nxt}. "
-                "Use --at \"YYYY-MM-DD HH:MM\" to log a dose at another time, or rpltrack undo to take "
-                "back the last entry")
+        recent = [
+            log
+            for log in self.logs_between(when - timedelta(hours=12), when + timedelta(hours=12), med.id)
+            if log.slot_at is not None
+        ]
+        if recent:
+            last = max(recent, key=lambda log: log.slot_at or when)
+            assert last.slot_at is not None
+            nxt = (
+                f" (the {last.slot_at.astimezone(zone):%H:%M} dose is already logged as {last.status.value})"
+                + nxt
+            )
+        return (
+            f"no open {med.name} dose near {when.astimezone(zone):%Y-%m-%d %H:%M}{nxt}. "
+            'Use --at "YYYY-MM-DD HH:MM" to log a dose at another time, or rpltrack undo to take '
+            "back the last entry"
+        )
 
     def check_amount(self, med: Medication, amount: Quantity) -> Quantity:
         drug = catalog.by_key(med.generic) if med.generic else None
@@ -425,7 +488,8 @@ class Journal:
         if amount.family != scheduled.family:
             raise ValidationError(
                 f"{med.name} is scheduled in {scheduled.unit}; {amount} is a different kind of unit",
-                field="amount")
+                field="amount",
+            )
         return amount
 
     def adherence(self, now: datetime, days: int) -> tuple[dict[int, Adherence], Adherence]:
@@ -453,7 +517,9 @@ class Journal:
 
     def changes(self, limit: int = 50) -> list[ChangeRecord]:
         return [
-            ChangeRecord(r["id"], rows.utc_parse(r["at_utc"]), r["action"], r["summary"], r["undone_by"] is not None)
+            ChangeRecord(
+                r["id"], rows.utc_parse(r["at_utc"]), r["action"], r["summary"], r["undone_by"] is not None
+            )
             for r in self._conn.execute("SELECT * FROM changes ORDER BY id DESC LIMIT ?", (limit,))
         ]
 
@@ -468,12 +534,15 @@ class Journal:
                 return None
             change = self._begin_change("undo", f"undid: {target['summary']}", now)
             entries = self._conn.execute(
-                "SELECT * FROM audit WHERE change_id = ? ORDER BY id DESC", (target["id"],)).fetchall()
+                "SELECT * FROM audit WHERE change_id = ? ORDER BY id DESC", (target["id"],)
+            ).fetchall()
             for entry in entries:
                 self._revert(change, entry)
             self._conn.execute("UPDATE changes SET undone_by = ? WHERE id = ?", (change, target["id"]))
             self._conn.execute("UPDATE changes SET undoes = ? WHERE id = ?", (target["id"], change))
-        return ChangeRecord(target["id"], rows.utc_parse(target["at_utc"]), target["action"], target["summary"], True)
+        return ChangeRecord(
+            target["id"], rows.utc_parse(target["at_utc"]), target["action"], target["summary"], True
+        )
 
     def _revert(self, change_id: int, entry: sqlite3.Row) -> None:
         table = entry["tbl"]
@@ -489,8 +558,10 @@ class Journal:
             self._conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (key_value,))
         elif current is None:
             cols = ", ".join(before)
-            self._conn.execute(f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' for _ in before)})",
-                               tuple(before.values()))
+            self._conn.execute(
+                f"INSERT INTO {table} ({cols}) VALUES ({', '.join('?' for _ in before)})",
+                tuple(before.values()),
+            )
         else:
             sets = ", ".join(f"{c} = ?" for c in before)
             self._conn.execute(f"UPDATE {table} SET {sets} WHERE {key} = ?", (*before.values(), key_value))
@@ -504,9 +575,17 @@ class Journal:
 
         self._writable()
         with write_txn(self._conn):
-            self._begin_change("import", f"added {len(logs)} demo dose entries", now)
+            change = self._begin_change("import", f"added {len(logs)} dose entries", now)
+            first_new = int(self._conn.execute("SELECT coalesce(max(id), 0) + 1 FROM doses").fetchone()[0])
             db = sqlite_utils.Database(self._conn)
-            db["doses"].insert_all((rows.dose_values(log) for log in logs), batch_size=2000)
+            db.table("doses").insert_all((rows.dose_values(log) for log in logs), batch_size=2000)
+            # One audit row per inserted dose, so `undo` can take the whole import back.
+            self._conn.execute(
+                "INSERT INTO audit (change_id, tbl, row_id, before, after) "
+                "SELECT ?, 'doses', id, NULL, json_object('id', id, 'medication_id', medication_id, "
+                "'slot_utc', slot_utc, 'status', status) FROM doses WHERE id >= ?",
+                (change, first_new),
+            )
         return len(logs)
 
     def iter_all_doses(self) -> Iterator[DoseLog]:

@@ -145,8 +145,9 @@ def backup_dir(db_path: Path) -> Path:
     return db_path.parent / "backups"
 
 
-def migrate(conn: sqlite3.Connection, db_path: Path, now: datetime, *,
-            migrations: tuple[Migration, ...] = MIGRATIONS) -> Path | None:
+def migrate(
+    conn: sqlite3.Connection, db_path: Path, now: datetime, *, migrations: tuple[Migration, ...] = MIGRATIONS
+) -> Path | None:
     """Bring the journal to the newest schema. Returns the pre-migration backup, if one was made.
 
     Raises NewerSchema (nothing touched) when the file is newer than this code knows.

@@ -1,0 +1,1 @@
+"""rpltrack test suite; mirrors src/rpltrack."""
