@@ -129,7 +129,11 @@ def test_check_dose_stores_the_canonical_amount(drug, text, stored):
         ("levothyroxine", "100 mg", "100 mg of levothyroxine looks like a unit slip: did you mean 100 mcg?"),
         ("synthroid", "75 mg", "did you mean 75 mcg?"),
         ("levothyroxine", "1 tablet", "levothyroxine is not measured in tablet: enter it in mcg"),
-        ("dalteparin", "50 mg", "no verified conversion from mg for dalteparin: enter the IU on your syringe"),
+        (
+            "dalteparin",
+            "50 mg",
+            "no verified conversion from mg for dalteparin: enter the IU on your syringe",
+        ),
         ("fragmin", "5000 units", "dalteparin is not measured in units: enter it in IU"),
         ("tinzaparin", "3.5 mg", "enter the IU on your syringe"),
         ("heparin", "5 mg", "heparin is measured in units: enter the units on your syringe or vial"),

@@ -69,8 +69,21 @@ def test_parse_amount_without_unit_gives_none():
         ("5,000 units", "ambiguous: write 5000 (no comma) for thousands, or 5.000"),
         ("1,234 mg", "ambiguous"),
     ],
-    ids=["empty", "letters", "unit-only", "negative", "nan", "inf", "arabic-digits", "unknown-unit",
-         "unit-with-words", "exponent", "two-points", "thousands-comma", "thousands-comma-mg"],
+    ids=[
+        "empty",
+        "letters",
+        "unit-only",
+        "negative",
+        "nan",
+        "inf",
+        "arabic-digits",
+        "unknown-unit",
+        "unit-with-words",
+        "exponent",
+        "two-points",
+        "thousands-comma",
+        "thousands-comma-mg",
+    ],
 )
 def test_parse_amount_rejects_with_a_specific_message(text, message):
     with pytest.raises(ValidationError) as caught:

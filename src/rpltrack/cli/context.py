@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, time
@@ -71,6 +70,8 @@ class Context:
             self._journal = None
 
     def emit_json(self, payload: Any) -> None:
+        import json
+
         print(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=False))
 
 

@@ -15,6 +15,8 @@ from rpltrack.domain.schedule import day_bounds, expand
 LOGGED_LATER_AFTER = timedelta(minutes=30)
 # `take` without --at picks an open slot of today no more than this far in the future [app convention].
 TAKE_AHEAD = timedelta(hours=12)
+# A dose taken up to this long before its time is that dose, not an older open one [app convention].
+TAKE_EARLY = timedelta(hours=1)
 
 
 def slot_state(
@@ -71,9 +73,9 @@ def pick_slot(
 ) -> DoseSlot | None:
     """The scheduled slot a take/skip at `target_at` is for.
 
-    Without --at: the latest open slot at or before now from the last 24 h (so a late morning dose is not
-    mistaken for the evening one, and an older open dose from yesterday does not take today's), else the
-    earliest open slot up to TAKE_AHEAD from now. With --at: the open slot nearest the time given, within
+    Without --at: the latest open slot from the last 24 h up to TAKE_EARLY after now (so a late morning dose
+    is not mistaken for the evening one, and an older open dose from yesterday does not take today's), else
+    the earliest open slot up to TAKE_AHEAD from now. With --at: the open slot nearest the time given, within
     12 h. None when no open slot fits.
     """
     if explicit:
@@ -85,7 +87,7 @@ def pick_slot(
         return None
     if explicit:
         return min(candidates, key=lambda s: (abs(s.slot_at - target_at), s.slot_at))
-    past = [s for s in candidates if s.slot_at <= now]
+    past = [s for s in candidates if s.slot_at <= now + TAKE_EARLY]
     return past[-1] if past else candidates[0]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -31,6 +30,12 @@ from rpltrack.store.db import JournalError, connect, prepare_file, write_txn
 from rpltrack.store.migrations import NewerSchema, backup_to, migrate, user_version
 
 TABLES_WITH_AUDIT = ("medications", "regimens", "doses", "settings")
+
+
+def _dumps(row: dict[str, Any]) -> str:
+    import json  # only writes need it; keeps read-only commands' start-up short
+
+    return json.dumps(row)
 
 
 class JournalReadOnly(JournalError):
@@ -154,8 +159,8 @@ class Journal:
                 change_id,
                 table,
                 row_id,
-                json.dumps(before) if before else None,
-                json.dumps(after) if after else None,
+                _dumps(before) if before else None,
+                _dumps(after) if after else None,
             ),
         )
 
@@ -548,6 +553,8 @@ class Journal:
         table = entry["tbl"]
         if table not in TABLES_WITH_AUDIT:
             raise JournalError(f"cannot undo a change to {table}")
+        import json
+
         before = json.loads(entry["before"]) if entry["before"] else None
         after = json.loads(entry["after"]) if entry["after"] else None
         key = "key" if table == "settings" else "id"

@@ -161,7 +161,15 @@ def migrate(
     backup: Path | None = None
     if found > 0:
         stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        backup = backup_to(conn, backup_dir(db_path) / f"journal-{stamp}-v{found}.db")
+        # A retry after a failed step (or a second process starting in the same second) must not collide
+        # with the backup already there: number the next one instead of failing the start.
+        for n in range(1, 1000):
+            name = f"journal-{stamp}-v{found}.db" if n == 1 else f"journal-{stamp}-v{found}-{n}.db"
+            try:
+                backup = backup_to(conn, backup_dir(db_path) / name)
+                break
+            except FileExistsError:
+                continue
     for version in range(found, head):
         with write_txn(conn):
             # Re-read inside the write lock: another process may have migrated meanwhile.

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -22,16 +23,19 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 NOT_SAVED = "NOT saved — your entry is kept. Please try again in a moment."
+READ_ONLY = "This journal is read-only, so nothing was changed."
+
+
+# Every section ends its BINDINGS with these, so the footer reads left to right from the section's own keys.
+SECTION_KEYS: list[BindingType] = [
+    Binding("question_mark", "app.help", "Help", key_display="?", id="help"),
+    Binding("f1", "app.help", "Help", show=False, id="help-f1"),
+    Binding("q", "app.quit", "Quit", id="quit"),
+]
 
 
 class SectionScreen(Screen[None]):
     """A top-level section (a mode). Subclasses compose their body and implement `reload`."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("question_mark", "app.help", "Help", key_display="?", id="help"),
-        Binding("f1", "app.help", "Help", show=False, id="help-f1"),
-        Binding("q", "app.quit", "Quit", id="quit"),
-    ]
 
     @property
     def rpl(self) -> RpltrackApp:
@@ -51,35 +55,42 @@ class SectionScreen(Screen[None]):
 
     def readonly_banner(self) -> ComposeResult:
         if self.journal.readonly:
-            reason = self.journal.readonly_reason or "the journal could not be opened for writing"
-            yield Static(f"Read-only: {reason}. You can look, but nothing new can be saved.",
-                         id="readonly-banner", markup=False)
+            reason = self.journal.readonly_reason or "this journal is open read-only: you can look, but not save"
+            reason = reason[0].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
+            yield Static(reason, id="readonly-banner", markup=False)
 
-    def on_screen_resume(self) -> None:
-        self.reload()
+    async def on_screen_resume(self) -> None:
+        await self.reload()
 
-    def reload(self) -> None:
+    async def reload(self) -> None:
         """Read the journal again and show what it says now."""
 
     def can_write(self) -> bool:
         """False (with a gentle note) when the journal is read-only."""
         if self.journal.readonly:
-            self.notify("This journal is read-only, so nothing was changed.", title="Read-only",
-                        severity="warning")
+            self.explain(JournalReadOnly())
             return False
         return True
 
-    def write(self, call: Callable[[], T]) -> T | None:
-        """Run one Journal write. Returns its result, or None after telling her why nothing was saved."""
+    def explain(self, exc: Exception) -> str:
+        """Tell her, gently, why nothing was saved; returns the words used (forms show them too)."""
+        severity: SeverityLevel = "warning"
+        title = "Not saved"
+        if isinstance(exc, NotSaved):
+            text, severity = NOT_SAVED, "error"
+        elif isinstance(exc, JournalReadOnly):
+            text, title = READ_ONLY, "Read-only"
+        elif isinstance(exc, ValidationError):
+            text = exc.message
+        else:
+            text, severity = f"Not saved: {exc}", "error"
+        self.notify(text, title=title, severity=severity, timeout=10, markup=False)
+        return text
+
+    def write(self, call: Callable[[], T]) -> tuple[bool, T | None]:
+        """Run one Journal write: (True, its result), or (False, None) after saying why nothing was saved."""
         try:
-            return call()
-        except NotSaved:
-            self.notify(NOT_SAVED, title="Not saved", severity="error", timeout=10)
-        except JournalReadOnly:
-            self.notify("This journal is read-only, so nothing was changed.", title="Read-only",
-                        severity="warning")
-        except ValidationError as exc:
-            self.notify(exc.message, title="Not saved", severity="warning", timeout=10, markup=False)
-        except JournalError as exc:
-            self.notify(f"{exc}", title="Not saved", severity="error", timeout=10, markup=False)
-        return None
+            return True, call()
+        except (JournalError, ValidationError) as exc:
+            self.explain(exc)
+            return False, None

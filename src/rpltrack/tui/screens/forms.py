@@ -53,7 +53,7 @@ class FieldForm(ModalScreen[ResultT]):
             with Horizontal(classes="form-row"):
                 yield Label(label, classes="form-label")
                 shown = (placeholders or {}).get(field, placeholder)
-                yield Input(values.get(field, ""), placeholder=shown, id=input_id, classes="form-input")
+                yield Input(values.get(field, ""), placeholder=shown, id=input_id, classes="form-input", compact=True)
                 yield Static("", id=f"error-{field}", classes="field-error", markup=False)
 
     def value(self, input_id: str) -> str:
@@ -64,7 +64,7 @@ class FieldForm(ModalScreen[ResultT]):
             error.update("")
         self.query_one("#form-error", Static).update("")
         for field_input in self.query(".form-input").results(Input):
-            field_input.remove_class("-invalid")
+            field_input.remove_class("-rejected")
 
     def show_error(self, exc: ValidationError) -> None:
         """Put the message beside the field it is about (or under the form), and focus that field."""
@@ -72,7 +72,7 @@ class FieldForm(ModalScreen[ResultT]):
             if field == exc.field:
                 self.query_one(f"#error-{field}", Static).update(exc.message)
                 field_input = self.query_one(f"#{input_id}", Input)
-                field_input.add_class("-invalid")
+                field_input.add_class("-rejected")
                 field_input.focus()
                 return
         self.query_one("#form-error", Static).update(exc.message)
@@ -116,7 +116,7 @@ class MedicationForm(FieldForm[Medication | None]):
             yield from self.field_rows(values)
             with Horizontal(classes="form-row"):
                 yield Label("", classes="form-label")
-                yield Checkbox("As needed (no set times)", entered.prn, id="med-prn")
+                yield Checkbox("As needed (no set times)", entered.prn, id="med-prn", compact=True)
             yield from self.buttons("Save")
 
     def on_mount(self) -> None:
@@ -273,7 +273,7 @@ class ReasonDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="reason-dialog", classes="dialog"):
             yield Static(f"Skip {self.what}?", classes="dialog-title", markup=False)
-            yield Input(placeholder="A reason, if you like (optional)", id="skip-reason")
+            yield Input(placeholder="A reason, if you like (optional)", id="skip-reason", compact=True)
             yield Static("Enter to skip · Escape to go back", classes="dialog-hint")
 
     @on(Input.Submitted)
@@ -300,7 +300,7 @@ class SitePicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="site-picker", classes="dialog"):
-            yield Static(f"Where did {self.what} go?", classes="dialog-title", markup=False)
+            yield Static(f"Where did you inject {self.what}?", classes="dialog-title", markup=False)
             if self.last:
                 yield Static(f"Last time: {self.last}", classes="dialog-text", markup=False)
             options = [

@@ -1,0 +1,163 @@
+"""Pregnancies, outcomes and loss counts under the ESHRE, ASRM and RCOG definitions (reference §1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from rpltrack.domain.dating import format_ga
+from rpltrack.domain.errors import ValidationError
+
+LOSS_LIMIT_DAYS = 24 * 7  # ESHRE and RCOG: a loss before 24+0 weeks [S2] [S6]
+FIRST_TRIMESTER_DAYS = 14 * 7  # rpltrack reads the first trimester as < 14+0 weeks [app convention]
+
+
+class Outcome(StrEnum):
+    ONGOING = "ongoing"
+    BIOCHEMICAL = "biochemical"
+    PUL = "pul"
+    MISCARRIAGE = "miscarriage"
+    ECTOPIC = "ectopic"
+    MOLAR = "molar"
+    STILLBIRTH = "stillbirth"
+    LIVE_BIRTH = "live-birth"
+    TERMINATION = "termination"
+
+
+OUTCOME_WORDS: dict[Outcome, str] = {
+    Outcome.ONGOING: "ongoing",
+    Outcome.BIOCHEMICAL: "biochemical pregnancy loss",
+    Outcome.PUL: "pregnancy of unknown location",
+    Outcome.MISCARRIAGE: "miscarriage",
+    Outcome.ECTOPIC: "ectopic pregnancy",
+    Outcome.MOLAR: "molar pregnancy",
+    Outcome.STILLBIRTH: "stillbirth",
+    Outcome.LIVE_BIRTH: "live birth",
+    Outcome.TERMINATION: "termination",
+}
+
+SPONTANEOUS_LOSSES = (Outcome.BIOCHEMICAL, Outcome.PUL, Outcome.MISCARRIAGE, Outcome.STILLBIRTH)
+NOT_COUNTED = (Outcome.ECTOPIC, Outcome.MOLAR, Outcome.TERMINATION)
+
+
+class Confirmation(StrEnum):
+    HCG = "hcg"
+    URINE = "urine"
+    ULTRASOUND = "ultrasound"
+    HISTOLOGY = "histology"
+
+
+def parse_outcome(text: str) -> Outcome:
+    try:
+        return Outcome(text.strip().lower())
+    except ValueError:
+        names = ", ".join(o.value for o in Outcome)
+        raise ValidationError(
+            f"unknown outcome {text.strip()!r}: use one of {names}", field="outcome"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Pregnancy:
+    """A pregnancy from a positive test or beta, or a past loss entered on its own."""
+
+    started_on: date | None  # positive test; None for a past loss entered on its own
+    outcome: Outcome = Outcome.ONGOING
+    ended_on: date | None = None
+    ga_at_end_days: int | None = None
+    confirmed: Confirmation | None = None
+    how_found: Confirmation | None = None
+    approximate: bool = False
+    cycle_id: int | None = None
+    notes: str = ""
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.outcome is Outcome.ONGOING:
+            if self.ended_on is not None:
+                raise ValidationError("an ongoing pregnancy has no end date", field="date")
+        elif self.ended_on is None:
+            raise ValidationError("give the date the pregnancy ended", field="date")
+        if self.started_on and self.ended_on and self.ended_on < self.started_on:
+            raise ValidationError(
+                f"the end date {self.ended_on} is before the positive test on {self.started_on}", field="date"
+            )
+        if self.started_on is None and self.ended_on is None:
+            raise ValidationError("a pregnancy needs a date", field="date")
+
+    @property
+    def ended(self) -> bool:
+        return self.outcome is not Outcome.ONGOING
+
+    @property
+    def sort_on(self) -> date:
+        return self.ended_on or self.started_on or date.min
+
+    @property
+    def counted_loss(self) -> bool:
+        """ESHRE: a spontaneous loss before 24+0 weeks (unknown GA counts for early outcomes)."""
+        if self.outcome not in SPONTANEOUS_LOSSES:
+            return False
+        if self.ga_at_end_days is None:
+            return self.outcome is not Outcome.STILLBIRTH
+        return self.ga_at_end_days < LOSS_LIMIT_DAYS
+
+    def describe(self) -> str:
+        words = OUTCOME_WORDS[self.outcome]
+        if self.ga_at_end_days is not None:
+            words += f" at {'about ' if self.approximate else ''}{format_ga(self.ga_at_end_days)}"
+        return words
+
+
+@dataclass(frozen=True)
+class LossCounts:
+    """Counts under each definition, the longest consecutive run, and what the run contains."""
+
+    eshre: int
+    asrm: int
+    rcog: int
+    longest_run: int
+    run_has_uncounted: bool  # an ectopic, molar or termination sits inside the longest run
+    ga_unknown: int  # counted losses with no gestational age recorded
+
+    @property
+    def meets(self) -> dict[str, bool]:
+        return {"ESHRE": self.eshre >= 2, "ASRM": self.asrm >= 2, "RCOG": self.rcog >= 3}
+
+
+def _first_trimester(p: Pregnancy) -> bool:
+    """Before 14+0 weeks; a biochemical loss or PUL with no recorded GA is early by its nature, a
+    miscarriage with no recorded GA is not assumed to be."""
+    if p.ga_at_end_days is not None:
+        return p.ga_at_end_days < FIRST_TRIMESTER_DAYS
+    return p.outcome in (Outcome.BIOCHEMICAL, Outcome.PUL)
+
+
+def count_losses(pregnancies: list[Pregnancy]) -> LossCounts:
+    """ESHRE counts spontaneous losses < 24+0 w incl. biochemical and PUL; ASRM the ones confirmed by
+    ultrasound or histology; RCOG those < 14+0 w. A pregnancy that reached 24+0 w or a live birth breaks a
+    run; ectopic, molar and termination neither count nor break it (§1)."""
+    ordered = sorted(pregnancies, key=lambda p: (p.sort_on, p.id or 0))
+    eshre = asrm = rcog = unknown = 0
+    run = longest = 0
+    run_uncounted = longest_uncounted = False
+    for p in ordered:
+        if p.counted_loss:
+            eshre += 1
+            if p.confirmed in (Confirmation.ULTRASOUND, Confirmation.HISTOLOGY):
+                asrm += 1
+            if p.ga_at_end_days is None:
+                unknown += 1
+            if _first_trimester(p):
+                rcog += 1
+            run += 1
+            if run > longest:
+                longest, longest_uncounted = run, run_uncounted
+        elif p.outcome in NOT_COUNTED:
+            run_uncounted = run_uncounted or run > 0
+        elif p.outcome is Outcome.LIVE_BIRTH or (
+            p.ga_at_end_days is not None and p.ga_at_end_days >= LOSS_LIMIT_DAYS
+        ):
+            run, run_uncounted = 0, False
+    return LossCounts(eshre, asrm, rcog, longest, longest_uncounted, unknown)

@@ -1,0 +1,62 @@
+"""RpltrackApp: the terminal app. Everything it needs (the journal, the clock) is passed in."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.command import Provider
+from textual.screen import Screen
+
+from rpltrack.clock import Clock
+from rpltrack.store.journal import Journal
+from rpltrack.tui.commands import RpltrackCommands
+from rpltrack.tui.screens.base import SectionScreen
+from rpltrack.tui.screens.help import HelpScreen
+from rpltrack.tui.screens.history import HistoryScreen
+from rpltrack.tui.screens.medications import MedicationsScreen
+from rpltrack.tui.screens.today import TodayScreen
+
+# Dose states move on with the clock (due -> overdue -> missed), so Today is re-read this often.
+REFRESH_SECONDS = 30.0
+
+
+class RpltrackApp(App[None]):
+    """Today, Medications and History, over one journal, with time read only from `clock`."""
+
+    CSS_PATH = "rpltrack.tcss"
+    TITLE = "rpltrack"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[object]]]] = {
+        "today": TodayScreen,
+        "medications": MedicationsScreen,
+        "history": HistoryScreen,
+    }
+    DEFAULT_MODE = "today"
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {RpltrackCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+p", "command_palette", "Search actions", show=False, priority=True, id="palette"),
+    ]
+
+    def __init__(self, *, journal: Journal, clock: Clock) -> None:
+        super().__init__()
+        self.journal = journal
+        self.clock = clock
+        self.shown_day: date = clock.now().astimezone(clock.zone).date()
+
+    def on_mount(self) -> None:
+        self.set_interval(REFRESH_SECONDS, self.tick, name="refresh")
+
+    async def tick(self) -> None:
+        """Re-read the section on show: states change with time, and after midnight Today shows the new day."""
+        # Other sections re-read when she goes back to them (SectionScreen.on_screen_resume).
+        self.shown_day = self.clock.now().astimezone(self.clock.zone).date()
+        for screen in self.screen_stack:
+            if isinstance(screen, SectionScreen):
+                await screen.reload()
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())

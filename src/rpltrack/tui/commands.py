@@ -1,0 +1,48 @@
+"""The command palette (ctrl+p): every key of the current screen plus going anywhere, found by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+SECTIONS = (("today", "Go to Today"), ("medications", "Go to Medications"), ("history", "Go to History"))
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    run: Callable[[], object]
+
+
+class RpltrackCommands(Provider):
+    """Offers each binding of the screen the palette was opened on (with its key) and the sections."""
+
+    def commands(self) -> Iterator[Command]:
+        seen: set[str] = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.system or not active.enabled:
+                continue
+            if binding.action.startswith("app.switch_mode") or binding.description in seen:
+                continue
+            seen.add(binding.description)
+            shown = binding.key_display or self.app.get_key_display(binding)
+            yield Command(binding.description, f"key: {shown or key}",
+                          partial(self.app.run_action, binding.action, active.node))
+        for mode, name in SECTIONS:
+            yield Command(name, f"the {mode} screen", partial(self.app.switch_mode, mode))
+
+    async def discover(self) -> Hits:
+        for command in self.commands():
+            yield DiscoveryHit(command.name, command.run, help=command.help)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for command in self.commands():
+            score = matcher.match(command.name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(command.name), command.run, help=command.help)

@@ -1,0 +1,143 @@
+"""MedicationsScreen: every medication with its dose, schedule, dates, state and how often it was taken."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Static
+
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.models import Medication, MedicationState, Regimen
+from rpltrack.store.db import JournalError
+from rpltrack.tui import format as fmt
+from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen
+from rpltrack.tui.screens.forms import ChangeDoseForm, ConfirmDialog, MedicationForm
+from rpltrack.tui.screens.today import add_medication
+
+COLUMNS = (("Name", "name"), ("Dose", "dose"), ("Schedule", "schedule"), ("Dates", "dates"),
+           ("State", "state"), ("7 days", "week"), ("30 days", "month"))
+
+
+class MedicationsScreen(SectionScreen):
+    """The medication list: current ones first, then those not started, ended and stopped."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add_medication", "Add", id="med-add"),
+        Binding("e", "change_dose", "Change dose", id="med-change"),
+        Binding("x", "stop_medication", "Stop", id="med-stop"),
+        Binding("t", "app.switch_mode('today')", "Today", id="go-today"),
+        Binding("h", "app.switch_mode('history')", "History", id="go-history"),
+        *SECTION_KEYS,
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Static("Medications", id="medications-title", classes="top-line")
+        yield from self.readonly_banner()
+        table: DataTable[str] = DataTable(id="medications", cursor_type="row", zebra_stripes=True)
+        for label, key in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield Static("No medications yet — press a to add one", id="medications-empty")
+        yield Static("Taken: doses taken of doses due (as-needed medications are not counted).",
+                     id="medications-note")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.reload()
+
+    async def reload(self) -> None:
+        now = self.clock.now().astimezone(self.zone)
+        today = now.date()
+        meds = sorted(self.journal.medications(),
+                      key=lambda m: (fmt.STATE_ORDER[m.state(now, today)], m.name.casefold(), m.start_on))
+        week, _ = self.journal.adherence(now, 7)
+        month, _ = self.journal.adherence(now, 30)
+        table = self.query_one("#medications", DataTable)
+        selected = self.selected_id()
+        table.clear()
+        for med in meds:
+            assert med.id is not None
+            state = med.state(now, today)
+            table.add_row(
+                med.name, str(med.current.amount), med.current.timing.describe(), fmt.date_span(med),
+                state.value,
+                fmt.percent_text(week.get(med.id)) if state is MedicationState.ACTIVE else "",
+                fmt.percent_text(month.get(med.id)),
+                key=str(med.id),
+            )
+        if selected is not None and str(selected) in {str(m.id) for m in meds}:
+            table.move_cursor(row=table.get_row_index(str(selected)))
+        self.set_class(not meds, "-empty")
+
+    def selected_id(self) -> int | None:
+        table = self.query_one("#medications", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    def selected(self) -> Medication | None:
+        med_id = self.selected_id()
+        if med_id is None:
+            self.notify("There is no medication to choose yet. Press a to add one.")
+            return None
+        return self.journal.medication(med_id)
+
+    def action_add_medication(self) -> None:
+        if self.can_write():
+            add_medication(self, MedicationForm(self.clock))
+
+    def action_change_dose(self) -> None:
+        med = self.selected()
+        if med is None or not self.can_write():
+            return
+        self.change_dose(med, ChangeDoseForm(med, self.clock))
+
+    def change_dose(self, med: Medication, form: ChangeDoseForm) -> None:
+        """Open the form and save the change. If saving fails, reopen it with her entry kept."""
+
+        async def done(regimen: Regimen | None) -> None:
+            if regimen is None:
+                return
+            assert med.id is not None
+            try:
+                saved = self.journal.change_regimen(med.id, regimen, self.clock.now())
+            except (JournalError, ValidationError) as exc:
+                notice = self.explain(exc)
+                errors = {exc.field: exc.message} if isinstance(exc, ValidationError) and exc.field else {}
+                self.change_dose(med, ChangeDoseForm(med, self.clock, initial=form.entered, errors=errors,
+                                                     notice="" if errors else notice))
+                return
+            self.notify(f"{saved.name}: {regimen.amount}, {regimen.timing.describe()} from "
+                        f"{regimen.effective_on:%d %b %Y}.", title="Saved", markup=False)
+            await self.reload()
+
+        self.app.push_screen(form, done)
+
+    def action_stop_medication(self) -> None:
+        med = self.selected()
+        if med is None or not self.can_write():
+            return
+        now = self.clock.now()
+        if med.state(now, now.astimezone(self.zone).date()) in (MedicationState.STOPPED, MedicationState.ENDED):
+            self.notify(f"{med.name} is not being taken now, so there is nothing to stop.", markup=False)
+            return
+
+        med_id = med.id
+        assert med_id is not None
+
+        async def answered(stop: bool | None) -> None:
+            if not stop:
+                return
+            at = self.clock.now()
+            ok, _ = self.write(lambda: self.journal.stop_medication(med_id, at, at))
+            if ok:
+                self.notify(f"{med.name} stopped. Its past doses stay in your journal.", title="Saved",
+                            markup=False)
+                await self.reload()
+
+        question = (f"Stop {med.name} from now on?\n\nNo more doses will be listed. Everything already "
+                    "logged stays in your journal, and u on the Today screen can undo this.")
+        self.app.push_screen(ConfirmDialog(question, yes="Stop it", no="Keep it"), answered)

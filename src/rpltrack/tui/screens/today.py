@@ -1,0 +1,175 @@
+"""TodayScreen: every dose due today in time order, marked taken or skipped with one key."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.widgets import Footer, Static
+
+from rpltrack.domain.doses import injection_sites, next_site
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.models import DoseStatus, DoseView, Medication
+from rpltrack.store.db import JournalError
+from rpltrack.tui import format as fmt
+from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen
+from rpltrack.tui.screens.forms import MedicationForm, ReasonDialog, SitePicker
+from rpltrack.tui.widgets.dose_list import DoseList
+
+EMPTY_TEXT = "No doses today — press a to add a medication"
+
+
+class TodayScreen(SectionScreen):
+    """The day's doses, the time, and a modest line about the last seven days."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("u", "undo", "Undo", id="undo"),
+        Binding("a", "add_medication", "Add medication", id="add-medication"),
+        Binding("m", "app.switch_mode('medications')", "Medications", id="go-medications"),
+        Binding("h", "app.switch_mode('history')", "History", id="go-history"),
+        *SECTION_KEYS,
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="today-top", classes="top-line"):
+            yield Static(id="today-date")
+            yield Static(id="today-clock")
+        yield from self.readonly_banner()
+        with Horizontal(id="dose-header"):
+            yield Static("Time", classes="dose-time")
+            yield Static("Medication", classes="dose-med")
+            yield Static("Amount", classes="dose-amount")
+            yield Static("State", classes="dose-state")
+        yield DoseList(self.zone, id="doses")
+        yield Static(EMPTY_TEXT, id="today-empty")
+        yield Static(id="today-adherence")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        await self.reload()
+
+    async def reload(self) -> None:
+        """Read today's doses and the week's adherence (a few milliseconds: no thread needed)."""
+        now = self.clock.now().astimezone(self.zone)
+        views = self.journal.day(now.date(), self.zone, now)
+        _, week = self.journal.adherence(now, 7)
+        self.query_one("#today-date", Static).update(fmt.day_heading(now))
+        self.query_one("#today-clock", Static).update(f"{now:%H:%M}")
+        self.query_one("#today-adherence", Static).update(fmt.week_summary(week))
+        doses = self.query_one("#doses", DoseList)
+        await doses.show_doses(views)
+        self.set_class(not views, "-empty")
+        if views and self.focused is None:
+            doses.focus()
+
+    # -- taking and skipping -------------------------------------------------------------------------
+
+    def _already(self, view: DoseView) -> bool:
+        """True (and says so) when the dose is logged already: one dose is never logged twice."""
+        if view.log is None:
+            return False
+        self.notify(f"{view.medication.name} is already marked {fmt.dose_state(view, self.zone)}. "
+                    "Press u to undo the last change.", title="Already logged", markup=False)
+        return True
+
+    @on(DoseList.TakeRequested)
+    async def _take_requested(self, event: DoseList.TakeRequested) -> None:
+        view = event.view
+        if not self.can_write() or self._already(view):
+            return
+        med = view.medication
+        sites = injection_sites(med)
+        if not sites:
+            await self.take(view, None)
+            return
+        assert med.id is not None
+        last = self.journal.last_site(med.id)
+
+        async def picked(site: str | None) -> None:
+            if site is not None:
+                await self.take(view, site)
+
+        self.app.push_screen(SitePicker(med.name, sites, next_site(med, last), last), picked)
+
+    async def take(self, view: DoseView, site: str | None) -> None:
+        now = self.clock.now()
+        slot_at = view.slot.slot_at if view.slot else None
+        ok, result = self.write(lambda: self.journal.record_dose(
+            view.medication, DoseStatus.TAKEN, now, self.zone, slot_at=slot_at, site=site))
+        if not ok or result is None:
+            return
+        if result.created:
+            where = f", {site}" if site else ""
+            self.notify(f"{view.medication.name} taken at {now.astimezone(self.zone):%H:%M}{where}.",
+                        title="Saved", markup=False)
+        else:
+            self.notify(f"{view.medication.name} was already logged; nothing changed.", title="Already logged",
+                        markup=False)
+        await self.reload()
+
+    @on(DoseList.SkipRequested)
+    def _skip_requested(self, event: DoseList.SkipRequested) -> None:
+        view = event.view
+        if not self.can_write() or self._already(view) or view.slot is None:
+            return
+
+        async def reasoned(reason: str | None) -> None:
+            if reason is not None:
+                await self.skip(view, reason)
+
+        self.app.push_screen(ReasonDialog(f"{view.medication.name} at {fmt.dose_time(view, self.zone)}"), reasoned)
+
+    async def skip(self, view: DoseView, reason: str) -> None:
+        assert view.slot is not None
+        slot_at = view.slot.slot_at
+        now = self.clock.now()
+        ok, _ = self.write(lambda: self.journal.record_dose(
+            view.medication, DoseStatus.SKIPPED, now, self.zone, slot_at=slot_at, reason=reason))
+        if not ok:
+            return
+        self.notify(f"{view.medication.name} at {fmt.dose_time(view, self.zone)} marked skipped.", title="Saved",
+                    markup=False)
+        await self.reload()
+
+    # -- undo and add --------------------------------------------------------------------------------
+
+    async def action_undo(self) -> None:
+        if not self.can_write():
+            return
+        now = self.clock.now()
+        ok, undone = self.write(lambda: self.journal.undo(now))
+        if not ok:
+            return
+        if undone is None:
+            self.notify("There is nothing to undo.", title="Undo")
+            return
+        self.notify(f"Undone: {undone.summary}.", title="Saved", markup=False)
+        await self.reload()
+
+    def action_add_medication(self) -> None:
+        if self.can_write():
+            add_medication(self, MedicationForm(self.clock))
+
+
+def add_medication(screen: SectionScreen, form: MedicationForm) -> None:
+    """Open the form and save what it returns. If saving fails, reopen it with her entry kept."""
+
+    async def done(med: Medication | None) -> None:
+        if med is None:
+            return
+        try:
+            saved = screen.journal.add_medication(med, screen.clock.now())
+        except (JournalError, ValidationError) as exc:
+            notice = screen.explain(exc)
+            errors = {exc.field: exc.message} if isinstance(exc, ValidationError) and exc.field else {}
+            add_medication(screen, MedicationForm(screen.clock, initial=form.entered, errors=errors,
+                                                  notice="" if errors else notice))
+            return
+        screen.notify(f"{saved.name} {saved.current.amount}, {saved.current.timing.describe()}.", title="Saved",
+                      markup=False)
+        await screen.reload()
+
+    screen.app.push_screen(form, done)

@@ -1,0 +1,181 @@
+"""Beta-hCG pairs against hand-computed values (clinical-reference §4), DST-aware, censored-aware."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from rpltrack.domain.betas import BetaDraw, Op, Verdict, assess_pair, assess_series, barnhart_2016, parse_hcg
+from rpltrack.domain.errors import ValidationError
+
+NY = ZoneInfo("America/New_York")
+LONDON = ZoneInfo("Europe/London")
+
+
+Wall = tuple[int, int, int, int]
+
+
+def at(wall: Wall, zone: ZoneInfo) -> datetime:
+    """A wall-clock (year, month, day, hour) in `zone`."""
+    return datetime(wall[0], wall[1], wall[2], wall[3], tzinfo=zone)
+
+
+def draw(day: datetime, value: str, lab: str = "") -> BetaDraw:
+    return BetaDraw(day, parse_hcg(value), lab)
+
+
+@pytest.mark.parametrize(
+    ("text", "op", "value"),
+    [
+        ("120", Op.EQ, "120"),
+        ("<5", Op.LT, "5"),
+        ("< 5 mIU/mL", Op.LT, "5"),
+        ("> 10000", Op.GT, "10000"),
+        ("1,234 IU/L", Op.EQ, "1234"),
+        ("<=2", Op.LE, "2"),
+        ("0", Op.EQ, "0"),
+    ],
+)
+def test_parse_hcg_keeps_lab_notation(text: str, op: Op, value: str) -> None:
+    parsed = parse_hcg(text)
+    assert (parsed.op, parsed.value) == (op, Decimal(value))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-3", "cannot read the beta"),
+        ("abc", "cannot read the beta"),
+        ("120 ng/mL", "unknown unit for hCG: ng/mL"),
+        ("positive", "cannot read the beta"),
+    ],
+)
+def test_parse_hcg_refuses_bad_values_and_mass_units(text: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        parse_hcg(text)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "hours", "rise", "doubling"),
+    [
+        pytest.param((2026, 1, 7, 8), (2026, 1, 8, 8), "24.0", "96.0", "49.4", id="24h"),
+        pytest.param((2026, 1, 7, 8), (2026, 1, 9, 8), "48.0", "40.0", "98.9", id="48h"),
+        pytest.param((2026, 1, 7, 8), (2026, 1, 10, 8), "72.0", "25.1", "148.3", id="72h"),
+    ],
+)
+def test_rise_normalised_to_48_hours(start: Wall, end: Wall, hours: str, rise: str, doubling: str) -> None:
+    """1500 -> 2100: r = 1.4; rise48 = (1.4^(48/t) - 1) x 100; doubling = t ln2 / ln r."""
+    pair = assess_pair(draw(at(start, NY), "1500"), draw(at(end, NY), "2100"))
+    assert pair.hours == Decimal(hours)
+    assert pair.rise_48h_percent == Decimal(rise)
+    assert pair.doubling_hours == Decimal(doubling)
+    assert pair.change_percent == Decimal("40.0")
+
+
+def test_exactly_40_percent_meets_the_40_percent_minimum_despite_float_rounding() -> None:
+    """(2100/1500 - 1) x 100 is 39.99999999999999 in binary floating point: rounded first, it meets 40 %."""
+    pair = assess_pair(
+        draw(datetime(2026, 1, 7, 8, tzinfo=NY), "1500"), draw(datetime(2026, 1, 9, 8, tzinfo=NY), "2100")
+    )
+    assert pair.minimum is not None
+    assert pair.minimum.percent == Decimal(40)
+    assert pair.verdict is Verdict.MEETS
+
+
+@pytest.mark.parametrize(
+    ("zone", "start", "end", "hours"),
+    [
+        pytest.param(NY, (2026, 3, 7, 8), (2026, 3, 9, 8), "47.0", id="ny-spring-47h"),
+        pytest.param(NY, (2026, 10, 31, 8), (2026, 11, 2, 8), "49.0", id="ny-fall-49h"),
+        pytest.param(LONDON, (2026, 3, 28, 8), (2026, 3, 30, 8), "47.0", id="london-spring-47h"),
+        pytest.param(LONDON, (2026, 10, 24, 8), (2026, 10, 26, 8), "49.0", id="london-fall-49h"),
+    ],
+)
+def test_hours_between_draws_come_from_utc_instants_across_clock_changes(
+    zone: ZoneInfo, start: Wall, end: Wall, hours: str
+) -> None:
+    pair = assess_pair(draw(at(start, zone), "100"), draw(at(end, zone), "200"))
+    assert pair.hours == Decimal(hours)
+
+
+@pytest.mark.parametrize(
+    ("first", "minimum"),
+    [("1499", 49), ("1500", 40), ("3000", 40), ("3000.01", 33), ("5", 49)],
+)
+def test_barnhart_2016_bucket_edges(first: str, minimum: int) -> None:
+    assert barnhart_2016(Decimal(first)).percent == minimum
+
+
+def test_slow_rise_is_below_the_minimum() -> None:
+    pair = assess_pair(
+        draw(datetime(2026, 1, 7, 8, tzinfo=NY), "100"), draw(datetime(2026, 1, 9, 8, tzinfo=NY), "140")
+    )
+    assert pair.verdict is Verdict.BELOW
+    assert pair.rise_48h_percent == Decimal("40.0")
+
+
+def test_equal_values_are_a_plateau_with_no_doubling_time() -> None:
+    pair = assess_pair(
+        draw(datetime(2026, 1, 7, 8, tzinfo=NY), "250"), draw(datetime(2026, 1, 9, 8, tzinfo=NY), "250")
+    )
+    assert pair.verdict is Verdict.PLATEAU
+    assert pair.doubling_hours is None
+
+
+def test_falling_values_report_a_fall_never_a_negative_doubling_time() -> None:
+    pair = assess_pair(
+        draw(datetime(2026, 1, 7, 8, tzinfo=NY), "300"), draw(datetime(2026, 1, 9, 8, tzinfo=NY), "210")
+    )
+    assert pair.verdict is Verdict.FALLING
+    assert pair.fall_percent == Decimal("30.0")
+    assert pair.doubling_hours is None
+
+
+@pytest.mark.parametrize(("hours", "judged"), [(23, False), (24, True), (96, True), (97, False)])
+def test_pairs_outside_24_to_96_hours_are_shown_not_judged(hours: int, judged: bool) -> None:
+    start = datetime(2026, 1, 5, 8, tzinfo=NY)
+    end = datetime.fromtimestamp(start.timestamp() + hours * 3600, NY)
+    pair = assess_pair(draw(start, "100"), draw(end, "400"))
+    assert (pair.verdict is not Verdict.NOT_JUDGED) is judged
+    assert pair.rise_48h_percent is not None
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "verdict"),
+    [
+        pytest.param("300", "<5", Verdict.FALLING, id="later-below-5-is-falling"),
+        pytest.param("<5", "<5", Verdict.CENSORED, id="both-negative-undecided"),
+        pytest.param("<5", "50", Verdict.MEETS, id="from-below-5-bound-decides"),
+        pytest.param("100", ">10000", Verdict.MEETS, id="bound-decides-meets"),
+        pytest.param(">10000", "11000", Verdict.CENSORED, id="bound-does-not-decide"),
+    ],
+)
+def test_a_censored_value_decides_only_when_its_bound_decides(
+    first: str, second: str, verdict: Verdict
+) -> None:
+    pair = assess_pair(
+        draw(datetime(2026, 1, 7, 8, tzinfo=NY), first), draw(datetime(2026, 1, 9, 8, tzinfo=NY), second)
+    )
+    assert pair.verdict is verdict
+    assert pair.doubling_hours is None
+
+
+def test_draws_from_different_labs_carry_a_caution() -> None:
+    pair = assess_pair(
+        draw(datetime(2026, 1, 7, 8, tzinfo=NY), "100", "Quest"),
+        draw(datetime(2026, 1, 9, 8, tzinfo=NY), "250", "LabCorp"),
+    )
+    assert pair.different_labs
+
+
+def test_series_pairs_consecutive_draws_in_time_order() -> None:
+    draws = [
+        draw(datetime(2026, 1, 11, 8, tzinfo=NY), "400"),
+        draw(datetime(2026, 1, 7, 8, tzinfo=NY), "100"),
+        draw(datetime(2026, 1, 9, 8, tzinfo=NY), "210"),
+    ]
+    pairs = assess_series(draws)
+    assert [(str(p.first.value), str(p.second.value)) for p in pairs] == [("100", "210"), ("210", "400")]

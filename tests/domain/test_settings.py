@@ -1,0 +1,74 @@
+"""Typed settings: durations, the reminder grace period, defaults."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.settings import SETTINGS, format_duration, grace_from, parse_duration
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2h", timedelta(hours=2)),
+        ("90m", timedelta(minutes=90)),
+        ("90min", timedelta(minutes=90)),
+        ("1h30m", timedelta(hours=1, minutes=30)),
+        (" 1h 30m ", timedelta(hours=1, minutes=30)),
+        ("0m", timedelta(0)),
+    ],
+    ids=lambda v: str(v),
+)
+def test_parse_duration(text, expected):
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "2", "2 hours", "-1h", "1.5h", "h"], ids=repr)
+def test_parse_duration_rejects(text):
+    with pytest.raises(ValidationError, match=r"cannot read the duration .*: write it like 2h, 90m or 1h30m"):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (timedelta(hours=2), "2h"),
+        (timedelta(minutes=90), "1h30m"),
+        (timedelta(minutes=5), "5m"),
+        (timedelta(hours=24), "24h"),
+    ],
+    ids=str,
+)
+def test_format_duration_round_trips(value, text):
+    assert format_duration(value) == text
+    assert parse_duration(text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [("2h", "2h"), ("90m", "1h30m"), ("5m", "5m"), ("24h", "24h"), ("120m", "2h")],
+    ids=str,
+)
+def test_grace_setting_is_stored_canonically(text, canonical):
+    assert SETTINGS["reminders.grace"].parse(text) == canonical
+
+
+@pytest.mark.parametrize("text", ["4m", "0m", "25h", "24h1m"], ids=str)
+def test_grace_setting_range(text):
+    with pytest.raises(ValidationError, match="the grace period must be between 5m and 24h"):
+        SETTINGS["reminders.grace"].parse(text)
+
+
+def test_grace_from_values_and_default():
+    assert grace_from({}) == timedelta(hours=2)
+    assert grace_from({"reminders.grace": "45m"}) == timedelta(minutes=45)
+
+
+def test_every_setting_default_is_valid_and_described():
+    for key, setting in SETTINGS.items():
+        assert setting.key == key
+        assert setting.description
+        assert setting.parse(setting.default) == setting.default
