@@ -1,0 +1,173 @@
+"""Treatment cycles, their dated events and transfers, with the checks that keep a timeline consistent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from rpltrack.domain.dating import (
+    Dating,
+    check_embryo_day,
+    cycle_day,
+    days_past_transfer,
+    dpo_equivalent,
+    due_date,
+    ga_days,
+    lmp_from_transfer,
+)
+from rpltrack.domain.errors import ValidationError
+
+
+class CycleKind(StrEnum):
+    NATURAL = "natural"
+    FET = "fet"
+    IVF = "ivf"
+    IUI = "iui"
+    TI = "ti"
+    OTHER = "other"
+
+
+CYCLE_KIND_WORDS: dict[CycleKind, str] = {
+    CycleKind.NATURAL: "natural cycle",
+    CycleKind.FET: "medicated FET",
+    CycleKind.IVF: "IVF (fresh)",
+    CycleKind.IUI: "IUI",
+    CycleKind.TI: "timed intercourse",
+    CycleKind.OTHER: "other",
+}
+
+
+class EventKind(StrEnum):
+    STIMS = "stims"
+    TRIGGER = "trigger"
+    RETRIEVAL = "retrieval"
+    TRANSFER = "transfer"
+    BETA = "beta"
+    POSITIVE_BETA = "positive-beta"
+    ULTRASOUND = "ultrasound"
+    OTHER = "other"
+
+
+def parse_cycle_kind(text: str) -> CycleKind:
+    try:
+        return CycleKind(text.strip().lower())
+    except ValueError:
+        names = ", ".join(k.value for k in CycleKind)
+        raise ValidationError(
+            f"unknown cycle kind {text.strip()!r}: use one of {names}", field="kind"
+        ) from None
+
+
+def parse_event_kind(text: str) -> EventKind:
+    try:
+        return EventKind(text.strip().lower())
+    except ValueError:
+        names = ", ".join(k.value for k in EventKind)
+        raise ValidationError(f"unknown event {text.strip()!r}: use one of {names}", field="kind") from None
+
+
+@dataclass(frozen=True)
+class CycleEvent:
+    kind: EventKind
+    on: date
+    note: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """An embryo transfer as the clinic charts it: embryo day 3, 5, 6 or 7."""
+
+    on: date
+    embryo_day: int
+    embryo_count: int = 1
+    grade: str = ""
+    pgt: str = ""
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        check_embryo_day(self.embryo_day)
+        if not 1 <= self.embryo_count <= 5:
+            raise ValidationError(f"the number of embryos is 1 to 5, not {self.embryo_count}", field="count")
+        if len(self.grade) > 60 or len(self.pgt) > 60:
+            raise ValidationError("grade and PGT notes can be at most 60 characters", field="grade")
+
+
+@dataclass(frozen=True)
+class Cycle:
+    """A cycle from CD1, with its events and transfers in date order."""
+
+    kind: CycleKind
+    cd1: date
+    clinic: str = ""
+    notes: str = ""
+    ended_on: date | None = None
+    outcome: str = ""
+    events: tuple[CycleEvent, ...] = ()
+    transfers: tuple[Transfer, ...] = ()
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.ended_on is not None and self.ended_on < self.cd1:
+            raise ValidationError(
+                f"the cycle cannot end ({self.ended_on}) before CD1 ({self.cd1})", field="date"
+            )
+
+    def check_event(self, event: CycleEvent) -> None:
+        """An event belongs inside the cycle; a retrieval does not come after a transfer."""
+        if event.on < self.cd1:
+            raise ValidationError(
+                f"{event.kind.value} on {event.on} is before this cycle's CD1 ({self.cd1})", field="date"
+            )
+        transfers = [t.on for t in self.transfers] + [
+            e.on for e in self.events if e.kind is EventKind.TRANSFER
+        ]
+        retrievals = [e.on for e in self.events if e.kind is EventKind.RETRIEVAL]
+        if event.kind is EventKind.RETRIEVAL and any(t < event.on for t in transfers):
+            raise ValidationError(
+                f"a retrieval on {event.on} would come after this cycle's transfer on {min(transfers)}",
+                field="date",
+            )
+        if event.kind is EventKind.TRANSFER and any(r > event.on for r in retrievals):
+            raise ValidationError(
+                f"a transfer on {event.on} would come before this cycle's retrieval on {max(retrievals)}",
+                field="date",
+            )
+
+    def check_transfer(self, transfer: Transfer) -> None:
+        self.check_event(CycleEvent(EventKind.TRANSFER, transfer.on))
+
+    def event_on(self, kind: EventKind) -> date | None:
+        """The first date of an event of `kind` (a transfer from either record)."""
+        dates = [e.on for e in self.events if e.kind is kind]
+        if kind is EventKind.TRANSFER:
+            dates += [t.on for t in self.transfers]
+        return min(dates) if dates else None
+
+    @property
+    def last_transfer(self) -> Transfer | None:
+        return max(self.transfers, key=lambda t: t.on) if self.transfers else None
+
+    def active_on(self, day: date) -> bool:
+        return self.cd1 <= day and (self.ended_on is None or day <= self.ended_on)
+
+    def dating_on(self, day: date, *, pregnant: bool = False) -> Dating:
+        """Cycle day, days past the latest transfer and dpo-equivalent; gestational age and due date only
+        while a pregnancy is ongoing (from the transfer, or from CD1 as the LMP otherwise)."""
+        transfer = self.last_transfer
+        if transfer is not None and transfer.on <= day:
+            lmp = lmp_from_transfer(transfer.on, transfer.embryo_day)
+            return Dating(
+                cycle_day=cycle_day(self.cd1, day),
+                dpt=days_past_transfer(transfer.on, day),
+                embryo_day=transfer.embryo_day,
+                dpo=dpo_equivalent(transfer.on, transfer.embryo_day, day),
+                ga_days=ga_days(lmp, day) if pregnant else None,
+                edd=due_date(lmp) if pregnant else None,
+            )
+        if pregnant:
+            return Dating(
+                cycle_day=cycle_day(self.cd1, day), ga_days=ga_days(self.cd1, day), edd=due_date(self.cd1)
+            )
+        return Dating(cycle_day=cycle_day(self.cd1, day))
