@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from rpltrack import __version__
-from rpltrack.cli import doses, meds, misc
+from rpltrack.cli import cycles, doses, meds, misc
 from rpltrack.cli.context import Context
 from rpltrack.domain.errors import ValidationError
 
@@ -47,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     meds.register(sub, common)
     doses.register(sub, common)
+    cycles.register(sub, common)
     misc.register(sub, common)
     ui = sub.add_parser(
         "ui",

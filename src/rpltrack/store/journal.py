@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 
 from rpltrack.domain import catalog
 from rpltrack.domain import doses as dose_rules
+from rpltrack.domain.betas import BetaDraw
+from rpltrack.domain.cycles import Cycle, CycleEvent, Transfer
+from rpltrack.domain.dating import Dating
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import (
     Adherence,
@@ -23,13 +26,24 @@ from rpltrack.domain.models import (
     MedicationState,
     Regimen,
 )
+from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.settings import SETTINGS, grace_from
 from rpltrack.store import rows
 from rpltrack.store.db import JournalError, connect, prepare_file, write_txn
 from rpltrack.store.migrations import NewerSchema, backup_to, migrate, user_version
 
-TABLES_WITH_AUDIT = ("medications", "regimens", "doses", "settings")
+TABLES_WITH_AUDIT = (
+    "medications",
+    "regimens",
+    "doses",
+    "settings",
+    "cycles",
+    "cycle_events",
+    "transfers",
+    "betas",
+    "pregnancies",
+)
 
 
 def _dumps(row: dict[str, Any]) -> str:
@@ -514,7 +528,7 @@ class Journal:
         return [(log, meds[log.medication_id]) for log in self.logs_between(start, end)]
 
     def count(self, table: str) -> int:
-        if table not in ("medications", "regimens", "doses", "changes", "audit", "settings"):
+        if table not in (*TABLES_WITH_AUDIT, "changes", "audit"):
             raise ValueError(table)
         return int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
@@ -598,3 +612,172 @@ class Journal:
     def iter_all_doses(self) -> Iterator[DoseLog]:
         for row in self._conn.execute("SELECT * FROM doses ORDER BY id"):
             yield rows.dose_of(row)
+
+    # -- cycles, transfers, betas, pregnancies -------------------------------------------------------
+
+    def cycles(self) -> list[Cycle]:
+        """Every cycle, newest CD1 first, with its events and transfers in date order."""
+        events: dict[int, list[CycleEvent]] = {}
+        for row in self._conn.execute("SELECT * FROM cycle_events ORDER BY on_date, id"):
+            events.setdefault(row["cycle_id"], []).append(rows.event_of(row))
+        transfers: dict[int, list[Transfer]] = {}
+        for row in self._conn.execute("SELECT * FROM transfers ORDER BY on_date, id"):
+            transfers.setdefault(row["cycle_id"], []).append(rows.transfer_of(row))
+        return [
+            rows.cycle_of(row, tuple(events.get(row["id"], ())), tuple(transfers.get(row["id"], ())))
+            for row in self._conn.execute("SELECT * FROM cycles ORDER BY cd1 DESC, id DESC")
+        ]
+
+    def cycle(self, cycle_id: int) -> Cycle:
+        for cycle in self.cycles():
+            if cycle.id == cycle_id:
+                return cycle
+        raise ValidationError(f"there is no cycle with id {cycle_id}: see rpltrack cycle list", field="cycle")
+
+    def cycle_on(self, day: date) -> Cycle | None:
+        """The latest cycle that covers `day` (started on or before it and not ended before it)."""
+        return next((c for c in self.cycles() if c.active_on(day)), None)
+
+    def add_cycle(self, cycle: Cycle, now: datetime) -> Cycle:
+        self._writable()
+        previous = self.cycle_on(cycle.cd1)
+        if previous is not None and previous.cd1 == cycle.cd1 and previous.kind is cycle.kind:
+            raise ValidationError(
+                f"a {cycle.kind.value} cycle from {cycle.cd1} is already recorded (cycle {previous.id})",
+                field="cd1",
+            )
+        with write_txn(self._conn):
+            change = self._begin_change(
+                "cycle add", f"started a {cycle.kind.value} cycle on {cycle.cd1}", now
+            )
+            cycle_id = self._insert(change, "cycles", rows.cycle_values(cycle, now))
+        return self.cycle(cycle_id)
+
+    def end_cycle(self, cycle_id: int, on: date, outcome: str, now: datetime) -> Cycle:
+        self._writable()
+        cycle = self.cycle(cycle_id)
+        replace(cycle, ended_on=on)  # validates the date against CD1
+        with write_txn(self._conn):
+            change = self._begin_change("cycle end", f"ended cycle {cycle_id} on {on}", now)
+            self._update(change, "cycles", cycle_id, {"ended_on": on.isoformat(), "outcome": outcome})
+        return self.cycle(cycle_id)
+
+    def add_event(self, cycle_id: int, event: CycleEvent, now: datetime) -> Cycle:
+        self._writable()
+        cycle = self.cycle(cycle_id)
+        cycle.check_event(event)
+        values = {
+            "cycle_id": cycle_id,
+            "kind": event.kind.value,
+            "on_date": event.on.isoformat(),
+            "note": event.note,
+            "created_utc": rows.utc_text(now),
+        }
+        with write_txn(self._conn):
+            change = self._begin_change("event add", f"{event.kind.value} on {event.on}", now)
+            self._insert(change, "cycle_events", values)
+        return self.cycle(cycle_id)
+
+    def add_transfer(self, cycle_id: int, transfer: Transfer, now: datetime) -> Cycle:
+        self._writable()
+        cycle = self.cycle(cycle_id)
+        cycle.check_transfer(transfer)
+        values = {
+            "cycle_id": cycle_id,
+            "on_date": transfer.on.isoformat(),
+            "embryo_day": transfer.embryo_day,
+            "embryo_count": transfer.embryo_count,
+            "grade": transfer.grade,
+            "pgt": transfer.pgt,
+            "created_utc": rows.utc_text(now),
+        }
+        with write_txn(self._conn):
+            change = self._begin_change(
+                "transfer add", f"day-{transfer.embryo_day} transfer on {transfer.on}", now
+            )
+            self._insert(change, "transfers", values)
+        return self.cycle(cycle_id)
+
+    def betas(self) -> list[BetaDraw]:
+        """Every beta result, oldest first."""
+        return [rows.beta_of(r) for r in self._conn.execute("SELECT * FROM betas ORDER BY drawn_utc, id")]
+
+    def add_beta(self, draw: BetaDraw, now: datetime, *, confirmed_unusual: bool = False) -> BetaDraw:
+        self._writable()
+        zone = draw.drawn_at.tzinfo
+        zone_name = zone.key if isinstance(zone, ZoneInfo) else "UTC"
+        with write_txn(self._conn):
+            change = self._begin_change(
+                "beta add", f"beta {draw.value} drawn {rows.utc_text(draw.drawn_at)}", now
+            )
+            beta_id = self._insert(change, "betas", rows.beta_values(draw, zone_name, confirmed_unusual, now))
+        row = self._conn.execute("SELECT * FROM betas WHERE id = ?", (beta_id,)).fetchone()
+        return rows.beta_of(row)
+
+    def pregnancies(self) -> list[Pregnancy]:
+        """Every pregnancy and past loss, oldest first."""
+        found = [rows.pregnancy_of(r) for r in self._conn.execute("SELECT * FROM pregnancies ORDER BY id")]
+        return sorted(found, key=lambda p: (p.sort_on, p.id or 0))
+
+    def add_pregnancy(self, pregnancy: Pregnancy, now: datetime) -> Pregnancy:
+        self._writable()
+        if pregnancy.cycle_id is not None:
+            self.cycle(pregnancy.cycle_id)
+        if pregnancy.outcome is Outcome.ONGOING and any(
+            p.outcome is Outcome.ONGOING for p in self.pregnancies()
+        ):
+            raise ValidationError(
+                "a pregnancy is already recorded as ongoing: record how it ended first "
+                "(rpltrack pregnancy end)",
+                field="date",
+            )
+        summary = f"recorded a pregnancy ({pregnancy.describe()})"
+        with write_txn(self._conn):
+            change = self._begin_change("pregnancy add", summary, now)
+            preg_id = self._insert(change, "pregnancies", rows.pregnancy_values(pregnancy, now))
+        row = self._conn.execute("SELECT * FROM pregnancies WHERE id = ?", (preg_id,)).fetchone()
+        return rows.pregnancy_of(row)
+
+    def end_pregnancy(
+        self,
+        pregnancy_id: int | None,
+        outcome: Outcome,
+        on: date,
+        ga_days: int | None,
+        confirmed: Confirmation | None,
+        now: datetime,
+    ) -> Pregnancy:
+        """Record how a pregnancy ended (the ongoing one unless an id is given)."""
+        self._writable()
+        candidates = [
+            p
+            for p in self.pregnancies()
+            if (p.id == pregnancy_id if pregnancy_id is not None else p.outcome is Outcome.ONGOING)
+        ]
+        if not candidates:
+            raise ValidationError(
+                "no ongoing pregnancy is recorded: add one with rpltrack pregnancy add, "
+                "or record a past loss with rpltrack loss add",
+                field="id",
+            )
+        current = candidates[0]
+        assert current.id is not None
+        if ga_days is None and current.cycle_id is not None:
+            dating = self.cycle(current.cycle_id).dating_on(on, pregnant=True)
+            ga_days = dating.ga_days
+        ended = replace(current, outcome=outcome, ended_on=on, ga_at_end_days=ga_days, confirmed=confirmed)
+        values = rows.pregnancy_values(ended, now)
+        values.pop("created_utc")
+        with write_txn(self._conn):
+            change = self._begin_change("pregnancy end", f"recorded {ended.describe()}", now)
+            self._update(change, "pregnancies", current.id, values)
+        row = self._conn.execute("SELECT * FROM pregnancies WHERE id = ?", (current.id,)).fetchone()
+        return rows.pregnancy_of(row)
+
+    def dating_on(self, day: date) -> Dating | None:
+        """Where she is on `day`: cycle day, days past transfer, GA while a pregnancy is ongoing."""
+        pregnant = any(p.outcome is Outcome.ONGOING for p in self.pregnancies())
+        cycle = self.cycle_on(day)
+        if cycle is None:
+            return None
+        return cycle.dating_on(day, pregnant=pregnant)

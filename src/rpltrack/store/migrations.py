@@ -108,8 +108,79 @@ def _v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+V2_STATEMENTS: tuple[str, ...] = (
+    f"""CREATE TABLE cycles (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('natural', 'fet', 'ivf', 'iui', 'ti', 'other')),
+        cd1 TEXT NOT NULL {_date("cd1")},
+        clinic TEXT NOT NULL DEFAULT '',
+        notes TEXT NOT NULL DEFAULT '',
+        ended_on TEXT {_date("ended_on", True)},
+        outcome TEXT NOT NULL DEFAULT '',
+        created_utc TEXT NOT NULL {_utc("created_utc")},
+        CHECK (ended_on IS NULL OR ended_on >= cd1)
+    ) STRICT""",
+    f"""CREATE TABLE cycle_events (
+        id INTEGER PRIMARY KEY,
+        cycle_id INTEGER NOT NULL REFERENCES cycles(id),
+        kind TEXT NOT NULL CHECK (kind IN ('stims', 'trigger', 'retrieval', 'transfer', 'beta',
+                                          'positive-beta', 'ultrasound', 'other')),
+        on_date TEXT NOT NULL {_date("on_date")},
+        note TEXT NOT NULL DEFAULT '',
+        created_utc TEXT NOT NULL {_utc("created_utc")}
+    ) STRICT""",
+    f"""CREATE TABLE transfers (
+        id INTEGER PRIMARY KEY,
+        cycle_id INTEGER NOT NULL REFERENCES cycles(id),
+        on_date TEXT NOT NULL {_date("on_date")},
+        embryo_day INTEGER NOT NULL CHECK (embryo_day IN (3, 5, 6, 7)),
+        embryo_count INTEGER NOT NULL DEFAULT 1 CHECK (embryo_count BETWEEN 1 AND 5),
+        grade TEXT NOT NULL DEFAULT '',
+        pgt TEXT NOT NULL DEFAULT '',
+        created_utc TEXT NOT NULL {_utc("created_utc")}
+    ) STRICT""",
+    f"""CREATE TABLE betas (
+        id INTEGER PRIMARY KEY,
+        drawn_utc TEXT NOT NULL {_utc("drawn_utc")},
+        tz TEXT NOT NULL,
+        op TEXT NOT NULL CHECK (op IN ('=', '<', '<=', '>', '>=')),
+        value REAL NOT NULL CHECK (value >= 0 AND value <= 100000000),
+        raw TEXT NOT NULL DEFAULT '',
+        lab TEXT NOT NULL DEFAULT '',
+        confirmed_unusual INTEGER NOT NULL DEFAULT 0 CHECK (confirmed_unusual IN (0, 1)),
+        created_utc TEXT NOT NULL {_utc("created_utc")}
+    ) STRICT""",
+    f"""CREATE TABLE pregnancies (
+        id INTEGER PRIMARY KEY,
+        cycle_id INTEGER REFERENCES cycles(id),
+        started_on TEXT {_date("started_on", True)},
+        how_found TEXT CHECK (how_found IS NULL OR how_found IN ('hcg', 'urine', 'ultrasound', 'histology')),
+        outcome TEXT NOT NULL CHECK (outcome IN ('ongoing', 'biochemical', 'pul', 'miscarriage', 'ectopic',
+                                                 'molar', 'stillbirth', 'live-birth', 'termination')),
+        ended_on TEXT {_date("ended_on", True)},
+        ga_days INTEGER CHECK (ga_days IS NULL OR ga_days BETWEEN 0 AND 314),
+        confirmed TEXT CHECK (confirmed IS NULL OR confirmed IN ('hcg', 'urine', 'ultrasound', 'histology')),
+        approximate INTEGER NOT NULL DEFAULT 0 CHECK (approximate IN (0, 1)),
+        notes TEXT NOT NULL DEFAULT '',
+        created_utc TEXT NOT NULL {_utc("created_utc")},
+        CHECK (started_on IS NOT NULL OR ended_on IS NOT NULL),
+        CHECK ((outcome = 'ongoing') = (ended_on IS NULL)),
+        CHECK (started_on IS NULL OR ended_on IS NULL OR ended_on >= started_on)
+    ) STRICT""",
+    "CREATE INDEX cycle_events_cycle ON cycle_events (cycle_id)",
+    "CREATE INDEX transfers_cycle ON transfers (cycle_id)",
+    "CREATE INDEX betas_drawn ON betas (drawn_utc)",
+)
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """Cycles, events, transfers, beta-hCG results and pregnancies (issue 3)."""
+    for statement in V2_STATEMENTS:
+        conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 HEAD = len(MIGRATIONS)
 
 

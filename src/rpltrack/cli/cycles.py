@@ -1,0 +1,511 @@
+"""`rpltrack cycle|event|transfer|beta|betas|pregnancy|loss|history`: the treatment timeline."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from typing import Any
+
+from rpltrack.cli.context import Context
+from rpltrack.cli.output import iso
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.medspec import parse_date, parse_local_datetime
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    cycle = sub.add_parser(
+        "cycle",
+        parents=[common],
+        help="add, list or end treatment cycles",
+        description="Treatment cycles, from CD1 (the first day of a period).",
+    )
+    c_sub = cycle.add_subparsers(dest="cycle_command", metavar="COMMAND", required=True)
+    add = c_sub.add_parser(
+        "add",
+        parents=[common],
+        help="start a cycle",
+        description="Start a cycle. Kinds: natural, fet, ivf, iui, ti, other.",
+    )
+    add.add_argument("--kind", required=True, help="natural, fet, ivf, iui, ti (timed intercourse) or other")
+    add.add_argument("--cd1", required=True, help="the first day of the period, YYYY-MM-DD")
+    add.add_argument("--clinic", default="", help="the clinic's name")
+    add.add_argument("--notes", default="", help="anything to remember")
+    add.set_defaults(func=cycle_add)
+    lst = c_sub.add_parser(
+        "list",
+        parents=[common],
+        help="cycles with their events and transfers",
+        description="Every cycle, newest first, with its events and transfers.",
+    )
+    lst.add_argument("--json", action="store_true", help="machine-readable output")
+    lst.set_defaults(func=cycle_list)
+    end = c_sub.add_parser(
+        "end",
+        parents=[common],
+        help="end the current cycle",
+        description="End the current cycle (or --cycle ID) on a date.",
+    )
+    end.add_argument("--date", default="", help="the last day, YYYY-MM-DD (default today)")
+    end.add_argument("--outcome", default="", help="in your words, e.g. 'negative beta', 'pregnant'")
+    end.add_argument("--cycle", type=int, help="the cycle's id (default: the current cycle)")
+    end.set_defaults(func=cycle_end)
+
+    event = sub.add_parser(
+        "event",
+        parents=[common],
+        help="record a cycle event",
+        description="Record a dated event in the current cycle (or --cycle ID).",
+    )
+    e_sub = event.add_subparsers(dest="event_command", metavar="COMMAND", required=True)
+    e_add = e_sub.add_parser(
+        "add",
+        parents=[common],
+        help="record an event",
+        description="Events: stims, trigger, retrieval, transfer, beta, positive-beta, ultrasound, other.",
+    )
+    e_add.add_argument(
+        "kind", help="stims, trigger, retrieval, transfer, beta, positive-beta, ultrasound, other"
+    )
+    e_add.add_argument("--date", required=True, help="YYYY-MM-DD")
+    e_add.add_argument("--note", default="", help="a note")
+    e_add.add_argument("--cycle", type=int, help="the cycle's id (default: the current cycle)")
+    e_add.set_defaults(func=event_add)
+
+    transfer = sub.add_parser(
+        "transfer",
+        parents=[common],
+        help="record an embryo transfer",
+        description="Record an embryo transfer in the current cycle (or --cycle ID).",
+    )
+    t_sub = transfer.add_subparsers(dest="transfer_command", metavar="COMMAND", required=True)
+    t_add = t_sub.add_parser(
+        "add",
+        parents=[common],
+        help="record a transfer",
+        description="Record a transfer: date and embryo day as your clinic charts it.",
+    )
+    t_add.add_argument("--date", required=True, help="YYYY-MM-DD")
+    t_add.add_argument("--embryo-day", type=int, required=True, help="3, 5, 6 or 7")
+    t_add.add_argument("--count", type=int, default=1, help="number of embryos (default 1)")
+    t_add.add_argument("--grade", default="", help="the embryo grade as written, e.g. 4AA")
+    t_add.add_argument("--pgt", default="", help="PGT status as written, e.g. euploid")
+    t_add.add_argument("--cycle", type=int, help="the cycle's id (default: the current cycle)")
+    t_add.set_defaults(func=transfer_add)
+
+    beta = sub.add_parser(
+        "beta",
+        parents=[common],
+        help="record a beta-hCG result",
+        description="Record a beta-hCG result in mIU/mL (IU/L is the same).",
+    )
+    b_sub = beta.add_subparsers(dest="beta_command", metavar="COMMAND", required=True)
+    b_add = b_sub.add_parser(
+        "add",
+        parents=[common],
+        help="record a result",
+        description="VALUE is a number or a lab notation such as <5 or >10000.",
+    )
+    b_add.add_argument("value", help="e.g. 112, <5, >10000")
+    b_add.add_argument("--unit", default=None, help="mIU/mL (default) or IU/L")
+    b_add.add_argument("--at", required=True, help="when it was drawn, 'YYYY-MM-DD HH:MM'")
+    b_add.add_argument("--lab", default="", help="the lab that drew it")
+    b_add.add_argument(
+        "--confirm", action="store_true", help="keep an unusually high value after checking it"
+    )
+    b_add.set_defaults(func=beta_add)
+    betas = sub.add_parser(
+        "betas",
+        parents=[common],
+        help="beta results with rise and doubling time",
+        description="Each draw; each consecutive pair with hours, rise per 48 h, doubling "
+        "time, the minimum expected rise and its source, and the verdict.",
+    )
+    betas.add_argument("--json", action="store_true", help="machine-readable output")
+    betas.set_defaults(func=betas_list)
+
+    preg = sub.add_parser(
+        "pregnancy",
+        parents=[common],
+        help="record a pregnancy and its outcome",
+        description="A pregnancy from a positive test or beta, and how it ended.",
+    )
+    p_sub = preg.add_subparsers(dest="pregnancy_command", metavar="COMMAND", required=True)
+    p_add = p_sub.add_parser(
+        "add",
+        parents=[common],
+        help="record a positive test",
+        description="Record a pregnancy from the date of the positive test.",
+    )
+    p_add.add_argument("--date", required=True, help="the positive test, YYYY-MM-DD")
+    p_add.add_argument("--how", default="hcg", help="hcg, urine or ultrasound")
+    p_add.add_argument("--cycle", type=int, help="the cycle's id (default: the current cycle, if any)")
+    p_add.set_defaults(func=pregnancy_add)
+    p_end = p_sub.add_parser(
+        "end",
+        parents=[common],
+        help="record how a pregnancy ended",
+        description="Outcomes: biochemical, pul, miscarriage, ectopic, molar, stillbirth, "
+        "live-birth, termination.",
+    )
+    p_end.add_argument("--date", required=True, help="YYYY-MM-DD")
+    p_end.add_argument("--outcome", required=True, help="see above")
+    p_end.add_argument("--ga", default="", help="gestational age then, e.g. 7w2d")
+    p_end.add_argument("--confirmed", default="", help="hcg, ultrasound or histology")
+    p_end.add_argument("--id", type=int, help="the pregnancy's id (default: the ongoing one)")
+    p_end.set_defaults(func=pregnancy_end)
+
+    loss = sub.add_parser(
+        "loss",
+        parents=[common],
+        help="record a past loss",
+        description="Record a past pregnancy loss on its own (date and gestational age).",
+    )
+    l_sub = loss.add_subparsers(dest="loss_command", metavar="COMMAND", required=True)
+    l_add = l_sub.add_parser(
+        "add",
+        parents=[common],
+        help="record a past loss",
+        description="Kinds: miscarriage, biochemical, pul, ectopic, molar, stillbirth.",
+    )
+    l_add.add_argument("--date", required=True, help="YYYY-MM-DD (approximate is fine: add --approx)")
+    l_add.add_argument("--ga", default="", help="gestational age, e.g. 7w2d")
+    l_add.add_argument(
+        "--kind", required=True, help="miscarriage, biochemical, pul, ectopic, molar, stillbirth"
+    )
+    l_add.add_argument("--confirmed", default="", help="hcg, ultrasound or histology")
+    l_add.add_argument("--approx", action="store_true", help="the date or GA is approximate")
+    l_add.set_defaults(func=loss_add)
+
+    history = sub.add_parser(
+        "history",
+        parents=[common],
+        help="pregnancies, losses and counts",
+        description="Pregnancies and losses, with the counts under the ESHRE, ASRM and "
+        "RCOG definitions and the longest consecutive run.",
+    )
+    history.add_argument("--json", action="store_true", help="machine-readable output")
+    history.set_defaults(func=history_show)
+
+
+def _day(ctx: Context, text: str, field: str = "date") -> date:
+    day = parse_date(text, field)
+    if day > ctx.clock.today():
+        raise ValidationError(f"{day} is in the future: record things once they have happened", field=field)
+    return day
+
+
+def cycle_add(ctx: Context) -> int:
+    from rpltrack.domain.cycles import Cycle, parse_cycle_kind
+
+    a = ctx.args
+    cycle = Cycle(parse_cycle_kind(a.kind), _day(ctx, a.cd1, "cd1"), a.clinic.strip(), a.notes.strip())
+    saved = ctx.journal.add_cycle(cycle, ctx.now())
+    print(f"Saved: {saved.kind.value} cycle from CD1 {saved.cd1} (cycle {saved.id}).")
+    return 0
+
+
+def cycle_json(cycle: Any) -> dict[str, Any]:
+    return {
+        "id": cycle.id,
+        "kind": cycle.kind.value,
+        "cd1": cycle.cd1.isoformat(),
+        "clinic": cycle.clinic,
+        "notes": cycle.notes,
+        "ended_on": cycle.ended_on.isoformat() if cycle.ended_on else None,
+        "outcome": cycle.outcome,
+        "events": [
+            {"id": e.id, "kind": e.kind.value, "date": e.on.isoformat(), "note": e.note} for e in cycle.events
+        ],
+        "transfers": [
+            {
+                "id": t.id,
+                "date": t.on.isoformat(),
+                "embryo_day": t.embryo_day,
+                "count": t.embryo_count,
+                "grade": t.grade,
+                "pgt": t.pgt,
+            }
+            for t in cycle.transfers
+        ],
+    }
+
+
+def cycle_list(ctx: Context) -> int:
+    from rpltrack.domain.cycles import CYCLE_KIND_WORDS
+
+    cycles = ctx.journal.cycles()
+    if ctx.as_json:
+        ctx.emit_json([cycle_json(c) for c in cycles])
+        return 0
+    if not cycles:
+        print("No cycles yet. Start one: rpltrack cycle add --kind fet --cd1 YYYY-MM-DD")
+        return 0
+    today = ctx.clock.today()
+    dating = ctx.journal.dating_on(today)
+    for c in cycles:
+        span = f"{c.cd1} to {c.ended_on}" if c.ended_on else f"from {c.cd1}"
+        where = f", {c.clinic}" if c.clinic else ""
+        current = dating is not None and ctx.journal.cycle_on(today) == c
+        status = f" · {dating.label()}" if current and dating is not None else ""
+        print(f"cycle {c.id}: {CYCLE_KIND_WORDS[c.kind]}{where}, {span}{status}")
+        for t in c.transfers:
+            extra = ", ".join(x for x in (t.grade, t.pgt) if x)
+            print(
+                f"    {t.on}  transfer: day {t.embryo_day}, {t.embryo_count} embryo"
+                f"{'s' if t.embryo_count > 1 else ''}" + (f" ({extra})" if extra else "")
+            )
+        for e in c.events:
+            print(f"    {e.on}  {e.kind.value}" + (f": {e.note}" if e.note else ""))
+        if c.outcome:
+            print(f"    outcome: {c.outcome}")
+    return 0
+
+
+def _cycle_id(ctx: Context, given: int | None, on: date) -> int:
+    if given is not None:
+        return given
+    current = ctx.journal.cycle_on(on)
+    if current is None or current.id is None:
+        raise ValidationError(
+            f"no cycle covers {on}: start one with rpltrack cycle add, or give --cycle ID", field="cycle"
+        )
+    return current.id
+
+
+def cycle_end(ctx: Context) -> int:
+    a = ctx.args
+    on = _day(ctx, a.date) if a.date else ctx.clock.today()
+    cycle = ctx.journal.end_cycle(_cycle_id(ctx, a.cycle, on), on, a.outcome.strip(), ctx.now())
+    print(f"Saved: cycle {cycle.id} ended on {on}.")
+    return 0
+
+
+def event_add(ctx: Context) -> int:
+    from rpltrack.domain.cycles import CycleEvent, parse_event_kind
+
+    a = ctx.args
+    event = CycleEvent(parse_event_kind(a.kind), _day(ctx, a.date), a.note.strip())
+    cycle = ctx.journal.add_event(_cycle_id(ctx, a.cycle, event.on), event, ctx.now())
+    print(f"Saved: {event.kind.value} on {event.on} in cycle {cycle.id}.")
+    return 0
+
+
+def transfer_add(ctx: Context) -> int:
+    from rpltrack.domain.cycles import Transfer
+
+    a = ctx.args
+    transfer = Transfer(_day(ctx, a.date), a.embryo_day, a.count, a.grade.strip(), a.pgt.strip())
+    cycle = ctx.journal.add_transfer(_cycle_id(ctx, a.cycle, transfer.on), transfer, ctx.now())
+    print(f"Saved: day-{transfer.embryo_day} transfer on {transfer.on} in cycle {cycle.id}.")
+    return 0
+
+
+def beta_add(ctx: Context) -> int:
+    from rpltrack.domain.betas import IMPLAUSIBLE_HCG, BetaDraw, parse_hcg
+
+    a = ctx.args
+    value = parse_hcg(a.value, a.unit)
+    drawn = parse_local_datetime(a.at, ctx.zone)
+    if drawn > ctx.now():
+        raise ValidationError(f"{a.at} is in the future: record a result once it is drawn", field="at")
+    if value.value > IMPLAUSIBLE_HCG and not a.confirm:
+        raise ValidationError(
+            f"{value} mIU/mL is unusual: check the number and unit on the report, then add --confirm "
+            "to keep it",
+            field="value",
+        )
+    draw = ctx.journal.add_beta(BetaDraw(drawn, value, a.lab.strip()), ctx.now(), confirmed_unusual=a.confirm)
+    print(f"Saved: beta {draw.value} mIU/mL drawn {draw.drawn_at.astimezone(ctx.zone):%Y-%m-%d %H:%M}.")
+    return 0
+
+
+def pair_json(pair: Any) -> dict[str, Any]:
+    def num(value: Any) -> float | None:
+        return None if value is None else float(value)
+
+    return {
+        "from": str(pair.first.value),
+        "to": str(pair.second.value),
+        "hours": num(pair.hours),
+        "change_percent": num(pair.change_percent),
+        "rise_48h_percent": num(pair.rise_48h_percent),
+        "fall_percent": num(pair.fall_percent),
+        "doubling_hours": num(pair.doubling_hours),
+        "minimum_rise_percent": num(pair.minimum.percent) if pair.minimum else None,
+        "minimum_source": pair.minimum.source if pair.minimum else None,
+        "minimum_label": pair.minimum.label if pair.minimum else None,
+        "verdict": pair.verdict.name.lower(),
+        "verdict_text": pair.verdict.value,
+        "different_labs": pair.different_labs,
+        "context": [
+            {"percent": float(m.percent), "source": m.source, "label": m.label} for m in pair.context
+        ],
+    }
+
+
+def betas_list(ctx: Context) -> int:
+    from rpltrack.domain.betas import assess_series
+
+    draws = ctx.journal.betas()
+    pairs = assess_series(draws)
+    if ctx.as_json:
+        ctx.emit_json(
+            {
+                "draws": [
+                    {
+                        "id": d.id,
+                        "drawn_at": iso(d.drawn_at, ctx.zone),
+                        "value": str(d.value),
+                        "op": d.value.op.value,
+                        "number": float(d.value.value),
+                        "unit": "mIU/mL",
+                        "lab": d.lab,
+                    }
+                    for d in draws
+                ],
+                "pairs": [pair_json(p) for p in pairs],
+            }
+        )
+        return 0
+    if not draws:
+        print('No betas yet. Add one: rpltrack beta add 112 --at "YYYY-MM-DD HH:MM"')
+        return 0
+    for d in sorted(draws, key=lambda d: d.drawn_at):
+        print(
+            f"{d.drawn_at.astimezone(ctx.zone):%Y-%m-%d %H:%M}  {d.value!s:>8} mIU/mL"
+            + (f"  ({d.lab})" if d.lab else "")
+        )
+    for p in pairs:
+        line = f"{p.first.value} → {p.second.value} in {p.hours} h: "
+        if p.rise_48h_percent is not None and p.fall_percent is None:
+            line += f"rise {p.rise_48h_percent} % per 48 h"
+            if p.doubling_hours is not None:
+                line += f", doubling {p.doubling_hours} h"
+        elif p.fall_percent is not None:
+            line += f"fall {p.fall_percent} %"
+        line += f" — {p.verdict.value}"
+        if p.minimum is not None:
+            line += f" (minimum {p.minimum.percent} %, {p.minimum.label} [{p.minimum.source}])"
+        if p.different_labs:
+            line += " · different labs: assays differ"
+        print(line)
+    return 0
+
+
+def pregnancy_add(ctx: Context) -> int:
+    from rpltrack.domain.pregnancies import Confirmation, Pregnancy
+
+    a = ctx.args
+    on = _day(ctx, a.date)
+    how = _confirmation(a.how, "how") or Confirmation.HCG
+    cycle = ctx.journal.cycle_on(on) if a.cycle is None else None
+    cycle_id = a.cycle if a.cycle is not None else (cycle.id if cycle else None)
+    saved = ctx.journal.add_pregnancy(Pregnancy(on, how_found=how, cycle_id=cycle_id), ctx.now())
+    print(f"Saved: pregnancy from a positive {how.value} test on {on} (pregnancy {saved.id}).")
+    return 0
+
+
+def _confirmation(text: str, field: str) -> Any:
+    from rpltrack.domain.pregnancies import Confirmation
+
+    if not text.strip():
+        return None
+    try:
+        return Confirmation(text.strip().lower())
+    except ValueError:
+        raise ValidationError(
+            f"unknown confirmation {text.strip()!r}: use hcg, urine, ultrasound or histology", field=field
+        ) from None
+
+
+def pregnancy_end(ctx: Context) -> int:
+    from rpltrack.domain.dating import parse_ga
+    from rpltrack.domain.pregnancies import parse_outcome
+
+    a = ctx.args
+    on = _day(ctx, a.date)
+    outcome = parse_outcome(a.outcome)
+    ga = parse_ga(a.ga) if a.ga.strip() else None
+    saved = ctx.journal.end_pregnancy(
+        a.id, outcome, on, ga, _confirmation(a.confirmed, "confirmed"), ctx.now()
+    )
+    print(f"Saved: {saved.describe()}, {on}.")
+    return 0
+
+
+def loss_add(ctx: Context) -> int:
+    from rpltrack.domain.dating import parse_ga
+    from rpltrack.domain.pregnancies import Outcome, Pregnancy, parse_outcome
+
+    a = ctx.args
+    outcome = parse_outcome(a.kind)
+    if outcome in (Outcome.ONGOING, Outcome.LIVE_BIRTH, Outcome.TERMINATION):
+        raise ValidationError(
+            f"{outcome.value} is not a loss: record it with rpltrack pregnancy", field="kind"
+        )
+    loss = Pregnancy(
+        None,
+        outcome,
+        _day(ctx, a.date),
+        parse_ga(a.ga) if a.ga.strip() else None,
+        _confirmation(a.confirmed, "confirmed"),
+        approximate=a.approx,
+    )
+    saved = ctx.journal.add_pregnancy(loss, ctx.now())
+    print(f"Saved: {saved.describe()} on {saved.ended_on}. It is part of your record.")
+    return 0
+
+
+def history_show(ctx: Context) -> int:
+    from rpltrack.domain.pregnancies import OUTCOME_WORDS, count_losses
+
+    pregnancies = ctx.journal.pregnancies()
+    counts = count_losses(pregnancies)
+    if ctx.as_json:
+        ctx.emit_json(
+            {
+                "pregnancies": [
+                    {
+                        "id": p.id,
+                        "started_on": p.started_on.isoformat() if p.started_on else None,
+                        "outcome": p.outcome.value,
+                        "outcome_text": OUTCOME_WORDS[p.outcome],
+                        "ended_on": p.ended_on.isoformat() if p.ended_on else None,
+                        "ga_days": p.ga_at_end_days,
+                        "confirmed": p.confirmed.value if p.confirmed else None,
+                        "approximate": p.approximate,
+                        "counted_loss": p.counted_loss,
+                    }
+                    for p in pregnancies
+                ],
+                "counts": {
+                    "eshre": counts.eshre,
+                    "asrm": counts.asrm,
+                    "rcog": counts.rcog,
+                    "longest_consecutive_run": counts.longest_run,
+                    "ga_unknown": counts.ga_unknown,
+                },
+                "definitions_met": counts.meets,
+            }
+        )
+        return 0
+    if not pregnancies:
+        print(
+            "No pregnancies recorded. Record one: rpltrack pregnancy add --date YYYY-MM-DD, "
+            "or a past loss: rpltrack loss add --date YYYY-MM-DD --ga 7w --kind miscarriage"
+        )
+        return 0
+    for p in pregnancies:
+        when = p.ended_on or p.started_on
+        print(f"{when}  {p.describe()}" + (" (approximate)" if p.approximate else ""))
+    print()
+    print(
+        f"Losses on record: {counts.eshre} under ESHRE 2022 (all losses before 24 weeks, including "
+        f"early ones seen only on a pregnancy test) [S1]"
+    )
+    print(f"                  {counts.asrm} under ASRM (confirmed by ultrasound or tissue) [S5]")
+    print(f"                  {counts.rcog} under RCOG 2023 (first-trimester miscarriages) [S6]")
+    print(f"Longest run of consecutive losses: {counts.longest_run}")
+    return 0
