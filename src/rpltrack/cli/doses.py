@@ -6,7 +6,7 @@ import argparse
 from datetime import datetime, timedelta
 
 from rpltrack.cli.context import Context
-from rpltrack.cli.output import dose_view_json, dose_view_line, iso, log_json
+from rpltrack.cli.output import dating_json, dose_view_json, dose_view_line, iso, log_json
 from rpltrack.domain.doses import injection_sites, next_site
 from rpltrack.domain.medspec import parse_date, parse_local_datetime
 from rpltrack.domain.models import DoseStatus
@@ -77,17 +77,20 @@ def cmd_today(ctx: Context) -> int:
     now = ctx.now()
     day = now.astimezone(ctx.zone).date()
     views = ctx.journal.day(day, ctx.zone, now)
+    dating = ctx.journal.dating_on(day)
     if ctx.as_json:
         ctx.emit_json(
             {
                 "date": day.isoformat(),
                 "zone": ctx.zone.key,
                 "as_of": iso(now, ctx.zone),
+                "where": dating_json(dating),
                 "doses": [dose_view_json(v, ctx.zone) for v in views],
             }
         )
         return 0
-    print(f"{now.astimezone(ctx.zone):%A %d %B %Y, %H:%M} ({ctx.zone.key})")
+    where = f" · {dating.label()}" if dating is not None and dating.label() else ""
+    print(f"{now.astimezone(ctx.zone):%A %d %B %Y, %H:%M} ({ctx.zone.key}){where}")
     if not views:
         print(
             "No doses scheduled today. Add a medication: rpltrack med add NAME --dose '81 mg' --times 08:00"

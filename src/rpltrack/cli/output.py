@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rpltrack.domain.dating import Dating
 from rpltrack.domain.models import Adherence, DoseLog, DoseStatus, DoseView, Medication
 from rpltrack.domain.quantities import Quantity
 
@@ -139,4 +140,19 @@ def log_json(log: DoseLog, med: Medication, zone: ZoneInfo) -> dict[str, Any]:
         "reason": log.reason,
         "note": log.note,
         "zone": log.zone,
+    }
+
+
+def dating_json(dating: Dating | None) -> dict[str, Any] | None:
+    """Where she is: cycle day, days past transfer, dpo-equivalent, gestational age and due date."""
+    if dating is None:
+        return None
+    return {
+        "label": dating.label(),
+        "cycle_day": dating.cycle_day,
+        "days_past_transfer": dating.dpt,
+        "embryo_day": dating.embryo_day,
+        "dpo": dating.dpo,
+        "ga_days": dating.ga_days,
+        "due_date": dating.edd.isoformat() if dating.edd else None,
     }
