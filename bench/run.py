@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 BENCH_DIR = Path(__file__).resolve().parent
 FIRST_PAINT = BENCH_DIR / "first_paint.py"
+DEMO_JOURNAL = BENCH_DIR / "demo_journal.py"
 TZ = "Europe/London"
 DEMO_SEED = 7  # the default of `rpltrack demo --seed`
 TAKE_CANDIDATES = ("aspirin", "folic acid")  # the brief's command first; folic acid is the fallback
@@ -83,7 +84,7 @@ def peak_rss_mb(cmd: Sequence[str], env: dict[str, str], cwd: Path, runs: int) -
             result = run_child([GNU_TIME, "-f", "%M", "-o", report.name, *cmd], env, cwd)
             if result.returncode != 0:
                 raise BenchError(
-                    f"{' '.join(cmd[:3])}…: exit {result.returncode}: {result.stderr.strip()[-300:]}"
+                    f"{' '.join(cmd[:3])}…: exit {result.returncode}: {last_line(result.stderr)}"
                 )
             report.seek(0)
             values.append(int(report.read().strip().splitlines()[-1]) / 1024)
@@ -100,10 +101,6 @@ class Series:
     @property
     def median_s(self) -> float:
         return statistics.median(r.wall_s for r in self.runs)
-
-    def spread_ms(self) -> str:
-        walls = sorted(r.wall_s * 1000 for r in self.runs)
-        return f"{walls[0]:.0f}-{walls[-1]:.0f} ms"
 
 
 Check = Callable[[Run], str | None]  # an error message when a run did not do what it should
@@ -127,9 +124,11 @@ def compare(
         pair = [(subj, subject[1]), (base, baseline[1])]
         for series, cmd in pair if i % 2 == 0 else reversed(pair):
             result = run_child(cmd, env, cwd)
-            problem = check_subject(result) if check_subject and series is subj else None
-            if problem is None and result.returncode != 0:
-                problem = f"exit code {result.returncode}: {result.stderr.strip()[-400:]}"
+            problem = (
+                f"exit code {result.returncode}: {last_line(result.stderr)}" if result.returncode else None
+            )
+            if problem is None and check_subject and series is subj:
+                problem = check_subject(result)
             if problem:
                 raise BenchError(f"{series.label}: {problem}")
             if series is subj and after_subject:
@@ -141,6 +140,12 @@ def compare(
 
 class BenchError(Exception):
     """A figure could not be measured; the message says why."""
+
+
+def last_line(text: str) -> str:
+    """The last non-blank line of a child's output (the error of a traceback), for a one-line note."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "(no output)"
 
 
 # -- the table -----------------------------------------------------------------------------------------------
@@ -196,10 +201,10 @@ class Setup:
 
 def find_rpltrack() -> tuple[str, str]:
     """The `rpltrack` console script and the interpreter in its shebang (the baseline runs that one)."""
-    beside = Path(sys.executable).parent / "rpltrack"
-    script = str(beside) if beside.exists() else shutil.which("rpltrack")
+    places = [Path(sys.executable).parent / "rpltrack", BENCH_DIR.parent / ".venv" / "bin" / "rpltrack"]
+    script = next((str(p) for p in places if p.exists()), None) or shutil.which("rpltrack")
     if script is None:
-        raise SystemExit("bench: no `rpltrack` script found; run with the project's venv: .venv/bin/python")
+        raise SystemExit("bench: no `rpltrack` script found; install the project: pip install -e '.[test]'")
     first = Path(script).read_text(errors="replace").splitlines()[0]
     python = first[2:].strip() if first.startswith("#!") else sys.executable
     return script, python
@@ -231,50 +236,40 @@ def clean_env(root: Path, python: str, journal: Path) -> dict[str, str]:
     }
 
 
-def build_journal(path: Path, years: int, as_of: datetime, zone: ZoneInfo) -> tuple[int, float, float]:
-    """A demo journal written by the code of `rpltrack demo --years N`; returns (dose rows, MB, seconds)."""
-    from rpltrack.store.demo import fill_demo
-    from rpltrack.store.journal import Journal
-
-    start = time.perf_counter()
-    with Journal.open(path, now=as_of) as journal:
-        fill_demo(journal, as_of, zone, years, DEMO_SEED)
-        doses = journal.count("doses")
-    return doses, path.stat().st_size / 1e6, time.perf_counter() - start
+def build_journal(setup: Setup, years: int) -> tuple[Path, Row]:
+    """A demo journal written by the code of `rpltrack demo --years N` (bench/demo_journal.py) as of 00:01 on
+    `setup.take_on`, so that day's 08:00 doses are still open; returns its path and its table row."""
+    path = setup.root / f"journal-{years}y.db"
+    as_of = datetime.combine(setup.take_on, clock_time(0, 1))
+    cmd = [setup.python, str(DEMO_JOURNAL), str(path), str(years), as_of.isoformat(), TZ, str(DEMO_SEED)]
+    result = run_child(cmd, setup.env, setup.root)
+    if result.returncode != 0:
+        raise SystemExit(f"bench: could not build the demo journal: {last_line(result.stderr)}")
+    doses, size_mb = int(result.stdout.strip()), path.stat().st_size / 1e6
+    label = f"demo journal, {years} year{'s' if years > 1 else ''}"
+    return path, Row(label, f"{doses:,} doses, {size_mb:.1f} MB (built in {result.wall_s:.1f} s)")
 
 
 def prepare(root: Path) -> tuple[Setup, list[Row]]:
-    from rpltrack.clock import SystemClock
-
     script, python = find_rpltrack()
     zone = ZoneInfo(TZ)
     # The demo is written as of 00:01 yesterday, so yesterday's 08:00 doses are still open: `take --at
     # "<yesterday> 08:00"` then always logs a real dose (and `undo` reopens it for the next run).
-    yesterday = SystemClock(zone).today() - timedelta(days=1)
-    as_of = datetime.combine(yesterday, clock_time(0, 1), tzinfo=zone)
-    journals: dict[int, Path] = {}
+    yesterday = datetime.fromtimestamp(time.time(), tz=zone).date() - timedelta(days=1)
+    journals = {years: root / f"journal-{years}y.db" for years in (1, 10)}
+    setup = Setup(root, python, script, clean_env(root, python, journals[10]), zone, journals, yesterday)
     rows: list[Row] = []
-    for years in (1, 10):
-        path = root / f"journal-{years}y.db"
-        doses, size_mb, seconds = build_journal(path, years, as_of, zone)
-        journals[years] = path
-        rows.append(
-            Row(
-                f"demo journal, {years} year{'s' if years > 1 else ''}",
-                f"{doses:,} doses, {size_mb:.1f} MB",
-                ratio="—",
-                target="—",
-                result=f"built in {seconds:.1f} s",
-            )
-        )
-    env = clean_env(root, python, journals[10])
-    return Setup(root, python, script, env, zone, journals, yesterday), rows
+    for years in journals:
+        path, row = build_journal(setup, years)
+        assert path == journals[years]
+        rows.append(row)
+    return setup, rows
 
 
 # -- the figures ---------------------------------------------------------------------------------------------
 
 
-def bench_today(setup: Setup, n: int, warmups: int) -> tuple[list[Row], Series]:
+def bench_today(setup: Setup, n: int, warmups: int) -> list[Row]:
     today, bare = compare(
         ("rpltrack today", [setup.rpltrack, "today"]),
         ("python -c pass", [setup.python, "-c", "pass"]),
@@ -294,7 +289,7 @@ def bench_today(setup: Setup, n: int, warmups: int) -> tuple[list[Row], Series]:
             verdict(today.median_s * 1000 < TODAY_MAX_MS, ratio <= TODAY_MAX_RATIO),
         ),
     ]
-    return rows, today
+    return rows
 
 
 def bench_today_rss(setup: Setup) -> list[Row]:
@@ -308,7 +303,7 @@ def logged_at_slot(setup: Setup, med: str, slot_at: datetime) -> list[dict[str, 
     day = slot_at.date().isoformat()
     result = run_child([setup.rpltrack, "log", "--from", day, "--to", day, "--json"], setup.env, setup.root)
     if result.returncode != 0:
-        raise BenchError(f"rpltrack log failed: {result.stderr.strip()}")
+        raise BenchError(f"rpltrack log failed: {last_line(result.stderr)}")
     entries: list[dict[str, object]] = json.loads(result.stdout)
     return [
         e
@@ -327,7 +322,7 @@ def choose_take_medication(setup: Setup, at: str, slot_at: datetime) -> tuple[st
         result = run_child([setup.rpltrack, "take", med, "--at", at], setup.env, setup.root)
         if result.returncode != 0:
             notes.append(
-                f"`rpltrack take {med}` refused (exit {result.returncode}): {result.stderr.strip()[:160]}…"
+                f"`rpltrack take {med}` refused (exit {result.returncode}): {last_line(result.stderr)}"
             )
             continue
         if not result.stdout.startswith("Saved:") or not logged_at_slot(setup, med, slot_at):
@@ -407,7 +402,7 @@ def paint_of(result: Run) -> tuple[float, str]:
     if result.returncode == 3:
         raise BenchError(str(report.get("error", "the TUI module is missing")))
     if result.returncode != 0 or report.get("first_paint_s") is None:
-        raise BenchError(f"first_paint.py exit {result.returncode}: {result.stderr.strip()[-600:]}")
+        raise BenchError(f"first_paint.py exit {result.returncode}: {last_line(result.stderr)}")
     return float(report["first_paint_s"]), str(report.get("screen", "?"))
 
 
@@ -464,41 +459,67 @@ def bench_tui(setup: Setup, n: int, warmups: int) -> list[Row]:
 @dataclass(frozen=True)
 class ImportTime:
     module: str
+    imported_by: str  # "" at the top level: imported by the script itself
     depth: int
     self_us: float
     cumulative_us: float
 
 
-def import_times(setup: Setup, runs: int) -> list[ImportTime]:
-    """Per-module medians over `runs` runs of `python -X importtime rpltrack today` (warm caches)."""
+def parse_importtime(stderr: str) -> dict[str, tuple[str, int, int, int]]:
+    """`-X importtime` lines as {module: (imported_by, depth, self µs, cumulative µs)}, first occurrence each.
+
+    The lines come in post-order: a module's imports are listed before it, one level deeper."""
+    lines: list[tuple[str, int, int, int]] = []
+    for line in stderr.splitlines():
+        if not line.startswith("import time:") or "imported package" in line:
+            continue
+        own, cumulative, name = line.removeprefix("import time:").split("|", 2)
+        depth = (len(name) - len(name.lstrip(" ")) - 1) // 2
+        lines.append((name.strip(), depth, int(own), int(cumulative)))
+    parsed: dict[str, tuple[str, int, int, int]] = {}
+    for index, (module, depth, self_us, cumulative_us) in enumerate(lines):
+        parent = next((later[0] for later in lines[index + 1 :] if later[1] < depth), "")
+        parsed.setdefault(module, (parent, depth, self_us, cumulative_us))
+    return parsed
+
+
+def import_times(setup: Setup, runs: int) -> tuple[list[ImportTime], float, float]:
+    """Per-module medians over `runs` runs of `python -X importtime rpltrack today`, and the medians of plain
+    `rpltrack today` and `python -c pass` runs interleaved with them (to split a run into its parts)."""
     cmd = [setup.python, "-X", "importtime", setup.rpltrack, "today"]
-    samples: dict[str, list[tuple[int, int, int]]] = {}
+    samples: dict[str, list[tuple[str, int, int, int]]] = {}
+    today_s: list[float] = []
+    bare_s: list[float] = []
     for _ in range(runs):
-        result = run_child(cmd, setup.env, setup.root)
-        for line in result.stderr.splitlines():
-            if not line.startswith("import time:") or "imported package" in line:
-                continue
-            self_us, cumulative_us, name = line.removeprefix("import time:").split("|", 2)
-            depth = (len(name) - len(name.lstrip(" "))) // 2
-            samples.setdefault(name.strip(), []).append((depth, int(self_us), int(cumulative_us)))
-    return [
+        bare_s.append(run_child([setup.python, "-c", "pass"], setup.env, setup.root).wall_s)
+        today_s.append(run_child([setup.rpltrack, "today"], setup.env, setup.root).wall_s)
+        traced = run_child(cmd, setup.env, setup.root)
+        if traced.returncode != 0:
+            raise BenchError(f"rpltrack today: exit {traced.returncode}: {last_line(traced.stderr)}")
+        for module, sample in parse_importtime(traced.stderr).items():
+            samples.setdefault(module, []).append(sample)
+    times = [
         ImportTime(
             module,
             values[0][0],
-            statistics.median(v[1] for v in values),
+            values[0][1],
             statistics.median(v[2] for v in values),
+            statistics.median(v[3] for v in values),
         )
         for module, values in samples.items()
     ]
+    return times, statistics.median(today_s), statistics.median(bare_s)
 
 
-def print_import_times(times: list[ImportTime], total_s: float) -> None:
+def print_import_times(times: list[ImportTime], run_s: float, python_s: float) -> None:
     def show(title: str, chosen: list[ImportTime]) -> None:
         print(title)
-        print(f"  {'cumulative':>10}  {'self':>8}  module (indent = imported by the line above it)")
+        print(f"  {'cumulative':>10}  {'self':>8}  {'module':<32}  imported by")
         for t in chosen:
-            indent = "  " * t.depth
-            print(f"  {t.cumulative_us / 1000:>7.1f} ms  {t.self_us / 1000:>5.1f} ms  {indent}{t.module}")
+            print(
+                f"  {t.cumulative_us / 1000:>7.1f} ms  {t.self_us / 1000:>5.1f} ms  {t.module:<32}  "
+                f"{t.imported_by or '(top level)'}"
+            )
 
     print()
     show(
@@ -507,14 +528,16 @@ def print_import_times(times: list[ImportTime], total_s: float) -> None:
     )
     print()
     show(
-        "… and top 10 by self time (the module's own code, imports excluded)",
+        "… and top 10 by self time (the module's own code, its imports excluded)",
         sorted(times, key=lambda t: t.self_us, reverse=True)[:10],
     )
-    top_level = sum(t.cumulative_us for t in times if t.depth == 0) / 1e6
+    imports_s = sum(t.cumulative_us for t in times if t.depth == 0) / 1e6
+    rest_s = run_s - imports_s - python_s
     textual = "yes" if any(t.module == "textual" for t in times) else "no"
     print(
-        f"  all imports: {top_level * 1000:.0f} ms of the {total_s * 1000:.0f} ms median run; "
-        f"{len(times)} modules; textual imported: {textual}"
+        f"  `rpltrack today` in these rounds: {run_s * 1000:.0f} ms ≈ python start {python_s * 1000:.0f} ms"
+        f" + imports {imports_s * 1000:.0f} ms ({len(times)} modules; -X importtime inflates this a little)"
+        f" + the command's own work and exit ≈ {max(rest_s, 0) * 1000:.0f} ms. textual imported: {textual}"
     )
 
 
@@ -546,7 +569,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         print(f"  {setup.rpltrack} (interpreter {setup.python}); journals in {root}")
         notes: list[str] = []
-        today_series: Series | None = None
 
         def section(name: str, measure: Callable[[], list[Row]]) -> None:
             print(f"  measuring {name}…", flush=True)
@@ -559,18 +581,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows.append(Row(name, "not measured", result="error"))
                 notes.append(f"{name}: {traceback.format_exc()}")
 
-        def today() -> list[Row]:
-            nonlocal today_series
-            measured, today_series = bench_today(setup, n, warmups)
-            return measured
-
         def take() -> list[Row]:
             measured, note = bench_take(setup, n, warmups)
             if note:
                 notes.append(note)
             return measured
 
-        section("rpltrack today", today)
+        section("rpltrack today", lambda: bench_today(setup, n, warmups))
         section("rpltrack today peak RSS", lambda: bench_today_rss(setup))
         section("rpltrack take", take)
         section("growth", lambda: bench_growth(setup, n, warmups))
@@ -580,8 +597,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for note in notes:
             print(f"note: {note}")
         try:
-            times = import_times(setup, max(3, n // 3))
-            print_import_times(times, today_series.median_s if today_series else float("nan"))
+            print_import_times(*import_times(setup, max(3, n // 3)))
         except Exception:
             print(f"import times not measured: {traceback.format_exc()}")
     finally:
@@ -596,6 +612,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":
     try:
         main()
+    except SystemExit as exc:  # --help, or nothing to measure: say why, still exit 0
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
     except Exception:
         traceback.print_exc()
     sys.exit(0)

@@ -63,8 +63,9 @@ def checksum(path: Path, tables: tuple[str, ...] | None = None) -> str:
     """A digest of every row of every table (or of `tables`), read through a fresh connection."""
     conn = sqlite3.connect(path)
     try:
-        names = tables or tuple(r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"))
+        names = tables or tuple(
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        )
         digest = hashlib.sha256()
         for name in names:
             digest.update(name.encode())
@@ -93,21 +94,43 @@ def add_usual(cli: Cli) -> None:
 
 
 def test_med_add_saves_and_the_file_reopens_with_it(cli):
-    out = cli.ok("med", "add", "Clexane", "--dose", "40 mg", "--times", "20:00,08:00", "--start", "2026-11-20",
-                 "--until", "2027-06-30", "--supply", "10", "--notes", "fridge")
+    out = cli.ok(
+        "med",
+        "add",
+        "Clexane",
+        "--dose",
+        "40 mg",
+        "--times",
+        "20:00,08:00",
+        "--start",
+        "2026-11-20",
+        "--until",
+        "2027-06-30",
+        "--supply",
+        "10",
+        "--notes",
+        "fridge",
+    )
     assert out == "Saved: Clexane 40 mg, 08:00, 20:00 daily, from 2026-11-20 until 2027-06-30.\n"
     with Journal.open(cli.db) as journal:
         (med,) = journal.medications()
-    assert (med.name, med.generic, med.route, med.zone) == ("Clexane", "enoxaparin", "subcutaneous",
-                                                            "Europe/London")
-    assert str(med.current.amount) == "40 mg" and med.supply == 10 and med.notes == "fridge"
+    assert (med.name, med.generic, med.route, med.zone) == (
+        "Clexane",
+        "enoxaparin",
+        "subcutaneous",
+        "Europe/London",
+    )
+    assert str(med.current.amount) == "40 mg"
+    assert med.supply == 10
+    assert med.notes == "fridge"
     assert str(med.end_on) == "2027-06-30"
 
 
 def test_med_add_levothyroxine_in_mg_is_stored_in_mcg(cli):
     saved = cli.json("med", "add", "synthroid", "--dose", "0.1 mg", "--times", "07:00")
     assert saved["dose"] == {"value": 100.0, "unit": "mcg", "text": "100 mcg"}
-    assert saved["generic"] == "levothyroxine" and saved["start"] == "2026-11-23"
+    assert saved["generic"] == "levothyroxine"
+    assert saved["start"] == "2026-11-23"
 
 
 def test_med_add_every_8_hours_with_a_first_time(cli):
@@ -117,10 +140,21 @@ def test_med_add_every_8_hours_with_a_first_time(cli):
 
 
 def test_med_add_taper_shows_its_steps(cli):
-    out = cli.ok("med", "add", "prednisone", "--times", "08:00", "--start", "2026-11-02",
-                 "--taper", "20 mg x 6w; 10 mg x 1w; 5 mg x 1w")
-    assert out == ("Saved: prednisone 20 mg, 08:00 daily, from 2026-11-02 until 2026-12-27; "
-                   "then 10 mg from 2026-12-14 then 5 mg from 2026-12-21.\n")
+    out = cli.ok(
+        "med",
+        "add",
+        "prednisone",
+        "--times",
+        "08:00",
+        "--start",
+        "2026-11-02",
+        "--taper",
+        "20 mg x 6w; 10 mg x 1w; 5 mg x 1w",
+    )
+    assert out == (
+        "Saved: prednisone 20 mg, 08:00 daily, from 2026-11-02 until 2026-12-27; "
+        "then 10 mg from 2026-12-14 then 5 mg from 2026-12-21.\n"
+    )
 
 
 def test_med_list_text_and_json(cli):
@@ -131,19 +165,38 @@ def test_med_list_text_and_json(cli):
     listed = cli.json("med", "list", "--as-of", AS_OF)
     assert [m["name"] for m in listed] == ["aspirin", "lovenox"]
     first = listed[0]
-    assert set(first) >= {"id", "name", "generic", "route", "zone", "state", "dose", "schedule", "start", "end",
-                          "stopped_at", "supply", "notes", "regimens", "adherence"}
+    assert set(first) >= {
+        "id",
+        "name",
+        "generic",
+        "route",
+        "zone",
+        "state",
+        "dose",
+        "schedule",
+        "start",
+        "end",
+        "stopped_at",
+        "supply",
+        "notes",
+        "regimens",
+        "adherence",
+    }
     assert first["dose"] == {"value": 81.0, "unit": "mg", "text": "81 mg"}
-    assert first["adherence"]["7d"]["missed"] == 7  # 16..22 Nov 08:00 (23 Nov's is inside its grace)
+    # the window starts 16 Nov 08:40: 17..22 Nov 08:00 are missed; 23 Nov's is inside its grace
+    assert first["adherence"]["7d"]["missed"] == 6
 
 
 def test_med_edit_dose_change_keeps_history(cli):
     cli.ok("med", "add", "levothyroxine", "--dose", "50 mcg", "--times", "07:00", "--start", "2026-11-01")
     out = cli.ok("med", "edit", "levothyroxine", "--dose", "75 mcg", "--from", "2026-11-25")
-    assert out == "Saved: levothyroxine — 75 mcg 07:00 daily from 2026-11-25.\n"
+    assert out.splitlines()[0] == "Saved: levothyroxine — 75 mcg 07:00 daily from 2026-11-25."
+    assert "50 mcg from 2026-11-01; 75 mcg from 2026-11-25" in out
     listed = cli.json("med", "list", "--as-of", AS_OF)
     assert [(r["from"], r["dose"]["text"]) for r in listed[0]["regimens"]] == [
-        ("2026-11-01", "50 mcg"), ("2026-11-25", "75 mcg")]
+        ("2026-11-01", "50 mcg"),
+        ("2026-11-25", "75 mcg"),
+    ]
     today = cli.json("today", "--as-of", AS_OF)
     assert [d["amount"]["text"] for d in today["doses"]] == ["50 mcg"]
     later = cli.json("today", "--as-of", "2026-11-26 09:00")
@@ -152,8 +205,9 @@ def test_med_edit_dose_change_keeps_history(cli):
 
 def test_med_edit_other_fields(cli):
     add_usual(cli)
-    out = cli.ok("med", "edit", "aspirin", "--rename", "baby aspirin", "--notes", "with food", "--until",
-                 "2026-12-31")
+    out = cli.ok(
+        "med", "edit", "aspirin", "--rename", "baby aspirin", "--notes", "with food", "--until", "2026-12-31"
+    )
     assert out == "Saved: baby aspirin — end date, name, notes.\n"
     (med,) = [m for m in cli.json("med", "list", "--as-of", AS_OF) if m["generic"] == "aspirin"]
     assert (med["name"], med["notes"], med["end"]) == ("baby aspirin", "with food", "2026-12-31")
@@ -165,7 +219,9 @@ def test_med_stop_ends_doses_and_keeps_history(cli):
     out = cli.ok("med", "stop", "aspirin", "--date", "2026-11-24")
     assert out.startswith("Stopped: aspirin — no doses from 2026-11-24 00:00 on.")
     assert [d["medication"] for d in cli.json("today", "--as-of", "2026-11-24 09:00")["doses"]] == [
-        "lovenox", "lovenox"]
+        "lovenox",
+        "lovenox",
+    ]
     assert len(dose_rows(cli.db)) == 1
     listed = cli.json("med", "list", "--as-of", "2026-11-25 09:00", "--all")
     assert [m["state"] for m in listed if m["name"] == "aspirin"] == ["stopped"]
@@ -192,19 +248,33 @@ def test_today_json_shape(cli):
     add_usual(cli)
     cli.ok("take", "lovenox", "--site", "left thigh")
     today = cli.json("today", "--as-of", "2026-11-23 10:30")
-    assert (today["date"], today["zone"], today["as_of"]) == ("2026-11-23", "Europe/London",
-                                                             "2026-11-23T10:30:00+00:00")
+    assert (today["date"], today["zone"], today["as_of"]) == (
+        "2026-11-23",
+        "Europe/London",
+        "2026-11-23T10:30:00+00:00",
+    )
     doses = today["doses"]
     assert [(d["medication"], d["time"], d["status"], d["overdue"]) for d in doses] == [
-        ("aspirin", "08:00", "missed", False), ("lovenox", "08:00", "taken", False),
-        ("lovenox", "20:00", "due", False)]
+        ("aspirin", "08:00", "missed", False),
+        ("lovenox", "08:00", "taken", False),
+        ("lovenox", "20:00", "due", False),
+    ]
     taken = doses[1]
-    assert set(taken) >= {"medication", "slot", "time", "amount", "status", "overdue", "taken_at",
-                          "logged_later"}
+    assert set(taken) >= {
+        "medication",
+        "slot",
+        "time",
+        "amount",
+        "status",
+        "overdue",
+        "taken_at",
+        "logged_later",
+    }
     assert taken["slot"] == "2026-11-23T08:00:00+00:00"
     assert taken["amount"] == {"value": 40.0, "unit": "mg", "text": "40 mg"}
     assert taken["taken_at"] == "2026-11-23T08:40:00+00:00"
-    assert taken["logged_later"] is False and taken["site"] == "left thigh"
+    assert taken["logged_later"] is False
+    assert taken["site"] == "left thigh"
     assert doses[0]["taken_at"] is None
 
 
@@ -218,8 +288,10 @@ def test_take_logs_the_open_slot_nearest_now(cli):
     with Journal.open(cli.db) as journal:
         (log,) = list(journal.iter_all_doses())
     assert log.status is DoseStatus.TAKEN
-    assert log.slot_at is not None and log.slot_at.isoformat() == "2026-11-23T08:00:00+00:00"
-    assert log.taken_at is not None and log.taken_at.isoformat() == "2026-11-23T08:40:00+00:00"
+    assert log.slot_at is not None
+    assert log.slot_at.isoformat() == "2026-11-23T08:00:00+00:00"
+    assert log.taken_at is not None
+    assert log.taken_at.isoformat() == "2026-11-23T08:40:00+00:00"
     assert not log.logged_later
 
 
@@ -230,23 +302,35 @@ def test_take_with_site_suggests_the_next_one(cli):
     assert out.endswith("Next site in your rotation: right abdomen.\n")
 
 
-def test_take_twice_logs_one_row(cli):
+@pytest.mark.parametrize("again", [(), ("--at", "2026-11-23 08:41")], ids=["now", "at"])
+def test_take_twice_logs_one_row_and_never_the_next_dose(cli, again):
+    """E8: a second `take` of lovenox after the 08:00 dose must not become the 20:00 dose: it says the
+    08:00 dose is already logged and changes nothing."""
     add_usual(cli)
-    cli.ok("take", "aspirin")
+    cli.ok("take", "lovenox", "--at", "2026-11-22 20:00")
+    cli.ok("take", "lovenox")
     before = checksum(cli.db)
-    out = cli.ok("take", "aspirin", "--at", "2026-11-23 08:41")
-    assert out.startswith("Already logged: aspirin, the Mon 08:00 dose, taken at 08:40. Nothing changed.")
+    rc, out, err = cli("take", "lovenox", *again)
+    assert rc == 0
+    assert err == ""
+    assert out.startswith("Already logged: lovenox, the Mon 08:00 dose, taken at 08:40. Nothing changed.")
     assert checksum(cli.db) == before
-    assert len(dose_rows(cli.db)) == 1
+    assert [r["slot_utc"] for r in dose_rows(cli.db)] == ["2026-11-22T20:00:00Z", "2026-11-23T08:00:00Z"]
 
 
 def test_take_backdated_is_marked_logged_later(cli):
     add_usual(cli)
     out = cli.ok("take", "lovenox", "--at", "2026-11-22 21:00")
-    assert out.startswith("Saved: lovenox 40 mg taken at 2026-11-22 21:00 (logged later) — the Sun 20:00 dose.")
+    assert out.startswith(
+        "Saved: lovenox 40 mg taken at 2026-11-22 21:00 (logged later) — the Sun 20:00 dose."
+    )
     (row,) = dose_rows(cli.db)
     assert (row["slot_utc"], row["taken_utc"], row["logged_utc"], row["logged_later"]) == (
-        "2026-11-22T20:00:00Z", "2026-11-22T21:00:00Z", "2026-11-23T08:40:00Z", 1)
+        "2026-11-22T20:00:00Z",
+        "2026-11-22T21:00:00Z",
+        "2026-11-23T08:40:00Z",
+        1,
+    )
     logged = cli.json("log", "--from", "2026-11-22", "--to", "2026-11-22")
     assert [(e["slot"], e["logged_later"]) for e in logged] == [("2026-11-22T20:00:00+00:00", True)]
     assert "(logged later)" in cli.ok("today", "--as-of", "2026-11-22 23:00")
@@ -265,7 +349,8 @@ def test_take_as_needed(cli):
     assert out == "Saved: paracetamol 500 mg taken at 2026-11-23 08:40 — as needed.\n"
     today = cli.json("today", "--as-of", AS_OF)
     assert [(d["medication"], d["as_needed"], d["status"]) for d in today["doses"]] == [
-        ("paracetamol", True, "taken")]
+        ("paracetamol", True, "taken")
+    ]
 
 
 def test_skip_with_reason(cli):
@@ -274,7 +359,11 @@ def test_skip_with_reason(cli):
     assert out == "Saved: lovenox, the Mon 08:00 dose, skipped (told to pause by the clinic).\n"
     (row,) = dose_rows(cli.db)
     assert (row["status"], row["taken_utc"], row["amount"], row["reason"]) == (
-        "skipped", None, None, "told to pause by the clinic")
+        "skipped",
+        None,
+        None,
+        "told to pause by the clinic",
+    )
     assert "skipped: told to pause by the clinic" in cli.ok("today", "--as-of", AS_OF)
 
 
@@ -293,7 +382,8 @@ def test_undo_restores_exactly_and_then_has_nothing_to_undo(cli):
     cli.ok("undo")
     assert cli.ok("undo") == "Nothing to undo.\n"
     with Journal.open(cli.db) as journal:
-        assert journal.count("medications") == 0 and journal.count("doses") == 0
+        assert journal.count("medications") == 0
+        assert journal.count("doses") == 0
         assert journal.count("audit") > 0  # the audit keeps every event
 
 
@@ -313,14 +403,30 @@ def test_log_from_to_json_and_text(cli):
     cli.ok("take", "lovenox")
     entries = cli.json("log", "--from", "2026-11-21", "--to", "2026-11-22")
     assert [(e["medication"], e["status"], e["slot"]) for e in entries] == [
-        ("aspirin", "taken", "2026-11-21T08:00:00+00:00"), ("lovenox", "skipped", "2026-11-22T20:00:00+00:00")]
-    assert set(entries[0]) >= {"id", "medication", "status", "slot", "taken_at", "logged_at", "logged_later",
-                               "amount", "site", "reason", "note", "zone"}
-    assert entries[1]["reason"] == "felt unwell" and entries[1]["amount"] is None
+        ("aspirin", "taken", "2026-11-21T08:00:00+00:00"),
+        ("lovenox", "skipped", "2026-11-22T20:00:00+00:00"),
+    ]
+    assert set(entries[0]) >= {
+        "id",
+        "medication",
+        "status",
+        "slot",
+        "taken_at",
+        "logged_at",
+        "logged_later",
+        "amount",
+        "site",
+        "reason",
+        "note",
+        "zone",
+    }
+    assert entries[1]["reason"] == "felt unwell"
+    assert entries[1]["amount"] is None
     text = cli.ok("log", "--from", "2026-11-23", "--to", "2026-11-23")
     assert text == "2026-11-23 08:40  lovenox (08:00 dose): taken 40 mg\n"
     assert cli.ok("log", "--from", "2026-10-01", "--to", "2026-10-02") == (
-        "Nothing logged from 2026-10-01 to 2026-10-02.\n")
+        "Nothing logged from 2026-10-01 to 2026-10-02.\n"
+    )
 
 
 def test_adherence_json(cli):
@@ -330,9 +436,9 @@ def test_adherence_json(cli):
     report = cli.json("adherence", "--as-of", AS_OF)
     assert report["as_of"] == "2026-11-23T08:40:00+00:00"
     aspirin = next(m for m in report["medications"] if m["medication"] == "aspirin")
-    assert aspirin["7d"] == {"days": 7, "taken": 1, "skipped": 1, "missed": 5, "due": 7, "percent": 14.3}
+    assert aspirin["7d"] == {"days": 7, "taken": 1, "skipped": 1, "missed": 4, "due": 6, "percent": 16.7}
     assert aspirin["30d"]["due"] == 22  # 1..22 Nov
-    assert report["overall"]["7d"]["due"] == 7 + 14
+    assert report["overall"]["7d"]["due"] == 6 + 13  # lovenox: 16 Nov 20:00 and 17..22 Nov twice
     assert "overall" in cli.ok("adherence", "--as-of", AS_OF)
 
 
@@ -356,8 +462,11 @@ def test_demo_fills_an_empty_journal_and_refuses_a_full_one(cli):
     assert out.startswith(f"Added demo data to {cli.db}: ")
     before = checksum(cli.db)
     rc, out, err = cli("demo")
-    assert rc == 2 and out == ""
-    assert "already has data" in err and "--force" in err and len(err.splitlines()) == 1
+    assert rc == 2
+    assert out == ""
+    assert "already has data" in err
+    assert "--force" in err
+    assert len(err.splitlines()) == 1
     assert checksum(cli.db) == before
     with Journal.open(cli.db) as journal:
         meds = journal.count("medications")
@@ -409,7 +518,9 @@ def test_bad_input_exits_2_with_one_line_and_writes_nothing(cli, args, message):
     rc, out, err = cli(*args)
     assert rc == 2
     assert out == ""
-    assert err.startswith("rpltrack: ") and err.endswith("\n") and err.count("\n") == 1
+    assert err.startswith("rpltrack: ")
+    assert err.endswith("\n")
+    assert err.count("\n") == 1
     assert message in err
     assert "Traceback" not in err
     assert checksum(cli.db) == before
@@ -419,8 +530,10 @@ def test_bad_time_zone_exits_2(cli, capsys):
     rc = main(["--db", str(cli.db), "--tz", "Mars/Olympus", "today"])
     err = capsys.readouterr().err
     assert rc == 2
-    assert err == ("rpltrack: unknown time zone 'Mars/Olympus': use an IANA name such as Europe/London or "
-                   "America/New_York\n")
+    assert err == (
+        "rpltrack: unknown time zone 'Mars/Olympus': use an IANA name such as Europe/London or "
+        "America/New_York\n"
+    )
     assert not cli.db.exists()
 
 
@@ -435,14 +548,17 @@ def test_skip_of_an_as_needed_medication_is_refused(cli):
     cli.ok("med", "add", "paracetamol", "--dose", "500 mg", "--prn")
     before = checksum(cli.db)
     rc, _, err = cli("skip", "paracetamol")
-    assert rc == 2 and "taken as needed; there is no scheduled dose to skip" in err
+    assert rc == 2
+    assert "taken as needed; there is no scheduled dose to skip" in err
     assert checksum(cli.db) == before
 
 
 # -- help and the installed entry points ------------------------------------------------------------------
 
 
-def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str, str]]:
+def _walk(
+    parser: argparse.ArgumentParser, path: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], str, str]]:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             helps = {choice.dest: choice.help for choice in action._choices_actions}
@@ -454,8 +570,22 @@ def _walk(parser: argparse.ArgumentParser, path: tuple[str, ...]) -> Iterator[tu
 def test_every_command_has_help_text(capsys):
     commands = list(_walk(build_parser(), ()))
     names = {" ".join(p) for p, _, _ in commands}
-    assert {"med add", "med list", "med edit", "med stop", "today", "take", "skip", "undo", "log", "adherence",
-            "settings list", "settings get", "settings set", "demo"} <= names
+    assert {
+        "med add",
+        "med list",
+        "med edit",
+        "med stop",
+        "today",
+        "take",
+        "skip",
+        "undo",
+        "log",
+        "adherence",
+        "settings list",
+        "settings get",
+        "settings set",
+        "demo",
+    } <= names
     for path, summary, _ in commands:
         assert summary.strip(), f"rpltrack {' '.join(path)} has no help summary"
         with pytest.raises(SystemExit) as caught:
@@ -476,7 +606,9 @@ def test_every_option_has_help_text():
             elif action.option_strings and action.help is not argparse.SUPPRESS:
                 yield path, action
 
-    missing = [f"{path} {a.option_strings[0]}" for path, a in options(build_parser(), "rpltrack") if not a.help]
+    missing = [
+        f"{path} {a.option_strings[0]}" for path, a in options(build_parser(), "rpltrack") if not a.help
+    ]
     assert missing == []
 
 
@@ -488,17 +620,44 @@ def _script() -> str:
 def test_console_script_and_module_smoke(tmp_path):
     db = tmp_path / "smoke.db"
     env = {**os.environ, "TZ": "Europe/London"}
-    added = subprocess.run([_script(), "--db", str(db), "med", "add", "aspirin", "--dose", "81 mg", "--times",
-                            "08:00", "--start", "2026-01-01"], capture_output=True, text=True, env=env, check=False)
+    added = subprocess.run(
+        [
+            _script(),
+            "--db",
+            str(db),
+            "med",
+            "add",
+            "aspirin",
+            "--dose",
+            "81 mg",
+            "--times",
+            "08:00",
+            "--start",
+            "2026-01-01",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert added.returncode == 0, added.stderr
-    today = subprocess.run([_script(), "--db", str(db), "--tz", "Europe/London", "today", "--json", "--as-of",
-                            AS_OF], capture_output=True, text=True, env=env, check=False)
+    today = subprocess.run(
+        [_script(), "--db", str(db), "--tz", "Europe/London", "today", "--json", "--as-of", AS_OF],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     assert today.returncode == 0, today.stderr
     assert [d["medication"] for d in json.loads(today.stdout)["doses"]] == ["aspirin"]
-    version = subprocess.run([sys.executable, "-m", "rpltrack", "--version"], capture_output=True, text=True,
-                             env=env, check=False)
+    version = subprocess.run(
+        [sys.executable, "-m", "rpltrack", "--version"], capture_output=True, text=True, env=env, check=False
+    )
     assert version.returncode == 0
     assert version.stdout == f"rpltrack {__version__}\n"
-    bad = subprocess.run([_script(), "--db", str(db), "take", "warfarin"], capture_output=True, text=True,
-                         env=env, check=False)
-    assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.count("\n") == 1
+    bad = subprocess.run(
+        [_script(), "--db", str(db), "take", "warfarin"], capture_output=True, text=True, env=env, check=False
+    )
+    assert bad.returncode == 2
+    assert bad.stdout == ""
+    assert bad.stderr.count("\n") == 1

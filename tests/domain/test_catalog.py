@@ -1,4 +1,4 @@
-"""The medication catalog: brands and spellings, unit rules (RELIABILITY E4, E5), never a silent conversion."""
+"""The medication catalog: brands and spellings, unit rules (RELIABILITY E4, E5), no silent conversion."""
 
 from __future__ import annotations
 
@@ -159,7 +159,7 @@ def test_heparin_units_are_never_converted_to_iu_or_back():
 
 
 def test_no_catalog_drug_converts_between_iu_units_and_mass():
-    """E5: no conversion exists without a ratio entry; IU/units stay IU/units for every drug that takes them."""
+    """E5: no conversion exists without a ratio entry; IU and units stay as entered for every drug."""
     for drug in catalog.CATALOG:
         for unit in ("IU", "units"):
             if unit in drug.units:
@@ -168,7 +168,8 @@ def test_no_catalog_drug_converts_between_iu_units_and_mass():
 
 def test_every_catalog_drug_has_a_unit_and_route_it_can_be_dosed_in():
     for drug in catalog.CATALOG:
-        assert drug.units and drug.routes
+        assert drug.units
+        assert drug.routes
         assert drug.default_unit in drug.units
         if drug.anticoagulant:
             assert drug.injection_sites

@@ -67,13 +67,16 @@ def test_demo_logs_are_valid(meds):
         assert [s.slot_at for s in slots] == [log.slot_at], "every log belongs to a scheduled slot"
         assert log.logged_at <= NOW
         if log.status is DoseStatus.TAKEN:
-            assert log.taken_at is not None and log.taken_at <= log.logged_at
+            assert log.taken_at is not None
+            assert log.taken_at <= log.logged_at
             assert log.amount == slots[0].amount
             assert log.logged_later == (log.logged_at - log.taken_at > timedelta(minutes=30))
         else:
-            assert log.reason and log.taken_at is None
+            assert log.reason
+            assert log.taken_at is None
     statuses = Counter(log.status for log in logs)
-    assert statuses[DoseStatus.SKIPPED] > 0 and statuses[DoseStatus.TAKEN] > 20 * statuses[DoseStatus.SKIPPED]
+    assert statuses[DoseStatus.SKIPPED] > 0
+    assert statuses[DoseStatus.TAKEN] > 20 * statuses[DoseStatus.SKIPPED]
     assert any(log.logged_later for log in logs)
     assert any(log.site for log in logs)
 

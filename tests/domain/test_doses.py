@@ -28,8 +28,8 @@ NOW = datetime(2026, 11, 23, 8, 40, tzinfo=UTC)  # London is on UTC in November
 MG40 = Quantity(Decimal(40), "mg")
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]  # (y, m, d, H, M) of a literal instant
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def bid(med_id: int = 1, name: str = "enoxaparin", start: date = date(2026, 11, 1)) -> Medication:
@@ -110,7 +110,8 @@ def test_day_views_orders_slots_and_as_needed_doses_with_states():
         ("enoxaparin", DoseStatus.TAKEN, utc(2026, 11, 23, 8)),
         ("enoxaparin", DoseStatus.DUE, utc(2026, 11, 23, 20)),
     ]
-    assert views[0].slot is None and views[1].log == logs[0]
+    assert views[0].slot is None
+    assert views[1].log == logs[0]
 
 
 def test_day_views_on_a_clock_change_day_in_london():
@@ -128,8 +129,10 @@ def test_day_views_on_a_clock_change_day_in_london():
     )
     views = doses.day_views([med], [], date(2026, 3, 29), LONDON, utc(2026, 3, 29, 12), GRACE)
     assert len(views) == 1
-    assert views[0].slot is not None and views[0].slot.slot_at == utc(2026, 3, 29, 1, 30)
-    assert views[0].slot.shifted and views[0].status is DoseStatus.MISSED
+    assert views[0].slot is not None
+    assert views[0].slot.slot_at == utc(2026, 3, 29, 1, 30)
+    assert views[0].slot.shifted
+    assert views[0].status is DoseStatus.MISSED
 
 
 # -- pick_slot --------------------------------------------------------------------------------------------
@@ -162,9 +165,45 @@ def test_pick_slot_without_at(now, logged, expected):
     assert picked.slot_at == expected
 
 
-def test_pick_slot_without_at_none_when_everything_near_is_logged():
+@pytest.mark.parametrize(
+    "now",
+    [utc(2026, 11, 23, 8, 40), utc(2026, 11, 23, 8, 1), utc(2026, 11, 23, 13, 59)],
+    ids=["double-tap", "right-after", "still-nearer-the-morning"],
+)
+def test_pick_slot_a_second_take_does_not_log_the_next_dose(now):
+    """E8: after the 08:00 dose is logged, `take` again finds the logged 08:00 dose (left as it is by the
+    journal); it never becomes the 20:00 dose."""
+    logged = {utc(2026, 11, 22, 20), utc(2026, 11, 23, 8)}
+    picked = doses.pick_slot(bid(), logged, now, now, explicit=False)
+    assert picked is not None
+    assert picked.slot_at == utc(2026, 11, 23, 8)
+
+
+def test_pick_slot_takes_a_daily_dose_early_when_it_is_the_nearest():
+    daily = Medication(
+        "aspirin",
+        "aspirin",
+        "oral",
+        "Europe/London",
+        (
+            Regimen(
+                date(2026, 11, 1), Quantity(Decimal(81), "mg"), Timing(TimingKind.TIMES, times=(time(8),))
+            ),
+        ),
+        id=1,
+    )
+    now = utc(2026, 11, 23, 6, 30)
+    picked = doses.pick_slot(daily, {utc(2026, 11, 22, 8)}, now, now, explicit=False)
+    assert picked is not None
+    assert picked.slot_at == utc(2026, 11, 23, 8)
+
+
+def test_pick_slot_without_at_finds_the_nearest_logged_slot_when_everything_near_is_logged():
     logged = {utc(2026, 11, 22, 20), utc(2026, 11, 23, 8), utc(2026, 11, 23, 20)}
-    assert doses.pick_slot(bid(), logged, NOW, NOW, explicit=False) is None
+    picked = doses.pick_slot(bid(), logged, NOW, NOW, explicit=False)
+    assert picked is not None
+    assert picked.slot_at in logged
+    assert abs(picked.slot_at - NOW) == min(abs(s - NOW) for s in logged)
 
 
 @pytest.mark.parametrize(
@@ -174,14 +213,26 @@ def test_pick_slot_without_at_none_when_everything_near_is_logged():
         (utc(2026, 11, 22, 13, 59), set(), utc(2026, 11, 22, 8)),
         (utc(2026, 11, 22, 14, 1), set(), utc(2026, 11, 22, 20)),
         (utc(2026, 11, 22, 14), set(), utc(2026, 11, 22, 8)),  # a tie goes to the earlier slot
-        (utc(2026, 11, 22, 21), {utc(2026, 11, 22, 20)}, utc(2026, 11, 23, 8)),
+        (utc(2026, 11, 22, 21), {utc(2026, 11, 22, 8)}, utc(2026, 11, 22, 20)),
     ],
-    ids=["nearest-evening", "nearest-morning", "just-past-half-way", "tie-earlier", "nearest-open"],
+    ids=["nearest-evening", "nearest-morning", "just-past-half-way", "tie-earlier", "other-one-logged"],
 )
 def test_pick_slot_with_at_is_the_nearest_open_slot(target, logged, expected):
     picked = doses.pick_slot(bid(), logged, target, NOW, explicit=True)
     assert picked is not None
     assert picked.slot_at == expected
+
+
+@pytest.mark.parametrize(
+    "target",
+    [utc(2026, 11, 22, 21), utc(2026, 11, 23, 1, 59)],
+    ids=["an-hour-after", "nearer-the-logged-one"],
+)
+def test_pick_slot_with_at_never_moves_a_logged_dose_to_the_next_one(target):
+    """A second backdated entry for the logged 20:00 dose finds that dose, never the open 08:00 one."""
+    picked = doses.pick_slot(bid(), {utc(2026, 11, 22, 20)}, target, NOW, explicit=True)
+    assert picked is not None
+    assert picked.slot_at == utc(2026, 11, 22, 20)
 
 
 def test_pick_slot_with_at_only_within_12_hours():
@@ -197,9 +248,12 @@ def test_pick_slot_with_at_only_within_12_hours():
         ),
         id=1,
     )
-    logged = {utc(2026, 11, 22, 8), utc(2026, 11, 23, 8)}
-    assert doses.pick_slot(daily, logged, utc(2026, 11, 22, 20), NOW, explicit=True) is None
-    assert doses.pick_slot(daily, set(), utc(2026, 11, 22, 20), NOW, explicit=True) is not None
+    assert (
+        doses.pick_slot(daily, set(), utc(2026, 10, 31, 20), NOW, explicit=True) is None
+    )  # before the start
+    picked = doses.pick_slot(daily, set(), utc(2026, 11, 22, 20), NOW, explicit=True)
+    assert picked is not None
+    assert picked.slot_at == utc(2026, 11, 22, 8)
 
 
 # -- logged later (E10) and future doses ------------------------------------------------------------------
@@ -238,7 +292,8 @@ def test_adherence_over_7_and_30_days():
     week = doses.adherence(med, logs, NOW, 7, GRACE)
     # the 7-day window starts 16 Nov 08:40, so the 16 Nov 08:00 slot is outside it; 23 Nov 08:00 is in grace
     assert week == Adherence(1, 7, taken=11, skipped=1, missed=1)
-    assert week.due == 13 and week.percent == pytest.approx(84.6)
+    assert week.due == 13
+    assert week.percent == pytest.approx(84.6)
     month = doses.adherence(med, logs, NOW, 30, GRACE)
     assert (month.taken, month.skipped, month.missed) == (12, 1, 1)
     later = doses.adherence(med, logs, NOW + GRACE, 7, GRACE)
@@ -247,7 +302,8 @@ def test_adherence_over_7_and_30_days():
 
 def test_adherence_with_nothing_due_has_no_percent():
     empty = doses.adherence(bid(start=date(2026, 12, 1)), [], NOW, 7, GRACE)
-    assert empty.due == 0 and empty.percent is None
+    assert empty.due == 0
+    assert empty.percent is None
 
 
 def test_combine_adds_medications():

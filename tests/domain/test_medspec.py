@@ -148,7 +148,9 @@ def build(**fields: object) -> MedicationInput:
 def test_build_medication_defaults():
     med = build_medication(build(name="  Baby   Aspirin "), LONDON, NOW)
     assert med.name == "Baby Aspirin"
-    assert med.generic == "aspirin" and med.route == "oral" and med.zone == "Europe/London"
+    assert med.generic == "aspirin"
+    assert med.route == "oral"
+    assert med.zone == "Europe/London"
     assert med.start_on == date(2026, 11, 23)
     assert med.created_at == NOW.astimezone(UTC)
     assert med.current.timing.describe() == "08:00 daily"
@@ -225,7 +227,8 @@ def test_build_medication_rejects_with_the_field_at_fault(fields, field, message
 
 def test_own_medication_keeps_the_unit_as_entered():
     med = build_medication(build(name="CoQ10", dose="2 capsules", route=""), LONDON, NOW)
-    assert med.generic is None and med.route == "oral"
+    assert med.generic is None
+    assert med.route == "oral"
     assert str(med.current.amount) == "2 capsule"
 
 
@@ -269,7 +272,8 @@ def test_build_change_new_dose_from_a_date_keeps_timing():
     assert str(regimen.amount) == "75 mcg"
     assert regimen.timing == med.current.timing
     bare = build_change(med, "88", "", "", "", LONDON, NOW)  # a bare number takes the current unit
-    assert str(bare.amount) == "88 mcg" and bare.effective_on == date(2026, 11, 23)
+    assert str(bare.amount) == "88 mcg"
+    assert bare.effective_on == date(2026, 11, 23)
 
 
 def test_build_change_times_only():

@@ -1,4 +1,4 @@
-"""Schedule expansion into UTC instants: times of day, intervals, tapers, dose changes, ends and DST (C1-C5, C12).
+"""Schedule expansion into UTC instants: times, intervals, tapers, dose changes, ends and DST (C1-C5, C12).
 
 Every expectation is a concrete UTC instant, so the tests hold whatever dateutil's rrule does with time zones.
 """
@@ -26,8 +26,8 @@ SYDNEY = ZoneInfo("Australia/Sydney")
 MG81 = Quantity(Decimal(81), "mg")
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]  # (y, m, d, H, M) of a literal instant
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def med_at(
@@ -231,7 +231,8 @@ def test_spring_forward_time_in_the_gap_happens_once_shifted_later(
     slot = on_day[0]
     assert slot.slot_at == expected_utc
     assert slot.local_at.strftime("%H:%M") == expected_local
-    assert slot.shifted and slot.clock_change_day
+    assert slot.shifted
+    assert slot.clock_change_day
     assert not any(s.shifted for s in slots if s is not slot)
     # the days either side keep the wall time
     assert [s.local_at.strftime("%H:%M") for s in slots if s is not slot] == [wall, wall]
@@ -259,8 +260,10 @@ def test_fall_back_repeated_time_happens_once_at_the_first_occurrence(
     slots = expand(med, *local_days(zone, day - timedelta(days=1), day + timedelta(days=1)))
     assert [s.slot_at for s in slots] == [day_before_utc, first_utc, day_after_utc]
     middle = slots[1]
-    assert middle.local_at.fold == 0 and middle.local_at.strftime("%H:%M") == "01:30"
-    assert middle.clock_change_day and not middle.shifted
+    assert middle.local_at.fold == 0
+    assert middle.local_at.strftime("%H:%M") == "01:30"
+    assert middle.clock_change_day
+    assert not middle.shifted
 
 
 @pytest.mark.parametrize(
@@ -273,13 +276,14 @@ def test_fall_back_repeated_time_happens_once_at_the_first_occurrence(
     ids=["new-york", "london", "sydney"],
 )
 def test_twice_daily_keeps_wall_clock_over_a_year(zone, days):
-    """C3: 08:00/20:00 local, exactly two per calendar day for 365 days; transition days have an 11/13 h gap."""
+    """C3: 08:00/20:00 local, exactly two per calendar day for 365 days; an 11/13 h gap on change days."""
     first = date(2026, 1, 1)
     med = med_at(("08:00", "20:00"), zone, first)
     slots = expand(med, *local_days(zone, first, date(2026, 12, 31)))
     assert len(slots) == 730
     per_day = Counter(s.local_at.date() for s in slots)
-    assert set(per_day.values()) == {2} and len(per_day) == 365
+    assert set(per_day.values()) == {2}
+    assert len(per_day) == 365
     assert {s.local_at.strftime("%H:%M") for s in slots} == {"08:00", "20:00"}
     assert len({s.slot_at for s in slots}) == 730
     for day in days:
@@ -297,7 +301,8 @@ def test_every_8_hours_uses_elapsed_time_across_fall_back():
     """C4: 22:00 EDT -> 05:00 EST -> 13:00 EST -> 21:00 EST, exactly 8 h apart in UTC."""
     med = from_input(MedicationInput("aspirin", "81 mg", times="22:00", every="8h", start="2026-10-31"), NY)
     timing = med.current.timing
-    assert timing.kind is TimingKind.INTERVAL and timing.interval_hours == 8
+    assert timing.kind is TimingKind.INTERVAL
+    assert timing.interval_hours == 8
     assert timing.interval_anchor_at == utc(2026, 11, 1, 2)
     slots = expand(med, utc(2026, 10, 31), utc(2026, 11, 2, 3))
     assert [s.slot_at for s in slots] == [

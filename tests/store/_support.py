@@ -32,25 +32,46 @@ UTC_TEXT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 # -- medications -----------------------------------------------------------------------------------------
 
 
-def daily(name: str = "aspirin", dose: str = "81 mg", at: str = "08:00", start: date = date(2026, 11, 1),
-          notes: str = "") -> Medication:
+def daily(
+    name: str = "aspirin",
+    dose: str = "81 mg",
+    at: str = "08:00",
+    start: date = date(2026, 11, 1),
+    notes: str = "",
+) -> Medication:
     value, unit = dose.split()
     timing = Timing(TimingKind.TIMES, times=(time.fromisoformat(at),))
-    return Medication(name=name, generic=None, route="oral", zone=LONDON.key,
-                      regimens=(Regimen(start, Quantity(Decimal(value), unit), timing),), notes=notes)
+    return Medication(
+        name=name,
+        generic=None,
+        route="oral",
+        zone=LONDON.key,
+        regimens=(Regimen(start, Quantity(Decimal(value), unit), timing),),
+        notes=notes,
+    )
 
 
 def hourly(name: str = "hourly test drug") -> Medication:
     """A slot every hour from HOURLY_ANCHOR (2026-10-01 00:00Z): plenty of distinct slots in the past."""
     timing = Timing(TimingKind.INTERVAL, interval_hours=1, interval_anchor_at=HOURLY_ANCHOR)
-    return Medication(name=name, generic=None, route="oral", zone=LONDON.key,
-                      regimens=(Regimen(date(2026, 10, 1), Quantity(Decimal(1), "tablet"), timing),))
+    return Medication(
+        name=name,
+        generic=None,
+        route="oral",
+        zone=LONDON.key,
+        regimens=(Regimen(date(2026, 10, 1), Quantity(Decimal(1), "tablet"), timing),),
+    )
 
 
 def as_needed(name: str = "as needed test drug") -> Medication:
     timing = Timing(TimingKind.PRN)
-    return Medication(name=name, generic=None, route="oral", zone=LONDON.key,
-                      regimens=(Regimen(date(2026, 10, 1), Quantity(Decimal(500), "mg"), timing),))
+    return Medication(
+        name=name,
+        generic=None,
+        route="oral",
+        zone=LONDON.key,
+        regimens=(Regimen(date(2026, 10, 1), Quantity(Decimal(500), "mg"), timing),),
+    )
 
 
 def hourly_slot(index: int) -> datetime:
@@ -61,8 +82,8 @@ def hourly_slot(index: int) -> datetime:
 
 
 def raw(path: Path) -> sqlite3.Connection:
-    """A plain read-write connection for checking a file from the outside (as the harness notes say: read-write,
-    so WAL recovery can run)."""
+    """A plain read-write connection for checking a file from the outside (as the harness notes say:
+    read-write, so WAL recovery can run)."""
     conn = sqlite3.connect(str(path), isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
@@ -126,7 +147,9 @@ def take_slots_worker(db: str, start: Any, slots: list[int], queue: Any, stride_
             start.wait()
             for index in slots:
                 try:
-                    result = journal.record_dose(med, DoseStatus.TAKEN, NOW, LONDON, slot_at=hourly_slot(index))
+                    result = journal.record_dose(
+                        med, DoseStatus.TAKEN, NOW, LONDON, slot_at=hourly_slot(index)
+                    )
                 except Exception:
                     errors.append(traceback.format_exc())
                     continue
@@ -187,8 +210,8 @@ def migrate_worker(db: str, start: Any, queue: Any) -> None:
 def v2_add_labs(conn: sqlite3.Connection) -> None:
     """A realistic second migration: a new table and a new column with a default."""
     conn.execute(
-        "CREATE TABLE labs (id INTEGER PRIMARY KEY, name TEXT NOT NULL, value REAL NOT NULL CHECK (value >= 0)) "
-        "STRICT"
+        "CREATE TABLE labs (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+        "value REAL NOT NULL CHECK (value >= 0)) STRICT"
     )
     conn.execute("ALTER TABLE doses ADD COLUMN confirmed_unusual INTEGER NOT NULL DEFAULT 0")
 

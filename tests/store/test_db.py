@@ -1,4 +1,5 @@
-"""The journal file and its connections: owner-only modes, refusals, pragmas, BEGIN IMMEDIATE, schema CHECKs."""
+"""The journal file and its connections: owner-only modes, refusals, pragmas, BEGIN IMMEDIATE, schema
+CHECKs."""
 
 from __future__ import annotations
 
@@ -50,8 +51,8 @@ def assert_pragmas(found: dict[str, Any]) -> None:
 
 @pytest.mark.usefixtures("umask_022")
 def test_f1_db_file_0600_dir_0700(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """First run with umask 022 in a fresh XDG_DATA_HOME: the data dir is 0700 and journal.db, its -wal and -shm
-    (while a connection is open) and backups are 0600, nothing else is created."""
+    """First run with umask 022 in a fresh XDG_DATA_HOME: the data dir is 0700 and journal.db, its -wal and
+    -shm (while a connection is open) and backups are 0600, nothing else is created."""
     from rpltrack.cli.main import main
 
     db = paths.default_db_path()
@@ -80,7 +81,8 @@ def test_f1_db_file_0600_dir_0700(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 @pytest.mark.usefixtures("umask_022")
 def test_f2_existing_loose_permissions(db_path: Path) -> None:
-    """Our own journal.db, -wal and -shm left 0644 are tightened to 0600 on open, and the change is reported."""
+    """Our own journal.db, -wal and -shm left 0644 are tightened to 0600 on open, and the change is
+    reported."""
     with Journal.open(db_path, now=s.NOW) as journal:
         journal.add_medication(s.daily(), s.NOW)
     holder = s.raw(db_path)  # keeps -wal and -shm on disk
@@ -163,7 +165,7 @@ def test_foreign_file_is_not_an_rpltrack_journal(db_path: Path) -> None:
 
 
 @pytest.fixture
-def pragma_spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+def pragma_spy(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Records the pragmas of every Journal connection just before it is closed (whoever opened it)."""
     seen: list[dict[str, Any]] = []
     original = Journal.close
@@ -173,14 +175,15 @@ def pragma_spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]
         original(self)
 
     monkeypatch.setattr(Journal, "close", close)
-    yield seen
+    return seen
 
 
-def test_a5_pragmas_on_every_connection(db_path: Path, pragma_spy: list[dict[str, Any]],
-                                        capsys: pytest.CaptureFixture[str]) -> None:
-    """WAL, synchronous=FULL, foreign_keys, busy_timeout >= 5000, secure_delete and trusted_schema=OFF on every
-    way in: Journal.open, the migration connection, the CLI commands (writing and reading), the connection
-    factory's read-only mode and a newer-schema (read-only) journal opened by the CLI."""
+def test_a5_pragmas_on_every_connection(
+    db_path: Path, pragma_spy: list[dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """WAL, synchronous=FULL, foreign_keys, busy_timeout >= 5000, secure_delete and trusted_schema=OFF on
+    every way in: Journal.open, the migration connection, the CLI commands (writing and reading), the
+    connection factory's read-only mode and a newer-schema (read-only) journal opened by the CLI."""
     from rpltrack.cli.main import main
 
     # The migration connection: the factory's connection, checked after migrate() ran on it.
@@ -250,7 +253,9 @@ def write_transactions(statements: list[str]) -> tuple[list[list[str]], list[str
         head = " ".join(sql.split()).upper()
         if current is None and (head.startswith("BEGIN") or head.startswith("SAVEPOINT")):
             current = [sql]
-        elif current is not None and (head.startswith(("COMMIT", "END")) or head in ("ROLLBACK", "ROLLBACK;")):
+        elif current is not None and (
+            head.startswith(("COMMIT", "END")) or head in ("ROLLBACK", "ROLLBACK;")
+        ):
             if any(_WRITE.match(x) for x in current[1:]):
                 writing.append(current)
                 if " ".join(current[0].split()).upper() != "BEGIN IMMEDIATE":
@@ -265,7 +270,8 @@ def write_transactions(statements: list[str]) -> tuple[list[list[str]], list[str
 
 
 def test_a3_checker_catches_deferred_and_autocommit_writes(tmp_path: Path) -> None:
-    """Control for the trace checker: a deferred BEGIN that writes and an autocommit INSERT are both flagged."""
+    """Control for the trace checker: a deferred BEGIN that writes and an autocommit INSERT are both
+    flagged."""
     conn = sqlite3.connect(str(tmp_path / "x.db"), isolation_level=None)
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
@@ -281,9 +287,9 @@ def test_a3_checker_catches_deferred_and_autocommit_writes(tmp_path: Path) -> No
 
 
 def test_a3_every_write_begins_immediate(db_path: Path) -> None:
-    """Trace every statement of a scripted session (migration, add medication, take, skip, edit, stop, settings,
-    undo, a bulk import through sqlite-utils): every transaction that writes starts with BEGIN IMMEDIATE and no
-    write runs in autocommit."""
+    """Trace every statement of a scripted session (migration, add medication, take, skip, edit, stop,
+    settings, undo, a bulk import through sqlite-utils): every transaction that writes starts with BEGIN
+    IMMEDIATE and no write runs in autocommit."""
     statements: list[str] = []
     prepare_file(db_path)
     conn = connect(db_path)
@@ -296,7 +302,9 @@ def test_a3_every_write_begins_immediate(db_path: Path) -> None:
         prn = journal.add_medication(s.as_needed(), s.NOW)
         assert aspirin.id is not None
         journal.record_dose(aspirin, DoseStatus.TAKEN, s.NOW, s.LONDON)
-        journal.record_dose(aspirin, DoseStatus.TAKEN, s.NOW, s.LONDON, slot_at=s.NOW.replace(hour=8, minute=0))
+        journal.record_dose(
+            aspirin, DoseStatus.TAKEN, s.NOW, s.LONDON, slot_at=s.NOW.replace(hour=8, minute=0)
+        )
         journal.record_dose(hourly, DoseStatus.SKIPPED, s.NOW, s.LONDON, slot_at=s.hourly_slot(3), reason="r")
         journal.record_dose(prn, DoseStatus.TAKEN, s.NOW, s.LONDON, note="headache")
         journal.change_regimen(aspirin.id, s.daily(dose="75 mg", start=s.NOW.date()).regimens[0], s.NOW)
@@ -307,17 +315,25 @@ def test_a3_every_write_begins_immediate(db_path: Path) -> None:
             journal.undo(s.NOW)
         from rpltrack.domain.models import DoseLog
 
-        logs = [DoseLog(medication_id=prn.id or 0, status=DoseStatus.TAKEN, logged_at=s.NOW, zone="Europe/London",
-                        taken_at=s.NOW - timedelta(hours=h)) for h in range(5)]
+        logs = [
+            DoseLog(
+                medication_id=prn.id or 0,
+                status=DoseStatus.TAKEN,
+                logged_at=s.NOW,
+                zone="Europe/London",
+                taken_at=s.NOW - timedelta(hours=h),
+            )
+            for h in range(5)
+        ]
         journal.bulk_insert_doses(logs, s.NOW)
         journal.day(s.NOW.date(), s.LONDON, s.NOW)
     finally:
         journal.close()
     writing, offenders = write_transactions(statements)
     assert offenders == []
-    # migration, 3 medications, 3 new doses (the repeated 08:00 take writes nothing), edit, notes, stop,
-    # setting, 3 undos, the import
-    assert len(writing) == 1 + 3 + 3 + 1 + 1 + 1 + 1 + 3 + 1
+    # one per migration step, 3 medications, 3 new doses (the repeated 08:00 take writes nothing), edit,
+    # notes, stop, setting, 3 undos, the import
+    assert len(writing) == HEAD + 3 + 3 + 1 + 1 + 1 + 1 + 3 + 1
     assert any("CREATE TABLE doses" in " ".join(sql for sql in t) for t in writing)
 
 
@@ -351,29 +367,61 @@ def test_a3_no_transaction_outside_write_txn() -> None:
                 attr = node.func.attr
                 if attr in ("atomic", "begin", "executescript"):
                     offenders.append(f"{where} calls .{attr}()")
-                if attr == "connect" and isinstance(node.func.value, ast.Name) and node.func.value.id == "sqlite3":
-                    if (rel, owner.get(node)) not in allowed_connect:
-                        offenders.append(f"{where} opens its own sqlite3 connection")
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if node.value.strip().upper().startswith("BEGIN") and (rel, owner.get(node)) != (
-                    "store/db.py", "write_txn"
-                ):
-                    offenders.append(f"{where} has a raw BEGIN")
+                is_sqlite3 = isinstance(node.func.value, ast.Name) and node.func.value.id == "sqlite3"
+                if attr == "connect" and is_sqlite3 and (rel, owner.get(node)) not in allowed_connect:
+                    offenders.append(f"{where} opens its own sqlite3 connection")
+            is_begin = (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value.strip().upper().startswith("BEGIN")
+            )
+            if is_begin and (rel, owner.get(node)) != ("store/db.py", "write_txn"):
+                offenders.append(f"{where} has a raw BEGIN")
     assert offenders == []
 
 
-# -- B1, C11: the schema rejects impossible values ------------------------------------------------------------
+# -- B1, C11: the schema rejects impossible values -----------------------------------------------------------
 
 T = "2026-11-23T08:40:00Z"
 VALID: dict[str, dict[str, Any]] = {
-    "doses": {"medication_id": 1, "slot_utc": None, "status": "taken", "taken_utc": T, "logged_utc": T,
-              "tz": "Europe/London", "amount": 81.0, "unit": "mg", "site": None, "reason": "", "note": "",
-              "logged_later": 0},
-    "regimens": {"medication_id": 1, "effective_on": "2026-12-01", "amount": 81.0, "unit": "mg", "kind": "times",
-                 "times": "08:00", "every_days": 1, "weekdays": "", "interval_hours": 0,
-                 "interval_anchor_utc": None, "created_utc": T},
-    "medications": {"name": "x", "generic": None, "route": "oral", "zone": "Europe/London", "end_on": None,
-                    "stopped_utc": None, "supply": None, "notes": "", "created_utc": T},
+    "doses": {
+        "medication_id": 1,
+        "slot_utc": None,
+        "status": "taken",
+        "taken_utc": T,
+        "logged_utc": T,
+        "tz": "Europe/London",
+        "amount": 81.0,
+        "unit": "mg",
+        "site": None,
+        "reason": "",
+        "note": "",
+        "logged_later": 0,
+    },
+    "regimens": {
+        "medication_id": 1,
+        "effective_on": "2026-12-01",
+        "amount": 81.0,
+        "unit": "mg",
+        "kind": "times",
+        "times": "08:00",
+        "every_days": 1,
+        "weekdays": "",
+        "interval_hours": 0,
+        "interval_anchor_utc": None,
+        "created_utc": T,
+    },
+    "medications": {
+        "name": "x",
+        "generic": None,
+        "route": "oral",
+        "zone": "Europe/London",
+        "end_on": None,
+        "stopped_utc": None,
+        "supply": None,
+        "notes": "",
+        "created_utc": T,
+    },
     "settings": {"key": "reminders.grace", "value": "1h", "updated_utc": T},
     "changes": {"at_utc": T, "action": "x", "summary": "x"},
 }
@@ -416,7 +464,9 @@ IMPOSSIBLE: list[tuple[str, str, Any]] = [
 
 def _insert(conn: sqlite3.Connection, table: str, values: dict[str, Any]) -> None:
     columns = ", ".join(values)
-    conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' for _ in values)})", tuple(values.values()))
+    conn.execute(
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join('?' for _ in values)})", tuple(values.values())
+    )
 
 
 @pytest.fixture
@@ -436,10 +486,14 @@ def test_b1_valid_rows_are_accepted(schema_conn: sqlite3.Connection) -> None:
         schema_conn.execute("ROLLBACK")
 
 
-@pytest.mark.parametrize(("table", "column", "value"), IMPOSSIBLE, ids=[f"{t}.{c}={v!r}" for t, c, v in IMPOSSIBLE])
-def test_b1_schema_rejects_impossible_via_raw_sql(schema_conn: sqlite3.Connection, table: str, column: str,
-                                                 value: Any) -> None:
-    """Raw SQL bypassing every Python check: an impossible value raises IntegrityError and changes no counts."""
+@pytest.mark.parametrize(
+    ("table", "column", "value"), IMPOSSIBLE, ids=[f"{t}.{c}={v!r}" for t, c, v in IMPOSSIBLE]
+)
+def test_b1_schema_rejects_impossible_via_raw_sql(
+    schema_conn: sqlite3.Connection, table: str, column: str, value: Any
+) -> None:
+    """Raw SQL bypassing every Python check: an impossible value raises IntegrityError and changes no
+    counts."""
     tables = tuple(VALID)
     before = s.counts(schema_conn, tables)
     with pytest.raises(sqlite3.IntegrityError):

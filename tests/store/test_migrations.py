@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import re
 import sqlite3
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,13 +18,28 @@ from rpltrack.store.migrations import HEAD, MIGRATIONS, NewerSchema, backup_dir,
 
 from . import _support as s
 
-V1_DOSE_COLUMNS = (
-    "id, medication_id, slot_utc, status, taken_utc, logged_utc, tz, amount, unit, site, reason, note, logged_later"
+V1_DOSE_COLUMNS = ", ".join(
+    (
+        "id",
+        "medication_id",
+        "slot_utc",
+        "status",
+        "taken_utc",
+        "logged_utc",
+        "tz",
+        "amount",
+        "unit",
+        "site",
+        "reason",
+        "note",
+        "logged_later",
+    )
 )
 
 
 def make_v1_journal(path: Path) -> None:
-    """A journal at schema v1 (whatever HEAD is now) with medications, regimens, doses, a setting and undo history."""
+    """A journal at schema v1 (whatever HEAD is now) with medications, regimens, doses, a setting and undo
+    history."""
     prepare_file(path)
     conn = connect(path)
     migrate(conn, path, s.NOW, migrations=s.V1_ONLY)
@@ -34,7 +50,9 @@ def make_v1_journal(path: Path) -> None:
         journal.record_dose(aspirin, DoseStatus.TAKEN, s.NOW, s.LONDON, site=None, note="first")
         for index in range(20):
             journal.record_dose(hourly, DoseStatus.TAKEN, s.NOW, s.LONDON, slot_at=s.hourly_slot(index))
-        journal.record_dose(hourly, DoseStatus.SKIPPED, s.NOW, s.LONDON, slot_at=s.hourly_slot(20), reason="nausea")
+        journal.record_dose(
+            hourly, DoseStatus.SKIPPED, s.NOW, s.LONDON, slot_at=s.hourly_slot(20), reason="nausea"
+        )
         journal.set_setting("reminders.grace", "90m", s.NOW)
         assert journal.schema_version == 1
     finally:
@@ -74,7 +92,8 @@ def version_of(path: Path) -> int:
 
 
 def test_fresh_file_reaches_head(db_path: Path) -> None:
-    """A first start creates every table at the newest schema, healthy, and makes no backup of an empty file."""
+    """A first start creates every table at the newest schema, healthy, and makes no backup of an empty
+    file."""
     with Journal.open(db_path, now=s.NOW) as journal:
         assert journal.schema_version == HEAD
         assert journal.migration_backup is None
@@ -85,9 +104,11 @@ def test_fresh_file_reaches_head(db_path: Path) -> None:
     s.assert_healthy(db_path)
 
 
+@pytest.mark.usefixtures("umask_022")
 def test_b8_backup_before_migration(db_path: Path) -> None:
-    """Upgrading a v1 file with data first writes backups/journal-<ts>-v1.db through the backup API: owner-only,
-    healthy, still at v1 with every row; the upgraded file keeps every row and reaches the new head."""
+    """Upgrading a v1 file with data first writes backups/journal-<ts>-v1.db through the backup API:
+    owner-only, healthy, still at v1 with every row; the upgraded file keeps every row and reaches the new
+    head."""
     make_v1_journal(db_path)
     before = clinical_state(db_path)
     assert len(before["doses"]) == 22
@@ -151,14 +172,16 @@ def test_b7_newer_schema_refused(db_path: Path, capsys: pytest.CaptureFixture[st
         assert len(journal.day(s.NOW.date(), s.LONDON, s.NOW)) == 1
         med = journal.find_medication("aspirin")
         assert med.id is not None
-        writes = {
+        writes: dict[str, Callable[[], object]] = {
             "add_medication": lambda: journal.add_medication(s.daily("folic acid", "0.4 mg"), s.NOW),
-            "change_regimen": lambda: journal.change_regimen(med.id or 0, s.daily(dose="75 mg").regimens[0],
-                                                             s.NOW),
+            "change_regimen": lambda: journal.change_regimen(
+                med.id or 0, s.daily(dose="75 mg").regimens[0], s.NOW
+            ),
             "update_medication": lambda: journal.update_medication(med.id or 0, s.NOW, notes="x"),
             "stop_medication": lambda: journal.stop_medication(med.id or 0, s.NOW, s.NOW),
-            "record_dose": lambda: journal.record_dose(med, DoseStatus.SKIPPED, s.NOW + timedelta(days=1),
-                                                       s.LONDON),
+            "record_dose": lambda: journal.record_dose(
+                med, DoseStatus.SKIPPED, s.NOW + timedelta(days=1), s.LONDON
+            ),
             "undo": lambda: journal.undo(s.NOW),
             "set_setting": lambda: journal.set_setting("reminders.grace", "1h", s.NOW),
             "bulk_insert_doses": lambda: journal.bulk_insert_doses([], s.NOW),
@@ -207,8 +230,8 @@ def _v2_fails_after_ddl(conn: sqlite3.Connection) -> None:
 
 
 def test_b12_no_partial_migration(db_path: Path) -> None:
-    """A migration step that fails after its DDL leaves no new table or column, the version unchanged and every
-    row as it was; the error reaches the caller once, as itself."""
+    """A migration step that fails after its DDL leaves no new table or column, the version unchanged and
+    every row as it was; the error reaches the caller once, as itself."""
     make_v1_journal(db_path)
     before = clinical_state(db_path)
     conn = connect(db_path)
@@ -254,7 +277,8 @@ def test_b12_retry_after_failed_migration_succeeds(db_path: Path) -> None:
 
 
 def test_b4_schema_has_no_cascading_deletes(journal: Journal) -> None:
-    """Schema lint: no foreign key deletes or nulls children (ON DELETE/UPDATE CASCADE, SET NULL, SET DEFAULT)."""
+    """Schema lint: no foreign key deletes or nulls children (ON DELETE/UPDATE CASCADE, SET NULL, SET
+    DEFAULT)."""
     conn = s.raw(journal.path)
     try:
         sql = " ".join(r[0] or "" for r in conn.execute("SELECT sql FROM sqlite_master"))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from rpltrack import __version__
 from rpltrack.cli import cycles, doses, meds, misc
@@ -34,7 +35,41 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Unused:
+    """Stands in for the parsers of commands not being run: accepts every call and ignores it."""
+
+    def __getattr__(self, name: str) -> Callable[..., _Unused]:
+        return lambda *args, **kwargs: self
+
+
+class _OnlySubParsers(argparse._SubParsersAction):  # type: ignore[type-arg]  # argparse's own generic
+    """Builds the full parser only for the command being run: each ArgumentParser costs a round of
+    gettext look-ups, and a quick `rpltrack today` should not pay for thirty of them."""
+
+    wanted: str | None = None
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        if self.wanted is not None and name != self.wanted:
+            return cast(argparse.ArgumentParser, _Unused())
+        return cast(argparse.ArgumentParser, super().add_parser(name, **kwargs))
+
+
+def _command_word(argv: Sequence[str]) -> str | None:
+    """The command in argv (skipping global options and their values), if there is one."""
+    takes_value = {"--db", "--tz"}
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in takes_value:
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command tree, or (with `only`) the tree for that one command."""
     common = _common()
     parser = argparse.ArgumentParser(
         prog="rpltrack",
@@ -44,7 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[common],
     )
     parser.add_argument("--version", action="version", version=f"rpltrack {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", action=_OnlySubParsers)
+    assert isinstance(sub, _OnlySubParsers)
+    sub.wanted = only
     meds.register(sub, common)
     doses.register(sub, common)
     cycles.register(sub, common)
@@ -68,9 +105,33 @@ def open_ui(ctx: Context) -> int:
     return 0
 
 
+COMMANDS = (
+    "med",
+    "adherence",
+    "today",
+    "take",
+    "skip",
+    "undo",
+    "log",
+    "cycle",
+    "event",
+    "transfer",
+    "beta",
+    "betas",
+    "pregnancy",
+    "loss",
+    "history",
+    "demo",
+    "settings",
+    "ui",
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = _command_word(words)
+    parser = build_parser(command if command in COMMANDS else None)
+    args = parser.parse_args(words)
     func = getattr(args, "func", None) or open_ui
     debug = bool(getattr(args, "debug", False))
     from rpltrack.store.db import JournalError

@@ -59,9 +59,10 @@ def check_dose_units(
         as_mcg = quantity.to("mcg")
         # Levothyroxine comes in microgram strengths; a whole milligram or more is a unit slip (ISMP).
         if as_mcg.value >= 1000:
+            hint = f"did you mean {format_number(quantity.value)} mcg? " if quantity.unit == "mg" else ""
             raise ValidationError(
-                f"{quantity} of {name} looks like a unit slip: did you mean "
-                f"{format_number(quantity.value)} mcg? Levothyroxine is dosed in micrograms (mcg).",
+                f"{quantity} of {name} looks like a unit slip: {hint}"
+                "Levothyroxine is dosed in micrograms (mcg).",
                 field="dose",
             )
         return as_mcg

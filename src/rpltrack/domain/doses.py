@@ -75,27 +75,25 @@ def pick_slot(
 
     Without --at: the latest open slot from the last 24 h up to TAKE_EARLY after now (so a late morning dose
     is not mistaken for the evening one, and an older open dose from yesterday does not take today's); else
-    the slot nearest now up to TAKE_AHEAD ahead, if it is open (so a second tap after the 08:00 dose is
-    refused instead of logging the 20:00 one). With --at: the slot nearest the time given, within 12 h, if it
-    is open (a second backdated entry for a logged dose is refused, never moved to the next dose). None when
-    no open slot fits.
+    the slot nearest now up to TAKE_AHEAD ahead, even when it is already logged (so a second tap after the
+    08:00 dose finds the 08:00 dose, already logged, instead of logging the 20:00 one). With --at: the slot
+    nearest the time given, within 12 h, logged or not (a second backdated entry for a logged dose finds that
+    dose, never the next one). The caller leaves a slot that is already logged as it is. None when there is
+    no slot at all in the window.
     """
     if explicit:
         lo, hi = target_at - timedelta(hours=12), target_at + timedelta(hours=12)
     else:
         lo, hi = now - timedelta(hours=24), now + TAKE_AHEAD
     slots = expand(med, lo, hi)
-    candidates = [s for s in slots if s.slot_at not in logged_slots]
-    if not candidates:
+    if not slots:
         return None
     if explicit:
-        nearest = min(slots, key=lambda s: (abs(s.slot_at - target_at), s.slot_at))
-        return None if nearest.slot_at in logged_slots else nearest
-    recent = [s for s in candidates if s.slot_at <= now + TAKE_EARLY]
+        return min(slots, key=lambda s: (abs(s.slot_at - target_at), s.slot_at))
+    recent = [s for s in slots if s.slot_at not in logged_slots and s.slot_at <= now + TAKE_EARLY]
     if recent:
         return recent[-1]
-    nearest = min(slots, key=lambda s: (abs(s.slot_at - now), s.slot_at))
-    return None if nearest.slot_at in logged_slots else nearest
+    return min(slots, key=lambda s: (abs(s.slot_at - now), s.slot_at))
 
 
 def is_logged_later(taken_at: datetime, logged_at: datetime) -> bool:

@@ -99,7 +99,11 @@ def _slot(
 
 def _rule_days(regimen: Regimen, span_start: date, lo: date, hi: date) -> list[date]:
     timing = regimen.timing
-    dtstart = datetime.combine(span_start, time(0))
+    # Start the rule at the last occurrence date on or before `lo` (same phase as span_start), so the
+    # work is proportional to the window asked for, not to the years since the regimen began.
+    step = 7 if timing.weekdays else timing.every_days
+    first = span_start + timedelta(days=max(0, (lo - span_start).days) // step * step)
+    dtstart = datetime.combine(first, time(0))
     if timing.weekdays:
         rule = rrule(WEEKLY, dtstart=dtstart, byweekday=timing.weekdays)
     else:

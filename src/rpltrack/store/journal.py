@@ -7,12 +7,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain import catalog
 from rpltrack.domain import doses as dose_rules
-from rpltrack.domain.betas import BetaDraw
 from rpltrack.domain.cycles import Cycle, CycleEvent, Transfer
 from rpltrack.domain.dating import Dating
 from rpltrack.domain.errors import ValidationError
@@ -32,6 +31,9 @@ from rpltrack.domain.settings import SETTINGS, grace_from
 from rpltrack.store import rows
 from rpltrack.store.db import JournalError, connect, prepare_file, write_txn
 from rpltrack.store.migrations import NewerSchema, backup_to, migrate, user_version
+
+if TYPE_CHECKING:
+    from rpltrack.domain.betas import BetaDraw
 
 TABLES_WITH_AUDIT = (
     "medications",

@@ -5,10 +5,9 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain.betas import BetaDraw, HcgValue, Op
 from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Transfer
 from rpltrack.domain.models import (
     DoseLog,
@@ -21,6 +20,9 @@ from rpltrack.domain.models import (
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
 
+if TYPE_CHECKING:  # beta arithmetic is imported only where betas are read
+    from rpltrack.domain.betas import BetaDraw
+
 
 def utc_text(value: datetime) -> str:
     """An aware datetime as '2026-11-23T08:00:00Z' (the only instant format the schema accepts)."""
@@ -30,7 +32,7 @@ def utc_text(value: datetime) -> str:
 
 
 def utc_parse(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def opt_utc(text: str | None) -> datetime | None:
@@ -203,6 +205,8 @@ def beta_values(draw: BetaDraw, zone: str, confirmed_unusual: bool, now: datetim
 
 
 def beta_of(row: sqlite3.Row) -> BetaDraw:
+    from rpltrack.domain.betas import BetaDraw, HcgValue, Op
+
     value = HcgValue(Op(row["op"]), Decimal(repr(row["value"])).normalize(), row["raw"])
     return BetaDraw(
         utc_parse(row["drawn_utc"]).astimezone(ZoneInfo(row["tz"])), value, row["lab"], id=row["id"]

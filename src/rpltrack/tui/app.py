@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -29,7 +29,7 @@ class RpltrackApp(App[None]):
 
     CSS_PATH = "rpltrack.tcss"
     TITLE = "rpltrack"
-    MODES: ClassVar[dict[str, str | Callable[[], Screen[object]]]] = {
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
         "today": TodayScreen,
         "medications": MedicationsScreen,
         "history": HistoryScreen,
@@ -50,7 +50,7 @@ class RpltrackApp(App[None]):
         self.set_interval(REFRESH_SECONDS, self.tick, name="refresh")
 
     async def tick(self) -> None:
-        """Re-read the section on show: states change with time, and after midnight Today shows the new day."""
+        """Re-read the section on show: states change with time; after midnight Today shows the new day."""
         # Other sections re-read when she goes back to them (SectionScreen.on_screen_resume).
         self.shown_day = self.clock.now().astimezone(self.clock.zone).date()
         for screen in self.screen_stack:

@@ -25,14 +25,17 @@ class RpltrackCommands(Provider):
         seen: set[str] = set()
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
-            if not binding.description or binding.system or not active.enabled:
+            if not binding.description or not binding.show or binding.system or not active.enabled:
                 continue
             if binding.action.startswith("app.switch_mode") or binding.description in seen:
                 continue
             seen.add(binding.description)
             shown = binding.key_display or self.app.get_key_display(binding)
-            yield Command(binding.description, f"key: {shown or key}",
-                          partial(self.app.run_action, binding.action, active.node))
+            yield Command(
+                binding.description,
+                f"key: {shown or key}",
+                partial(self.app.run_action, binding.action, active.node),
+            )
         for mode, name in SECTIONS:
             yield Command(name, f"the {mode} screen", partial(self.app.switch_mode, mode))
 

@@ -74,9 +74,9 @@ STATE_ORDER = {
 def date_span(med: Medication) -> str:
     start = f"{med.start_on:%d %b %Y}"
     if med.stopped_at is not None:
-        return f"{start} – stopped {med.stopped_at.astimezone(ZoneInfo(med.zone)):%d %b %Y}"
+        return f"{start}, stopped {med.stopped_at.astimezone(ZoneInfo(med.zone)):%d %b %Y}"
     if med.end_on is not None:
-        return f"{start} – {med.end_on:%d %b %Y}"
+        return f"{start} to {med.end_on:%d %b %Y}"
     return f"from {start}"
 
 

@@ -55,7 +55,9 @@ class SectionScreen(Screen[None]):
 
     def readonly_banner(self) -> ComposeResult:
         if self.journal.readonly:
-            reason = self.journal.readonly_reason or "this journal is open read-only: you can look, but not save"
+            reason = (
+                self.journal.readonly_reason or "this journal is open read-only: you can look, but not save"
+            )
             reason = reason[0].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
             yield Static(reason, id="readonly-banner", markup=False)
 

@@ -53,7 +53,9 @@ class FieldForm(ModalScreen[ResultT]):
             with Horizontal(classes="form-row"):
                 yield Label(label, classes="form-label")
                 shown = (placeholders or {}).get(field, placeholder)
-                yield Input(values.get(field, ""), placeholder=shown, id=input_id, classes="form-input", compact=True)
+                yield Input(
+                    values.get(field, ""), placeholder=shown, id=input_id, classes="form-input", compact=True
+                )
                 yield Static("", id=f"error-{field}", classes="field-error", markup=False)
 
     def value(self, input_id: str) -> str:
@@ -97,8 +99,14 @@ class MedicationForm(FieldForm[Medication | None]):
         Binding("ctrl+s", "save", "Save", id="form-save"),
     ]
 
-    def __init__(self, clock: Clock, *, initial: MedicationInput | None = None,
-                 errors: dict[str, str] | None = None, notice: str = "") -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        initial: MedicationInput | None = None,
+        errors: dict[str, str] | None = None,
+        notice: str = "",
+    ) -> None:
         super().__init__()
         self.clock = clock
         self.entered = initial or MedicationInput(name="", dose="")
@@ -107,8 +115,15 @@ class MedicationForm(FieldForm[Medication | None]):
 
     def compose(self) -> ComposeResult:
         entered = self.entered
-        values = {"name": entered.name, "dose": entered.dose, "times": entered.times, "every": entered.every,
-                  "start": entered.start, "until": entered.until, "notes": entered.notes}
+        values = {
+            "name": entered.name,
+            "dose": entered.dose,
+            "times": entered.times,
+            "every": entered.every,
+            "start": entered.start,
+            "until": entered.until,
+            "notes": entered.notes,
+        }
         with Vertical(id="medication-form", classes="dialog"):
             yield Static("Add a medication", classes="dialog-title")
             if self.notice:
@@ -169,8 +184,15 @@ class ChangeDoseForm(FieldForm[Regimen | None]):
         Binding("ctrl+s", "save", "Save", id="change-save"),
     ]
 
-    def __init__(self, med: Medication, clock: Clock, *, initial: dict[str, str] | None = None,
-                 errors: dict[str, str] | None = None, notice: str = "") -> None:
+    def __init__(
+        self,
+        med: Medication,
+        clock: Clock,
+        *,
+        initial: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        notice: str = "",
+    ) -> None:
         super().__init__()
         self.med = med
         self.clock = clock
@@ -181,12 +203,17 @@ class ChangeDoseForm(FieldForm[Regimen | None]):
     def compose(self) -> ComposeResult:
         timing = self.med.current.timing
         keep = f"now {timing.describe()}; empty keeps it"
-        placeholders = {"times": keep if timing.kind is not TimingKind.INTERVAL else "e.g. 08:00 (empty: keep)",
-                        "every": keep if timing.kind is TimingKind.INTERVAL else "or every N hours (empty: keep)"}
+        placeholders = {
+            "times": keep if timing.kind is not TimingKind.INTERVAL else "e.g. 08:00 (empty: keep)",
+            "every": keep if timing.kind is TimingKind.INTERVAL else "or every N hours (empty: keep)",
+        }
         with Vertical(id="change-form", classes="dialog"):
             yield Static(f"Change {self.med.name}", classes="dialog-title", markup=False)
-            yield Static(f"Now: {self.med.current.amount}, {timing.describe()}. Earlier doses stay in your history.",
-                         classes="dialog-text", markup=False)
+            yield Static(
+                f"Now: {self.med.current.amount}, {timing.describe()}. Earlier doses stay in your history.",
+                classes="dialog-text",
+                markup=False,
+            )
             if self.notice:
                 yield Static(self.notice, id="form-notice", markup=False)
             yield from self.field_rows(self.entered, placeholders)
@@ -202,9 +229,15 @@ class ChangeDoseForm(FieldForm[Regimen | None]):
         self.clear_errors()
         self.entered = self.collect()
         try:
-            regimen = build_change(self.med, self.entered["dose"], self.entered["times"],
-                                   hours_text(self.entered["every"]), self.entered["from"], self.clock.zone,
-                                   self.clock.now())
+            regimen = build_change(
+                self.med,
+                self.entered["dose"],
+                self.entered["times"],
+                hours_text(self.entered["every"]),
+                self.entered["from"],
+                self.clock.zone,
+                self.clock.now(),
+            )
         except ValidationError as exc:
             self.show_error(exc)
             return

@@ -11,26 +11,35 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 HELP_SECTIONS = (
-    ("On Today", (
-        ("↑ ↓", "move between doses"),
-        ("t", "mark the highlighted dose as taken (injections ask where it went)"),
-        ("s", "skip the highlighted dose, with a reason if you like"),
-        ("u", "undo the last change"),
-        ("a", "add a medication"),
-    )),
-    ("On Medications", (
-        ("a", "add a medication"),
-        ("e", "change a dose or its times from a date; earlier doses stay on record"),
-        ("x", "stop a medication (it asks first)"),
-    )),
-    ("Anywhere", (
-        ("m  h", "go to Medications or History"),
-        ("t", "back to Today (from Medications or History)"),
-        ("ctrl+p", "search every action by name"),
-        ("? or F1", "this help"),
-        ("Escape", "close a form or dialog without saving"),
-        ("q", "quit (everything is already saved)"),
-    )),
+    (
+        "On Today",
+        (
+            ("↑ ↓", "move between doses"),
+            ("t", "mark the highlighted dose as taken (injections ask where it went)"),
+            ("s", "skip the highlighted dose, with a reason if you like"),
+            ("u", "undo the last change"),
+            ("a", "add a medication"),
+        ),
+    ),
+    (
+        "On Medications",
+        (
+            ("a", "add a medication"),
+            ("e", "change a dose or its times from a date (history is kept)"),
+            ("x", "stop a medication (it asks first)"),
+        ),
+    ),
+    (
+        "Anywhere",
+        (
+            ("m  h", "go to Medications or History"),
+            ("t", "back to Today (from Medications or History)"),
+            ("ctrl+p", "search every action by name"),
+            ("? or F1", "this help"),
+            ("Escape", "close a form or dialog without saving"),
+            ("q", "quit (everything is already saved)"),
+        ),
+    ),
 )
 
 
@@ -48,12 +57,14 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(id="help", classes="dialog"):
             yield Static("Keys  [dim](Escape closes this)[/dim]", classes="dialog-title")
             with VerticalScroll(id="help-body"):
-                for title, keys in HELP_SECTIONS:
-                    yield Static(title, classes="help-section")
+                for index, (title, keys) in enumerate(HELP_SECTIONS):
+                    yield Static(title, classes="help-section" + (" -first" if index == 0 else ""))
                     for key, words in keys:
                         yield Static(f"[b]{key:<9}[/b] {words}", classes="help-line")
-            yield Static("Your journal stays on this computer. rpltrack never gives medical advice.",
-                         classes="dialog-hint")
+            yield Static(
+                "Your journal stays on this computer. rpltrack never gives medical advice.",
+                classes="dialog-hint",
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -16,8 +16,15 @@ from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen
 from rpltrack.tui.screens.forms import ChangeDoseForm, ConfirmDialog, MedicationForm
 from rpltrack.tui.screens.today import add_medication
 
-COLUMNS = (("Name", "name"), ("Dose", "dose"), ("Schedule", "schedule"), ("Dates", "dates"),
-           ("State", "state"), ("7 days", "week"), ("30 days", "month"))
+COLUMNS = (
+    ("Name", "name"),
+    ("Dose", "dose"),
+    ("Schedule", "schedule"),
+    ("Dates", "dates"),
+    ("State", "state"),
+    ("7 days", "week"),
+    ("30 days", "month"),
+)
 
 
 class MedicationsScreen(SectionScreen):
@@ -40,8 +47,9 @@ class MedicationsScreen(SectionScreen):
             table.add_column(label, key=key)
         yield table
         yield Static("No medications yet — press a to add one", id="medications-empty")
-        yield Static("Taken: doses taken of doses due (as-needed medications are not counted).",
-                     id="medications-note")
+        yield Static(
+            "Taken: doses taken of doses due (as-needed medications are not counted).", id="medications-note"
+        )
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -50,8 +58,10 @@ class MedicationsScreen(SectionScreen):
     async def reload(self) -> None:
         now = self.clock.now().astimezone(self.zone)
         today = now.date()
-        meds = sorted(self.journal.medications(),
-                      key=lambda m: (fmt.STATE_ORDER[m.state(now, today)], m.name.casefold(), m.start_on))
+        meds = sorted(
+            self.journal.medications(),
+            key=lambda m: (fmt.STATE_ORDER[m.state(now, today)], m.name.casefold(), m.start_on),
+        )
         week, _ = self.journal.adherence(now, 7)
         month, _ = self.journal.adherence(now, 30)
         table = self.query_one("#medications", DataTable)
@@ -61,10 +71,13 @@ class MedicationsScreen(SectionScreen):
             assert med.id is not None
             state = med.state(now, today)
             table.add_row(
-                med.name, str(med.current.amount), med.current.timing.describe(), fmt.date_span(med),
+                med.name,
+                str(med.current.amount),
+                med.current.timing.describe(),
+                fmt.date_span(med),
                 state.value,
                 fmt.percent_text(week.get(med.id)) if state is MedicationState.ACTIVE else "",
-                fmt.percent_text(month.get(med.id)),
+                fmt.percent_text(month.get(med.id)) if month.get(med.id, None) and month[med.id].due else "",
                 key=str(med.id),
             )
         if selected is not None and str(selected) in {str(m.id) for m in meds}:
@@ -107,11 +120,19 @@ class MedicationsScreen(SectionScreen):
             except (JournalError, ValidationError) as exc:
                 notice = self.explain(exc)
                 errors = {exc.field: exc.message} if isinstance(exc, ValidationError) and exc.field else {}
-                self.change_dose(med, ChangeDoseForm(med, self.clock, initial=form.entered, errors=errors,
-                                                     notice="" if errors else notice))
+                self.change_dose(
+                    med,
+                    ChangeDoseForm(
+                        med, self.clock, initial=form.entered, errors=errors, notice="" if errors else notice
+                    ),
+                )
                 return
-            self.notify(f"{saved.name}: {regimen.amount}, {regimen.timing.describe()} from "
-                        f"{regimen.effective_on:%d %b %Y}.", title="Saved", markup=False)
+            self.notify(
+                f"{saved.name}: {regimen.amount}, {regimen.timing.describe()} from "
+                f"{regimen.effective_on:%d %b %Y}.",
+                title="Saved",
+                markup=False,
+            )
             await self.reload()
 
         self.app.push_screen(form, done)
@@ -121,7 +142,10 @@ class MedicationsScreen(SectionScreen):
         if med is None or not self.can_write():
             return
         now = self.clock.now()
-        if med.state(now, now.astimezone(self.zone).date()) in (MedicationState.STOPPED, MedicationState.ENDED):
+        if med.state(now, now.astimezone(self.zone).date()) in (
+            MedicationState.STOPPED,
+            MedicationState.ENDED,
+        ):
             self.notify(f"{med.name} is not being taken now, so there is nothing to stop.", markup=False)
             return
 
@@ -134,10 +158,13 @@ class MedicationsScreen(SectionScreen):
             at = self.clock.now()
             ok, _ = self.write(lambda: self.journal.stop_medication(med_id, at, at))
             if ok:
-                self.notify(f"{med.name} stopped. Its past doses stay in your journal.", title="Saved",
-                            markup=False)
+                self.notify(
+                    f"{med.name} stopped. Its past doses stay in your journal.", title="Saved", markup=False
+                )
                 await self.reload()
 
-        question = (f"Stop {med.name} from now on?\n\nNo more doses will be listed. Everything already "
-                    "logged stays in your journal, and u on the Today screen can undo this.")
+        question = (
+            f"Stop {med.name} from now on?\n\nNo more doses will be listed. Everything already "
+            "logged stays in your journal, and u on the Today screen can undo this."
+        )
         self.app.push_screen(ConfirmDialog(question, yes="Stop it", no="Keep it"), answered)

@@ -71,8 +71,12 @@ class TodayScreen(SectionScreen):
         """True (and says so) when the dose is logged already: one dose is never logged twice."""
         if view.log is None:
             return False
-        self.notify(f"{view.medication.name} is already marked {fmt.dose_state(view, self.zone)}. "
-                    "Press u to undo the last change.", title="Already logged", markup=False)
+        self.notify(
+            f"{view.medication.name} is already marked {fmt.dose_state(view, self.zone)}. "
+            "Press u to undo the last change.",
+            title="Already logged",
+            markup=False,
+        )
         return True
 
     @on(DoseList.TakeRequested)
@@ -97,17 +101,26 @@ class TodayScreen(SectionScreen):
     async def take(self, view: DoseView, site: str | None) -> None:
         now = self.clock.now()
         slot_at = view.slot.slot_at if view.slot else None
-        ok, result = self.write(lambda: self.journal.record_dose(
-            view.medication, DoseStatus.TAKEN, now, self.zone, slot_at=slot_at, site=site))
+        ok, result = self.write(
+            lambda: self.journal.record_dose(
+                view.medication, DoseStatus.TAKEN, now, self.zone, slot_at=slot_at, site=site
+            )
+        )
         if not ok or result is None:
             return
         if result.created:
             where = f", {site}" if site else ""
-            self.notify(f"{view.medication.name} taken at {now.astimezone(self.zone):%H:%M}{where}.",
-                        title="Saved", markup=False)
+            self.notify(
+                f"{view.medication.name} taken at {now.astimezone(self.zone):%H:%M}{where}.",
+                title="Saved",
+                markup=False,
+            )
         else:
-            self.notify(f"{view.medication.name} was already logged; nothing changed.", title="Already logged",
-                        markup=False)
+            self.notify(
+                f"{view.medication.name} was already logged; nothing changed.",
+                title="Already logged",
+                markup=False,
+            )
         await self.reload()
 
     @on(DoseList.SkipRequested)
@@ -120,18 +133,26 @@ class TodayScreen(SectionScreen):
             if reason is not None:
                 await self.skip(view, reason)
 
-        self.app.push_screen(ReasonDialog(f"{view.medication.name} at {fmt.dose_time(view, self.zone)}"), reasoned)
+        self.app.push_screen(
+            ReasonDialog(f"{view.medication.name} at {fmt.dose_time(view, self.zone)}"), reasoned
+        )
 
     async def skip(self, view: DoseView, reason: str) -> None:
         assert view.slot is not None
         slot_at = view.slot.slot_at
         now = self.clock.now()
-        ok, _ = self.write(lambda: self.journal.record_dose(
-            view.medication, DoseStatus.SKIPPED, now, self.zone, slot_at=slot_at, reason=reason))
+        ok, _ = self.write(
+            lambda: self.journal.record_dose(
+                view.medication, DoseStatus.SKIPPED, now, self.zone, slot_at=slot_at, reason=reason
+            )
+        )
         if not ok:
             return
-        self.notify(f"{view.medication.name} at {fmt.dose_time(view, self.zone)} marked skipped.", title="Saved",
-                    markup=False)
+        self.notify(
+            f"{view.medication.name} at {fmt.dose_time(view, self.zone)} marked skipped.",
+            title="Saved",
+            markup=False,
+        )
         await self.reload()
 
     # -- undo and add --------------------------------------------------------------------------------
@@ -165,11 +186,18 @@ def add_medication(screen: SectionScreen, form: MedicationForm) -> None:
         except (JournalError, ValidationError) as exc:
             notice = screen.explain(exc)
             errors = {exc.field: exc.message} if isinstance(exc, ValidationError) and exc.field else {}
-            add_medication(screen, MedicationForm(screen.clock, initial=form.entered, errors=errors,
-                                                  notice="" if errors else notice))
+            add_medication(
+                screen,
+                MedicationForm(
+                    screen.clock, initial=form.entered, errors=errors, notice="" if errors else notice
+                ),
+            )
             return
-        screen.notify(f"{saved.name} {saved.current.amount}, {saved.current.timing.describe()}.", title="Saved",
-                      markup=False)
+        screen.notify(
+            f"{saved.name} {saved.current.amount}, {saved.current.timing.describe()}.",
+            title="Saved",
+            markup=False,
+        )
         await screen.reload()
 
     screen.app.push_screen(form, done)

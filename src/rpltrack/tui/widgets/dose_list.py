@@ -20,8 +20,11 @@ STATE_CLASSES = ("-overdue", "-due", "-taken", "-skipped", "-missed")
 
 def dose_key(view: DoseView) -> tuple[int | None, datetime | None, int | None]:
     """Identifies a row across refreshes: the medication and its slot (or the log, for as-needed doses)."""
-    return (view.medication.id, view.slot.slot_at if view.slot else None,
-            view.log.id if view.slot is None and view.log else None)
+    return (
+        view.medication.id,
+        view.slot.slot_at if view.slot else None,
+        view.log.id if view.slot is None and view.log else None,
+    )
 
 
 class DoseRow(ListItem):
@@ -29,24 +32,26 @@ class DoseRow(ListItem):
 
     def __init__(self, view: DoseView, zone: ZoneInfo) -> None:
         super().__init__(classes="dose-row")
-        self.view = view
         self.zone = zone
+        # Made here, not in compose, so a refresh can update a row that is still being mounted.
+        self.time_label = Label(classes="dose-time")
+        self.med_label = Label(classes="dose-med", markup=False)
+        self.amount_label = Label(classes="dose-amount")
+        self.state_label = Label(classes="dose-state", markup=False)
+        self.show(view)
 
     def compose(self) -> ComposeResult:
-        yield Label(classes="dose-time")
-        yield Label(classes="dose-med")
-        yield Label(classes="dose-amount")
-        yield Label(classes="dose-state")
-
-    def on_mount(self) -> None:
-        self.show(self.view)
+        yield self.time_label
+        yield self.med_label
+        yield self.amount_label
+        yield self.state_label
 
     def show(self, view: DoseView) -> None:
         self.view = view
-        self.query_one(".dose-time", Label).update(fmt.dose_time(view, self.zone))
-        self.query_one(".dose-med", Label).update(view.medication.name)
-        self.query_one(".dose-amount", Label).update(fmt.dose_amount(view))
-        self.query_one(".dose-state", Label).update(fmt.dose_state(view, self.zone))
+        self.time_label.update(fmt.dose_time(view, self.zone))
+        self.med_label.update(view.medication.name)
+        self.amount_label.update(fmt.dose_amount(view))
+        self.state_label.update(fmt.dose_state(view, self.zone))
         self.remove_class(*STATE_CLASSES)
         self.add_class(fmt.dose_state_class(view))
 

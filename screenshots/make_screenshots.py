@@ -1,0 +1,89 @@
+"""Make the README screenshots from the real app on a demo journal at a fixed time (SVG, then PNG)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import cairosvg
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from rpltrack.clock import FixedClock
+from rpltrack.store.demo import fill_demo
+from rpltrack.store.journal import Journal
+from rpltrack.tui.app import RpltrackApp
+
+OUT = Path(__file__).resolve().parent
+SIZE = (110, 34)
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 11, 23, 8, 40, tzinfo=LONDON)
+
+Steps = Callable[[Pilot[None]], Awaitable[None]]
+
+
+async def today(pilot: Pilot[None]) -> None:
+    await pilot.pause()
+
+
+async def medications(pilot: Pilot[None]) -> None:
+    await pilot.press("m")
+    await pilot.pause()
+
+
+async def add_medication(pilot: Pilot[None]) -> None:
+    """The form after a unit slip: levothyroxine '100 mg' is caught beside the Dose field."""
+    await pilot.press("a")
+    await pilot.pause()
+    for input_id, text in (("med-name", "levothyroxine"), ("med-dose", "100 mg"), ("med-times", "07:00")):
+        pilot.app.screen.query_one(f"#{input_id}", Input).value = text
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+async def help_screen(pilot: Pilot[None]) -> None:
+    await pilot.press("question_mark")
+    await pilot.pause()
+
+
+SHOTS: tuple[tuple[str, Steps], ...] = (
+    ("today", today),
+    ("medications", medications),
+    ("add-medication", add_medication),
+    ("help", help_screen),
+)
+
+
+async def shoot(name: str, steps: Steps, db: Path, out: Path) -> Path:
+    """One screenshot from a fresh copy of the app, so no shot depends on another."""
+    clock = FixedClock(NOW, LONDON)
+    with Journal.open(db) as journal:
+        app = RpltrackApp(journal=journal, clock=clock)
+        async with app.run_test(size=SIZE) as pilot:
+            await steps(pilot)
+            svg = Path(app.save_screenshot(f"{name}.svg", str(out)))
+    cairosvg.svg2png(url=str(svg), write_to=str(out / f"{name}.png"), output_width=1400)
+    return svg
+
+
+async def main(out: Path = OUT) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    made: list[Path] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, steps in SHOTS:
+            # A fresh demo journal per shot: a shot that writes cannot change the next one.
+            db = Path(tmp) / name / "journal.db"
+            with Journal.open(db, now=NOW) as journal:
+                fill_demo(journal, NOW, LONDON, years=1)
+            made.append(await shoot(name, steps, db, out))
+    return made
+
+
+if __name__ == "__main__":
+    for path in asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else OUT)):
+        print(path, path.with_suffix(".png"))

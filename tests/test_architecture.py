@@ -1,0 +1,149 @@
+"""Checks the import linter cannot make: lazy imports on CLI read paths, the clock, network, writes."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rpltrack.cli.main import main
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "rpltrack"
+
+PROBE = """
+import json, sys
+from rpltrack.cli.main import main
+rc = main(json.loads(sys.argv[1]))
+tops = {m.split(".")[0] for m in sys.modules}
+heavy = sorted(tops & {"textual", "sqlite_utils", "rich"})
+print(json.dumps({"rc": rc, "heavy": heavy}))
+"""
+
+
+@pytest.fixture(scope="module")
+def journal_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("arch") / "journal.db"
+    for args in (
+        ["med", "add", "aspirin", "--dose", "81 mg", "--times", "08:00", "--start", "2026-01-01"],
+        ["med", "add", "paracetamol", "--dose", "500 mg", "--prn"],
+    ):
+        assert main(["--db", str(path), "--tz", "Europe/London", *args]) == 0
+    return path
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["today"], ["today", "--json"], ["take", "paracetamol"], ["med", "list"], ["log"], ["log", "--json"]],
+    ids=lambda c: " ".join(c),
+)
+def test_cli_read_paths_never_import_textual_or_sqlite_utils(journal_path, command, capsys):
+    capsys.readouterr()
+    argv = ["--db", str(journal_path), "--tz", "Europe/London", *command]
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(argv)], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"rc": 0, "heavy": []}
+
+
+def _python_files() -> list[Path]:
+    files = sorted(SRC.rglob("*.py"))
+    assert len(files) > 20
+    return files
+
+
+def _calls(tree: ast.AST) -> list[tuple[str, int]]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Attribute):
+                owner = func.value
+                owner_name = (
+                    owner.id
+                    if isinstance(owner, ast.Name)
+                    else owner.attr
+                    if isinstance(owner, ast.Attribute)
+                    else ""
+                )
+                found.append((f"{owner_name}.{func.attr}", node.lineno))
+            elif isinstance(func, ast.Name):
+                found.append((func.id, node.lineno))
+    return found
+
+
+def test_only_clock_reads_the_wall_clock():
+    """RELIABILITY C13."""
+    banned = {
+        "datetime.now",
+        "date.today",
+        "time.time",
+        "datetime.utcnow",
+        "datetime.today",
+        "time.monotonic",
+    }
+    offenders = []
+    for path in _python_files():
+        if path.name == "clock.py" and path.parent == SRC:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for name, line in _calls(tree):
+            if name in banned or name.endswith(".utcnow"):
+                offenders.append(f"{path.relative_to(SRC)}:{line} {name}()")
+    assert offenders == []
+
+
+def test_no_network_modules_in_src():
+    """RELIABILITY F3."""
+    banned = {"socket", "urllib", "http", "requests", "httpx", "aiohttp", "urllib3", "ftplib", "smtplib"}
+    offenders = []
+    for path in _python_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names: list[str] = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            offenders += [
+                f"{path.relative_to(SRC)}:{getattr(node, 'lineno', 0)} {n}"
+                for n in names
+                if n.split(".")[0] in banned
+            ]
+    assert offenders == []
+
+
+def test_every_write_transaction_goes_through_write_txn():
+    """RELIABILITY A3: no executescript, .atomic(, .begin(, no raw BEGIN outside store/db.py's write_txn."""
+    offenders = []
+    for path in _python_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed: set[int] = set()
+        if path == SRC / "store" / "db.py":
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FunctionDef) and node.name == "write_txn":
+                    allowed = set(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        for name, line in _calls(tree):
+            if name.split(".")[-1] in ("executescript", "atomic", "begin"):
+                offenders.append(f"{path.relative_to(SRC)}:{line} {name}()")
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value.strip().upper().startswith("BEGIN")
+                and node.lineno not in allowed
+            ):
+                offenders.append(f"{path.relative_to(SRC)}:{node.lineno} {node.value!r}")
+    assert offenders == []
+
+
+def test_the_scan_would_catch_an_offender():
+    """The AST helpers are not vacuous: they see the calls they look for."""
+    tree = ast.parse("import datetime\ndatetime.datetime.now()\nconn.executescript('BEGIN; x')\n")
+    assert [n for n, _ in _calls(tree)] == ["datetime.now", "conn.executescript"]

@@ -1,0 +1,32 @@
+"""Shared pieces of the TUI tests: medications built through the domain, and what the app said."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rpltrack.clock import FixedClock
+from rpltrack.domain.medspec import MedicationInput, build_medication
+from rpltrack.domain.models import DoseStatus, Medication
+from rpltrack.store.journal import Journal
+
+SIZE = (110, 34)
+
+
+def add_med(
+    journal: Journal, clock: FixedClock, name: str, dose: str, times: str, start: str = ""
+) -> Medication:
+    med = build_medication(
+        MedicationInput(name=name, dose=dose, times=times, start=start), clock.zone, clock.now()
+    )
+    return journal.add_medication(med, clock.now())
+
+
+def statuses(path: Any, clock: FixedClock) -> list[tuple[str, DoseStatus]]:
+    """Today's doses as a freshly opened journal sees them (proves the write reached the file)."""
+    with Journal.open(path) as reopened:
+        return [(v.medication.name, v.status) for v in reopened.day(clock.today(), clock.zone, clock.now())]
+
+
+def notices(app: Any) -> list[str]:
+    """Every toast the app showed, as 'title: message'."""
+    return [f"{n.title}: {n.message}" for n in app._notifications]

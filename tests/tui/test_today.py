@@ -1,0 +1,232 @@
+"""The Today screen: marking doses taken or skipped, undo, injection sites, read-only and failed saves."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from textual.widgets import OptionList, Static
+
+from rpltrack.domain.models import DoseStatus
+from rpltrack.store.db import NotSaved
+from rpltrack.store.journal import Journal
+from rpltrack.tui.app import RpltrackApp
+from rpltrack.tui.screens.forms import ReasonDialog, SitePicker
+from rpltrack.tui.screens.today import EMPTY_TEXT, TodayScreen
+from rpltrack.tui.widgets.dose_list import DoseList, DoseRow
+from tests.tui.helpers import SIZE, add_med, notices, statuses
+
+
+def rows(app: RpltrackApp) -> list[str]:
+    """Each dose row as 'time | medication | amount | state'."""
+    return [
+        " | ".join(str(label.render()) for label in row.query("Label")) for row in app.screen.query(DoseRow)
+    ]
+
+
+async def test_today_lists_doses_in_time_order_with_the_date(journal, clock):
+    add_med(journal, clock, "prednisone", "5 mg", "08:00,20:00")
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert str(app.screen.query_one("#today-date", Static).render()) == "Monday 23 November"
+        assert rows(app) == [
+            "08:00 | aspirin | 81 mg | overdue",
+            "08:00 | prednisone | 5 mg | overdue",
+            "20:00 | prednisone | 5 mg | due",
+        ]
+        assert [r.has_class("-overdue") for r in app.screen.query(DoseRow)] == [True, True, False]
+
+
+async def test_t_marks_the_highlighted_dose_taken(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        assert rows(app) == ["08:00 | aspirin | 81 mg | taken 08:40"]
+        assert app.screen.query_one(DoseRow).has_class("-taken")
+        assert "Saved: aspirin taken at 08:40." in notices(app)
+    assert statuses(journal.path, clock) == [("aspirin", DoseStatus.TAKEN)]
+
+
+async def test_t_on_a_dose_already_taken_changes_nothing(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "t")
+        await pilot.pause()
+        assert any(n.startswith("Already logged") for n in notices(app))
+    assert journal.count("doses") == 1
+
+
+async def test_down_then_t_marks_the_second_dose(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    add_med(journal, clock, "folic acid", "0.4 mg", "09:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "t")
+        await pilot.pause()
+    assert statuses(journal.path, clock) == [("aspirin", DoseStatus.DUE), ("folic acid", DoseStatus.TAKEN)]
+
+
+async def test_s_skips_with_a_reason(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonDialog)
+        await pilot.press(*"felt sick", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+        assert rows(app) == ["08:00 | aspirin | 81 mg | skipped: felt sick"]
+    with Journal.open(journal.path) as reopened:
+        [view] = reopened.day(clock.today(), clock.zone, clock.now())
+    assert view.status is DoseStatus.SKIPPED
+    assert view.log is not None
+    assert view.log.reason == "felt sick"
+
+
+async def test_escape_in_the_skip_dialog_saves_nothing(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+    assert statuses(journal.path, clock) == [("aspirin", DoseStatus.DUE)]
+
+
+async def test_u_undoes_the_last_change(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        assert statuses(journal.path, clock) == [("aspirin", DoseStatus.TAKEN)]
+        await pilot.press("u")
+        await pilot.pause()
+        assert rows(app) == ["08:00 | aspirin | 81 mg | overdue"]
+        assert any(n.startswith("Saved: Undone: took aspirin") for n in notices(app))
+    assert statuses(journal.path, clock) == [("aspirin", DoseStatus.DUE)]
+
+
+async def test_an_injection_asks_for_the_site_with_the_next_in_rotation_chosen(journal, clock):
+    lovenox = add_med(journal, clock, "Lovenox", "40 mg", "08:00", start="2026-11-22")
+    assert lovenox.id is not None
+    yesterday = clock.now() - timedelta(days=1)
+    journal.record_dose(
+        lovenox,
+        DoseStatus.TAKEN,
+        yesterday,
+        clock.zone,
+        slot_at=yesterday.replace(hour=8, minute=0),
+        site="left abdomen",
+    )
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, SitePicker)
+        options = app.screen.query_one(OptionList)
+        assert options.highlighted is not None
+        assert options.get_option_at_index(options.highlighted).id == "right abdomen"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert rows(app) == ["08:00 | Lovenox | 40 mg | taken 08:40 · right abdomen"]
+    with Journal.open(journal.path) as reopened:
+        assert reopened.last_site(lovenox.id) == "right abdomen"
+
+
+async def test_escape_in_the_site_picker_saves_nothing(journal, clock):
+    add_med(journal, clock, "Lovenox", "40 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+    assert statuses(journal.path, clock) == [("Lovenox", DoseStatus.DUE)]
+
+
+async def test_a_read_only_journal_shows_a_banner_and_refuses_writes(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    journal.close()
+    with sqlite3.connect(journal.path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    readonly = Journal.open(journal.path)
+    assert readonly.readonly
+    app = RpltrackApp(journal=readonly, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        banner = str(app.screen.query_one("#readonly-banner", Static).render())
+        assert banner.startswith("This journal was made by a newer rpltrack")
+        assert "Read-only: This journal is read-only, so nothing was changed." in notices(app)
+        assert rows(app) == ["08:00 | aspirin | 81 mg | overdue"]
+    readonly.close()
+
+
+async def test_a_failed_save_says_not_saved(journal, clock, monkeypatch: pytest.MonkeyPatch):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise NotSaved("NOT saved: disk I/O error")
+
+    monkeypatch.setattr(journal, "record_dose", fail)
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        assert any("NOT saved — your entry is kept" in n for n in notices(app))
+        assert not any(n.startswith("Saved") for n in notices(app))
+        assert rows(app) == ["08:00 | aspirin | 81 mg | overdue"]
+
+
+async def test_no_doses_shows_the_gentle_empty_state(journal, clock):
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        empty = app.screen.query_one("#today-empty", Static)
+        assert empty.display
+        assert str(empty.render()) == EMPTY_TEXT
+        assert not app.screen.query_one(DoseList).display
+
+
+async def test_the_refresh_timer_moves_an_open_dose_to_missed(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        clock.advance(timedelta(hours=4))
+        await app.tick()
+        await pilot.pause()
+        assert rows(app) == ["08:00 | aspirin | 81 mg | missed"]
+        assert str(app.screen.query_one("#today-clock", Static).render()) == "12:40"
+
+
+async def test_after_midnight_today_shows_the_new_day(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        clock.advance(timedelta(hours=16))
+        await app.tick()
+        await pilot.pause()
+        assert str(app.screen.query_one("#today-date", Static).render()) == "Tuesday 24 November"
+        assert rows(app) == ["08:00 | aspirin | 81 mg | due"]
+
+
+async def test_the_palette_offers_taken_and_runs_it(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Taken")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+    assert statuses(journal.path, clock) == [("aspirin", DoseStatus.TAKEN)]
