@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from rpltrack.domain.betas import BetaDraw, Op, Verdict, assess_pair, assess_series, barnhart_2016, parse_hcg
+from rpltrack.domain.betas import (
+    BetaDraw,
+    Op,
+    Verdict,
+    assess_pair,
+    assess_series,
+    barnhart_2016,
+    parse_hcg,
+    split_series,
+)
 from rpltrack.domain.errors import ValidationError
 
 NY = ZoneInfo("America/New_York")
@@ -179,3 +188,25 @@ def test_series_pairs_consecutive_draws_in_time_order() -> None:
     ]
     pairs = assess_series(draws)
     assert [(str(p.first.value), str(p.second.value)) for p in pairs] == [("100", "210"), ("210", "400")]
+
+
+def test_series_never_pair_draws_from_different_cycles() -> None:
+    first_cycle = [
+        BetaDraw(datetime(2026, 6, 26, 8, tzinfo=NY), parse_hcg("48"), cycle_id=1),
+        BetaDraw(datetime(2026, 6, 28, 8, tzinfo=NY), parse_hcg("41"), cycle_id=1),
+    ]
+    second_cycle = [
+        BetaDraw(datetime(2026, 11, 8, 8, tzinfo=NY), parse_hcg("112"), cycle_id=2),
+        BetaDraw(datetime(2026, 11, 10, 8, tzinfo=NY), parse_hcg("251"), cycle_id=2),
+    ]
+    pairs = assess_series(second_cycle + first_cycle)
+    assert [(str(p.first.value), str(p.second.value)) for p in pairs] == [("48", "41"), ("112", "251")]
+
+
+def test_draws_outside_a_cycle_start_a_new_series_after_two_weeks() -> None:
+    draws = [
+        draw(datetime(2026, 1, 1, 8, tzinfo=NY), "50"),
+        draw(datetime(2026, 1, 3, 8, tzinfo=NY), "110"),
+        draw(datetime(2026, 2, 1, 8, tzinfo=NY), "90"),
+    ]
+    assert [len(s) for s in split_series(draws)] == [2, 1]

@@ -132,6 +132,7 @@ class BetaDraw:
     value: HcgValue
     lab: str = ""
     id: int | None = None
+    cycle_id: int | None = None  # the cycle the draw belongs to; draws pair only within one series
 
     def __post_init__(self) -> None:
         if self.drawn_at.tzinfo is None:
@@ -221,7 +222,29 @@ def _assess_censored(pair: BetaPair, t: float, spaced: bool) -> BetaPair:
     return replace(pair, minimum=low_bucket)
 
 
+SERIES_GAP_DAYS = 14  # draws with no cycle more than two weeks apart start a new series [app convention]
+
+
+def split_series(draws: list[BetaDraw]) -> list[list[BetaDraw]]:
+    """Draws grouped into series, oldest first: one series per cycle; draws outside any cycle form a series
+    while each follows the previous within SERIES_GAP_DAYS."""
+    series: list[list[BetaDraw]] = []
+    by_cycle: dict[int, list[BetaDraw]] = {}
+    for draw in sorted(draws, key=lambda d: d.drawn_at.astimezone(UTC)):
+        if draw.cycle_id is not None:
+            if draw.cycle_id not in by_cycle:
+                by_cycle[draw.cycle_id] = []
+                series.append(by_cycle[draw.cycle_id])
+            by_cycle[draw.cycle_id].append(draw)
+            continue
+        loose = [s for s in series if s[-1].cycle_id is None]
+        if loose and (draw.drawn_at - loose[-1][-1].drawn_at).days <= SERIES_GAP_DAYS:
+            loose[-1].append(draw)
+        else:
+            series.append([draw])
+    return series
+
+
 def assess_series(draws: list[BetaDraw]) -> list[BetaPair]:
-    """Each consecutive pair of draws, in time order."""
-    ordered = sorted(draws, key=lambda d: d.drawn_at.astimezone(UTC))
-    return [assess_pair(a, b) for a, b in pairwise(ordered)]
+    """Each consecutive pair of draws within a series (split_series), in time order."""
+    return [assess_pair(a, b) for group in split_series(draws) for a, b in pairwise(group)]

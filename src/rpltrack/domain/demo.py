@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain import catalog
+from rpltrack.domain.betas import BetaDraw, parse_hcg
+from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Transfer
 from rpltrack.domain.doses import next_site
 from rpltrack.domain.models import DoseLog, DoseStatus, Medication, Regimen, Timing, TimingKind
+from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.schedule import expand
 
@@ -59,6 +63,118 @@ def _med(
     )
 
 
+def treatment_windows(today: date, years: int) -> list[tuple[date, date, int]]:
+    """(transfer day, last day of the cycle's medications, index) of each past treatment cycle."""
+    windows: list[tuple[date, date, int]] = []
+    cycle_start = today - timedelta(days=365 * years) + timedelta(days=40)
+    index = 0
+    while cycle_start + timedelta(days=90) < today - timedelta(days=30):
+        end = cycle_start + timedelta(days=48 + (index % 3) * 14)
+        windows.append((cycle_start, end, index))
+        cycle_start = end + timedelta(days=100 + (index % 4) * 15)
+        index += 1
+    return windows
+
+
+def current_transfer(today: date) -> date:
+    """The current cycle's transfer day: 24 days ago, so today is 24dp5dt (6w 1d)."""
+    return today - timedelta(days=24)
+
+
+@dataclass(frozen=True)
+class DemoCycle:
+    """One treatment cycle of the demo: the cycle, its transfer and events, betas and any pregnancy."""
+
+    cycle: Cycle
+    transfer: Transfer
+    events: tuple[CycleEvent, ...]
+    betas: tuple[BetaDraw, ...]
+    pregnancy: Pregnancy | None
+
+
+def _draw(day: date, minutes: int, value: str, zone: ZoneInfo) -> BetaDraw:
+    at = datetime.combine(day, time(7, 30), tzinfo=zone) + timedelta(minutes=minutes)
+    return BetaDraw(at, parse_hcg(value), "Quest Diagnostics")
+
+
+def demo_timeline(now: datetime, zone: ZoneInfo, years: int = 1) -> list[DemoCycle]:
+    """Frozen-transfer cycles matching demo_medications: past ones ending in a biochemical loss, a
+    miscarriage or a negative beta in turn, and a current one with a rising beta series and an ongoing
+    pregnancy."""
+    today = now.astimezone(zone).date()
+    cycles: list[DemoCycle] = []
+    grades = ("4AA", "4AB", "5BB")
+    for transfer_on, end, index in treatment_windows(today, years):
+        transfer = Transfer(transfer_on, 5, 1, grades[index % 3], "euploid" if index % 2 else "")
+        kind = index % 3
+        betas: tuple[BetaDraw, ...]
+        if kind == 0:
+            betas = (
+                _draw(transfer_on + timedelta(days=9), 0, "48", zone),
+                _draw(transfer_on + timedelta(days=11), 12, "41", zone),
+            )
+            pregnancy: Pregnancy | None = Pregnancy(
+                transfer_on + timedelta(days=9),
+                Outcome.BIOCHEMICAL,
+                transfer_on + timedelta(days=14),
+                33,
+                Confirmation.HCG,
+                how_found=Confirmation.HCG,
+            )
+            outcome = "biochemical pregnancy loss"
+        elif kind == 1:
+            betas = (
+                _draw(transfer_on + timedelta(days=9), 5, "121", zone),
+                _draw(transfer_on + timedelta(days=11), 0, "262", zone),
+                _draw(transfer_on + timedelta(days=13), 20, "548", zone),
+            )
+            pregnancy = Pregnancy(
+                transfer_on + timedelta(days=9),
+                Outcome.MISCARRIAGE,
+                transfer_on + timedelta(days=35),
+                54,
+                Confirmation.ULTRASOUND,
+                how_found=Confirmation.HCG,
+            )
+            outcome = "miscarriage"
+        else:
+            betas = (_draw(transfer_on + timedelta(days=9), 0, "<5", zone),)
+            pregnancy = None
+            outcome = "negative beta"
+        cd1 = transfer_on - timedelta(days=19)
+        cycle = Cycle(CycleKind.FET, cd1, "Riverside Fertility", ended_on=end, outcome=outcome)
+        events = (CycleEvent(EventKind.BETA, transfer_on + timedelta(days=9)),)
+        cycles.append(DemoCycle(cycle, transfer, events, betas, pregnancy))
+    transfer_on = current_transfer(today)
+    betas = (
+        _draw(transfer_on + timedelta(days=9), 0, "112", zone),
+        _draw(transfer_on + timedelta(days=11), 15, "251", zone),
+        _draw(transfer_on + timedelta(days=13), 5, "547", zone),
+    )
+    current = DemoCycle(
+        Cycle(CycleKind.FET, transfer_on - timedelta(days=19), "Riverside Fertility"),
+        Transfer(transfer_on, 5, 1, "4AA", "euploid"),
+        (
+            CycleEvent(EventKind.POSITIVE_BETA, transfer_on + timedelta(days=9)),
+            CycleEvent(EventKind.ULTRASOUND, transfer_on + timedelta(days=21), "first scan"),
+        ),
+        betas,
+        Pregnancy(transfer_on + timedelta(days=9), how_found=Confirmation.HCG),
+    )
+    return [*cycles, current]
+
+
+def demo_past_losses(now: datetime, zone: ZoneInfo, years: int = 1) -> list[Pregnancy]:
+    """Two losses from before the journal began, entered on their own (one with an approximate date)."""
+    first = now.astimezone(zone).date() - timedelta(days=365 * years)
+    return [
+        Pregnancy(None, Outcome.MISCARRIAGE, first - timedelta(days=400), 58, Confirmation.ULTRASOUND),
+        Pregnancy(
+            None, Outcome.BIOCHEMICAL, first - timedelta(days=200), None, Confirmation.HCG, approximate=True
+        ),
+    ]
+
+
 def demo_medications(now: datetime, zone: ZoneInfo, years: int = 1) -> list[Medication]:
     """Medications for `years` years up to `now`: folate and levothyroxine throughout, and for each treatment
     cycle (a few a year) aspirin, an LMWH, progesterone and sometimes prednisone. The last cycle is current:
@@ -82,10 +198,7 @@ def demo_medications(now: datetime, zone: ZoneInfo, years: int = 1) -> list[Medi
             notes="on an empty stomach, 30 minutes before breakfast",
         ),
     ]
-    cycle_start = first + timedelta(days=40)
-    index = 0
-    while cycle_start + timedelta(days=90) < today - timedelta(days=30):
-        end = cycle_start + timedelta(days=48 + (index % 3) * 14)
+    for cycle_start, end, index in treatment_windows(today, years):
         meds += [
             _med("aspirin", "81 mg", _times("08:00"), cycle_start, zone, now, end=end),
             _med(
@@ -119,9 +232,7 @@ def demo_medications(now: datetime, zone: ZoneInfo, years: int = 1) -> list[Medi
                     end=cycle_start + timedelta(days=27),
                 )
             )
-        cycle_start = end + timedelta(days=100 + (index % 4) * 15)
-        index += 1
-    current = today - timedelta(days=24)
+    current = current_transfer(today)
     meds += [
         _med("aspirin", "81 mg", _times("08:00"), current, zone, now, notes="baby aspirin from transfer day"),
         _med(

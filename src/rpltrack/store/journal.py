@@ -708,6 +708,11 @@ class Journal:
         self._writable()
         zone = draw.drawn_at.tzinfo
         zone_name = zone.key if isinstance(zone, ZoneInfo) else "UTC"
+        if draw.cycle_id is None:
+            cycle = self.cycle_on(draw.drawn_at.date())
+            draw = replace(draw, cycle_id=cycle.id if cycle else None)
+        else:
+            self.cycle(draw.cycle_id)
         with write_txn(self._conn):
             change = self._begin_change(
                 "beta add", f"beta {draw.value} drawn {rows.utc_text(draw.drawn_at)}", now

@@ -143,6 +143,7 @@ V2_STATEMENTS: tuple[str, ...] = (
         id INTEGER PRIMARY KEY,
         drawn_utc TEXT NOT NULL {_utc("drawn_utc")},
         tz TEXT NOT NULL,
+        cycle_id INTEGER REFERENCES cycles(id),
         op TEXT NOT NULL CHECK (op IN ('=', '<', '<=', '>', '>=')),
         value REAL NOT NULL CHECK (value >= 0 AND value <= 100000000),
         raw TEXT NOT NULL DEFAULT '',

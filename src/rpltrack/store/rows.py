@@ -195,6 +195,7 @@ def beta_values(draw: BetaDraw, zone: str, confirmed_unusual: bool, now: datetim
     return {
         "drawn_utc": utc_text(draw.drawn_at),
         "tz": zone,
+        "cycle_id": draw.cycle_id,
         "op": draw.value.op.value,
         "value": float(draw.value.value),
         "raw": draw.value.raw,
@@ -209,7 +210,11 @@ def beta_of(row: sqlite3.Row) -> BetaDraw:
 
     value = HcgValue(Op(row["op"]), Decimal(repr(row["value"])).normalize(), row["raw"])
     return BetaDraw(
-        utc_parse(row["drawn_utc"]).astimezone(ZoneInfo(row["tz"])), value, row["lab"], id=row["id"]
+        utc_parse(row["drawn_utc"]).astimezone(ZoneInfo(row["tz"])),
+        value,
+        row["lab"],
+        id=row["id"],
+        cycle_id=row["cycle_id"],
     )
 
 
