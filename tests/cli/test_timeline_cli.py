@@ -152,3 +152,48 @@ def test_pregnancy_end_takes_ga_from_the_transfer(fet: Path, capsys: pytest.Capt
     assert pregnancy["outcome"] == "biochemical"
     assert pregnancy["ga_days"] == 32  # 13dp5dt = 4w4d
     assert pregnancy["counted_loss"] is True
+
+
+def test_an_anchored_schedule_waits_then_follows_the_transfer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A schedule "from transfer until 36w0d" waits for the transfer, is placed when it is entered, and
+    moves when its date is corrected; undo puts it back."""
+    db = tmp_path / "journal.db"
+    assert run(db, "cycle", "add", "--kind", "fet", "--cd1", "2026-10-20") == 0
+    assert (
+        run(
+            db,
+            "med",
+            "add",
+            "lovenox",
+            "--dose",
+            "40 mg",
+            "--times",
+            "20:00",
+            "--start",
+            "transfer",
+            "--until",
+            "36w0d",
+        )
+        == 0
+    )
+
+    def lovenox() -> dict[str, object]:
+        capsys.readouterr()
+        assert run(db, "med", "list", "--json") == 0
+        (med,) = json.loads(capsys.readouterr().out)
+        return dict(med)
+
+    waiting = lovenox()
+    assert (waiting["state"], waiting["waiting_for"], waiting["start"]) == ("waiting", "transfer", None)
+    assert run(db, "transfer", "add", "--date", "2026-11-10", "--embryo-day", "5") == 0
+    placed = lovenox()
+    assert (placed["start"], placed["end"]) == ("2026-11-10", "2027-06-30")  # 36w0d on 2027-07-01
+    capsys.readouterr()
+    assert run(db, "cycle", "list", "--json") == 0
+    transfer_id = json.loads(capsys.readouterr().out)[0]["transfers"][0]["id"]
+    assert run(db, "transfer", "edit", str(transfer_id), "--date", "2026-11-12") == 0
+    assert (lovenox()["start"], lovenox()["end"]) == ("2026-11-12", "2027-07-02")
+    assert run(db, "undo") == 0
+    assert lovenox()["start"] == "2026-11-10"

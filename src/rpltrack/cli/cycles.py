@@ -72,6 +72,16 @@ def register(
     e_add.add_argument("--note", default="", help="a note")
     e_add.add_argument("--cycle", type=int, help="the cycle's id (default: the current cycle)")
     e_add.set_defaults(func=event_add)
+    e_edit = e_sub.add_parser(
+        "edit",
+        parents=[common],
+        help="correct an event's date",
+        description="Correct an event's date (ids: rpltrack cycle list --json). Schedules that start or "
+        "end at the event follow it.",
+    )
+    e_edit.add_argument("id", type=int, help="the event's id")
+    e_edit.add_argument("--date", required=True, help="the right date, YYYY-MM-DD")
+    e_edit.set_defaults(func=event_edit)
 
     transfer = sub.add_parser(
         "transfer",
@@ -93,6 +103,17 @@ def register(
     t_add.add_argument("--pgt", default="", help="PGT status as written, e.g. euploid")
     t_add.add_argument("--cycle", type=int, help="the cycle's id (default: the current cycle)")
     t_add.set_defaults(func=transfer_add)
+    t_edit = t_sub.add_parser(
+        "edit",
+        parents=[common],
+        help="correct a transfer's date or embryo day",
+        description="Correct a transfer (ids: rpltrack cycle list --json). Schedules anchored to the "
+        "transfer, and gestational ages, follow it.",
+    )
+    t_edit.add_argument("id", type=int, help="the transfer's id")
+    t_edit.add_argument("--date", default="", help="the right date, YYYY-MM-DD")
+    t_edit.add_argument("--embryo-day", type=int, help="3, 5, 6 or 7")
+    t_edit.set_defaults(func=transfer_edit)
 
     beta = sub.add_parser(
         "beta",
@@ -289,6 +310,26 @@ def event_add(ctx: Context) -> int:
     event = CycleEvent(parse_event_kind(a.kind), _day(ctx, a.date), a.note.strip())
     cycle = ctx.journal.add_event(_cycle_id(ctx, a.cycle, event.on), event, ctx.now())
     print(f"Saved: {event.kind.value} on {event.on} in cycle {cycle.id}.")
+    return 0
+
+
+def event_edit(ctx: Context) -> int:
+    a = ctx.args
+    cycle = ctx.journal.move_event(a.id, _day(ctx, a.date), ctx.now())
+    print(f"Saved: the event is now on {a.date} in cycle {cycle.id}; schedules tied to it follow.")
+    return 0
+
+
+def transfer_edit(ctx: Context) -> int:
+    from rpltrack.domain.dating import check_embryo_day
+
+    a = ctx.args
+    cycle = ctx.journal.cycle_of_transfer(a.id)
+    (current,) = (t for t in cycle.transfers if t.id == a.id)
+    on = _day(ctx, a.date) if a.date else current.on
+    embryo_day = check_embryo_day(a.embryo_day) if a.embryo_day is not None else current.embryo_day
+    ctx.journal.edit_transfer(a.id, on, embryo_day, ctx.now())
+    print(f"Saved: day-{embryo_day} transfer on {on}; schedules and dating tied to it follow.")
     return 0
 
 

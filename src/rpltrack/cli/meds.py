@@ -7,9 +7,10 @@ from datetime import datetime, time
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.output import adherence_json, medication_json, percent_text
+from rpltrack.domain.doses import remaining_doses
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import MedicationInput, build_change, build_medication, parse_date
-from rpltrack.domain.models import MedicationState
+from rpltrack.domain.models import Medication, MedicationState
 
 
 def register(
@@ -39,8 +40,22 @@ def register(
     )
     add.add_argument("--every-days", default="", help="every N days, e.g. 2 for every other day")
     add.add_argument("--weekdays", default="", help="only on these days, e.g. mon,thu")
-    add.add_argument("--start", default="", help="first day, YYYY-MM-DD (default today)")
-    add.add_argument("--until", default="", help="last day, YYYY-MM-DD")
+    add.add_argument(
+        "--start",
+        default="",
+        help="first day, YYYY-MM-DD (default today), or a cycle event: cd1, stims, trigger, retrieval, "
+        "transfer, positive-beta, with an offset such as transfer-5d",
+    )
+    add.add_argument(
+        "--until",
+        default="",
+        help="last day, YYYY-MM-DD or an event such as transfer+14d, or a gestational age such as 36w0d "
+        "(exclusive: no dose from that day on)",
+    )
+    add.add_argument("--for", dest="for_", default="", help="a course length, e.g. '10 days', '3 months'")
+    add.add_argument(
+        "--cycle", type=int, help="the cycle an event or gestational age refers to (default: current)"
+    )
     add.add_argument("--prn", action="store_true", help="as needed: no schedule, log doses when taken")
     add.add_argument(
         "--taper", default="", help="steps instead of --dose, e.g. '20 mg x 6w; 10 mg x 1w; 5 mg x 1w'"
@@ -117,21 +132,44 @@ def med_add(ctx: Context) -> int:
         route=a.route,
         notes=a.notes,
         taper=a.taper,
+        for_=a.for_,
     )
-    med = build_medication(spec, ctx.zone, ctx.now())
-    saved = ctx.journal.add_medication(med, ctx.now())
+    journal, today = ctx.journal, ctx.clock.today()
+    cycle = journal.cycle(a.cycle) if a.cycle is not None else journal.cycle_on(today)
+    med = build_medication(spec, ctx.zone, ctx.now(), cycle)
+    saved = journal.add_medication(med, ctx.now())
     if ctx.as_json:
-        ctx.emit_json(medication_json(saved, ctx.now(), ctx.clock.today(), ctx.zone))
+        ctx.emit_json(medication_json(saved, ctx.now(), today, ctx.zone))
         return 0
     steps = " then ".join(f"{r.amount} from {r.effective_on}" for r in saved.regimens[1:])
     print(
         f"Saved: {saved.name} {saved.regimens[0].amount}, {saved.current.timing.describe()}, "
-        f"from {saved.start_on}"
-        + (f" until {saved.end_on}" if saved.end_on else "")
+        + span_text(saved)
         + (f"; then {steps}" if steps else "")
         + "."
     )
     return 0
+
+
+def span_text(med: Medication) -> str:
+    """'from 2026-11-12 (transfer) until 2027-07-02 (36w 0d of pregnancy)', or what it is waiting for."""
+    from rpltrack.domain.anchors import describe_anchor
+
+    start_words = describe_anchor(med.start_anchor) if med.start_anchor else ""
+    end_words = describe_anchor(med.end_anchor) if med.end_anchor else ""
+    if med.waiting:
+        text = f"starts at {start_words}, waiting for it to be recorded"
+        return text + (
+            f", {end_words}" if end_words.startswith("for ") else f", until {end_words}" if end_words else ""
+        )
+    text = f"from {med.start_on}" + (f" ({start_words})" if start_words else "")
+    if med.last_day is not None:
+        text += f" until {med.last_day}" + (f" ({end_words})" if end_words else "")
+    elif end_words:
+        waits = med.anchor_dates.end_waiting_for if med.anchor_dates else ""
+        text += f", {end_words}" if end_words.startswith("for ") else f", until {end_words}"
+        text += f" (placed once the {waits} is recorded)" if waits else ""
+    return text
 
 
 def med_list(ctx: Context) -> int:
@@ -139,7 +177,10 @@ def med_list(ctx: Context) -> int:
     meds = journal.medications()
     if not ctx.args.all:
         meds = [
-            m for m in meds if m.state(now, today) in (MedicationState.ACTIVE, MedicationState.NOT_STARTED)
+            m
+            for m in meds
+            if m.state(now, today)
+            in (MedicationState.ACTIVE, MedicationState.NOT_STARTED, MedicationState.WAITING)
         ]
     week, _ = journal.adherence(now, 7)
     month, _ = journal.adherence(now, 30)
@@ -160,7 +201,7 @@ def med_list(ctx: Context) -> int:
         return 0
     for m in meds:
         assert m.id is not None
-        span = f"from {m.start_on}" + (f" until {m.end_on}" if m.end_on else "")
+        span = span_text(m)
         state = m.state(now, today).value
         print(f"{m.name}: {m.current.amount}, {m.current.timing.describe()} ({span}; {state})")
         if len(m.regimens) > 1:
@@ -170,6 +211,10 @@ def med_list(ctx: Context) -> int:
             print(
                 f"    taken: 7 days {percent_text(week.get(m.id))}, 30 days {percent_text(month.get(m.id))}"
             )
+        remaining = remaining_doses(m, now)
+        if remaining is not None:
+            supply = f"; {m.supply} on hand" if m.supply is not None else ""
+            print(f"    {remaining} dose{'s' if remaining != 1 else ''} left in the schedule{supply}")
         if m.notes:
             print(f"    notes: {m.notes}")
     return 0

@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.dating import Dating
+from rpltrack.domain.doses import remaining_doses
 from rpltrack.domain.models import Adherence, DoseLog, DoseStatus, DoseView, Medication
 from rpltrack.domain.quantities import Quantity
 
@@ -83,10 +84,15 @@ def medication_json(med: Medication, now: datetime, today: date, zone: ZoneInfo)
         "state": med.state(now, today).value,
         "dose": amount_json(med.current.amount),
         "schedule": med.current.timing.describe(),
-        "start": med.start_on.isoformat(),
-        "end": med.end_on.isoformat() if med.end_on else None,
+        "start": None if med.waiting else med.start_on.isoformat(),
+        "end": med.last_day.isoformat() if med.last_day else None,
+        "start_anchor": med.start_anchor,
+        "end_anchor": med.end_anchor,
+        "cycle_id": med.cycle_id,
+        "waiting_for": med.anchor_dates.waiting_for if med.waiting and med.anchor_dates else None,
         "stopped_at": iso(med.stopped_at, zone),
         "supply": med.supply,
+        "remaining_doses": remaining_doses(med, now),
         "notes": med.notes,
         "regimens": [
             {

@@ -156,3 +156,13 @@ def next_site(med: Medication, last_site: str | None) -> str | None:
 def injection_sites(med: Medication) -> tuple[str, ...]:
     drug = catalog.by_key(med.generic) if med.generic else None
     return drug.injection_sites if drug else ()
+
+
+def remaining_doses(med: Medication, now: datetime) -> int | None:
+    """Scheduled doses from now to the schedule's last day (None when it has no end or is waiting): what a
+    supply has to cover, e.g. syringes needed "until 36 weeks"."""
+    if med.waiting or med.prn or med.last_day is None:
+        return None
+    zone = ZoneInfo(med.zone)
+    _, end = day_bounds(med.last_day, zone)
+    return len(expand(med, now, end)) if end > now else 0

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain import catalog
+from rpltrack.domain import anchors, catalog
+from rpltrack.domain.cycles import Cycle
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import WEEKDAY_NAMES, Medication, Regimen, Timing, TimingKind
 from rpltrack.domain.quantities import Quantity, parse_amount, parse_quantity
@@ -67,12 +68,12 @@ def parse_date(text: str, field: str = "date") -> date:
     except ValueError:
         if text.strip().lower() in EVENT_WORDS:
             raise ValidationError(
-                f"{text.strip()!r} is a cycle event; this version schedules from dates: use YYYY-MM-DD",
+                f"{text.strip()!r} is a cycle event; a date is needed here: use YYYY-MM-DD",
                 field=field,
             ) from None
         if re.fullmatch(r"\d{1,2}w(\d+d?)?", text.strip().lower()):
             raise ValidationError(
-                f"{text.strip()!r} is a gestational age; this version schedules from dates: use YYYY-MM-DD",
+                f"{text.strip()!r} is a gestational age; a date is needed here: use YYYY-MM-DD",
                 field=field,
             ) from None
         raise ValidationError(
@@ -123,6 +124,7 @@ class MedicationInput:
     route: str = ""
     notes: str = ""
     taper: str = ""
+    for_: str = ""
 
 
 def build_timing(spec: MedicationInput, start_on: date, zone: ZoneInfo, now: datetime) -> Timing:
@@ -172,15 +174,44 @@ def parse_taper(text: str, default_unit: str | None) -> list[tuple[Quantity, int
     return steps
 
 
-def build_medication(spec: MedicationInput, zone: ZoneInfo, now: datetime) -> Medication:
-    """A validated Medication (not yet saved) from form text; ValidationError names the field at fault."""
+def build_medication(
+    spec: MedicationInput, zone: ZoneInfo, now: datetime, cycle: Cycle | None = None
+) -> Medication:
+    """A validated Medication (not yet saved) from form text; ValidationError names the field at fault.
+
+    --start and --until may name a cycle event ("transfer-5d", "positive-beta") or, for --until, a
+    gestational age ("36w0d"); --for gives a length ("10 days"). Those anchor the schedule to `cycle`."""
     name = " ".join(spec.name.split())
     if not name:
         raise ValidationError("a medication needs a name", field="name")
     generic, drug = resolve_drug(name)
     default_unit = drug.default_unit if drug else None
-    start_on = parse_date(spec.start, "start") if spec.start.strip() else now.astimezone(zone).date()
-    until_on = parse_date(spec.until, "until") if spec.until.strip() else None
+    today = now.astimezone(zone).date()
+    start_text, until_text = spec.start.strip(), spec.until.strip()
+    start_anchor = (
+        str(anchors.parse_event_anchor(start_text)) if anchors.looks_like_event(start_text) else None
+    )
+    end_anchor: str | None = None
+    until_on: date | None = None
+    if until_text and (anchors.looks_like_event(until_text) or anchors.looks_like_ga(until_text)):
+        end_anchor = anchors.parse_end_anchor(until_text)
+    elif until_text:
+        until_on = parse_date(until_text, "until")
+    if spec.for_.strip():
+        if end_anchor is not None:
+            raise ValidationError(
+                "give either --until with an event or a gestational age, or --for", field="for"
+            )
+        end_anchor = anchors.parse_for(spec.for_)
+    if (start_anchor or (end_anchor and not end_anchor.startswith("for:"))) and cycle is None:
+        raise ValidationError(
+            "a schedule tied to a cycle event or a gestational age needs a cycle: start one first "
+            "(rpltrack cycle add) or give --cycle ID",
+            field="start",
+        )
+    if start_anchor and spec.taper.strip():
+        raise ValidationError("a taper starts on a date: give --start YYYY-MM-DD", field="taper")
+    start_on = today if start_anchor or not start_text else parse_date(start_text, "start")
     timing = build_timing(spec, start_on, zone, now)
     regimens: list[Regimen] = []
     if spec.taper.strip():
@@ -215,7 +246,7 @@ def build_medication(spec: MedicationInput, zone: ZoneInfo, now: datetime) -> Me
         raise ValidationError(f"{drug.name} is taken {' or '.join(drug.routes)}, not {route}", field="route")
     if len(spec.notes) > 2000:
         raise ValidationError("notes can be at most 2000 characters", field="notes")
-    return Medication(
+    med = Medication(
         name=name,
         generic=generic,
         route=route,
@@ -225,7 +256,17 @@ def build_medication(spec: MedicationInput, zone: ZoneInfo, now: datetime) -> Me
         supply=supply,
         notes=spec.notes.strip(),
         created_at=now.astimezone(UTC),
+        cycle_id=cycle.id if cycle is not None and (start_anchor or end_anchor) else None,
+        start_anchor=start_anchor,
+        end_anchor=end_anchor,
     )
+    if med.anchored:
+        med = replace(med, anchor_dates=anchors.place(med, cycle))
+        if not med.waiting and med.last_day is not None and med.last_day < med.start_on:
+            raise ValidationError(
+                f"this schedule would end ({med.last_day}) before it starts ({med.start_on})", field="until"
+            )
+    return med
 
 
 def _retime(timing: Timing, day: date, zone: ZoneInfo) -> Timing:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
@@ -88,6 +88,7 @@ class Regimen:
 
 
 class MedicationState(StrEnum):
+    WAITING = "waiting"  # anchored to a cycle event that is not recorded yet
     ACTIVE = "active"
     STOPPED = "stopped"
     ENDED = "ended"
@@ -95,8 +96,23 @@ class MedicationState(StrEnum):
 
 
 @dataclass(frozen=True)
+class AnchorDates:
+    """An anchored schedule's start and end as the cycle's events place them today (domain.anchors)."""
+
+    start_on: date | None  # None: the start event is not recorded yet
+    end_on: date | None = None  # last day (inclusive) from the end anchor, when it can be placed
+    waiting_for: str = ""  # what the start waits for, e.g. "transfer"
+    end_waiting_for: str = ""  # what the end waits for, e.g. "transfer" for "until 36w0d"
+
+
+@dataclass(frozen=True)
 class Medication:
-    """A medication she takes, with its regimens (dose history) in effective-date order."""
+    """A medication she takes, with its regimens (dose history) in effective-date order.
+
+    A schedule may be anchored to her cycle: `start_anchor` ("transfer-5d", "positive-beta") and
+    `end_anchor` ("36w0d", "transfer+14d", "for:10d") are kept as she gave them, and `anchor_dates` (filled
+    in by the journal from the cycle's events) places them; when an event moves, the doses follow.
+    """
 
     name: str
     generic: str | None  # catalog key, None for her own medication
@@ -109,6 +125,10 @@ class Medication:
     notes: str = ""
     id: int | None = None
     created_at: datetime | None = None
+    cycle_id: int | None = None
+    start_anchor: str | None = None
+    end_anchor: str | None = None
+    anchor_dates: AnchorDates | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not self.name.strip():
@@ -120,7 +140,7 @@ class Medication:
         dates = [r.effective_on for r in self.regimens]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
             raise ValidationError("dose changes must have distinct effective dates", field="start")
-        if self.end_on is not None and self.end_on < self.start_on:
+        if self.start_anchor is None and self.end_on is not None and self.end_on < self.start_on:
             raise ValidationError(
                 f"the end date {self.end_on} is before the start date {self.start_on}", field="until"
             )
@@ -130,8 +150,42 @@ class Medication:
             raise ValidationError("the supply cannot be negative", field="supply")
 
     @property
+    def anchored(self) -> bool:
+        return self.start_anchor is not None or self.end_anchor is not None
+
+    @property
+    def waiting(self) -> bool:
+        """Anchored to an event that is not recorded yet: no doses are due until it is."""
+        return self.start_anchor is not None and (
+            self.anchor_dates is None or self.anchor_dates.start_on is None
+        )
+
+    @property
     def start_on(self) -> date:
+        """The first day of the schedule (placed by its anchor when it has one)."""
+        if self.start_anchor is not None and self.anchor_dates is not None and self.anchor_dates.start_on:
+            return self.anchor_dates.start_on
         return self.regimens[0].effective_on
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day of the schedule: the earlier of its end date and its end anchor's date."""
+        anchored = self.anchor_dates.end_on if self.anchor_dates is not None else None
+        ends = [d for d in (self.end_on, anchored) if d is not None]
+        return min(ends) if ends else None
+
+    @property
+    def schedule_regimens(self) -> tuple[Regimen, ...]:
+        """The regimens as they apply: an anchored start moves the first one to the anchor's date; changes
+        dated on or before it are folded into it. Empty while waiting for the start event."""
+        if self.start_anchor is None:
+            return self.regimens
+        if self.waiting:
+            return ()
+        start = self.start_on
+        initial = self.regimen_on(start) or self.regimens[0]
+        later = tuple(r for r in self.regimens if r.effective_on > start)
+        return (replace(initial, effective_on=start), *later)
 
     @property
     def current(self) -> Regimen:
@@ -152,7 +206,10 @@ class Medication:
     def state(self, now: datetime, today: date) -> MedicationState:
         if self.stopped_at is not None and self.stopped_at <= now:
             return MedicationState.STOPPED
-        if self.end_on is not None and self.end_on < today:
+        if self.waiting:
+            return MedicationState.WAITING
+        last_day = self.last_day
+        if last_day is not None and last_day < today:
             return MedicationState.ENDED
         if self.start_on > today:
             return MedicationState.NOT_STARTED

@@ -45,13 +45,10 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 def _regimen_spans(med: Medication) -> Iterator[tuple[Regimen, date, date]]:
     """Each regimen with the first and last local day it is in force (inclusive)."""
-    last_day = med.end_on if med.end_on is not None else date.max - timedelta(days=2)
-    for index, regimen in enumerate(med.regimens):
-        nxt = (
-            med.regimens[index + 1].effective_on - timedelta(days=1)
-            if index + 1 < len(med.regimens)
-            else None
-        )
+    regimens = med.schedule_regimens
+    last_day = med.last_day if med.last_day is not None else date.max - timedelta(days=2)
+    for index, regimen in enumerate(regimens):
+        nxt = regimens[index + 1].effective_on - timedelta(days=1) if index + 1 < len(regimens) else None
         end = min(last_day, nxt) if nxt is not None else last_day
         if regimen.effective_on <= end:
             yield regimen, regimen.effective_on, end

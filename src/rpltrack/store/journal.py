@@ -249,13 +249,28 @@ class Journal:
             rows.medication_of(row, tuple(regimens.get(row["id"], ())))
             for row in self._conn.execute("SELECT * FROM medications ORDER BY name COLLATE NOCASE, id")
         ]
-        return meds
+        return self._placed(meds)
+
+    def _placed(self, meds: list[Medication]) -> list[Medication]:
+        """Anchored schedules placed on the dates their cycle's events give them now."""
+        if not any(m.anchored for m in meds):
+            return meds
+        from rpltrack.domain.anchors import place
+
+        cycles = {c.id: c for c in self.cycles() if c.id is not None}
+        positive = {p.cycle_id: p.started_on for p in self.pregnancies() if p.cycle_id and p.started_on}
+        return [
+            replace(m, anchor_dates=place(m, cycles.get(m.cycle_id or 0), positive.get(m.cycle_id or 0)))
+            if m.anchored
+            else m
+            for m in meds
+        ]
 
     def medication(self, med_id: int) -> Medication:
         row = self._conn.execute("SELECT * FROM medications WHERE id = ?", (med_id,)).fetchone()
         if row is None:
             raise ValidationError(f"there is no medication with id {med_id}")
-        return rows.medication_of(row, tuple(self._regimens([med_id]).get(med_id, ())))
+        return self._placed([rows.medication_of(row, tuple(self._regimens([med_id]).get(med_id, ())))])[0]
 
     def find_medication(self, name: str, now: datetime | None = None) -> Medication:
         """Her medication called `name`: by its name, its generic or a brand of it; active ones first."""
@@ -788,3 +803,46 @@ class Journal:
         if cycle is None:
             return None
         return cycle.dating_on(day, pregnant=pregnant)
+
+    def _cycle_of(self, table: str, row_id: int) -> Cycle:
+        row = self._conn.execute(f"SELECT cycle_id FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        if row is None:
+            what = "event" if table == "cycle_events" else "transfer"
+            raise ValidationError(f"there is no {what} with id {row_id}: see rpltrack cycle list", field="id")
+        return self.cycle(int(row["cycle_id"]))
+
+    def move_event(self, event_id: int, on: date, now: datetime) -> Cycle:
+        """Correct an event's date; schedules anchored to it follow."""
+        self._writable()
+        cycle = self._cycle_of("cycle_events", event_id)
+        assert cycle.id is not None
+        (event,) = (e for e in cycle.events if e.id == event_id)
+        others = replace(cycle, events=tuple(e for e in cycle.events if e.id != event_id))
+        others.check_event(replace(event, on=on))
+        with write_txn(self._conn):
+            change = self._begin_change(
+                "event edit", f"moved {event.kind.value} from {event.on} to {on}", now
+            )
+            self._update(change, "cycle_events", event_id, {"on_date": on.isoformat()})
+        return self.cycle(cycle.id)
+
+    def edit_transfer(self, transfer_id: int, on: date, embryo_day: int, now: datetime) -> Cycle:
+        """Correct a transfer's date or embryo day; anchored schedules and dating follow."""
+        self._writable()
+        cycle = self._cycle_of("transfers", transfer_id)
+        assert cycle.id is not None
+        (transfer,) = (t for t in cycle.transfers if t.id == transfer_id)
+        changed = replace(transfer, on=on, embryo_day=embryo_day)
+        replace(cycle, transfers=tuple(t for t in cycle.transfers if t.id != transfer_id)).check_transfer(
+            changed
+        )
+        summary = f"changed the transfer of {transfer.on} to {on}, day {embryo_day}"
+        with write_txn(self._conn):
+            change = self._begin_change("transfer edit", summary, now)
+            self._update(
+                change, "transfers", transfer_id, {"on_date": on.isoformat(), "embryo_day": embryo_day}
+            )
+        return self.cycle(cycle.id)
+
+    def cycle_of_transfer(self, transfer_id: int) -> Cycle:
+        return self._cycle_of("transfers", transfer_id)

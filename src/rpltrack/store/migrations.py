@@ -168,6 +168,9 @@ V2_STATEMENTS: tuple[str, ...] = (
         CHECK ((outcome = 'ongoing') = (ended_on IS NULL)),
         CHECK (started_on IS NULL OR ended_on IS NULL OR ended_on >= started_on)
     ) STRICT""",
+    "ALTER TABLE medications ADD COLUMN cycle_id INTEGER REFERENCES cycles(id)",
+    "ALTER TABLE medications ADD COLUMN start_anchor TEXT",
+    "ALTER TABLE medications ADD COLUMN end_anchor TEXT",
     "CREATE INDEX cycle_events_cycle ON cycle_events (cycle_id)",
     "CREATE INDEX transfers_cycle ON transfers (cycle_id)",
     "CREATE INDEX betas_drawn ON betas (drawn_utc)",
@@ -175,7 +178,7 @@ V2_STATEMENTS: tuple[str, ...] = (
 
 
 def _v2(conn: sqlite3.Connection) -> None:
-    """Cycles, events, transfers, beta-hCG results and pregnancies (issue 3)."""
+    """Cycles, events, transfers, betas and pregnancies; schedules anchored to a cycle (issue 3)."""
     for statement in V2_STATEMENTS:
         conn.execute(statement)
 

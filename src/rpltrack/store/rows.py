@@ -97,6 +97,9 @@ def medication_values(med: Medication, now: datetime) -> dict[str, Any]:
         "supply": med.supply,
         "notes": med.notes,
         "created_utc": utc_text(med.created_at or now),
+        "cycle_id": med.cycle_id,
+        "start_anchor": med.start_anchor,
+        "end_anchor": med.end_anchor,
     }
 
 
@@ -113,6 +116,9 @@ def medication_of(row: sqlite3.Row, regimens: tuple[Regimen, ...]) -> Medication
         notes=row["notes"],
         id=row["id"],
         created_at=utc_parse(row["created_utc"]),
+        cycle_id=row["cycle_id"],
+        start_anchor=row["start_anchor"],
+        end_anchor=row["end_anchor"],
     )
 
 

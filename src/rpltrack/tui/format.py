@@ -1,16 +1,24 @@
-"""Plain-word text for doses, medications and adherence, shared by the screens (no styling here)."""
+"""Plain-word text for doses, medications, adherence, cycles, betas and pregnancies (no styling here)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from rpltrack.domain.betas import BetaDraw, BetaPair, Verdict
+from rpltrack.domain.cycles import CYCLE_KIND_WORDS, Cycle, CycleEvent, EventKind, Transfer
+from rpltrack.domain.dating import Dating, format_ga
 from rpltrack.domain.models import Adherence, DoseLog, DoseStatus, DoseView, Medication, MedicationState
+from rpltrack.domain.pregnancies import OUTCOME_WORDS, Confirmation, LossCounts, Outcome, Pregnancy
 
 
-def day_heading(now: datetime) -> str:
-    """'Monday 23 November' (no leading zero, no year: the year is obvious on a daily screen)."""
-    return f"{now:%A} {now.day} {now:%B}"
+def day_heading(now: datetime, dating: Dating | None = None) -> str:
+    """'Monday 23 November' (no leading zero, no year: the year is obvious on a daily screen), then where she
+    is in a cycle when the journal knows: 'Monday 23 November · CD 44 · 24dp5dt · 6w 1d'."""
+    heading = f"{now:%A} {now.day} {now:%B}"
+    label = dating.label() if dating is not None else ""
+    return f"{heading} · {label}" if label else heading
 
 
 def dose_time(view: DoseView, zone: ZoneInfo) -> str:
@@ -66,17 +74,20 @@ def week_summary(adherence: Adherence) -> str:
 STATE_ORDER = {
     MedicationState.ACTIVE: 0,
     MedicationState.NOT_STARTED: 1,
+    MedicationState.WAITING: 1,
     MedicationState.ENDED: 2,
     MedicationState.STOPPED: 3,
 }
 
 
 def date_span(med: Medication) -> str:
+    if med.waiting and med.anchor_dates is not None:
+        return f"waiting for {med.anchor_dates.waiting_for}"
     start = f"{med.start_on:%d %b %Y}"
     if med.stopped_at is not None:
         return f"{start}, stopped {med.stopped_at.astimezone(ZoneInfo(med.zone)):%d %b %Y}"
-    if med.end_on is not None:
-        return f"{start} to {med.end_on:%d %b %Y}"
+    if med.last_day is not None:
+        return f"{start} to {med.last_day:%d %b %Y}"
     return f"from {start}"
 
 
@@ -94,3 +105,184 @@ def log_state(log: DoseLog, zone: ZoneInfo) -> str:
 
 def short_day(day: date) -> str:
     return f"{day:%a} {day.day} {day:%b}"
+
+
+def long_day(day: date) -> str:
+    """'30 Oct 2026': past records need the year."""
+    return f"{day.day} {day:%b %Y}"
+
+
+# -- cycles ------------------------------------------------------------------------------------------
+
+EVENT_WORDS: dict[EventKind, str] = {
+    EventKind.STIMS: "stims started",
+    EventKind.TRIGGER: "trigger",
+    EventKind.RETRIEVAL: "retrieval",
+    EventKind.TRANSFER: "transfer",
+    EventKind.BETA: "beta",
+    EventKind.POSITIVE_BETA: "positive beta",
+    EventKind.ULTRASOUND: "ultrasound",
+    EventKind.OTHER: "other",
+}
+
+
+def cycle_heading(cycle: Cycle) -> str:
+    """'Medicated FET · Riverside Fertility · CD1 11 Oct 2026' (the span and outcome follow separately)."""
+    kind = CYCLE_KIND_WORDS[cycle.kind]
+    parts = [kind[0].upper() + kind[1:]]
+    if cycle.clinic:
+        parts.append(cycle.clinic)
+    parts.append(f"CD1 {long_day(cycle.cd1)}")
+    return " · ".join(parts)
+
+
+def cycle_span(cycle: Cycle) -> str:
+    """'ended 31 Jul 2026: miscarriage' in her own words, or 'current'."""
+    if cycle.ended_on is None:
+        return "current"
+    text = f"ended {long_day(cycle.ended_on)}"
+    return f"{text}: {cycle.outcome}" if cycle.outcome else text
+
+
+def transfer_text(transfer: Transfer) -> str:
+    """'transfer: day 5, 1 embryo (4AA, euploid)', as the CLI says it."""
+    extra = ", ".join(x for x in (transfer.grade, transfer.pgt) if x)
+    embryos = f"{transfer.embryo_count} embryo{'s' if transfer.embryo_count > 1 else ''}"
+    return f"transfer: day {transfer.embryo_day}, {embryos}" + (f" ({extra})" if extra else "")
+
+
+def event_text(event: CycleEvent) -> str:
+    return EVENT_WORDS[event.kind] + (f": {event.note}" if event.note else "")
+
+
+def cycle_timeline(cycle: Cycle) -> list[tuple[date, str]]:
+    """Transfers and events in date order (a transfer first on the same day)."""
+    entries = [(t.on, 0, transfer_text(t)) for t in cycle.transfers]
+    entries += [(e.on, 1, event_text(e)) for e in cycle.events]
+    return [(on, text) for on, _, text in sorted(entries, key=lambda e: (e[0], e[1]))]
+
+
+# -- betas -------------------------------------------------------------------------------------------
+
+
+def beta_value(draw: BetaDraw) -> str:
+    """'112' or a lab notation kept as written ('<5', '>10000'): never a bare number for a bound."""
+    return str(draw.value)
+
+
+def number(value: Decimal) -> str:
+    """A rounded Decimal without a trailing '.0' only when it is whole: '48.3', '49'."""
+    return f"{value.normalize():f}"
+
+
+def pair_change(pair: BetaPair) -> str:
+    """'rise 123.2 % per 48 h', 'fall 14.6 %', or '' when a censored value hides it."""
+    if pair.fall_percent is not None:
+        return f"fall {number(pair.fall_percent)} %"
+    if pair.verdict is Verdict.FALLING:
+        return "falling"
+    if pair.rise_48h_percent is not None:
+        return f"rise {number(pair.rise_48h_percent)} % per 48 h"
+    return ""
+
+
+def pair_doubling(pair: BetaPair) -> str:
+    # A falling or flat series has no doubling time: never a negative one (§4a).
+    return f"{number(pair.doubling_hours)} h" if pair.doubling_hours is not None else "—"
+
+
+def pair_minimum(pair: BetaPair) -> str:
+    if pair.minimum is None:
+        return "—"
+    return f"{number(pair.minimum.percent)} % [{pair.minimum.source}]"
+
+
+VERDICT_WORDS: dict[Verdict, str] = {
+    Verdict.MEETS: "meets the minimum rise",
+    Verdict.BELOW: "below the minimum rise",
+    Verdict.PLATEAU: "no change (a plateau)",
+    Verdict.FALLING: "falling",
+    Verdict.NOT_JUDGED: "not judged: draws under 24 h or over 96 h apart",
+    Verdict.CENSORED: "cannot be judged from a lab bound such as <5",
+}
+
+
+def ask_about(pair: BetaPair) -> str:
+    """The 'ask your care team' line for a pair that needs one (§4b, §4c); '' for the others."""
+    first, second = beta_value(pair.first), beta_value(pair.second)
+    if pair.verdict is Verdict.FALLING:
+        fall = f" (a {number(pair.fall_percent)} % fall)" if pair.fall_percent is not None else ""
+        return (
+            f"Your beta went from {first} to {second} mIU/mL in {number(pair.hours)} h{fall}. "
+            "Ask your care team soon about this result."
+        )
+    if pair.verdict in (Verdict.BELOW, Verdict.PLATEAU) and pair.minimum is not None:
+        rise = f"rose {number(pair.rise_48h_percent)} % per 48 h" if pair.rise_48h_percent else "did not rise"
+        return (
+            f"Your beta {rise} ({first} to {second} mIU/mL), below the {number(pair.minimum.percent)} % "
+            f"in the guideline [{pair.minimum.source}]. Ask your care team about this result."
+        )
+    return ""
+
+
+# -- pregnancies -------------------------------------------------------------------------------------
+
+CONFIRMATION_WORDS: dict[Confirmation, str] = {
+    Confirmation.HCG: "blood test (hCG)",
+    Confirmation.URINE: "urine test",
+    Confirmation.ULTRASOUND: "ultrasound",
+    Confirmation.HISTOLOGY: "tissue (histology)",
+}
+
+
+def pregnancy_row(p: Pregnancy) -> tuple[str, str, str, str, str]:
+    """(date, what, GA, how confirmed, approximate) for the Pregnancies table: facts, no celebration."""
+    on = p.ended_on or p.started_on
+    what = "pregnancy, ongoing" if p.outcome is Outcome.ONGOING else OUTCOME_WORDS[p.outcome]
+    ga = format_ga(p.ga_at_end_days) if p.ga_at_end_days is not None else ""
+    how = p.confirmed or p.how_found
+    return (
+        long_day(on) if on else "",
+        what,
+        ga,
+        CONFIRMATION_WORDS[how] if how else "",
+        "approximate" if p.approximate else "",
+    )
+
+
+def losses_sentence(counts: LossCounts) -> str:
+    """The §1 wording, shown as information (and only the count when no definition is met)."""
+    if counts.eshre == 0:
+        return ""
+    noun = "pregnancy loss" if counts.eshre == 1 else "pregnancy losses"
+    text = f"Your journal records {counts.eshre} {noun}."
+    if any(counts.meets.values()):
+        text += (
+            " The ESHRE 2022 guideline uses 2 or more losses, including early losses seen only on a "
+            "pregnancy test, to define recurrent pregnancy loss. Ask your care team whether an RPL "
+            "evaluation is right for you."
+        )
+    return text
+
+
+def count_lines(counts: LossCounts) -> list[tuple[str, str]]:
+    """(definition with its source, what it counts) for each guideline, then the longest run."""
+
+    def losses(n: int) -> str:
+        return f"{n} loss" if n == 1 else f"{n} losses"
+
+    return [
+        (
+            "ESHRE 2022 [S1]",
+            f"{losses(counts.eshre)} before 24 weeks, including early ones seen only on a test",
+        ),
+        ("ASRM [S5]", f"{losses(counts.asrm)} confirmed by ultrasound or tissue"),
+        ("RCOG 2023 [S6]", f"{losses(counts.rcog)} in the first trimester"),
+        ("Longest run", f"{losses(counts.longest_run)} in a row"),
+    ]
+
+
+RUN_NOTE = (
+    "The longest run includes an ectopic or molar pregnancy or a termination: it is not counted as a loss "
+    "and does not break the run. Ask your care team how it is counted."
+)
