@@ -36,7 +36,10 @@ V1_STATEMENTS: tuple[str, ...] = (
         stopped_utc TEXT {_utc("stopped_utc", True)},
         supply INTEGER CHECK (supply IS NULL OR supply >= 0),
         notes TEXT NOT NULL DEFAULT '',
-        created_utc TEXT NOT NULL {_utc("created_utc")}
+        created_utc TEXT NOT NULL {_utc("created_utc")},
+        cycle_id INTEGER REFERENCES cycles(id),
+        start_anchor TEXT,
+        end_anchor TEXT
     ) STRICT""",
     f"""CREATE TABLE regimens (
         id INTEGER PRIMARY KEY,
@@ -103,12 +106,7 @@ V1_STATEMENTS: tuple[str, ...] = (
 )
 
 
-def _v1(conn: sqlite3.Connection) -> None:
-    for statement in V1_STATEMENTS:
-        conn.execute(statement)
-
-
-V2_STATEMENTS: tuple[str, ...] = (
+TIMELINE_STATEMENTS: tuple[str, ...] = (
     f"""CREATE TABLE cycles (
         id INTEGER PRIMARY KEY,
         kind TEXT NOT NULL CHECK (kind IN ('natural', 'fet', 'ivf', 'iui', 'ti', 'other')),
@@ -168,23 +166,21 @@ V2_STATEMENTS: tuple[str, ...] = (
         CHECK ((outcome = 'ongoing') = (ended_on IS NULL)),
         CHECK (started_on IS NULL OR ended_on IS NULL OR ended_on >= started_on)
     ) STRICT""",
-    "ALTER TABLE medications ADD COLUMN cycle_id INTEGER REFERENCES cycles(id)",
-    "ALTER TABLE medications ADD COLUMN start_anchor TEXT",
-    "ALTER TABLE medications ADD COLUMN end_anchor TEXT",
     "CREATE INDEX cycle_events_cycle ON cycle_events (cycle_id)",
     "CREATE INDEX transfers_cycle ON transfers (cycle_id)",
     "CREATE INDEX betas_drawn ON betas (drawn_utc)",
 )
 
 
-def _v2(conn: sqlite3.Connection) -> None:
-    """Cycles, events, transfers, betas and pregnancies; schedules anchored to a cycle (issue 3)."""
-    for statement in V2_STATEMENTS:
+def _v1(conn: sqlite3.Connection) -> None:
+    """The first schema: medications, regimens, doses, the audit trail, settings, and the treatment
+    timeline (cycles, events, transfers, betas, pregnancies)."""
+    for statement in (*TIMELINE_STATEMENTS, *V1_STATEMENTS):
         conn.execute(statement)
 
 
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+MIGRATIONS: tuple[Migration, ...] = (_v1,)
 HEAD = len(MIGRATIONS)
 
 
