@@ -30,7 +30,7 @@ from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.settings import SETTINGS, grace_from
 from rpltrack.store import rows
 from rpltrack.store.db import JournalError, connect, prepare_file, write_txn
-from rpltrack.store.migrations import NewerSchema, backup_to, migrate, user_version
+from rpltrack.store.migrations import HEAD, NewerSchema, backup_to, migrate, user_version
 
 if TYPE_CHECKING:
     from rpltrack.domain.betas import BetaDraw
@@ -104,6 +104,28 @@ class Journal:
         """Open (creating if needed) and migrate the journal at `path`. A newer schema opens read-only."""
         path = Path(path)
         notes = prepare_file(path)
+        if path.stat().st_size > 0:
+            # Look before touching: a newer journal is opened read-only, and another program's database
+            # is refused, before a read-write connection could switch it to WAL or add tables.
+            probe = connect(path, readonly=True)
+            try:
+                found = user_version(probe)
+                foreign = (
+                    found == 0
+                    and probe.execute(
+                        "SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+                    ).fetchone()[0]
+                )
+            finally:
+                probe.close()
+            if found > HEAD:
+                ro = connect(path, readonly=True)
+                return cls(ro, path, readonly=True, notes=notes, readonly_reason=str(NewerSchema(found)))
+            if foreign:
+                raise JournalError(
+                    f"{path} is an SQLite database of another program, not an rpltrack journal; "
+                    "rpltrack will not change it. Nothing was changed."
+                )
         conn = connect(path)
         try:
             stamp = now or datetime.fromtimestamp(path.stat().st_mtime, UTC)
