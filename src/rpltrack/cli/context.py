@@ -7,15 +7,17 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from rpltrack.clock import Clock, FixedClock, SystemClock, local_zone, zone_named
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_date, parse_local_datetime
 from rpltrack.paths import resolve_db_path
 
+# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from rpltrack.store.journal import Journal
 
 
@@ -64,6 +66,10 @@ class Context:
                 print(f"rpltrack: {self._journal.readonly_reason}", file=sys.stderr)
         return self._journal
 
+    @property
+    def opened_readonly(self) -> bool:
+        return self._journal is not None and self._journal.readonly
+
     def close(self) -> None:
         if self._journal is not None:
             self._journal.close()
@@ -77,6 +83,8 @@ class Context:
 
 def parse_as_of(text: str, zone: ZoneInfo) -> datetime:
     """--as-of 'YYYY-MM-DD' (the end of that day) or 'YYYY-MM-DD HH:MM' in `zone`."""
+    from rpltrack.domain.medspec import parse_date, parse_local_datetime
+
     if len(text.strip()) <= 10:
         day = parse_date(text, "as-of")
         return datetime.combine(day, time(23, 59), tzinfo=zone)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
-from typing import Any
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.output import iso
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_date, parse_local_datetime
+
+# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def register(
@@ -211,6 +214,8 @@ def register(
 
 
 def _day(ctx: Context, text: str, field: str = "date") -> date:
+    from rpltrack.domain.medspec import parse_date
+
     day = parse_date(text, field)
     if day > ctx.clock.today():
         raise ValidationError(f"{day} is in the future: record things once they have happened", field=field)
@@ -345,6 +350,7 @@ def transfer_add(ctx: Context) -> int:
 
 def beta_add(ctx: Context) -> int:
     from rpltrack.domain.betas import IMPLAUSIBLE_HCG, BetaDraw, parse_hcg
+    from rpltrack.domain.medspec import parse_local_datetime
 
     a = ctx.args
     value = parse_hcg(a.value, a.unit)

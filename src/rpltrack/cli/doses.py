@@ -8,9 +8,7 @@ from datetime import datetime, timedelta
 from rpltrack.cli.context import Context
 from rpltrack.cli.output import dating_json, dose_view_json, dose_view_line, iso, log_json
 from rpltrack.domain.doses import injection_sites, next_site
-from rpltrack.domain.medspec import parse_date, parse_local_datetime
 from rpltrack.domain.models import DoseStatus
-from rpltrack.domain.quantities import parse_quantity
 from rpltrack.domain.schedule import day_bounds
 
 
@@ -102,10 +100,14 @@ def cmd_today(ctx: Context) -> int:
 
 
 def _at(ctx: Context) -> datetime | None:
+    from rpltrack.domain.medspec import parse_local_datetime
+
     return parse_local_datetime(ctx.args.at, ctx.zone) if ctx.args.at else None
 
 
 def cmd_take(ctx: Context) -> int:
+    from rpltrack.domain.quantities import parse_quantity
+
     a, journal, now = ctx.args, ctx.journal, ctx.now()
     med = journal.find_medication(a.name, now)
     amount = parse_quantity(a.amount, med.current.amount.unit) if a.amount else None
@@ -162,6 +164,8 @@ def cmd_undo(ctx: Context) -> int:
 
 
 def cmd_log(ctx: Context) -> int:
+    from rpltrack.domain.medspec import parse_date
+
     a, now = ctx.args, ctx.now()
     today = now.astimezone(ctx.zone).date()
     last = parse_date(a.to, "to") if a.to else today

@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, cast
 
 from rpltrack import __version__
 from rpltrack.cli import cycles, doses, meds, misc
 from rpltrack.cli.context import Context
 from rpltrack.domain.errors import ValidationError
+
+# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 EPILOG = "rpltrack records and reminds; it never gives medical advice. Your journal stays on this computer."
 
@@ -35,6 +39,11 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
+def _as_parser(obj: object) -> argparse.ArgumentParser:
+    """Hands a stand-in (or argparse's untyped return) to code that expects a parser."""
+    return obj  # type: ignore[return-value]  # _Unused answers every parser call
+
+
 class _Unused:
     """Stands in for the parsers of commands not being run: accepts every call and ignores it."""
 
@@ -50,8 +59,8 @@ class _OnlySubParsers(argparse._SubParsersAction):  # type: ignore[type-arg]  # 
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
         if self.wanted is not None and name != self.wanted:
-            return cast(argparse.ArgumentParser, _Unused())
-        return cast(argparse.ArgumentParser, super().add_parser(name, **kwargs))
+            return _as_parser(_Unused())
+        return _as_parser(super().add_parser(name, **kwargs))
 
 
 def _command_word(argv: Sequence[str]) -> str | None:
@@ -161,6 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if debug:
             raise
+        if ctx is not None and ctx.opened_readonly:
+            print(
+                "rpltrack: this journal was made by a newer rpltrack and this version cannot read all of it; "
+                "update rpltrack. Nothing was changed.",
+                file=sys.stderr,
+            )
+            return 1
         print(
             f"rpltrack: unexpected error: {exc.__class__.__name__}: {exc} "
             "(run again with --debug for details)",

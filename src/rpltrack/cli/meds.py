@@ -9,7 +9,6 @@ from rpltrack.cli.context import Context
 from rpltrack.cli.output import adherence_json, medication_json, percent_text
 from rpltrack.domain.doses import remaining_doses
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import MedicationInput, build_change, build_medication, parse_date
 from rpltrack.domain.models import Medication, MedicationState
 
 
@@ -117,6 +116,8 @@ def register(
 
 
 def med_add(ctx: Context) -> int:
+    from rpltrack.domain.medspec import MedicationInput, build_medication
+
     a = ctx.args
     spec = MedicationInput(
         name=a.name,
@@ -221,6 +222,8 @@ def med_list(ctx: Context) -> int:
 
 
 def med_edit(ctx: Context) -> int:
+    from rpltrack.domain.medspec import build_change, parse_date
+
     a, journal, now = ctx.args, ctx.journal, ctx.now()
     med = journal.find_medication(a.name, now)
     assert med.id is not None
@@ -258,6 +261,8 @@ def med_edit(ctx: Context) -> int:
 
 
 def med_stop(ctx: Context) -> int:
+    from rpltrack.domain.medspec import parse_date
+
     a, journal, now = ctx.args, ctx.journal, ctx.now()
     med = journal.find_medication(a.name, now)
     assert med.id is not None

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain.dating import Dating
 from rpltrack.domain.doses import remaining_doses
 from rpltrack.domain.models import Adherence, DoseLog, DoseStatus, DoseView, Medication
 from rpltrack.domain.quantities import Quantity
+
+# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from rpltrack.domain.dating import Dating
 
 
 def iso(value: datetime | None, zone: ZoneInfo) -> str | None:

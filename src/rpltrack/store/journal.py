@@ -7,13 +7,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain import catalog
 from rpltrack.domain import doses as dose_rules
-from rpltrack.domain.cycles import Cycle, CycleEvent, Transfer
-from rpltrack.domain.dating import Dating
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import (
     Adherence,
@@ -25,15 +22,30 @@ from rpltrack.domain.models import (
     MedicationState,
     Regimen,
 )
-from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.settings import SETTINGS, grace_from
 from rpltrack.store import rows
 from rpltrack.store.db import JournalError, connect, prepare_file, write_txn
 from rpltrack.store.migrations import HEAD, NewerSchema, backup_to, migrate, user_version
 
+# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Any
+
     from rpltrack.domain.betas import BetaDraw
+    from rpltrack.domain.cycles import Cycle, CycleEvent, Transfer
+    from rpltrack.domain.dating import Dating
+    from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
+
+
+def _timeline() -> ModuleType:
+    """The timeline's row conversions, imported on first use (see timeline_rows)."""
+    from rpltrack.store import timeline_rows
+
+    return timeline_rows
+
 
 TABLES_WITH_AUDIT = (
     "medications",
@@ -264,13 +276,20 @@ class Journal:
             found.setdefault(row["medication_id"], []).append(rows.regimen_of(row))
         return found
 
-    def medications(self) -> list[Medication]:
-        """Every medication, stopped ones included, by name."""
-        regimens = self._regimens()
-        meds = [
-            rows.medication_of(row, tuple(regimens.get(row["id"], ())))
-            for row in self._conn.execute("SELECT * FROM medications ORDER BY name COLLATE NOCASE, id")
-        ]
+    def medications(self, *, in_force_on: date | None = None) -> list[Medication]:
+        """Every medication, stopped ones included, by name; with `in_force_on`, only those that can have a
+        dose on or after that day (years of ended courses are left out of the daily views)."""
+        sql, params = "SELECT * FROM medications", {}
+        if in_force_on is not None:
+            sql += (
+                " WHERE (stopped_utc IS NULL OR stopped_utc >= :from_utc)"
+                " AND (end_on IS NULL OR end_on >= :day"
+                " OR start_anchor IS NOT NULL OR end_anchor IS NOT NULL)"
+            )
+            params = {"day": in_force_on.isoformat(), "from_utc": f"{in_force_on.isoformat()}T00:00:00Z"}
+        found = self._conn.execute(sql + " ORDER BY name COLLATE NOCASE, id", params).fetchall()
+        regimens = self._regimens([row["id"] for row in found] if in_force_on is not None else None)
+        meds = [rows.medication_of(row, tuple(regimens.get(row["id"], ()))) for row in found]
         return self._placed(meds)
 
     def _placed(self, meds: list[Medication]) -> list[Medication]:
@@ -415,7 +434,8 @@ class Journal:
         from rpltrack.domain.schedule import day_bounds
 
         start, end = day_bounds(day, zone)
-        meds = self.medications()
+        # A day before, in UTC terms, covers any zone offset between the medication's zone and hers.
+        meds = self.medications(in_force_on=day - timedelta(days=1))
         logs = self.logs_between(start, end)
         return dose_rules.day_views(meds, logs, day, zone, now, self.grace())
 
@@ -656,21 +676,35 @@ class Journal:
 
     def cycles(self) -> list[Cycle]:
         """Every cycle, newest CD1 first, with its events and transfers in date order."""
+        return self._load_cycles()
+
+    def _load_cycles(self, where: str = "", params: tuple[Any, ...] = ()) -> list[Cycle]:
+        timeline = _timeline()
+        found = self._conn.execute(
+            f"SELECT * FROM cycles {where} ORDER BY cd1 DESC, id DESC", params
+        ).fetchall()
+        ids = tuple(r["id"] for r in found)
+        marks = ", ".join("?" for _ in ids)
         events: dict[int, list[CycleEvent]] = {}
-        for row in self._conn.execute("SELECT * FROM cycle_events ORDER BY on_date, id"):
-            events.setdefault(row["cycle_id"], []).append(rows.event_of(row))
         transfers: dict[int, list[Transfer]] = {}
-        for row in self._conn.execute("SELECT * FROM transfers ORDER BY on_date, id"):
-            transfers.setdefault(row["cycle_id"], []).append(rows.transfer_of(row))
+        if ids:
+            for row in self._conn.execute(
+                f"SELECT * FROM cycle_events WHERE cycle_id IN ({marks}) ORDER BY on_date, id", ids
+            ):
+                events.setdefault(row["cycle_id"], []).append(timeline.event_of(row))
+            for row in self._conn.execute(
+                f"SELECT * FROM transfers WHERE cycle_id IN ({marks}) ORDER BY on_date, id", ids
+            ):
+                transfers.setdefault(row["cycle_id"], []).append(timeline.transfer_of(row))
         return [
-            rows.cycle_of(row, tuple(events.get(row["id"], ())), tuple(transfers.get(row["id"], ())))
-            for row in self._conn.execute("SELECT * FROM cycles ORDER BY cd1 DESC, id DESC")
+            timeline.cycle_of(row, tuple(events.get(row["id"], ())), tuple(transfers.get(row["id"], ())))
+            for row in found
         ]
 
     def cycle(self, cycle_id: int) -> Cycle:
-        for cycle in self.cycles():
-            if cycle.id == cycle_id:
-                return cycle
+        found = self._load_cycles("WHERE id = ?", (cycle_id,))
+        if found:
+            return found[0]
         raise ValidationError(f"there is no cycle with id {cycle_id}: see rpltrack cycle list", field="cycle")
 
     def cycle_on(self, day: date) -> Cycle | None:
@@ -689,7 +723,7 @@ class Journal:
             change = self._begin_change(
                 "cycle add", f"started a {cycle.kind.value} cycle on {cycle.cd1}", now
             )
-            cycle_id = self._insert(change, "cycles", rows.cycle_values(cycle, now))
+            cycle_id = self._insert(change, "cycles", _timeline().cycle_values(cycle, now))
         return self.cycle(cycle_id)
 
     def end_cycle(self, cycle_id: int, on: date, outcome: str, now: datetime) -> Cycle:
@@ -739,7 +773,9 @@ class Journal:
 
     def betas(self) -> list[BetaDraw]:
         """Every beta result, oldest first."""
-        return [rows.beta_of(r) for r in self._conn.execute("SELECT * FROM betas ORDER BY drawn_utc, id")]
+        return [
+            _timeline().beta_of(r) for r in self._conn.execute("SELECT * FROM betas ORDER BY drawn_utc, id")
+        ]
 
     def add_beta(self, draw: BetaDraw, now: datetime, *, confirmed_unusual: bool = False) -> BetaDraw:
         self._writable()
@@ -754,21 +790,26 @@ class Journal:
             change = self._begin_change(
                 "beta add", f"beta {draw.value} drawn {rows.utc_text(draw.drawn_at)}", now
             )
-            beta_id = self._insert(change, "betas", rows.beta_values(draw, zone_name, confirmed_unusual, now))
+            beta_id = self._insert(
+                change, "betas", _timeline().beta_values(draw, zone_name, confirmed_unusual, now)
+            )
         row = self._conn.execute("SELECT * FROM betas WHERE id = ?", (beta_id,)).fetchone()
-        return rows.beta_of(row)
+        stored: BetaDraw = _timeline().beta_of(row)
+        return stored
 
     def pregnancies(self) -> list[Pregnancy]:
         """Every pregnancy and past loss, oldest first."""
-        found = [rows.pregnancy_of(r) for r in self._conn.execute("SELECT * FROM pregnancies ORDER BY id")]
+        found = [
+            _timeline().pregnancy_of(r) for r in self._conn.execute("SELECT * FROM pregnancies ORDER BY id")
+        ]
         return sorted(found, key=lambda p: (p.sort_on, p.id or 0))
 
     def add_pregnancy(self, pregnancy: Pregnancy, now: datetime) -> Pregnancy:
         self._writable()
         if pregnancy.cycle_id is not None:
             self.cycle(pregnancy.cycle_id)
-        if pregnancy.outcome is Outcome.ONGOING and any(
-            p.outcome is Outcome.ONGOING for p in self.pregnancies()
+        if pregnancy.outcome.value == "ongoing" and any(
+            p.outcome.value == "ongoing" for p in self.pregnancies()
         ):
             raise ValidationError(
                 "a pregnancy is already recorded as ongoing: record how it ended first "
@@ -778,9 +819,10 @@ class Journal:
         summary = f"recorded a pregnancy ({pregnancy.describe()})"
         with write_txn(self._conn):
             change = self._begin_change("pregnancy add", summary, now)
-            preg_id = self._insert(change, "pregnancies", rows.pregnancy_values(pregnancy, now))
+            preg_id = self._insert(change, "pregnancies", _timeline().pregnancy_values(pregnancy, now))
         row = self._conn.execute("SELECT * FROM pregnancies WHERE id = ?", (preg_id,)).fetchone()
-        return rows.pregnancy_of(row)
+        saved: Pregnancy = _timeline().pregnancy_of(row)
+        return saved
 
     def end_pregnancy(
         self,
@@ -796,7 +838,7 @@ class Journal:
         candidates = [
             p
             for p in self.pregnancies()
-            if (p.id == pregnancy_id if pregnancy_id is not None else p.outcome is Outcome.ONGOING)
+            if (p.id == pregnancy_id if pregnancy_id is not None else p.outcome.value == "ongoing")
         ]
         if not candidates:
             raise ValidationError(
@@ -810,21 +852,27 @@ class Journal:
             dating = self.cycle(current.cycle_id).dating_on(on, pregnant=True)
             ga_days = dating.ga_days
         ended = replace(current, outcome=outcome, ended_on=on, ga_at_end_days=ga_days, confirmed=confirmed)
-        values = rows.pregnancy_values(ended, now)
+        values = _timeline().pregnancy_values(ended, now)
         values.pop("created_utc")
         with write_txn(self._conn):
             change = self._begin_change("pregnancy end", f"recorded {ended.describe()}", now)
             self._update(change, "pregnancies", current.id, values)
         row = self._conn.execute("SELECT * FROM pregnancies WHERE id = ?", (current.id,)).fetchone()
-        return rows.pregnancy_of(row)
+        saved: Pregnancy = _timeline().pregnancy_of(row)
+        return saved
 
     def dating_on(self, day: date) -> Dating | None:
         """Where she is on `day`: cycle day, days past transfer, GA while a pregnancy is ongoing."""
-        pregnant = any(p.outcome is Outcome.ONGOING for p in self.pregnancies())
-        cycle = self.cycle_on(day)
-        if cycle is None:
+        row = self._conn.execute(
+            "SELECT id FROM cycles WHERE cd1 <= :day AND (ended_on IS NULL OR ended_on >= :day) "
+            "ORDER BY cd1 DESC, id DESC LIMIT 1",
+            {"day": day.isoformat()},
+        ).fetchone()
+        if row is None:
             return None
-        return cycle.dating_on(day, pregnant=pregnant)
+        pregnant = self._conn.execute("SELECT EXISTS (SELECT 1 FROM pregnancies WHERE outcome = 'ongoing')")
+        cycle: Cycle = self._load_cycles("WHERE id = ?", (row["id"],))[0]
+        return cycle.dating_on(day, pregnant=bool(pregnant.fetchone()[0]))
 
     def _cycle_of(self, table: str, row_id: int) -> Cycle:
         row = self._conn.execute(f"SELECT cycle_id FROM {table} WHERE id = ?", (row_id,)).fetchone()
