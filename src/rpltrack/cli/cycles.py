@@ -276,6 +276,10 @@ def cycle_list(ctx: Context) -> int:
         current = dating is not None and ctx.journal.cycle_on(today) == c
         status = f" · {dating.label()}" if current and dating is not None else ""
         print(f"cycle {c.id}: {CYCLE_KIND_WORDS[c.kind]}{where}, {span}{status}")
+        if current and dating is not None and (dating.dpo is not None or dating.edd is not None):
+            parts = [f"dpo-equivalent {dating.dpo}"] if dating.dpo is not None else []
+            parts += [f"estimated due date {dating.edd}"] if dating.edd is not None else []
+            print(f"    today: {', '.join(parts)}")
         for t in c.transfers:
             extra = ", ".join(x for x in (t.grade, t.pgt) if x)
             print(
