@@ -51,11 +51,29 @@ async def help_screen(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def betas(pilot: Pilot[None]) -> None:
+    await pilot.press("b")
+    await pilot.pause()
+
+
+async def cycles(pilot: Pilot[None]) -> None:
+    await pilot.press("c")
+    await pilot.pause()
+
+
+async def pregnancies(pilot: Pilot[None]) -> None:
+    await pilot.press("p")
+    await pilot.pause()
+
+
 SHOTS: tuple[tuple[str, Steps], ...] = (
     ("today", today),
     ("medications", medications),
     ("add-medication", add_medication),
     ("help", help_screen),
+    ("betas", betas),
+    ("cycles", cycles),
+    ("pregnancies", pregnancies),
 )
 
 

@@ -30,3 +30,28 @@ def statuses(path: Any, clock: FixedClock) -> list[tuple[str, DoseStatus]]:
 def notices(app: Any) -> list[str]:
     """Every toast the app showed, as 'title: message'."""
     return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+async def fill_and_save(pilot: Any, **values: str | bool) -> None:
+    """Fill an EntryForm (fields by name: text, a choice's value, or a tick) and press ctrl+s."""
+    from textual.widgets import Checkbox, Input, Select
+
+    screen = pilot.app.screen
+    for name, value in values.items():
+        widget = screen.query_one(f"#entry-{name}")
+        if isinstance(widget, Checkbox):
+            widget.value = bool(value)
+        elif isinstance(widget, Select):
+            widget.value = value
+        else:
+            assert isinstance(widget, Input)
+            widget.value = str(value)
+    await pilot.press("ctrl+s")
+    await pilot.pause()
+
+
+def field_error(app: Any, name: str) -> str:
+    """The message shown beside a form field ('' when none)."""
+    from textual.widgets import Static
+
+    return str(app.screen.query_one(f"#error-{name}", Static).render())

@@ -143,5 +143,8 @@ async def test_the_palette_lists_this_screens_keys_and_the_sections(journal, clo
         "Quit",
         "Go to Today",
         "Go to Medications",
-        "Go to History",
+        "Go to History (doses)",
+        "Go to Cycles",
+        "Go to Betas",
+        "Go to Pregnancies and losses",
     ]

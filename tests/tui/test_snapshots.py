@@ -9,7 +9,8 @@ SIZE = (110, 34)
 
 
 def test_today_on_demo_data(snap_compare, demo_app):
-    """08:40: levothyroxine, aspirin, folic acid and prednisone taken; Lovenox (08:00) overdue, highlighted
+    """The header 'Monday 23 November · CD 44 · 24dp5dt · 6w 1d' and 08:40 on the right.
+    08:40: levothyroxine, aspirin, folic acid and prednisone taken; Lovenox (08:00) overdue, highlighted
     and selected; prednisone and progesterone in oil due at 20:00; the 7-day line at the bottom."""
     assert snap_compare(demo_app, terminal_size=SIZE)
 
@@ -37,3 +38,22 @@ def test_medication_form_with_a_unit_slip(snap_compare, demo_app):
 def test_help_screen(snap_compare, demo_app):
     """The keys in plain words, grouped by Today, Medications and Anywhere, over the dimmed Today screen."""
     assert snap_compare(demo_app, terminal_size=SIZE, press=["question_mark"])
+
+
+def test_betas_on_demo_data(snap_compare, demo_app):
+    """Eight draws newest first (547 highlighted) beside a log-scale chart of the current series 112, 251,
+    547 (8-12 Nov); five pairs with hours, rise per 48 h or fall, doubling time, minimum 49 % [S15] and the
+    verdict; the context line (Barnhart 2004 [S13], Seeber 2006 [S14]) and the caveat once, dim."""
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["b"])
+
+
+def test_cycles_on_demo_data(snap_compare, demo_app):
+    """Three medicated FET cycles newest first: the current one highlighted with 'current · CD 44 · 24dp5dt ·
+    6w 1d', its transfer, positive beta and first scan; the two ended ones with their outcome."""
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["c"])
+
+
+def test_pregnancies_on_demo_data(snap_compare, demo_app):
+    """The ongoing pregnancy and four losses newest first (one approximate); the §1 sentence; ESHRE 4 [S1],
+    ASRM 2 [S5], RCOG 4 [S6], longest run 4; the dim note that one loss has no weeks recorded."""
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["p"])

@@ -230,3 +230,65 @@ async def test_the_palette_offers_taken_and_runs_it(journal, clock):
         await pilot.pause()
         assert isinstance(app.screen, TodayScreen)
     assert statuses(journal.path, clock) == [("aspirin", DoseStatus.TAKEN)]
+
+
+async def test_the_header_says_where_she_is_in_the_cycle(demo_app):
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        heading = str(demo_app.screen.query_one("#today-date", Static).render())
+    assert heading == "Monday 23 November · CD 44 · 24dp5dt · 6w 1d"
+
+
+async def test_today_reads_the_journal_once_before_its_first_paint(demo_journal, clock, monkeypatch):
+    reads: list[str] = []
+    original = TodayScreen.reload
+
+    async def counted(self: TodayScreen) -> None:
+        reads.append("reload")
+        await original(self)
+
+    monkeypatch.setattr(TodayScreen, "reload", counted)
+    app = RpltrackApp(journal=demo_journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert reads == ["reload"]
+        # Coming back to Today is a resume, and it reads again.
+        await pilot.press("m", "t")
+        await pilot.pause()
+        assert reads == ["reload", "reload"]
+
+
+async def test_l_logs_an_as_needed_dose_taken_now(journal, clock):
+    from rpltrack.domain.medspec import MedicationInput, build_medication
+
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    for name in ("paracetamol", "ondansetron"):
+        med = build_medication(MedicationInput(name=name, dose="4 mg", prn=True), clock.zone, clock.now())
+        journal.add_medication(med, clock.now())
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        options = app.screen.query_one("#prn-options", OptionList)
+        assert [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)] == [
+            "ondansetron 4 mg",
+            "paracetamol 4 mg",
+        ]
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert "08:40 | paracetamol | 4 mg | taken 08:40 (as needed)" in rows(app)
+        assert "Saved: paracetamol taken at 08:40 (as needed)." in notices(app)
+    with Journal.open(journal.path) as reopened:
+        logs = reopened.logs_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
+    assert [(log.status, log.slot_at) for log in logs] == [(DoseStatus.TAKEN, None)]
+
+
+async def test_l_without_an_as_needed_medication_says_so(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+        assert any("no as-needed medication" in n for n in notices(app))
+    assert journal.count("doses") == 0

@@ -15,17 +15,28 @@ from rpltrack.clock import Clock
 from rpltrack.store.journal import Journal
 from rpltrack.tui.commands import RpltrackCommands
 from rpltrack.tui.screens.base import SectionScreen
+from rpltrack.tui.screens.cycles import CyclesScreen
 from rpltrack.tui.screens.help import HelpScreen
 from rpltrack.tui.screens.history import HistoryScreen
 from rpltrack.tui.screens.medications import MedicationsScreen
+from rpltrack.tui.screens.pregnancies import PregnanciesScreen
 from rpltrack.tui.screens.today import TodayScreen
+
+
+def betas_screen() -> Screen[Any]:
+    """Betas is imported when it first opens: its chart (plotext) need not load for Today or the CLI."""
+    from rpltrack.tui.screens.betas import BetasScreen
+
+    return BetasScreen()
+
 
 # Dose states move on with the clock (due -> overdue -> missed), so Today is re-read this often.
 REFRESH_SECONDS = 30.0
 
 
 class RpltrackApp(App[None]):
-    """Today, Medications and History, over one journal, with time read only from `clock`."""
+    """Today, Medications, History (doses), Cycles, Betas and Pregnancies, over one journal, with time read
+    only from `clock`."""
 
     CSS_PATH = "rpltrack.tcss"
     TITLE = "rpltrack"
@@ -33,6 +44,9 @@ class RpltrackApp(App[None]):
         "today": TodayScreen,
         "medications": MedicationsScreen,
         "history": HistoryScreen,
+        "cycles": CyclesScreen,
+        "betas": betas_screen,
+        "pregnancies": PregnanciesScreen,
     }
     DEFAULT_MODE = "today"
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {RpltrackCommands}

@@ -8,7 +8,14 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-SECTIONS = (("today", "Go to Today"), ("medications", "Go to Medications"), ("history", "Go to History"))
+SECTIONS = (
+    ("today", "Go to Today"),
+    ("medications", "Go to Medications"),
+    ("history", "Go to History (doses)"),
+    ("cycles", "Go to Cycles"),
+    ("betas", "Go to Betas"),
+    ("pregnancies", "Go to Pregnancies and losses"),
+)
 
 
 @dataclass(frozen=True)

@@ -171,8 +171,8 @@ def beta_value(draw: BetaDraw) -> str:
 
 
 def number(value: Decimal) -> str:
-    """A rounded Decimal without a trailing '.0' only when it is whole: '48.3', '49'."""
-    return f"{value.normalize():f}"
+    """A Decimal as the domain rounded it: '48.3', '43.0', '49' (never '4.9E+1')."""
+    return f"{value:f}"
 
 
 def pair_change(pair: BetaPair) -> str:

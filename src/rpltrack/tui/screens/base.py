@@ -26,6 +26,31 @@ NOT_SAVED = "NOT saved — your entry is kept. Please try again in a moment."
 READ_ONLY = "This journal is read-only, so nothing was changed."
 
 
+# The sections and the key that opens each one from any other section.
+SECTION_GO_KEYS = (
+    ("today", "t", "Today"),
+    ("medications", "m", "Medications"),
+    ("history", "h", "History"),
+    ("cycles", "c", "Cycles"),
+    ("betas", "b", "Betas"),
+    ("pregnancies", "p", "Pregnancies"),
+)
+
+
+# Six sections do not fit the footer one by one beside a screen's own keys, so they share one footer entry
+# ("t m h c b p  Sections"); each key keeps its own description for the tooltip, the help and the palette.
+SECTIONS_GROUP = Binding.Group("Sections")
+
+
+def go_keys(here: str, *, skip: tuple[str, ...] = ()) -> list[BindingType]:
+    """A key for every other section (`skip` leaves out those whose key the section uses for itself)."""
+    return [
+        Binding(key, f"app.switch_mode('{mode}')", label, id=f"go-{mode}", group=SECTIONS_GROUP)
+        for mode, key, label in SECTION_GO_KEYS
+        if mode != here and mode not in skip
+    ]
+
+
 # Every section ends its BINDINGS with these, so the footer reads left to right from the section's own keys.
 SECTION_KEYS: list[BindingType] = [
     Binding("question_mark", "app.help", "Help", key_display="?", id="help"),
@@ -61,7 +86,18 @@ class SectionScreen(Screen[None]):
             reason = reason[0].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
             yield Static(reason, id="readonly-banner", markup=False)
 
+    # Mount reads the journal once for the first paint; the ScreenResume that follows the first mount would
+    # read it again for nothing, so only later resumes (coming back to the section) reload.
+    _loaded_on_mount = False
+
+    async def on_mount(self) -> None:
+        await self.reload()
+        self._loaded_on_mount = True
+
     async def on_screen_resume(self) -> None:
+        if self._loaded_on_mount:
+            self._loaded_on_mount = False
+            return
         await self.reload()
 
     async def reload(self) -> None:

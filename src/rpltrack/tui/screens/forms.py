@@ -65,7 +65,7 @@ class FieldForm(ModalScreen[ResultT]):
         for error in self.query(".field-error").results(Static):
             error.update("")
         self.query_one("#form-error", Static).update("")
-        for field_input in self.query(".form-input").results(Input):
+        for field_input in self.query(".form-input"):
             field_input.remove_class("-rejected")
 
     def show_error(self, exc: ValidationError) -> None:
@@ -73,7 +73,7 @@ class FieldForm(ModalScreen[ResultT]):
         for field, input_id, _, _ in self.FIELDS:
             if field == exc.field:
                 self.query_one(f"#error-{field}", Static).update(exc.message)
-                field_input = self.query_one(f"#{input_id}", Input)
+                field_input = self.query_one(f"#{input_id}")
                 field_input.add_class("-rejected")
                 field_input.focus()
                 return
@@ -347,6 +347,35 @@ class SitePicker(ModalScreen[str | None]):
         options = self.query_one("#site-options", OptionList)
         options.highlighted = self.sites.index(self.suggested)
         options.focus()
+
+    @on(OptionList.OptionSelected)
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class PrnPicker(ModalScreen[str | None]):
+    """Which as-needed medication she took: (id, 'name amount') choices. Dismisses the id, or None."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="prn-cancel"),
+    ]
+
+    def __init__(self, choices: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.choices = choices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="prn-picker", classes="dialog"):
+            yield Static("Which as-needed medication did you take?", classes="dialog-title")
+            options = [Option(label, id=med_id) for med_id, label in self.choices]
+            yield OptionList(*options, id="prn-options", markup=False)
+            yield Static("Enter logs it taken now · Escape to go back", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#prn-options", OptionList).focus()
 
     @on(OptionList.OptionSelected)
     def _selected(self, event: OptionList.OptionSelected) -> None:

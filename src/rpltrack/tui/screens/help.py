@@ -19,6 +19,7 @@ HELP_SECTIONS = (
             ("s", "skip the highlighted dose, with a reason if you like"),
             ("u", "undo the last change"),
             ("a", "add a medication"),
+            ("l", "log an as-needed medication taken now"),
         ),
     ),
     (
@@ -30,10 +31,31 @@ HELP_SECTIONS = (
         ),
     ),
     (
+        "On Cycles",
+        (
+            ("n", "start a cycle"),
+            ("e  f", "add an event or a transfer to the highlighted cycle"),
+            ("x", "end the highlighted cycle (it asks first)"),
+        ),
+    ),
+    (
+        "On Betas",
+        (("a", "add a beta result (a number, or a lab notation such as <5)"),),
+    ),
+    (
+        "On Pregnancies",
+        (
+            ("n", "record a positive test"),
+            ("e", "record how the ongoing pregnancy ended"),
+            ("l", "add a past loss"),
+        ),
+    ),
+    (
         "Anywhere",
         (
-            ("m  h", "go to Medications or History"),
-            ("t", "back to Today (from Medications or History)"),
+            ("m  h", "go to Medications or History (the dose log)"),
+            ("c  b  p", "go to Cycles, Betas or Pregnancies and losses"),
+            ("t", "back to Today (from any other section)"),
             ("ctrl+p", "search every action by name"),
             ("? or F1", "this help"),
             ("Escape", "close a form or dialog without saving"),

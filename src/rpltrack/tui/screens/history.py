@@ -6,11 +6,11 @@ from datetime import timedelta
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen
+from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
 
 HISTORY_DAYS = 30
 
@@ -19,8 +19,7 @@ class HistoryScreen(SectionScreen):
     """Every dose logged in the last 30 days: when it was due, and what happened."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "app.switch_mode('today')", "Today", id="go-today"),
-        Binding("m", "app.switch_mode('medications')", "Medications", id="go-medications"),
+        *go_keys("history"),
         *SECTION_KEYS,
     ]
 
@@ -33,9 +32,6 @@ class HistoryScreen(SectionScreen):
         yield table
         yield Static(f"Nothing logged in the last {HISTORY_DAYS} days.", id="history-empty")
         yield Footer()
-
-    async def on_mount(self) -> None:
-        await self.reload()
 
     async def reload(self) -> None:
         now = self.clock.now()

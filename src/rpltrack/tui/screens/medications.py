@@ -12,7 +12,7 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import Medication, MedicationState, Regimen
 from rpltrack.store.db import JournalError
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen
+from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
 from rpltrack.tui.screens.forms import ChangeDoseForm, ConfirmDialog, MedicationForm
 from rpltrack.tui.screens.today import add_medication
 
@@ -34,8 +34,7 @@ class MedicationsScreen(SectionScreen):
         Binding("a", "add_medication", "Add", id="med-add"),
         Binding("e", "change_dose", "Change dose", id="med-change"),
         Binding("x", "stop_medication", "Stop", id="med-stop"),
-        Binding("t", "app.switch_mode('today')", "Today", id="go-today"),
-        Binding("h", "app.switch_mode('history')", "History", id="go-history"),
+        *go_keys("medications"),
         *SECTION_KEYS,
     ]
 
@@ -51,9 +50,6 @@ class MedicationsScreen(SectionScreen):
             "Taken: doses taken of doses due (as-needed medications are not counted).", id="medications-note"
         )
         yield Footer()
-
-    async def on_mount(self) -> None:
-        await self.reload()
 
     async def reload(self) -> None:
         now = self.clock.now().astimezone(self.zone)

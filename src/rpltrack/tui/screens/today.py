@@ -12,11 +12,11 @@ from textual.widgets import Footer, Static
 
 from rpltrack.domain.doses import injection_sites, next_site
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.models import DoseStatus, DoseView, Medication
+from rpltrack.domain.models import DoseStatus, DoseView, Medication, MedicationState
 from rpltrack.store.db import JournalError
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen
-from rpltrack.tui.screens.forms import MedicationForm, ReasonDialog, SitePicker
+from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
+from rpltrack.tui.screens.forms import MedicationForm, PrnPicker, ReasonDialog, SitePicker
 from rpltrack.tui.widgets.dose_list import DoseList
 
 EMPTY_TEXT = "No doses today — press a to add a medication"
@@ -28,8 +28,8 @@ class TodayScreen(SectionScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("u", "undo", "Undo", id="undo"),
         Binding("a", "add_medication", "Add medication", id="add-medication"),
-        Binding("m", "app.switch_mode('medications')", "Medications", id="go-medications"),
-        Binding("h", "app.switch_mode('history')", "History", id="go-history"),
+        Binding("l", "log_prn", "As needed", id="log-prn"),
+        *go_keys("today"),
         *SECTION_KEYS,
     ]
 
@@ -48,15 +48,13 @@ class TodayScreen(SectionScreen):
         yield Static(id="today-adherence")
         yield Footer()
 
-    async def on_mount(self) -> None:
-        await self.reload()
-
     async def reload(self) -> None:
         """Read today's doses and the week's adherence (a few milliseconds: no thread needed)."""
         now = self.clock.now().astimezone(self.zone)
         views = self.journal.day(now.date(), self.zone, now)
         _, week = self.journal.adherence(now, 7)
-        self.query_one("#today-date", Static).update(fmt.day_heading(now))
+        dating = self.journal.dating_on(now.date())
+        self.query_one("#today-date", Static).update(fmt.day_heading(now, dating))
         self.query_one("#today-clock", Static).update(f"{now:%H:%M}")
         self.query_one("#today-adherence", Static).update(fmt.week_summary(week))
         doses = self.query_one("#doses", DoseList)
@@ -173,6 +171,46 @@ class TodayScreen(SectionScreen):
     def action_add_medication(self) -> None:
         if self.can_write():
             add_medication(self, MedicationForm(self.clock))
+
+    # -- as-needed doses -----------------------------------------------------------------------------
+
+    def action_log_prn(self) -> None:
+        """Ask which as-needed medication she took, then log it taken now."""
+        if not self.can_write():
+            return
+        now = self.clock.now()
+        today = now.astimezone(self.zone).date()
+        prn = sorted(
+            (
+                m
+                for m in self.journal.medications()
+                if m.prn and m.state(now, today) is MedicationState.ACTIVE and m.id is not None
+            ),
+            key=lambda m: m.name.casefold(),
+        )
+        if not prn:
+            self.notify(
+                "There is no as-needed medication to log. Add one with a and tick 'As needed'.",
+                title="As needed",
+            )
+            return
+        by_id = {str(m.id): m for m in prn}
+
+        async def picked(med_id: str | None) -> None:
+            if med_id is not None and med_id in by_id:
+                await self.take_prn(by_id[med_id])
+
+        self.app.push_screen(PrnPicker([(str(m.id), f"{m.name} {m.current.amount}") for m in prn]), picked)
+
+    async def take_prn(self, med: Medication) -> None:
+        now = self.clock.now()
+        ok, _ = self.write(lambda: self.journal.record_dose(med, DoseStatus.TAKEN, now, self.zone))
+        if not ok:
+            return
+        self.notify(
+            f"{med.name} taken at {now.astimezone(self.zone):%H:%M} (as needed).", title="Saved", markup=False
+        )
+        await self.reload()
 
 
 def add_medication(screen: SectionScreen, form: MedicationForm) -> None:

@@ -31,7 +31,8 @@ class DoseRow(ListItem):
     """One dose: time, medication, amount and what happened to it."""
 
     def __init__(self, view: DoseView, zone: ZoneInfo) -> None:
-        super().__init__(classes="dose-row")
+        # The state class is given at construction, so a new row is styled once, not restyled after.
+        super().__init__(classes=f"dose-row {fmt.dose_state_class(view)}")
         self.zone = zone
         # Made here, not in compose, so a refresh can update a row that is still being mounted.
         self.time_label = Label(classes="dose-time")
@@ -52,8 +53,11 @@ class DoseRow(ListItem):
         self.med_label.update(view.medication.name)
         self.amount_label.update(fmt.dose_amount(view))
         self.state_label.update(fmt.dose_state(view, self.zone))
-        self.remove_class(*STATE_CLASSES)
-        self.add_class(fmt.dose_state_class(view))
+        state_class = fmt.dose_state_class(view)
+        # Each class change restyles the row and its labels, so change classes only when the state did.
+        if not self.has_class(state_class):
+            self.remove_class(*STATE_CLASSES, update=False)
+            self.add_class(state_class)
 
 
 class DoseList(ListView):

@@ -1,0 +1,129 @@
+"""The Betas screen: draws, the arithmetic of each pair, the chart, and adding a result."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from textual.widgets import DataTable, Static
+from textual_plotext import PlotextPlot
+
+from rpltrack.domain.betas import BetaDraw, Op, parse_hcg
+from rpltrack.store.journal import Journal
+from rpltrack.tui.app import RpltrackApp
+from rpltrack.tui.screens.betas import CAVEAT, DIFFERENT_LABS, EMPTY_TEXT, BetasScreen
+from rpltrack.tui.screens.entry_form import EntryForm
+from rpltrack.tui.screens.forms import ConfirmDialog
+from tests.tui.helpers import SIZE, field_error, fill_and_save, notices
+
+
+def table_rows(app: RpltrackApp, table_id: str) -> list[list[str]]:
+    table = app.screen.query_one(f"#{table_id}", DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def text_of(app: RpltrackApp, widget_id: str) -> str:
+    return str(app.screen.query_one(f"#{widget_id}", Static).render())
+
+
+def reopened_betas(journal: Journal) -> list[BetaDraw]:
+    with Journal.open(journal.path) as reopened:
+        return reopened.betas()
+
+
+def draw(journal: Journal, clock, at: str, value: str, lab: str = "") -> None:
+    drawn = datetime.fromisoformat(at).replace(tzinfo=clock.zone)
+    journal.add_beta(BetaDraw(drawn, parse_hcg(value), lab), clock.now())
+
+
+async def test_betas_show_draws_pairs_minimum_verdict_and_the_caveat_once(demo_app):
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        assert isinstance(demo_app.screen, BetasScreen)
+        draws = table_rows(demo_app, "beta-draws")
+        pairs = table_rows(demo_app, "beta-pairs")
+        assert draws[0] == ["12 Nov 2026 07:35", "547", "Quest Diagnostics"]
+        assert len(draws) == 8
+        assert pairs[1] == [
+            "112 → 251",
+            "48.3",
+            "rise 123.2 % per 48 h",
+            "41.4 h",
+            "49 % [S15]",
+            "meets the minimum rise",
+        ]
+        # The falling pair of an old series: its fall, no doubling time, and no question for today.
+        assert pairs[-1] == ["48 → 41", "48.2", "fall 14.6 %", "—", "—", "falling"]
+        assert not demo_app.screen.query_one("#beta-ask", Static).display
+        assert not demo_app.screen.query_one("#beta-labs", Static).display
+        assert text_of(demo_app, "beta-caveat") == CAVEAT
+        assert "miscarriage" not in " ".join(" ".join(r) for r in pairs)
+        assert demo_app.screen.query_one("#beta-chart", PlotextPlot).display
+
+
+async def test_betas_with_no_draw_invite_her_to_add_one(journal, clock):
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        assert app.screen.has_class("-empty")
+        assert text_of(app, "betas-empty") == EMPTY_TEXT
+
+
+async def test_a_falling_current_series_from_two_labs_asks_her_to_call_and_cautions(journal, clock):
+    draw(journal, clock, "2026-11-19 08:00", "300", "Quest")
+    draw(journal, clock, "2026-11-21 08:00", "210", "LabCorp")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b")
+        await pilot.pause()
+        assert text_of(app, "beta-ask") == (
+            "Your beta went from 300 to 210 mIU/mL in 48.0 h (a 30.0 % fall). "
+            "Ask your care team soon about this result."
+        )
+        assert text_of(app, "beta-labs") == DIFFERENT_LABS
+        assert table_rows(app, "beta-pairs")[0][-1] == "falling · different labs"
+
+
+async def test_a_adds_a_censored_beta_kept_as_a_bound(journal, clock):
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "a")
+        await pilot.pause()
+        await fill_and_save(pilot, value="<5", at="2026-11-23 07:30", lab="Quest")
+        assert isinstance(app.screen, BetasScreen)
+        assert table_rows(app, "beta-draws") == [["23 Nov 2026 07:30", "<5", "Quest"]]
+        assert "Saved: Beta <5 mIU/mL drawn 23 Nov 2026 07:30." in notices(app)
+    [saved] = reopened_betas(journal)
+    assert (saved.value.op, saved.value.value, saved.lab) == (Op.LT, Decimal(5), "Quest")
+
+
+async def test_a_beta_in_ng_per_ml_is_refused_beside_the_result_and_nothing_is_written(journal, clock):
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "a")
+        await pilot.pause()
+        await fill_and_save(pilot, value="112 ng/mL", at="2026-11-23 07:30")
+        assert isinstance(app.screen, EntryForm)
+        assert field_error(app, "value").startswith("unknown unit for hCG: ng/mL")
+    assert reopened_betas(journal) == []
+
+
+async def test_an_unusual_beta_asks_first_and_going_back_keeps_her_entry(journal, clock):
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("b", "a")
+        await pilot.pause()
+        await fill_and_save(pilot, value="300000", at="2026-11-23 07:30")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, EntryForm)
+        assert reopened_betas(journal) == []
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert table_rows(app, "beta-draws")[0][1] == "300000"
+    assert [str(d.value) for d in reopened_betas(journal)] == ["300000"]
