@@ -197,3 +197,18 @@ def test_an_anchored_schedule_waits_then_follows_the_transfer(
     assert (lovenox()["start"], lovenox()["end"]) == ("2026-11-12", "2027-07-02")
     assert run(db, "undo") == 0
     assert lovenox()["start"] == "2026-11-10"
+
+
+def test_a_planned_medication_is_found_while_others_are_current(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Names are looked up in what she takes now, then in what is planned or waiting, then in her history."""
+    db = tmp_path / "journal.db"
+    assert (
+        run(db, "med", "add", "aspirin", "--dose", "81 mg", "--times", "08:00", "--start", "2026-01-01") == 0
+    )
+    assert run(db, "cycle", "add", "--kind", "fet", "--cd1", "2026-10-20") == 0
+    assert run(db, "med", "add", "lovenox", "--dose", "40 mg", "--times", "20:00", "--start", "transfer") == 0
+    capsys.readouterr()
+    assert run(db, "med", "edit", "lovenox", "--notes", "from the clinic's calendar") == 0
+    assert "Saved: lovenox" in capsys.readouterr().out

@@ -7,12 +7,15 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain import anchors, catalog
-from rpltrack.domain.cycles import Cycle
+from rpltrack.domain import catalog
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import WEEKDAY_NAMES, Medication, Regimen, Timing, TimingKind
 from rpltrack.domain.quantities import Quantity, parse_amount, parse_quantity
 from rpltrack.domain.schedule import resolve_wall_time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from rpltrack.domain.cycles import Cycle
 
 _TIME_RE = re.compile(r"^\s*([01]?\d|2[0-3])[:.h]?([0-5]\d)\s*$")
 _EVERY_RE = re.compile(r"^\s*(\d+)\s*(h|hr|hrs|hour|hours)\s*$", re.IGNORECASE)
@@ -181,6 +184,8 @@ def build_medication(
 
     --start and --until may name a cycle event ("transfer-5d", "positive-beta") or, for --until, a
     gestational age ("36w0d"); --for gives a length ("10 days"). Those anchor the schedule to `cycle`."""
+    from rpltrack.domain import anchors
+
     name = " ".join(spec.name.split())
     if not name:
         raise ValidationError("a medication needs a name", field="name")

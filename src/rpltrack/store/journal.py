@@ -40,6 +40,17 @@ if TYPE_CHECKING:
     from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 
 
+def _name_matches(meds: Sequence[Medication], wanted: str) -> list[Medication]:
+    """By exact name; else by the generic a brand or spelling means; else by a name that starts so."""
+    exact = [m for m in meds if m.name.casefold() == wanted]
+    if exact:
+        return exact
+    drug = catalog.lookup(wanted)
+    keys = {drug.key} if drug else set(catalog.family_members(wanted))
+    by_generic = [m for m in meds if m.generic in keys]
+    return by_generic or [m for m in meds if m.name.casefold().startswith(wanted)]
+
+
 def _timeline() -> ModuleType:
     """The timeline's row conversions, imported on first use (see timeline_rows)."""
     from rpltrack.store import timeline_rows
@@ -314,38 +325,37 @@ class Journal:
         return self._placed([rows.medication_of(row, tuple(self._regimens([med_id]).get(med_id, ())))])[0]
 
     def find_medication(self, name: str, now: datetime | None = None) -> Medication:
-        """Her medication called `name`: by its name, its generic or a brand of it; active ones first."""
+        """Her medication called `name`: by its name, its generic or a brand of it. With `now`, what she takes
+        now is searched first, then what is planned or waiting, then her whole history."""
         wanted = " ".join(name.split()).casefold()
         if not wanted:
             raise ValidationError("give the medication's name, e.g. rpltrack take aspirin")
-        meds = self.medications()
+        tiers: list[list[Medication]] = []
         if now is not None:
-            # Prefer what she takes now, then what is planned, then anything in her history.
-            def current(m: Medication) -> bool:
-                return m.state(now, now.astimezone(ZoneInfo(m.zone)).date()) is MedicationState.ACTIVE
+            in_force = self.medications(in_force_on=now.date() - timedelta(days=1))
 
-            def planned(m: Medication) -> bool:
-                return m.state(now, now.astimezone(ZoneInfo(m.zone)).date()) is MedicationState.NOT_STARTED
+            def state(m: Medication) -> MedicationState:
+                return m.state(now, now.astimezone(ZoneInfo(m.zone)).date())
 
-            meds = [m for m in meds if current(m)] or [m for m in meds if planned(m)] or meds
-        exact = [m for m in meds if m.name.casefold() == wanted]
-        if len(exact) == 1:
-            return exact[0]
-        drug = catalog.lookup(wanted)
-        keys = {drug.key} if drug else set(catalog.family_members(wanted))
-        matches = exact or [m for m in meds if m.generic in keys]
-        if not matches:
-            matches = [m for m in meds if m.name.casefold().startswith(wanted)]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            names = ", ".join(m.name for m in meds) or "none yet"
-            raise ValidationError(
-                f"no medication called {name!r} in your journal (yours: {names}); "
-                f"add it with: rpltrack med add {name} --dose ... --times ..."
-            )
-        names = ", ".join(f"{m.name} (id {m.id})" for m in matches)
-        raise ValidationError(f"{name!r} matches more than one medication: {names}; use the full name")
+            tiers.append([m for m in in_force if state(m) is MedicationState.ACTIVE])
+            waiting = (MedicationState.NOT_STARTED, MedicationState.WAITING)
+            tiers.append([m for m in in_force if state(m) in waiting])
+        everything = self.medications()
+        tiers.append(everything)
+        for meds in tiers:
+            matches = _name_matches(meds, wanted)
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                names = ", ".join(f"{m.name} (id {m.id})" for m in matches)
+                raise ValidationError(
+                    f"{name!r} matches more than one medication: {names}; use the full name"
+                )
+        names = ", ".join(sorted({m.name for m in everything}, key=str.casefold)) or "none yet"
+        raise ValidationError(
+            f"no medication called {name!r} in your journal (yours: {names}); "
+            f"add it with: rpltrack med add {name} --dose ... --times ..."
+        )
 
     def add_medication(self, med: Medication, now: datetime) -> Medication:
         self._writable()
