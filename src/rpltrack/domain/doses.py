@@ -166,3 +166,19 @@ def remaining_doses(med: Medication, now: datetime) -> int | None:
     zone = ZoneInfo(med.zone)
     _, end = day_bounds(med.last_day, zone)
     return len(expand(med, now, end)) if end > now else 0
+
+
+def likely_now(views: Sequence[DoseView], now: datetime) -> int | None:
+    """Which of today's doses she most likely means when she presses "taken" now (the TUI's starting
+    highlight), by the same rule `take` uses: the latest open dose due up to TAKE_EARLY from now, else the
+    next open dose, else none."""
+    open_slots = [
+        (i, v.slot.slot_at)
+        for i, v in enumerate(views)
+        if v.slot is not None and v.status in (DoseStatus.DUE, DoseStatus.MISSED)
+    ]
+    recent = [i for i, at in open_slots if now - timedelta(hours=24) <= at <= now + TAKE_EARLY]
+    if recent:
+        return recent[-1]
+    upcoming = [i for i, at in open_slots if at > now]
+    return upcoming[0] if upcoming else None
