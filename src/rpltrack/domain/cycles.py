@@ -16,7 +16,7 @@ from rpltrack.domain.dating import (
     ga_days,
     lmp_from_transfer,
 )
-from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.errors import ValidationError, parse_choice
 
 
 class CycleKind(StrEnum):
@@ -50,21 +50,11 @@ class EventKind(StrEnum):
 
 
 def parse_cycle_kind(text: str) -> CycleKind:
-    try:
-        return CycleKind(text.strip().lower())
-    except ValueError:
-        names = ", ".join(k.value for k in CycleKind)
-        raise ValidationError(
-            f"unknown cycle kind {text.strip()!r}: use one of {names}", field="kind"
-        ) from None
+    return parse_choice(CycleKind, text, "cycle kind", "kind")
 
 
 def parse_event_kind(text: str) -> EventKind:
-    try:
-        return EventKind(text.strip().lower())
-    except ValueError:
-        names = ", ".join(k.value for k in EventKind)
-        raise ValidationError(f"unknown event {text.strip()!r}: use one of {names}", field="kind") from None
+    return parse_choice(EventKind, text, "event", "kind")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import TypeVar
+
+Choice = TypeVar("Choice", bound=StrEnum)
+
 
 class ValidationError(ValueError):
     """Input that cannot be accepted; `message` says what was wrong, the value seen and how to do it right.
@@ -16,3 +21,12 @@ class ValidationError(ValueError):
 
     def __str__(self) -> str:
         return self.message
+
+
+def parse_choice(kind: type[Choice], text: str, what: str, field: str) -> Choice:
+    """`text` as one of the words of `kind` (case and spaces forgiven), or an error listing them."""
+    try:
+        return kind(text.strip().lower())
+    except ValueError:
+        names = ", ".join(choice.value for choice in kind)
+        raise ValidationError(f"unknown {what} {text.strip()!r}: use one of {names}", field=field) from None

@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 
 from rpltrack.domain.dating import format_ga
-from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.errors import ValidationError, parse_choice
 
 LOSS_LIMIT_DAYS = 24 * 7  # ESHRE and RCOG: a loss before 24+0 weeks [S2] [S6]
 FIRST_TRIMESTER_DAYS = 14 * 7  # rpltrack reads the first trimester as < 14+0 weeks [app convention]
@@ -49,13 +49,7 @@ class Confirmation(StrEnum):
 
 
 def parse_outcome(text: str) -> Outcome:
-    try:
-        return Outcome(text.strip().lower())
-    except ValueError:
-        names = ", ".join(o.value for o in Outcome)
-        raise ValidationError(
-            f"unknown outcome {text.strip()!r}: use one of {names}", field="outcome"
-        ) from None
+    return parse_choice(Outcome, text, "outcome", "outcome")
 
 
 @dataclass(frozen=True)
