@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-from typing import TypeVar
+# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from enum import StrEnum
+    from typing import TypeVar
 
-Choice = TypeVar("Choice", bound=StrEnum)
+    Choice = TypeVar("Choice", bound=StrEnum)
 
 
 class ValidationError(ValueError):
