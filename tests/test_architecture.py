@@ -20,7 +20,7 @@ import json, sys
 from rpltrack.cli.main import main
 rc = main(json.loads(sys.argv[1]))
 tops = {m.split(".")[0] for m in sys.modules}
-heavy = sorted(tops & {"textual", "sqlite_utils", "rich"})
+heavy = sorted(tops & {"textual", "sqlite_utils", "rich", "typing"})
 print(json.dumps({"rc": rc, "heavy": heavy}))
 """
 
@@ -42,6 +42,8 @@ def journal_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ids=lambda c: " ".join(c),
 )
 def test_cli_read_paths_never_import_textual_or_sqlite_utils(journal_path, command, capsys):
+    """The quick commands start fast: no Textual, no sqlite-utils (about 0.2 and 0.1 s to import), and not
+    even typing (about 10 ms on a slow laptop)."""
     capsys.readouterr()
     argv = ["--db", str(journal_path), "--tz", "Europe/London", *command]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
