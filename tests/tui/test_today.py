@@ -14,15 +14,24 @@ from rpltrack.store.journal import Journal
 from rpltrack.tui.app import RpltrackApp
 from rpltrack.tui.screens.forms import ReasonDialog, SitePicker
 from rpltrack.tui.screens.today import EMPTY_TEXT, TodayScreen
-from rpltrack.tui.widgets.dose_list import DoseList, DoseRow
+from rpltrack.tui.widgets.dose_list import OVERDUE, TAKEN, DoseCell, DoseList
 from tests.tui.helpers import SIZE, add_med, notices, statuses
+
+
+def cells(app: RpltrackApp) -> list[list[DoseCell]]:
+    """Each row of the dose table: time, medication, amount and state (after the empty edge cell)."""
+    doses = app.screen.query_one(DoseList)
+    return [doses.get_row_at(index)[1:] for index in range(doses.row_count)]
 
 
 def rows(app: RpltrackApp) -> list[str]:
     """Each dose row as 'time | medication | amount | state'."""
-    return [
-        " | ".join(str(label.render()) for label in row.query("Label")) for row in app.screen.query(DoseRow)
-    ]
+    return [" | ".join(cell.plain for cell in row) for row in cells(app)]
+
+
+def state_styles(app: RpltrackApp) -> list[str | None]:
+    """The component class (colour) of each row's state cell."""
+    return [row[-1].component for row in cells(app)]
 
 
 async def test_today_lists_doses_in_time_order_with_the_date(journal, clock):
@@ -37,7 +46,7 @@ async def test_today_lists_doses_in_time_order_with_the_date(journal, clock):
             "08:00 | prednisone | 5 mg | overdue",
             "20:00 | prednisone | 5 mg | due",
         ]
-        assert [r.has_class("-overdue") for r in app.screen.query(DoseRow)] == [True, True, False]
+        assert state_styles(app) == [OVERDUE, OVERDUE, None]
 
 
 async def test_t_marks_the_highlighted_dose_taken(journal, clock):
@@ -47,7 +56,7 @@ async def test_t_marks_the_highlighted_dose_taken(journal, clock):
         await pilot.press("t")
         await pilot.pause()
         assert rows(app) == ["08:00 | aspirin | 81 mg | taken 08:40"]
-        assert app.screen.query_one(DoseRow).has_class("-taken")
+        assert state_styles(app) == [TAKEN]
         assert "Saved: aspirin taken at 08:40." in notices(app)
     assert statuses(journal.path, clock) == [("aspirin", DoseStatus.TAKEN)]
 

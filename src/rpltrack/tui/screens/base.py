@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
     from rpltrack.tui.app import RpltrackApp
 
 T = TypeVar("T")
+
+# The stylesheets beyond the app's rpltrack.tcss (which has Today's rules): a screen names the one it needs
+# in its CSS_PATH, and Textual loads it when the first such screen opens, so start-up parses only Today's.
+SECTIONS_CSS = str(Path(__file__).resolve().parent.parent / "sections.tcss")
+DIALOGS_CSS = str(Path(__file__).resolve().parent.parent / "dialogs.tcss")
 
 NOT_SAVED = "NOT saved — your entry is kept. Please try again in a moment."
 READ_ONLY = "This journal is read-only, so nothing was changed."

@@ -26,7 +26,7 @@ from rpltrack.domain.betas import (
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import parse_local_datetime
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
+from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
 from rpltrack.tui.screens.forms import ConfirmDialog
 
@@ -51,6 +51,7 @@ BETA_FIELDS = (
 class BetasScreen(SectionScreen):
     """Every draw (newest first), every consecutive pair of a series, and the current series on a chart."""
 
+    CSS_PATH = SECTIONS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_beta", "Add beta", id="beta-add"),
         *go_keys("betas"),

@@ -25,7 +25,7 @@ from rpltrack.domain.cycles import (
 from rpltrack.domain.dating import EMBRYO_DAYS
 from rpltrack.domain.errors import ValidationError
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
+from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.entry_form import EntryForm, Field, optional, past_day
 from rpltrack.tui.screens.forms import ConfirmDialog
 
@@ -81,6 +81,7 @@ def cycle_option(cycle: Cycle, dating_label: str, *, last: bool) -> Option:
 class CyclesScreen(SectionScreen):
     """Every cycle, newest first; forms to start one and to add to or end the highlighted one."""
 
+    CSS_PATH = SECTIONS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_cycle", "New cycle", id="cycle-new"),
         Binding("e", "add_event", "Event", id="cycle-event"),

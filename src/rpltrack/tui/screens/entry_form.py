@@ -24,7 +24,7 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import parse_date
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
-from rpltrack.tui.screens.base import NOT_SAVED, READ_ONLY
+from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY
 
 T = TypeVar("T")
 
@@ -60,6 +60,7 @@ def optional(text: str) -> str:
 class EntryForm(ModalScreen[T | None]):
     """Labelled fields with a message beside each; dismisses what `submit` returned, or None on Escape."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="entry-cancel"),
         Binding("ctrl+s", "save", "Save", id="entry-save"),

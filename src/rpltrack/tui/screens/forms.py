@@ -17,6 +17,7 @@ from rpltrack.clock import Clock
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import MedicationInput, build_change, build_medication
 from rpltrack.domain.models import Medication, Regimen, TimingKind
+from rpltrack.tui.screens.base import DIALOGS_CSS
 
 # Form fields as (ValidationError.field, input id, label, placeholder).
 MEDICATION_FIELDS = (
@@ -46,6 +47,7 @@ def hours_text(text: str) -> str:
 class FieldForm(ModalScreen[ResultT]):
     """Shared by the forms: labelled inputs, each with a Static beside it for its error message."""
 
+    CSS_PATH = DIALOGS_CSS
     FIELDS: ClassVar[tuple[tuple[str, str, str, str], ...]] = ()
 
     def field_rows(self, values: dict[str, str], placeholders: dict[str, str] | None = None) -> ComposeResult:
@@ -262,6 +264,7 @@ class ChangeDoseForm(FieldForm[Regimen | None]):
 class ConfirmDialog(ModalScreen[bool]):
     """A yes/no question. The safe answer has the focus, so Enter never does the drastic thing."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "answer(False)", "Cancel", id="confirm-cancel"),
         Binding("y", "answer(True)", "Yes", id="confirm-yes"),
@@ -295,6 +298,7 @@ class ConfirmDialog(ModalScreen[bool]):
 class ReasonDialog(ModalScreen[str | None]):
     """Skip a dose: an optional reason. Dismisses the reason ('' for none), or None to cancel."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="reason-cancel"),
     ]
@@ -320,6 +324,7 @@ class ReasonDialog(ModalScreen[str | None]):
 class SitePicker(ModalScreen[str | None]):
     """Where an injection went: the sites of the drug, the next one in the rotation highlighted."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="site-cancel"),
     ]
@@ -359,6 +364,7 @@ class SitePicker(ModalScreen[str | None]):
 class PrnPicker(ModalScreen[str | None]):
     """Which as-needed medication she took: (id, 'name amount') choices. Dismisses the id, or None."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="prn-cancel"),
     ]

@@ -10,6 +10,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from rpltrack.tui.screens.base import DIALOGS_CSS
+
 HELP_SECTIONS = (
     (
         "On Today",
@@ -68,6 +70,7 @@ HELP_SECTIONS = (
 class HelpScreen(ModalScreen[None]):
     """The keys, grouped by screen. Any of Escape, q, ? or F1 closes it."""
 
+    CSS_PATH = DIALOGS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="help-close"),
         Binding("q", "close", "Close", show=False, id="help-close-q"),

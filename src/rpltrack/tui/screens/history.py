@@ -10,7 +10,7 @@ from textual.binding import BindingType
 from textual.widgets import DataTable, Footer, Static
 
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
+from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 
 HISTORY_DAYS = 30
 
@@ -18,6 +18,7 @@ HISTORY_DAYS = 30
 class HistoryScreen(SectionScreen):
     """Every dose logged in the last 30 days: when it was due, and what happened."""
 
+    CSS_PATH = SECTIONS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         *go_keys("history"),
         *SECTION_KEYS,

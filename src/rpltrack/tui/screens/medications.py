@@ -12,7 +12,7 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import Medication, MedicationState, Regimen
 from rpltrack.store.db import JournalError
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
+from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.forms import ChangeDoseForm, ConfirmDialog, MedicationForm
 from rpltrack.tui.screens.today import add_medication
 
@@ -30,6 +30,7 @@ COLUMNS = (
 class MedicationsScreen(SectionScreen):
     """The medication list: current ones first, then those not started, ended and stopped."""
 
+    CSS_PATH = SECTIONS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_medication", "Add", id="med-add"),
         Binding("e", "change_dose", "Change dose", id="med-change"),

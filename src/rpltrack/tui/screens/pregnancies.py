@@ -25,7 +25,7 @@ from rpltrack.domain.pregnancies import (
     count_losses,
 )
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
+from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.entry_form import EntryForm, Field, past_day
 
 EMPTY_TEXT = "No pregnancies recorded — press n for a positive test, or l to add a past loss"
@@ -84,6 +84,7 @@ def counts_text(pregnancies: list[Pregnancy]) -> Text:
 class PregnanciesScreen(SectionScreen):
     """Pregnancies and losses, newest first, with the counts under ESHRE, ASRM and RCOG."""
 
+    CSS_PATH = SECTIONS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "positive_test", "Positive test", id="pregnancy-new"),
         Binding("e", "end_pregnancy", "How it ended", id="pregnancy-end"),

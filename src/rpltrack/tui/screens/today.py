@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -16,8 +16,13 @@ from rpltrack.domain.models import DoseStatus, DoseView, Medication, MedicationS
 from rpltrack.store.db import JournalError
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
-from rpltrack.tui.screens.forms import MedicationForm, PrnPicker, ReasonDialog, SitePicker
 from rpltrack.tui.widgets.dose_list import DoseList
+
+if TYPE_CHECKING:
+    from rpltrack.tui.screens.forms import MedicationForm
+
+# The dialogs (rpltrack.tui.screens.forms) are imported when one first opens: their widgets (Input, Button,
+# Checkbox, OptionList) need not load before Today's first paint.
 
 EMPTY_TEXT = "No doses today — press a to add a medication"
 
@@ -38,11 +43,6 @@ class TodayScreen(SectionScreen):
             yield Static(id="today-date")
             yield Static(id="today-clock")
         yield from self.readonly_banner()
-        with Horizontal(id="dose-header"):
-            yield Static("Time", classes="dose-time")
-            yield Static("Medication", classes="dose-med")
-            yield Static("Amount", classes="dose-amount")
-            yield Static("State", classes="dose-state")
         yield DoseList(self.zone, id="doses")
         yield Static(EMPTY_TEXT, id="today-empty")
         yield Static(id="today-adherence")
@@ -58,7 +58,7 @@ class TodayScreen(SectionScreen):
         self.query_one("#today-clock", Static).update(f"{now:%H:%M}")
         self.query_one("#today-adherence", Static).update(fmt.week_summary(week))
         doses = self.query_one("#doses", DoseList)
-        await doses.show_doses(views)
+        doses.show_doses(views)
         self.set_class(not views, "-empty")
         if views and self.focused is None:
             doses.focus()
@@ -93,6 +93,8 @@ class TodayScreen(SectionScreen):
         async def picked(site: str | None) -> None:
             if site is not None:
                 await self.take(view, site)
+
+        from rpltrack.tui.screens.forms import SitePicker
 
         self.app.push_screen(SitePicker(med.name, sites, next_site(med, last), last), picked)
 
@@ -130,6 +132,8 @@ class TodayScreen(SectionScreen):
         async def reasoned(reason: str | None) -> None:
             if reason is not None:
                 await self.skip(view, reason)
+
+        from rpltrack.tui.screens.forms import ReasonDialog
 
         self.app.push_screen(
             ReasonDialog(f"{view.medication.name} at {fmt.dose_time(view, self.zone)}"), reasoned
@@ -170,6 +174,8 @@ class TodayScreen(SectionScreen):
 
     def action_add_medication(self) -> None:
         if self.can_write():
+            from rpltrack.tui.screens.forms import MedicationForm
+
             add_medication(self, MedicationForm(self.clock))
 
     # -- as-needed doses -----------------------------------------------------------------------------
@@ -200,6 +206,8 @@ class TodayScreen(SectionScreen):
             if med_id is not None and med_id in by_id:
                 await self.take_prn(by_id[med_id])
 
+        from rpltrack.tui.screens.forms import PrnPicker
+
         self.app.push_screen(PrnPicker([(str(m.id), f"{m.name} {m.current.amount}") for m in prn]), picked)
 
     async def take_prn(self, med: Medication) -> None:
@@ -215,6 +223,7 @@ class TodayScreen(SectionScreen):
 
 def add_medication(screen: SectionScreen, form: MedicationForm) -> None:
     """Open the form and save what it returns. If saving fails, reopen it with her entry kept."""
+    from rpltrack.tui.screens.forms import MedicationForm
 
     async def done(med: Medication | None) -> None:
         if med is None:

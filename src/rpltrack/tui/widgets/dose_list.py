@@ -1,4 +1,4 @@
-"""DoseList: today's doses, one row each, with the keys that ask to mark the highlighted one."""
+"""DoseList: today's doses, one table row each, with the keys that ask to mark the highlighted one."""
 
 from __future__ import annotations
 
@@ -7,15 +7,30 @@ from datetime import datetime
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from textual.app import ComposeResult
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.style import Style
+from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
-from textual.widgets import Label, ListItem, ListView
+from textual.widgets import DataTable
 
 from rpltrack.domain.models import DoseStatus, DoseView
 from rpltrack.tui import format as fmt
 
-STATE_CLASSES = ("-overdue", "-due", "-taken", "-skipped", "-missed")
+# The component classes that colour a dose's cells (rules in rpltrack.tcss): the state of an overdue dose and
+# its name, the state of a taken one, and every cell of a skipped or missed one.
+OVERDUE = "dose-list--overdue"
+OVERDUE_NAME = "dose-list--overdue-name"
+TAKEN = "dose-list--taken"
+QUIET = "dose-list--quiet"
+
+# Label, key and width of the columns before State (as wide as its widest cell). Cells have no padding: the
+# widths hold the gaps, and the one-cell "edge" column keeps the text off the left edge while the cursor still
+# spans the whole row.
+COLUMNS = (("", "edge", 1), ("Time", "time", 7), ("Medication", "medication", 30), ("Amount", "amount", 16))
 
 
 def dose_key(view: DoseView) -> tuple[int | None, datetime | None, int | None]:
@@ -27,46 +42,38 @@ def dose_key(view: DoseView) -> tuple[int | None, datetime | None, int | None]:
     )
 
 
-class DoseRow(ListItem):
-    """One dose: time, medication, amount and what happened to it."""
+class DoseCell:
+    """One cell's text, drawn in the colour the stylesheet gives its component class (if any). The colour is
+    looked up when the cell is drawn, not when the row is made, so a theme change recolours it."""
 
-    def __init__(self, view: DoseView, zone: ZoneInfo) -> None:
-        # The state class is given at construction, so a new row is styled once, not restyled after.
-        super().__init__(classes=f"dose-row {fmt.dose_state_class(view)}")
-        self.zone = zone
-        # Made here, not in compose, so a refresh can update a row that is still being mounted.
-        self.time_label = Label(classes="dose-time")
-        self.med_label = Label(classes="dose-med", markup=False)
-        self.amount_label = Label(classes="dose-amount")
-        self.state_label = Label(classes="dose-state", markup=False)
-        self.show(view)
+    def __init__(self, table: DoseList, plain: str, component: str | None = None) -> None:
+        self.table = table
+        self.plain = plain
+        self.component = component
 
-    def compose(self) -> ComposeResult:
-        yield self.time_label
-        yield self.med_label
-        yield self.amount_label
-        yield self.state_label
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        style = self.table.cell_style(self.component) if self.component else Style.null()
+        yield Text(self.plain, style=style, end="", no_wrap=True, overflow="ellipsis")
 
-    def show(self, view: DoseView) -> None:
-        self.view = view
-        self.time_label.update(fmt.dose_time(view, self.zone))
-        self.med_label.update(view.medication.name)
-        self.amount_label.update(fmt.dose_amount(view))
-        self.state_label.update(fmt.dose_state(view, self.zone))
-        state_class = fmt.dose_state_class(view)
-        # Each class change restyles the row and its labels, so change classes only when the state did.
-        if not self.has_class(state_class):
-            self.remove_class(*STATE_CLASSES, update=False)
-            self.add_class(state_class)
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        width = cell_len(self.plain)
+        return Measurement(width, width)
 
 
-class DoseList(ListView):
+class DoseList(DataTable[DoseCell]):
     """Today's doses in time order. `t` and `s` ask the screen to mark the highlighted dose."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "request_take", "Taken", id="take-dose"),
         Binding("s", "request_skip", "Skip", id="skip-dose"),
     ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = DataTable.COMPONENT_CLASSES | {
+        OVERDUE,
+        OVERDUE_NAME,
+        TAKEN,
+        QUIET,
+    }
 
     class TakeRequested(Message):
         """She asked to mark `view` as taken."""
@@ -83,13 +90,28 @@ class DoseList(ListView):
             self.view = view
 
     def __init__(self, zone: ZoneInfo, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+        # The state colours win over the cursor's, so an overdue dose still reads as overdue when highlighted.
+        super().__init__(id=id, cursor_type="row", cursor_foreground_priority="renderable", cell_padding=0)
         self.zone = zone
+        self.views: dict[str, DoseView] = {}
+        # Labels as Text: a str label is parsed as markup, which loads Rich's emoji table during start-up.
+        for label, key, width in COLUMNS:
+            self.add_column(Text(label), key=key, width=width)
+        self.add_column(Text("State"), key="state")
+
+    def cell_style(self, component: str) -> Style:
+        """The colour and weight the stylesheet gives `component`, without a background: the row's own (or the
+        cursor's) shows through."""
+        full = self.get_component_rich_style(component)
+        rules = self.get_component_rich_style(component, partial=True)
+        return Style(color=full.color if rules.color is not None else None, bold=rules.bold)
 
     @property
     def highlighted_view(self) -> DoseView | None:
-        row = self.highlighted_child
-        return row.view if isinstance(row, DoseRow) else None
+        if not self.is_valid_row_index(self.cursor_row):
+            return None
+        row_key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key
+        return self.views.get(row_key.value or "")
 
     def action_request_take(self) -> None:
         view = self.highlighted_view
@@ -101,17 +123,34 @@ class DoseList(ListView):
         if view is not None:
             self.post_message(self.SkipRequested(view))
 
-    async def show_doses(self, views: Sequence[DoseView]) -> None:
-        """Show `views`; rows of the same doses are updated in place so the highlight stays put."""
-        rows = [child for child in self.children if isinstance(child, DoseRow)]
-        if [dose_key(r.view) for r in rows] == [dose_key(v) for v in views]:
-            for row, view in zip(rows, views, strict=True):
-                row.show(view)
-            return
+    def show_doses(self, views: Sequence[DoseView]) -> None:
+        """Show `views`; the dose highlighted before stays highlighted if it is still there."""
         keep = self.highlighted_view
-        await self.clear()
-        await self.extend(DoseRow(view, self.zone) for view in views)
-        self.index = self._start_index(views, keep)
+        self.clear()
+        self.views = {}
+        for view in views:
+            key = str(dose_key(view))
+            self.views[key] = view
+            self.add_row(*self.cells(view), key=key)
+        index = self._start_index(views, keep)
+        if index is not None:
+            self.move_cursor(row=index, animate=False)
+
+    def cells(self, view: DoseView) -> tuple[DoseCell, ...]:
+        """The edge, then time, medication, amount and what happened, coloured by the dose's state."""
+        state = fmt.dose_state_class(view)
+        quiet = QUIET if state in ("-skipped", "-missed") else None
+        return (
+            DoseCell(self, ""),
+            DoseCell(self, fmt.dose_time(view, self.zone), quiet),
+            DoseCell(self, view.medication.name, OVERDUE_NAME if state == "-overdue" else quiet),
+            DoseCell(self, fmt.dose_amount(view), quiet),
+            DoseCell(
+                self,
+                fmt.dose_state(view, self.zone),
+                {"-overdue": OVERDUE, "-taken": TAKEN}.get(state, quiet),
+            ),
+        )
 
     @staticmethod
     def _start_index(views: Sequence[DoseView], keep: DoseView | None) -> int | None:
