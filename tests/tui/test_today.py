@@ -61,6 +61,19 @@ async def test_t_marks_the_highlighted_dose_taken(journal, clock):
     assert statuses(journal.path, clock) == [("aspirin", DoseStatus.TAKEN)]
 
 
+async def test_t_in_the_afternoon_logs_the_missed_morning_dose_like_the_cli(journal, clock):
+    """At 13:36 with the 08:00 dose missed and the 20:00 one due, the first press means the morning dose,
+    as `rpltrack take` would (domain.doses.likely_now), not the evening one."""
+    add_med(journal, clock, "prednisone", "5 mg", "08:00,20:00")
+    clock.set(clock.now().replace(hour=13, minute=36))
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        assert rows(app) == ["08:00 | prednisone | 5 mg | taken 13:36", "20:00 | prednisone | 5 mg | due"]
+    assert statuses(journal.path, clock) == [("prednisone", DoseStatus.TAKEN), ("prednisone", DoseStatus.DUE)]
+
+
 async def test_t_on_a_dose_already_taken_changes_nothing(journal, clock):
     add_med(journal, clock, "aspirin", "81 mg", "08:00")
     app = RpltrackApp(journal=journal, clock=clock)

@@ -58,7 +58,7 @@ class TodayScreen(SectionScreen):
         self.query_one("#today-clock", Static).update(f"{now:%H:%M}")
         self.query_one("#today-adherence", Static).update(fmt.week_summary(week))
         doses = self.query_one("#doses", DoseList)
-        doses.show_doses(views)
+        doses.show_doses(views, now)
         self.set_class(not views, "-empty")
         if views and self.focused is None:
             doses.focus()

@@ -17,7 +17,8 @@ from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable
 
-from rpltrack.domain.models import DoseStatus, DoseView
+from rpltrack.domain.doses import likely_now
+from rpltrack.domain.models import DoseView
 from rpltrack.tui import format as fmt
 
 # The component classes that colour a dose's cells (rules in rpltrack.tcss): the state of an overdue dose and
@@ -123,7 +124,7 @@ class DoseList(DataTable[DoseCell]):
         if view is not None:
             self.post_message(self.SkipRequested(view))
 
-    def show_doses(self, views: Sequence[DoseView]) -> None:
+    def show_doses(self, views: Sequence[DoseView], now: datetime) -> None:
         """Show `views`; the dose highlighted before stays highlighted if it is still there."""
         keep = self.highlighted_view
         self.clear()
@@ -132,7 +133,7 @@ class DoseList(DataTable[DoseCell]):
             key = str(dose_key(view))
             self.views[key] = view
             self.add_row(*self.cells(view), key=key)
-        index = self._start_index(views, keep)
+        index = self._start_index(views, keep, now)
         if index is not None:
             self.move_cursor(row=index, animate=False)
 
@@ -153,16 +154,14 @@ class DoseList(DataTable[DoseCell]):
         )
 
     @staticmethod
-    def _start_index(views: Sequence[DoseView], keep: DoseView | None) -> int | None:
-        """The row to highlight: the one highlighted before if it is still there, else the first dose still
-        open (the one she is most likely to log), else the first row."""
+    def _start_index(views: Sequence[DoseView], keep: DoseView | None, now: datetime) -> int | None:
+        """The row to highlight: the one highlighted before if it is still there, else the dose a "taken"
+        press most likely means now (the same rule as `rpltrack take`), else the first row."""
         if not views:
             return None
         if keep is not None:
             for index, view in enumerate(views):
                 if dose_key(view) == dose_key(keep):
                     return index
-        for index, view in enumerate(views):
-            if view.status is DoseStatus.DUE:
-                return index
-        return 0
+        likely = likely_now(views, now)
+        return 0 if likely is None else likely
