@@ -584,12 +584,14 @@ class Journal:
         """Per medication and overall: doses taken of doses due in the last `days` days."""
         grace = self.grace()
         start = now - timedelta(days=days)
-        meds = [m for m in self.medications() if not m.prn]
+        meds = [m for m in self.medications(in_force_on=start.date() - timedelta(days=1)) if not m.prn]
+        logs_by_med: dict[int, list[DoseLog]] = {}
+        for log in self.logs_between(start - timedelta(days=1), now):
+            logs_by_med.setdefault(log.medication_id, []).append(log)
         per: dict[int, Adherence] = {}
         for med in meds:
             assert med.id is not None
-            logs = self.logs_between(start - timedelta(days=1), now, med.id)
-            per[med.id] = dose_rules.adherence(med, logs, now, days, grace)
+            per[med.id] = dose_rules.adherence(med, logs_by_med.get(med.id, []), now, days, grace)
         return per, dose_rules.combine(per.values(), days)
 
     def dose_log(self, start: datetime, end: datetime) -> list[tuple[DoseLog, Medication]]:

@@ -11,7 +11,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Transfer
-from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.store.rows import opt_date, utc_parse, utc_text
 
 TYPE_CHECKING = False
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from rpltrack.domain.betas import BetaDraw
+    from rpltrack.domain.pregnancies import Pregnancy
 
 
 def cycle_values(cycle: Cycle, now: datetime) -> dict[str, Any]:
@@ -105,6 +105,8 @@ def pregnancy_values(p: Pregnancy, now: datetime) -> dict[str, Any]:
 
 
 def pregnancy_of(row: sqlite3.Row) -> Pregnancy:
+    from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
+
     return Pregnancy(
         started_on=opt_date(row["started_on"]),
         outcome=Outcome(row["outcome"]),
