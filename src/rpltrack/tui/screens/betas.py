@@ -77,7 +77,7 @@ class BetasScreen(SectionScreen):
         yield Static(CONTEXT, id="beta-context", markup=False)
         yield Static(CAVEAT, id="beta-caveat", markup=False)
         yield Static(EMPTY_TEXT, id="betas-empty")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def reload(self) -> None:
         draws = self.journal.betas()

@@ -96,7 +96,7 @@ class CyclesScreen(SectionScreen):
         yield from self.readonly_banner()
         yield OptionList(id="cycles")
         yield Static(EMPTY_TEXT, id="cycles-empty")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def reload(self) -> None:
         today = self.clock.today()

@@ -32,7 +32,7 @@ class HistoryScreen(SectionScreen):
             table.add_column(label, key=label.lower())
         yield table
         yield Static(f"Nothing logged in the last {HISTORY_DAYS} days.", id="history-empty")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def reload(self) -> None:
         now = self.clock.now()

@@ -50,7 +50,7 @@ class MedicationsScreen(SectionScreen):
         yield Static(
             "Taken: doses taken of doses due (as-needed medications are not counted).", id="medications-note"
         )
-        yield Footer()
+        yield Footer(compact=True)
 
     async def reload(self) -> None:
         now = self.clock.now().astimezone(self.zone)

@@ -102,7 +102,7 @@ class PregnanciesScreen(SectionScreen):
         yield table
         yield Static(id="pregnancy-counts")
         yield Static(EMPTY_TEXT, id="pregnancies-empty")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def reload(self) -> None:
         pregnancies = self.journal.pregnancies()

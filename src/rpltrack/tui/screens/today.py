@@ -46,7 +46,7 @@ class TodayScreen(SectionScreen):
         yield DoseList(self.zone, id="doses")
         yield Static(EMPTY_TEXT, id="today-empty")
         yield Static(id="today-adherence")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def reload(self) -> None:
         """Read today's doses and the week's adherence (a few milliseconds: no thread needed)."""
