@@ -1,5 +1,5 @@
 """`python -m rpltrack`: the same entry point as the `rpltrack` script."""
 
-from rpltrack.cli.main import run
+from rpltrack.cli.entry import run
 
 run()

@@ -186,7 +186,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if ctx is not None:
             ctx.close()
-
-
-def run() -> None:
-    sys.exit(main())
