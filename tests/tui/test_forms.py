@@ -127,3 +127,33 @@ async def test_a_failed_save_reopens_the_form_with_the_entry_kept(
         ]
         assert any("NOT saved — your entry is kept" in n for n in notices(app))
     assert journal.count("medications") == 0
+
+
+async def test_a_medication_can_start_at_the_transfer_of_the_current_cycle(journal, clock):
+    """The form places "transfer" and "36w0d" on the current cycle, as `med add --start transfer` does."""
+    from rpltrack.domain.cycles import Cycle, CycleKind, Transfer
+
+    cycle = journal.add_cycle(Cycle(CycleKind.FET, clock.today().replace(day=1)), clock.now())
+    assert cycle.id is not None
+    journal.add_transfer(cycle.id, Transfer(clock.today().replace(day=10), 5), clock.now())
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        await pilot.pause()
+        for field, value in (
+            ("name", "lovenox"),
+            ("dose", "40 mg"),
+            ("times", "20:00"),
+            ("start", "transfer"),
+            ("until", "36w0d"),
+        ):
+            app.screen.query_one(f"#med-{field}", Input).value = value
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    with Journal.open(journal.path) as reopened:
+        (med,) = reopened.medications()
+    assert (med.start_anchor, med.end_anchor, med.start_on) == (
+        "transfer",
+        "36w0d",
+        clock.today().replace(day=10),
+    )

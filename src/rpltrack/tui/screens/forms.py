@@ -14,6 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rpltrack.clock import Clock
+from rpltrack.domain.cycles import Cycle
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import MedicationInput, build_change, build_medication
 from rpltrack.domain.models import Medication, Regimen, TimingKind
@@ -25,8 +26,8 @@ MEDICATION_FIELDS = (
     ("dose", "med-dose", "Dose", "e.g. 81 mg, 40 mg, 1 mL"),
     ("times", "med-times", "Times", "e.g. 08:00 or 08:00,20:00"),
     ("every", "med-every", "Every (hours)", "or every N hours, e.g. 12"),
-    ("start", "med-start", "Start date", "YYYY-MM-DD (empty: today)"),
-    ("until", "med-until", "Until date", "YYYY-MM-DD (optional)"),
+    ("start", "med-start", "Starts", "YYYY-MM-DD or transfer-5d (empty: today)"),
+    ("until", "med-until", "Until", "YYYY-MM-DD or 36w0d (optional)"),
     ("notes", "med-notes", "Notes", "optional, e.g. with food"),
 )
 CHANGE_FIELDS = (
@@ -108,9 +109,12 @@ class MedicationForm(FieldForm[Medication | None]):
         initial: MedicationInput | None = None,
         errors: dict[str, str] | None = None,
         notice: str = "",
+        cycle: Cycle | None = None,
     ) -> None:
         super().__init__()
         self.clock = clock
+        # The current cycle, so a start such as "transfer-5d" or an end such as "36w0d" can be placed.
+        self.cycle = cycle
         self.entered = initial or MedicationInput(name="", dose="")
         self.errors = errors or {}
         self.notice = notice
@@ -155,7 +159,7 @@ class MedicationForm(FieldForm[Medication | None]):
         self.clear_errors()
         self.entered = self.collect()
         try:
-            med = build_medication(self.entered, self.clock.zone, self.clock.now())
+            med = build_medication(self.entered, self.clock.zone, self.clock.now(), self.cycle)
         except ValidationError as exc:
             self.show_error(exc)
             return

@@ -97,7 +97,7 @@ class MedicationsScreen(SectionScreen):
 
     def action_add_medication(self) -> None:
         if self.can_write():
-            add_medication(self, MedicationForm(self.clock))
+            add_medication(self, MedicationForm(self.clock, cycle=self.journal.cycle_on(self.clock.today())))
 
     def action_change_dose(self) -> None:
         med = self.selected()

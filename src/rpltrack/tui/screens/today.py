@@ -176,7 +176,7 @@ class TodayScreen(SectionScreen):
         if self.can_write():
             from rpltrack.tui.screens.forms import MedicationForm
 
-            add_medication(self, MedicationForm(self.clock))
+            add_medication(self, MedicationForm(self.clock, cycle=self.journal.cycle_on(self.clock.today())))
 
     # -- as-needed doses -----------------------------------------------------------------------------
 
@@ -236,7 +236,11 @@ def add_medication(screen: SectionScreen, form: MedicationForm) -> None:
             add_medication(
                 screen,
                 MedicationForm(
-                    screen.clock, initial=form.entered, errors=errors, notice="" if errors else notice
+                    screen.clock,
+                    initial=form.entered,
+                    errors=errors,
+                    notice="" if errors else notice,
+                    cycle=form.cycle,
                 ),
             )
             return
