@@ -557,6 +557,6 @@ def history_show(ctx: Context) -> int:
         f"early ones seen only on a pregnancy test) [S1]"
     )
     print(f"                  {counts.asrm} under ASRM (confirmed by ultrasound or tissue) [S5]")
-    print(f"                  {counts.rcog} under RCOG 2023 (first-trimester miscarriages) [S6]")
+    print(f"                  {counts.rcog} under RCOG 2023 (losses in the first trimester) [S6]")
     print(f"Longest run of consecutive losses: {counts.longest_run}")
     return 0
