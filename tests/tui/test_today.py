@@ -14,24 +14,23 @@ from rpltrack.store.journal import Journal
 from rpltrack.tui.app import RpltrackApp
 from rpltrack.tui.screens.forms import ReasonDialog, SitePicker
 from rpltrack.tui.screens.today import EMPTY_TEXT, TodayScreen
-from rpltrack.tui.widgets.dose_list import OVERDUE, TAKEN, DoseCell, DoseList
+from rpltrack.tui.widgets.dose_list import OVERDUE, TAKEN, DoseList
 from tests.tui.helpers import SIZE, add_med, notices, statuses
 
 
-def cells(app: RpltrackApp) -> list[list[DoseCell]]:
-    """Each row of the dose table: time, medication, amount and state (after the empty edge cell)."""
-    doses = app.screen.query_one(DoseList)
-    return [doses.get_row_at(index)[1:] for index in range(doses.row_count)]
+def cells(app: RpltrackApp) -> list[tuple[tuple[str, str | None], ...]]:
+    """Each row of the dose list as drawn: (text, component class) for time, medication, amount and state."""
+    return app.screen.query_one(DoseList).rendered_rows()
 
 
 def rows(app: RpltrackApp) -> list[str]:
     """Each dose row as 'time | medication | amount | state'."""
-    return [" | ".join(cell.plain for cell in row) for row in cells(app)]
+    return [" | ".join(plain for plain, _ in row) for row in cells(app)]
 
 
 def state_styles(app: RpltrackApp) -> list[str | None]:
     """The component class (colour) of each row's state cell."""
-    return [row[-1].component for row in cells(app)]
+    return [row[-1][1] for row in cells(app)]
 
 
 async def test_today_lists_doses_in_time_order_with_the_date(journal, clock):
@@ -92,6 +91,40 @@ async def test_down_then_t_marks_the_second_dose(journal, clock):
         await pilot.press("down", "t")
         await pilot.pause()
     assert statuses(journal.path, clock) == [("aspirin", DoseStatus.DUE), ("folic acid", DoseStatus.TAKEN)]
+
+
+async def test_clicking_a_row_highlights_it(journal, clock):
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    add_med(journal, clock, "folic acid", "0.4 mg", "09:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click(DoseList, offset=(10, 2))  # line 0 is the header, line 2 the second dose
+        await pilot.press("t")
+        await pilot.pause()
+    assert statuses(journal.path, clock) == [("aspirin", DoseStatus.DUE), ("folic acid", DoseStatus.TAKEN)]
+
+
+async def test_the_highlighted_dose_stays_in_view_when_the_list_is_taller_than_the_screen(journal, clock):
+    for hour in range(9, 21):
+        add_med(journal, clock, f"med {hour}", "1 mg", f"{hour:02d}:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=(110, 12)) as pilot:
+        doses = app.screen.query_one(DoseList)
+        await pilot.press("end")
+        await pilot.pause()
+        last_line = doses.render_line(doses.size.height - 1).text
+        assert doses.size.height < 13
+        assert doses.highlighted_view is not None
+        assert doses.highlighted_view.medication.name == "med 20"
+        assert "med 20" in last_line
+        await pilot.press("home")
+        await pilot.pause()
+        assert "Time" in doses.render_line(0).text
+        assert "med 9 " in doses.render_line(1).text
+        await pilot.press("pagedown")
+        await pilot.pause()
+        assert doses.highlighted_view is not None
+        assert doses.highlighted_view.medication.name == f"med {9 + doses.size.height - 1}"
 
 
 async def test_s_skips_with_a_reason(journal, clock):

@@ -1,4 +1,4 @@
-"""DoseList: today's doses, one table row each, with the keys that ask to mark the highlighted one."""
+"""DoseList: today's doses, one row each, with the keys that ask to mark the highlighted one."""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.measure import Measurement
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.coordinate import Coordinate
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import DataTable
+from textual.strip import Strip
+from textual.widget import Widget
 
 from rpltrack.domain.doses import likely_now
 from rpltrack.domain.models import DoseView
@@ -27,11 +28,15 @@ OVERDUE = "dose-list--overdue"
 OVERDUE_NAME = "dose-list--overdue-name"
 TAKEN = "dose-list--taken"
 QUIET = "dose-list--quiet"
+# The header row, and the highlighted row (its rules differ when the list has focus, as a DataTable's cursor).
+HEADER = "dose-list--header"
+CURSOR = "dose-list--cursor"
 
-# Label, key and width of the columns before State (as wide as its widest cell). Cells have no padding: the
-# widths hold the gaps, and the one-cell "edge" column keeps the text off the left edge while the cursor still
-# spans the whole row.
-COLUMNS = (("", "edge", 1), ("Time", "time", 7), ("Medication", "medication", 30), ("Amount", "amount", 16))
+# Label and width of the columns before State (as wide as its widest cell, header included). Cells have no
+# padding: the widths hold the gaps, and the one-cell "edge" column keeps the text off the left edge while the
+# cursor still spans the whole row.
+COLUMNS = (("", 1), ("Time", 7), ("Medication", 30), ("Amount", 16))
+STATE_LABEL = "State"
 
 
 def dose_key(view: DoseView) -> tuple[int | None, datetime | None, int | None]:
@@ -43,38 +48,25 @@ def dose_key(view: DoseView) -> tuple[int | None, datetime | None, int | None]:
     )
 
 
-class DoseCell:
-    """One cell's text, drawn in the colour the stylesheet gives its component class (if any). The colour is
-    looked up when the cell is drawn, not when the row is made, so a theme change recolours it."""
+class DoseList(Widget, can_focus=True):
+    """Today's doses in time order, under a header. `t` and `s` ask the screen to mark the highlighted one.
 
-    def __init__(self, table: DoseList, plain: str, component: str | None = None) -> None:
-        self.table = table
-        self.plain = plain
-        self.component = component
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        style = self.table.cell_style(self.component) if self.component else Style.null()
-        yield Text(self.plain, style=style, end="", no_wrap=True, overflow="ellipsis")
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        width = cell_len(self.plain)
-        return Measurement(width, width)
-
-
-class DoseList(DataTable[DoseCell]):
-    """Today's doses in time order. `t` and `s` ask the screen to mark the highlighted dose."""
+    Drawn line by line rather than as a DataTable: a day holds a handful of rows, and DataTable's stylesheet,
+    caches and scrolling machinery cost a noticeable part of the app's first paint. The list shows the rows
+    that fit under the header and keeps the highlighted one in view."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "request_take", "Taken", id="take-dose"),
         Binding("s", "request_skip", "Skip", id="skip-dose"),
+        Binding("up,k", "cursor_up", "Previous dose", id="previous-dose", show=False),
+        Binding("down,j", "cursor_down", "Next dose", id="next-dose", show=False),
+        Binding("home", "cursor_first", "First dose", id="first-dose", show=False),
+        Binding("end", "cursor_last", "Last dose", id="last-dose", show=False),
+        Binding("pageup", "cursor_page(-1)", "Page up", id="page-up-doses", show=False),
+        Binding("pagedown", "cursor_page(1)", "Page down", id="page-down-doses", show=False),
     ]
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = DataTable.COMPONENT_CLASSES | {
-        OVERDUE,
-        OVERDUE_NAME,
-        TAKEN,
-        QUIET,
-    }
+    COMPONENT_CLASSES: ClassVar[set[str]] = {OVERDUE, OVERDUE_NAME, TAKEN, QUIET, HEADER, CURSOR}
 
     class TakeRequested(Message):
         """She asked to mark `view` as taken."""
@@ -91,67 +83,51 @@ class DoseList(DataTable[DoseCell]):
             self.view = view
 
     def __init__(self, zone: ZoneInfo, *, id: str | None = None) -> None:
-        # The state colours win over the cursor's, so an overdue dose still reads as overdue when highlighted.
-        super().__init__(id=id, cursor_type="row", cursor_foreground_priority="renderable", cell_padding=0)
+        super().__init__(id=id)
         self.zone = zone
-        self.views: dict[str, DoseView] = {}
-        # Labels as Text: a str label is parsed as markup, which loads Rich's emoji table during start-up.
-        for label, key, width in COLUMNS:
-            self.add_column(Text(label), key=key, width=width)
-        self.add_column(Text("State"), key="state")
+        self.views: list[DoseView] = []
+        # Each row's cells as (text, component class or None): time, medication, amount, state.
+        self.rows: list[tuple[tuple[str, str | None], ...]] = []
+        self.cursor_row = 0
+        # The first row drawn under the header, moved only as far as it takes to keep the cursor in view.
+        self.top_row = 0
+        self.state_width = cell_len(STATE_LABEL)
 
-    def cell_style(self, component: str) -> Style:
-        """The colour and weight the stylesheet gives `component`, without a background: the row's own (or the
-        cursor's) shows through."""
-        full = self.get_component_rich_style(component)
-        rules = self.get_component_rich_style(component, partial=True)
-        return Style(color=full.color if rules.color is not None else None, bold=rules.bold)
-
-    @property
-    def highlighted_view(self) -> DoseView | None:
-        if not self.is_valid_row_index(self.cursor_row):
-            return None
-        row_key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key
-        return self.views.get(row_key.value or "")
-
-    def action_request_take(self) -> None:
-        view = self.highlighted_view
-        if view is not None:
-            self.post_message(self.TakeRequested(view))
-
-    def action_request_skip(self) -> None:
-        view = self.highlighted_view
-        if view is not None:
-            self.post_message(self.SkipRequested(view))
+    # -- what is shown ------------------------------------------------------------------------------------
 
     def show_doses(self, views: Sequence[DoseView], now: datetime) -> None:
         """Show `views`; the dose highlighted before stays highlighted if it is still there."""
         keep = self.highlighted_view
-        self.clear()
-        self.views = {}
-        for view in views:
-            key = str(dose_key(view))
-            self.views[key] = view
-            self.add_row(*self.cells(view), key=key)
+        self.views = list(views)
+        self.rows = [self.cells(view) for view in views]
+        self.state_width = max([cell_len(STATE_LABEL), *(cell_len(row[-1][0]) for row in self.rows)])
         index = self._start_index(views, keep, now)
-        if index is not None:
-            self.move_cursor(row=index, animate=False)
+        self.cursor_row = 0 if index is None else index
+        self.top_row = 0
+        self._scroll_to_cursor()
+        # The row count sets the height (`height: auto`): a new list may need a layout, not only a repaint.
+        self.refresh(layout=True)
 
-    def cells(self, view: DoseView) -> tuple[DoseCell, ...]:
-        """The edge, then time, medication, amount and what happened, coloured by the dose's state."""
+    def cells(self, view: DoseView) -> tuple[tuple[str, str | None], ...]:
+        """Time, medication, amount and what happened, each with the component class that colours it."""
         state = fmt.dose_state_class(view)
         quiet = QUIET if state in ("-skipped", "-missed") else None
         return (
-            DoseCell(self, ""),
-            DoseCell(self, fmt.dose_time(view, self.zone), quiet),
-            DoseCell(self, view.medication.name, OVERDUE_NAME if state == "-overdue" else quiet),
-            DoseCell(self, fmt.dose_amount(view), quiet),
-            DoseCell(
-                self,
-                fmt.dose_state(view, self.zone),
-                {"-overdue": OVERDUE, "-taken": TAKEN}.get(state, quiet),
-            ),
+            (fmt.dose_time(view, self.zone), quiet),
+            (view.medication.name, OVERDUE_NAME if state == "-overdue" else quiet),
+            (fmt.dose_amount(view), quiet),
+            (fmt.dose_state(view, self.zone), {"-overdue": OVERDUE, "-taken": TAKEN}.get(state, quiet)),
         )
+
+    def rendered_rows(self) -> list[tuple[tuple[str, str | None], ...]]:
+        """Every row's cells as (text, component class), in order, whether or not it fits on screen."""
+        return list(self.rows)
+
+    @property
+    def highlighted_view(self) -> DoseView | None:
+        if 0 <= self.cursor_row < len(self.views):
+            return self.views[self.cursor_row]
+        return None
 
     @staticmethod
     def _start_index(views: Sequence[DoseView], keep: DoseView | None, now: datetime) -> int | None:
@@ -165,3 +141,113 @@ class DoseList(DataTable[DoseCell]):
                     return index
         likely = likely_now(views, now)
         return 0 if likely is None else likely
+
+    # -- keys and mouse -----------------------------------------------------------------------------------
+
+    def action_request_take(self) -> None:
+        view = self.highlighted_view
+        if view is not None:
+            self.post_message(self.TakeRequested(view))
+
+    def action_request_skip(self) -> None:
+        view = self.highlighted_view
+        if view is not None:
+            self.post_message(self.SkipRequested(view))
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(self.cursor_row + 1)
+
+    def action_cursor_first(self) -> None:
+        self.move_cursor(0)
+
+    def action_cursor_last(self) -> None:
+        self.move_cursor(len(self.rows) - 1)
+
+    def action_cursor_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor_row + direction * self._visible_rows())
+
+    def move_cursor(self, row: int) -> None:
+        """Highlight `row` (clamped to the list) and bring it into view."""
+        if not self.rows:
+            return
+        self.cursor_row = max(0, min(row, len(self.rows) - 1))
+        self._scroll_to_cursor()
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        # Line 0 is the header; a click there or below the last row moves nothing.
+        row = self.top_row + event.y - 1
+        if event.y >= 1 and row < len(self.rows):
+            self.move_cursor(row)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._scroll_to_cursor()
+
+    def _visible_rows(self) -> int:
+        """How many rows fit under the header (all of them before the first layout)."""
+        height = self.size.height
+        return len(self.rows) if height == 0 else max(1, height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        visible = self._visible_rows()
+        if self.cursor_row < self.top_row:
+            self.top_row = self.cursor_row
+        elif self.cursor_row >= self.top_row + visible:
+            self.top_row = self.cursor_row - visible + 1
+        self.top_row = max(0, min(self.top_row, len(self.rows) - visible))
+
+    # -- drawing ------------------------------------------------------------------------------------------
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return 1 + len(self.rows)
+
+    def cell_style(self, component: str) -> Style:
+        """The colour and weight the stylesheet gives `component`, without a background: the row's own (or the
+        cursor's) shows through. Looked up as each line is drawn, so a theme change recolours it."""
+        full = self.get_component_rich_style(component)
+        rules = self.get_component_rich_style(component, partial=True)
+        return Style(color=full.color if rules.color is not None else None, bold=rules.bold)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        if y == 0:
+            # The header's own style (as a DataTable's), not the list's: it keeps its background when focused.
+            header = self.get_component_rich_style(HEADER)
+            labels = [(label, None) for label, _ in COLUMNS[1:]] + [(STATE_LABEL, None)]
+            return self._line(-1, labels, header, width)
+        row = self.top_row + y - 1
+        if row >= len(self.rows):
+            return Strip.blank(width, self.rich_style)
+        style = self.rich_style
+        if row == self.cursor_row:
+            style += self.get_component_rich_style(CURSOR)
+        return self._line(row, self.rows[row], style, width)
+
+    def _line(self, row: int, cells: Sequence[tuple[str, str | None]], style: Style, width: int) -> Strip:
+        """One row: the empty edge cell, the cells at their column widths, then `style` to the right edge.
+        A cell's own colour wins over the row's (an overdue dose still reads as overdue when highlighted).
+        Each cell's segments carry its row and column as meta, as a DataTable's do: that keeps neighbouring
+        cells of one style apart, so an SVG export places every cell at its column."""
+        widths = [column_width for _, column_width in COLUMNS[1:]] + [self.state_width]
+        segments = [Segment(" " * COLUMNS[0][1], style + Style.from_meta({"row": row, "column": 0}))]
+        for column, ((plain, component), cell_width) in enumerate(zip(cells, widths, strict=True), start=1):
+            where = Style.from_meta({"row": row, "column": column})
+            text = Text(plain, no_wrap=True, overflow="ellipsis", end="")
+            text.truncate(cell_width, overflow="ellipsis")
+            pad = " " * (cell_width - text.cell_len)
+            cell = style + self.cell_style(component) if component else style
+            if cell == style:
+                segments.append(Segment(text.plain + pad, style + where))
+            else:
+                # The gap after a coloured cell takes the row's style, so a bold state's gap is not bold.
+                segments.append(Segment(text.plain, cell + where))
+                if pad:
+                    segments.append(Segment(pad, style + where))
+        used = COLUMNS[0][1] + sum(widths)
+        if used < width:
+            edge = Style.from_meta({"row": row, "column": 0, "out_of_bounds": True})
+            segments.append(Segment(" " * (width - used), style + edge))
+        return Strip(segments).crop(0, width)
