@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, cast
 from zoneinfo import ZoneInfo
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
-from textual.widgets import Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, Input, Static
 
 from rpltrack.clock import Clock
 from rpltrack.domain.errors import ValidationError
@@ -138,3 +139,25 @@ class SectionScreen(Screen[None]):
         except (JournalError, ValidationError) as exc:
             self.explain(exc)
             return False, None
+
+
+class FormScreen(ModalScreen[T | None]):
+    """A modal form: Enter in a field or the Save button saves, Escape or Cancel closes it with None."""
+
+    def action_save(self) -> None:
+        """Validate what she entered and dismiss the result (each form says how)."""
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _submitted(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()

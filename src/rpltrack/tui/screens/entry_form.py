@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar, TypeVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
@@ -24,7 +22,7 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import parse_date
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
-from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY
+from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen
 
 T = TypeVar("T")
 
@@ -57,7 +55,7 @@ def optional(text: str) -> str:
     return " ".join(text.split())
 
 
-class EntryForm(ModalScreen[T | None]):
+class EntryForm(FormScreen[T]):
     """Labelled fields with a message beside each; dismisses what `submit` returned, or None on Escape."""
 
     CSS_PATH = DIALOGS_CSS
@@ -165,18 +163,3 @@ class EntryForm(ModalScreen[T | None]):
             self.show_error(NOT_SAVED, None)
             return
         self.dismiss(result)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()

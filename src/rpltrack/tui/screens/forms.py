@@ -18,7 +18,7 @@ from rpltrack.domain.cycles import Cycle
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import MedicationInput, build_change, build_medication
 from rpltrack.domain.models import Medication, Regimen, TimingKind
-from rpltrack.tui.screens.base import DIALOGS_CSS
+from rpltrack.tui.screens.base import DIALOGS_CSS, FormScreen
 
 # Form fields as (ValidationError.field, input id, label, placeholder).
 MEDICATION_FIELDS = (
@@ -45,7 +45,7 @@ def hours_text(text: str) -> str:
     return f"{text.strip()}h" if _BARE_HOURS.match(text) else text
 
 
-class FieldForm(ModalScreen[ResultT]):
+class FieldForm(FormScreen[ResultT]):
     """Shared by the forms: labelled inputs, each with a Static beside it for its error message."""
 
     CSS_PATH = DIALOGS_CSS
@@ -165,21 +165,6 @@ class MedicationForm(FieldForm[Medication | None]):
             return
         self.dismiss(med)
 
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
 
 class ChangeDoseForm(FieldForm[Regimen | None]):
     """Change a medication's dose or times from a date. Dismisses the new Regimen, or None."""
@@ -248,21 +233,6 @@ class ChangeDoseForm(FieldForm[Regimen | None]):
             self.show_error(exc)
             return
         self.dismiss(regimen)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted)
-    def _submitted(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
 
 
 class ConfirmDialog(ModalScreen[bool]):
