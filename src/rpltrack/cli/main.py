@@ -95,6 +95,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     doses.register(sub, common)
     cycles.register(sub, common)
     misc.register(sub, common)
+    misc.register_files(sub, common)
     ui = sub.add_parser(
         "ui",
         parents=[common],
@@ -132,6 +133,9 @@ COMMANDS = (
     "history",
     "demo",
     "settings",
+    "backup",
+    "restore",
+    "check",
     "ui",
 )
 

@@ -43,6 +43,69 @@ def register(
     put.set_defaults(func=settings_set)
 
 
+def register_files(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    backup = sub.add_parser(
+        "backup",
+        parents=[common],
+        help="copy the journal safely",
+        description="A consistent, owner-only copy of the journal, even while rpltrack is running elsewhere "
+        "(default: the backups folder beside the journal).",
+    )
+    backup.add_argument("file", nargs="?", help="where to write the copy (must not exist yet)")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore",
+        parents=[common],
+        help="put a backup back in place",
+        description="Replace the journal's contents with a backup. The current state is saved to the backups "
+        "folder first, so a restore can itself be taken back.",
+    )
+    restore.add_argument("file", help="the backup to restore")
+    restore.set_defaults(func=cmd_restore)
+    check = sub.add_parser(
+        "check",
+        parents=[common],
+        help="check the journal file for damage",
+        description="Run SQLite's integrity and foreign-key checks on the journal.",
+    )
+    check.set_defaults(func=cmd_check)
+
+
+def cmd_backup(ctx: Context) -> int:
+    from pathlib import Path
+
+    dest = Path(ctx.args.file).expanduser() if ctx.args.file else None
+    written = ctx.journal.make_backup(ctx.now(), dest)
+    print(f"Saved a backup: {written}")
+    return 0
+
+
+def cmd_restore(ctx: Context) -> int:
+    from pathlib import Path
+
+    safety = ctx.journal.restore(Path(ctx.args.file).expanduser(), ctx.now())
+    print(f"Restored {ctx.args.file}. The journal as it was before is saved at {safety}.")
+    return 0
+
+
+def cmd_check(ctx: Context) -> int:
+    journal = ctx.journal
+    problems = journal.check()
+    if problems:
+        print(f"The journal at {ctx.db_path} has problems:")
+        for problem in problems[:20]:
+            print(f"  {problem}")
+        print("Restore a backup with: rpltrack restore FILE (backups are in the backups folder beside it)")
+        return 1
+    print(
+        f"The journal at {ctx.db_path} is healthy: schema v{journal.schema_version}, "
+        f"{journal.count('medications')} medications, {journal.count('doses')} logged doses."
+    )
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     from rpltrack.store.demo import fill_demo
 

@@ -26,7 +26,7 @@ from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.settings import SETTINGS, grace_from
 from rpltrack.store import rows
 from rpltrack.store.db import JournalError, connect, prepare_file, write_txn
-from rpltrack.store.migrations import HEAD, NewerSchema, backup_to, migrate, user_version
+from rpltrack.store.migrations import HEAD, NewerSchema, backup_numbered, backup_to, migrate, user_version
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
 TYPE_CHECKING = False
@@ -928,3 +928,61 @@ class Journal:
 
     def cycle_of_transfer(self, transfer_id: int) -> Cycle:
         return self._cycle_of("transfers", transfer_id)
+
+    # -- backup, restore, check ----------------------------------------------------------------------
+
+    def make_backup(self, now: datetime, dest: Path | None = None) -> Path:
+        """A consistent copy of the journal (SQLite's backup API), owner-only: at `dest`, or in backups/."""
+        if dest is None:
+            return backup_numbered(self._conn, self.path, "manual", now)
+        try:
+            return backup_to(self._conn, dest)
+        except FileExistsError:
+            raise ValidationError(f"{dest} already exists: choose another file name", field="file") from None
+
+    def check(self) -> list[str]:
+        """Problems SQLite finds in the file (integrity, foreign keys); an empty list when it is healthy."""
+        problems = [str(r[0]) for r in self._conn.execute("PRAGMA integrity_check") if str(r[0]) != "ok"]
+        problems += [
+            f"{r[0]} row {r[1]} points at a missing {r[2]} row"
+            for r in self._conn.execute("PRAGMA foreign_key_check")
+        ]
+        return problems
+
+    def restore(self, source: Path, now: datetime) -> Path:
+        """Replace the journal's contents with the backup at `source`, through SQLite's backup API into this
+        live file (other processes then see the restored state). A backup of the current state is made
+        first and its path returned. A file that is not a healthy rpltrack journal, or is newer, is
+        refused."""
+        self._writable()
+        source = Path(source)
+        if not source.is_file():
+            raise ValidationError(f"there is no backup file at {source}", field="file")
+        try:
+            src = connect(source, readonly=True)
+        except JournalError:
+            raise ValidationError(f"{source} is not an rpltrack journal", field="file") from None
+        try:
+            try:
+                version = user_version(src)
+                tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                healthy = [r[0] for r in src.execute("PRAGMA integrity_check")] == ["ok"]
+            except sqlite3.DatabaseError as exc:
+                raise ValidationError(f"{source} is not an rpltrack journal ({exc})", field="file") from None
+            if version > HEAD:
+                raise ValidationError(
+                    f"{source} was made by a newer rpltrack (schema v{version}); update rpltrack to "
+                    "restore it",
+                    field="file",
+                )
+            if version < 1 or not {"medications", "doses", "changes"} <= tables:
+                raise ValidationError(f"{source} is not an rpltrack journal", field="file")
+            if not healthy:
+                raise ValidationError(f"{source} is damaged (SQLite's integrity check failed)", field="file")
+            safety = backup_numbered(self._conn, self.path, "before-restore", now)
+            src.backup(self._conn)
+        finally:
+            src.close()
+        self._conn.execute("PRAGMA journal_mode = wal")
+        migrate(self._conn, self.path, now)
+        return safety

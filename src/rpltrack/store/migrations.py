@@ -198,22 +198,47 @@ def user_version(conn: sqlite3.Connection) -> int:
 
 
 def backup_to(conn: sqlite3.Connection, dest: Path) -> Path:
-    """A consistent copy of the live journal via SQLite's backup API, created 0600."""
+    """A consistent copy of the live journal via SQLite's backup API, 0600 from the first byte, written under
+    a temporary name and renamed into place, so `dest` is either absent or a whole copy."""
     import os
 
     dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    if dest.exists():
+        raise FileExistsError(dest)
+    partial = dest.with_name(f".{dest.name}.partial")
+    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
-    target = sqlite3.connect(str(dest))
     try:
-        conn.backup(target)
-    finally:
-        target.close()
+        target = sqlite3.connect(str(partial))
+        try:
+            conn.backup(target)
+        finally:
+            target.close()
+        with open(partial, "rb") as written:
+            os.fsync(written.fileno())
+        os.replace(partial, dest)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return dest
 
 
 def backup_dir(db_path: Path) -> Path:
     return db_path.parent / "backups"
+
+
+def backup_numbered(conn: sqlite3.Connection, db_path: Path, label: str, now: datetime) -> Path:
+    """A backup in the journal's backups/ folder named journal-<UTC time>-<label>.db. A retry after a failed
+    step, or a second process in the same second, must not collide with one already there: the next name
+    is numbered instead."""
+    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    for n in range(1, 1000):
+        name = f"journal-{stamp}-{label}.db" if n == 1 else f"journal-{stamp}-{label}-{n}.db"
+        try:
+            return backup_to(conn, backup_dir(db_path) / name)
+        except FileExistsError:
+            continue
+    raise FileExistsError(backup_dir(db_path) / f"journal-{stamp}-{label}.db")
 
 
 def migrate(
@@ -231,16 +256,7 @@ def migrate(
         return None
     backup: Path | None = None
     if found > 0:
-        stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-        # A retry after a failed step (or a second process starting in the same second) must not collide
-        # with the backup already there: number the next one instead of failing the start.
-        for n in range(1, 1000):
-            name = f"journal-{stamp}-v{found}.db" if n == 1 else f"journal-{stamp}-v{found}-{n}.db"
-            try:
-                backup = backup_to(conn, backup_dir(db_path) / name)
-                break
-            except FileExistsError:
-                continue
+        backup = backup_numbered(conn, db_path, f"v{found}", now)
     for version in range(found, head):
         with write_txn(conn):
             # Re-read inside the write lock: another process may have migrated meanwhile.

@@ -1,0 +1,124 @@
+"""Backups, restores and the health check (RELIABILITY B9, B10, A8's check), on real files."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import sqlite3
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from rpltrack.cli.main import main
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.models import DoseStatus
+from rpltrack.store.journal import Journal
+from tests.store import _support as s
+
+LATER = s.NOW + timedelta(minutes=5)
+
+
+def logged(path: Path) -> int:
+    with Journal.open(path, now=s.NOW) as journal:
+        return journal.count("doses")
+
+
+def test_b10_restore_into_the_live_journal_reaches_other_connections(tmp_path: Path) -> None:
+    """A restore goes through the backup API into the live file: a second connection (the app, a reminder
+    process) reads the restored state and can write after it; the state before is kept as a backup."""
+    path = tmp_path / "journal.db"
+    with Journal.open(path, now=s.NOW) as journal:
+        med = journal.add_medication(s.hourly(), s.NOW)
+        journal.record_dose(med, DoseStatus.TAKEN, s.NOW, s.LONDON, slot_at=s.hourly_slot(0))
+        saved = journal.make_backup(s.NOW, tmp_path / "one-dose.db")
+        journal.record_dose(med, DoseStatus.TAKEN, s.NOW, s.LONDON, slot_at=s.hourly_slot(1))
+    other = Journal.open(path, now=s.NOW)
+    try:
+        assert other.count("doses") == 2
+        with Journal.open(path, now=s.NOW) as journal:
+            safety = journal.restore(saved, LATER)
+            assert journal.pragma("journal_mode") == "wal"
+            assert journal.check() == []
+        assert other.count("doses") == 1
+        (med,) = other.medications()
+        assert other.record_dose(med, DoseStatus.TAKEN, LATER, s.LONDON, slot_at=s.hourly_slot(2)).created
+    finally:
+        other.close()
+    assert logged(path) == 2
+    assert logged(safety) == 2
+    assert stat.S_IMODE(safety.stat().st_mode) == 0o600
+
+
+def test_backups_are_owner_only_whole_copies_and_never_overwrite(tmp_path: Path) -> None:
+    path = tmp_path / "journal.db"
+    with Journal.open(path, now=s.NOW) as journal:
+        journal.add_medication(s.daily(), s.NOW)
+        first = journal.make_backup(s.NOW)
+        second = journal.make_backup(s.NOW)
+        assert first != second  # same second: the second is numbered
+        with pytest.raises(ValidationError, match="already exists"):
+            journal.make_backup(s.NOW, first)
+    for copy in (first, second):
+        assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+        assert copy.parent == tmp_path / "backups"
+        with Journal.open(copy, now=s.NOW) as restored:
+            assert restored.count("medications") == 1
+    assert not list((tmp_path / "backups").glob(".*partial"))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("kind", ["missing", "foreign", "newer", "damaged"])
+def test_a_restore_from_a_bad_file_is_refused_and_changes_nothing(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "journal.db"
+    with Journal.open(path, now=s.NOW) as journal:
+        journal.add_medication(s.daily(), s.NOW)
+        good = journal.make_backup(s.NOW, tmp_path / "good.db")
+    bad = tmp_path / "bad.db"
+    if kind == "foreign":
+        conn = sqlite3.connect(bad)
+        conn.execute("CREATE TABLE recipes (name TEXT)")
+        conn.commit()
+        conn.close()
+    elif kind == "newer":
+        shutil.copy(good, bad)
+        conn = sqlite3.connect(bad)
+        conn.execute("PRAGMA user_version = 99")
+        conn.commit()
+        conn.close()
+    elif kind == "damaged":
+        data = bytearray(good.read_bytes())
+        page = 4096
+        for number in range(1, len(data) // page):  # every page after the first: b-tree headers broken
+            data[number * page : number * page + 12] = b"\xff" * 12
+        bad.write_bytes(bytes(data))
+    before = sha256(path)
+    with Journal.open(path, now=s.NOW) as journal, pytest.raises(ValidationError):
+        journal.restore(bad, LATER)
+    assert sha256(path) == before
+    assert not (tmp_path / "backups").exists() or not list((tmp_path / "backups").iterdir())
+
+
+def test_check_reports_a_healthy_journal_and_the_cli_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "journal.db"
+    assert main(["--db", str(path), "med", "add", "aspirin", "--dose", "81 mg", "--times", "08:00"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(path), "check"]) == 0
+    assert "is healthy: schema v1, 1 medications" in capsys.readouterr().out
+    assert main(["--db", str(path), "backup"]) == 0
+    written = Path(capsys.readouterr().out.strip().removeprefix("Saved a backup: "))
+    assert written.exists()
+    assert main(["--db", str(path), "restore", str(written)]) == 0
+    assert "The journal as it was before is saved at" in capsys.readouterr().out
+
+
+def test_backup_time_stamp_is_utc(tmp_path: Path) -> None:
+    with Journal.open(tmp_path / "journal.db", now=s.NOW) as journal:
+        written = journal.make_backup(datetime(2026, 3, 29, 1, 30, tzinfo=UTC))
+    assert written.name == "journal-20260329T013000Z-manual.db"
