@@ -22,6 +22,8 @@ _EVERY_RE = re.compile(r"^\s*(\d+)\s*(h|hr|hrs|hour|hours)\s*$", re.IGNORECASE)
 _TAPER_STEP_RE = re.compile(
     r"^\s*(?P<amount>.+?)\s+(?:x|for)\s+(?P<n>\d+)\s*(?P<u>d|days?|w|weeks?)\s*$", re.IGNORECASE
 )
+# Read with a pattern rather than strptime, which loads its locale machinery (~1 ms) on first use.
+_DATETIME_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2}):(\d{2})\s*$")
 EVENT_WORDS = ("cd1", "stims", "trigger", "retrieval", "transfer", "positive-beta")
 
 
@@ -85,16 +87,19 @@ def parse_date(text: str, field: str = "date") -> date:
 
 
 def parse_local_datetime(text: str, zone: ZoneInfo, field: str = "at") -> datetime:
-    """'YYYY-MM-DD HH:MM' (or 'HH:MM' for today is not accepted here) in `zone` -> aware datetime."""
-    cleaned = text.strip().replace("T", " ")
+    """'YYYY-MM-DD HH:MM' in `zone` -> aware datetime (a time that does not exist that day moves forward)."""
+    match = _DATETIME_RE.match(text or "")
     try:
-        naive = datetime.strptime(cleaned, "%Y-%m-%d %H:%M")  # noqa: DTZ007 - zone applied below
+        if not match:
+            raise ValueError(text)
+        year, month, day, hour, minute = (int(g) for g in match.groups())
+        day_on, at = date(year, month, day), time(hour, minute)
     except ValueError:
         raise ValidationError(
             f'cannot read the time {text.strip()!r}: use "YYYY-MM-DD HH:MM", like "2026-11-23 08:00"',
             field=field,
         ) from None
-    instant, _ = resolve_wall_time(naive.date(), naive.time(), zone)
+    instant, _ = resolve_wall_time(day_on, at, zone)
     return instant.astimezone(zone)
 
 

@@ -330,7 +330,7 @@ class Journal:
         wanted = " ".join(name.split()).casefold()
         if not wanted:
             raise ValidationError("give the medication's name, e.g. rpltrack take aspirin")
-        tiers: list[list[Medication]] = []
+        tiers: list[list[Medication] | None] = []
         if now is not None:
             in_force = self.medications(in_force_on=now.date() - timedelta(days=1))
 
@@ -340,9 +340,12 @@ class Journal:
             tiers.append([m for m in in_force if state(m) is MedicationState.ACTIVE])
             waiting = (MedicationState.NOT_STARTED, MedicationState.WAITING)
             tiers.append([m for m in in_force if state(m) in waiting])
-        everything = self.medications()
-        tiers.append(everything)
-        for meds in tiers:
+        tiers.append(None)  # her whole history, read only if the quicker tiers do not answer
+        everything: list[Medication] = []
+        for tier in tiers:
+            if tier is None:
+                everything = self.medications()
+            meds = everything if tier is None else tier
             matches = _name_matches(meds, wanted)
             if len(matches) == 1:
                 return matches[0]
