@@ -28,10 +28,12 @@ def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
     conn.execute("INSERT INTO recipes VALUES ('soup')")
     conn.commit()
     conn.close()
+    path.chmod(0o644)
     before = sha256(path)
     with pytest.raises(JournalError, match="another program"):
         Journal.open(path)
     assert sha256(path) == before
+    assert path.stat().st_mode & 0o777 == 0o644  # not even its permissions were changed
     assert not Path(f"{path}-wal").exists()
 
 

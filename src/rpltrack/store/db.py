@@ -40,9 +40,10 @@ def check_sqlite_version(version: tuple[int, int, int] | None = None) -> None:
         )
 
 
-def prepare_file(path: Path) -> list[str]:
+def prepare_file(path: Path, *, tighten: bool = True) -> list[str]:
     """Create the journal's folder (0700) and an empty file (0600) before SQLite opens it, so the -wal and
-    -shm files inherit owner-only modes. Tightens loose modes on files we own; returns what it changed."""
+    -shm files inherit owner-only modes. With `tighten`, loose modes on an existing file of ours are made
+    owner-only (tighten_modes); returns what it changed."""
     notes: list[str] = []
     if path.is_symlink():
         raise JournalError(
@@ -61,6 +62,12 @@ def prepare_file(path: Path) -> list[str]:
         raise JournalError(f"{path} is not a journal file. Nothing was changed.")
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         raise JournalError(f"{path} belongs to another user; rpltrack will not open it. Nothing was changed.")
+    return tighten_modes(path) if tighten else notes
+
+
+def tighten_modes(path: Path) -> list[str]:
+    """Make the journal and its -wal/-shm owner-only where they are not; returns what it changed."""
+    notes: list[str] = []
     for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         if candidate.exists() and candidate.stat().st_mode & 0o077:
             os.chmod(candidate, 0o600)

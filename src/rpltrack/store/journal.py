@@ -25,7 +25,7 @@ from rpltrack.domain.models import (
 from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.settings import SETTINGS, grace_from
 from rpltrack.store import rows
-from rpltrack.store.db import JournalError, connect, prepare_file, write_txn
+from rpltrack.store.db import JournalError, connect, prepare_file, tighten_modes, write_txn
 from rpltrack.store.migrations import HEAD, NewerSchema, backup_numbered, backup_to, migrate, user_version
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
@@ -126,7 +126,9 @@ class Journal:
     def open(cls, path: Path | str, *, now: datetime | None = None) -> Journal:
         """Open (creating if needed) and migrate the journal at `path`. A newer schema opens read-only."""
         path = Path(path)
-        notes = prepare_file(path)
+        # Modes are tightened only once the file is known to be a journal (another program's file is left
+        # exactly as it was).
+        notes = prepare_file(path, tighten=False)
         if path.stat().st_size > 0:
             # Look before touching: a newer journal is opened read-only, and another program's database
             # is refused, before a read-write connection could switch it to WAL or add tables.
@@ -149,6 +151,7 @@ class Journal:
                     f"{path} is an SQLite database of another program, not an rpltrack journal; "
                     "rpltrack will not change it. Nothing was changed."
                 )
+        notes += tighten_modes(path)
         conn = connect(path)
         try:
             stamp = now or datetime.fromtimestamp(path.stat().st_mtime, UTC)
