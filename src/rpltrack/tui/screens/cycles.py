@@ -134,6 +134,11 @@ class CyclesScreen(SectionScreen):
             return None
         return self.journal.cycle(cycle_id)
 
+    def writable_selection(self) -> Cycle | None:
+        """The highlighted cycle when the journal can be written to (each says why not, gently)."""
+        cycle = self.selected()
+        return cycle if cycle is not None and self.can_write() else None
+
     async def saved(self, cycle: Cycle | None, words: str) -> None:
         if cycle is None:
             return
@@ -179,10 +184,9 @@ class CyclesScreen(SectionScreen):
         self.app.push_screen(form, done)
 
     def action_add_event(self) -> None:
-        cycle = self.selected()
-        if cycle is None or not self.can_write():
+        cycle = self.writable_selection()
+        if cycle is None or cycle.id is None:
             return
-        assert cycle.id is not None
         cycle_id, today = cycle.id, self.clock.today()
 
         def submit(entered: dict[str, str]) -> Cycle:
@@ -206,10 +210,9 @@ class CyclesScreen(SectionScreen):
         self.app.push_screen(form, done)
 
     def action_add_transfer(self) -> None:
-        cycle = self.selected()
-        if cycle is None or not self.can_write():
+        cycle = self.writable_selection()
+        if cycle is None or cycle.id is None:
             return
-        assert cycle.id is not None
         cycle_id, today = cycle.id, self.clock.today()
 
         def submit(entered: dict[str, str]) -> Cycle:
@@ -242,8 +245,8 @@ class CyclesScreen(SectionScreen):
         self.app.push_screen(form, done)
 
     def action_end_cycle(self) -> None:
-        cycle = self.selected()
-        if cycle is None or not self.can_write():
+        cycle = self.writable_selection()
+        if cycle is None:
             return
         if cycle.ended_on is not None:
             self.notify(
