@@ -86,8 +86,10 @@ def dose_rows(path: Path) -> list[sqlite3.Row]:
 
 
 def add_usual(cli: Cli) -> None:
-    cli.ok("med", "add", "aspirin", "--dose", "81 mg", "--times", "08:00", "--start", "2026-11-01")
-    cli.ok("med", "add", "lovenox", "--dose", "40 mg", "--times", "08:00,20:00", "--start", "2026-11-01")
+    """Aspirin and lovenox from 1 Nov, entered the day before (so their open doses since count as missed)."""
+    with freeze_time("2026-10-31 18:00:00"):
+        cli.ok("med", "add", "aspirin", "--dose", "81 mg", "--times", "08:00", "--start", "2026-11-01")
+        cli.ok("med", "add", "lovenox", "--dose", "40 mg", "--times", "08:00,20:00", "--start", "2026-11-01")
 
 
 # -- medications ------------------------------------------------------------------------------------------
@@ -661,3 +663,14 @@ def test_console_script_and_module_smoke(tmp_path):
     assert bad.returncode == 2
     assert bad.stdout == ""
     assert bad.stderr.count("\n") == 1
+
+
+def test_doses_already_past_when_a_medication_is_entered_are_not_logged_not_missed(cli):
+    """Entered at 08:40 on 23 Nov with a start on 20 Nov: the earlier doses were never tracked, so they read
+    "not logged" and stay out of adherence; the day's own dose still counts."""
+    cli.ok("med", "add", "aspirin", "--dose", "81 mg", "--times", "06:00", "--start", "2026-11-20")
+    (dose,) = cli.json("today", "--as-of", "2026-11-23 09:00")["doses"]
+    assert (dose["status"], dose["before_entry"]) == ("missed", True)
+    assert "not logged" in cli.ok("today", "--as-of", "2026-11-23 09:00")
+    aspirin = cli.json("adherence", "--as-of", "2026-11-24 09:00")["medications"][0]
+    assert aspirin["7d"]["missed"] == 1  # only 24 Nov's dose, due after she entered it

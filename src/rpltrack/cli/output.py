@@ -30,6 +30,8 @@ def amount_json(quantity: Quantity | None) -> dict[str, Any] | None:
 def dose_state_word(view: DoseView) -> str:
     if view.status is DoseStatus.DUE and view.overdue:
         return "overdue"
+    if view.before_entry:
+        return "not logged"
     return view.status.value
 
 
@@ -45,6 +47,7 @@ def dose_view_json(view: DoseView, zone: ZoneInfo) -> dict[str, Any]:
         "amount": amount_json(log.amount if log and log.amount else slot.amount if slot else None),
         "status": view.status.value,
         "overdue": view.overdue,
+        "before_entry": view.before_entry,
         "as_needed": slot is None,
         "taken_at": iso(log.taken_at, zone) if log else None,
         "logged_at": iso(log.logged_at, zone) if log else None,

@@ -59,7 +59,10 @@ def _med(
         regimens=tuple(regimens),
         end_on=end,
         notes=notes,
-        created_at=now.astimezone(UTC),
+        # Entered the evening before it started, as she would when the clinic's plan arrives.
+        created_at=min(now, datetime.combine(start, time(0), tzinfo=zone) - timedelta(hours=3)).astimezone(
+            UTC
+        ),
     )
 
 

@@ -30,6 +30,11 @@ def slot_state(
     return DoseStatus.DUE, now >= slot.slot_at
 
 
+def entered_after(med: Medication, slot: DoseSlot, grace: timedelta) -> bool:
+    """True when the slot's grace period had already ended when the medication was entered."""
+    return med.created_at is not None and slot.slot_at + grace <= med.created_at
+
+
 def day_views(
     meds: Sequence[Medication],
     logs: Iterable[DoseLog],
@@ -54,7 +59,8 @@ def day_views(
         for slot in expand(med, start, end):
             slot_log = by_slot.get((slot.medication_id, slot.slot_at))
             status, overdue = slot_state(slot, slot_log, now, grace)
-            views.append(DoseView(med, status, slot, slot_log, overdue))
+            before_entry = slot_log is None and entered_after(med, slot, grace)
+            views.append(DoseView(med, status, slot, slot_log, overdue, before_entry))
     for prn_log in prn_logs:
         prn_med = meds_by_id.get(prn_log.medication_id)
         if prn_med is not None:
@@ -122,6 +128,8 @@ def adherence(
     taken = skipped = missed = 0
     for slot in expand(med, start, max(start, end)):
         log = by_slot.get(slot.slot_at)
+        if log is None and entered_after(med, slot, grace):
+            continue  # not tracked yet when it fell due
         if log is None:
             missed += 1
         elif log.status is DoseStatus.TAKEN:

@@ -271,6 +271,9 @@ class DoseView:
     slot: DoseSlot | None = None
     log: DoseLog | None = None
     overdue: bool = False  # due, past its time, still inside the grace period
+    # Open, but already past its grace period when the medication was entered: shown as "not logged" rather
+    # than "missed", and left out of adherence (she was not tracking it yet).
+    before_entry: bool = False
 
     @property
     def sort_at(self) -> datetime:

@@ -55,7 +55,8 @@ def dose_state(view: DoseView, zone: ZoneInfo) -> str:
         return f"skipped: {log.reason}" if log.reason else "skipped"
     if view.status is DoseStatus.DUE:
         return "overdue" if view.overdue else "due"
-    return "missed"
+    # Past its time before the medication was entered: nothing to reproach, just not in the journal.
+    return "not logged" if view.before_entry else "missed"
 
 
 def percent_text(adherence: Adherence | None) -> str:
