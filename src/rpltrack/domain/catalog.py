@@ -305,10 +305,3 @@ def by_key(key: str) -> Drug:
 def family_members(name: str) -> tuple[str, ...]:
     """Catalog keys a general word covers ('progesterone' -> its three forms), else ()."""
     return _FAMILIES.get(_clean(name), ())
-
-
-def suggest(name: str, limit: int = 3) -> list[str]:
-    """Catalog names that start like `name`, for 'did you mean' messages."""
-    key = _clean(name)
-    starts = sorted({d.name for a, d in _BY_ALIAS.items() if a.startswith(key[:3])})
-    return starts[:limit]
