@@ -214,12 +214,9 @@ def register(
 
 
 def _day(ctx: Context, text: str, field: str = "date") -> date:
-    from rpltrack.domain.medspec import parse_date
+    from rpltrack.domain.medspec import parse_past_date
 
-    day = parse_date(text, field)
-    if day > ctx.clock.today():
-        raise ValidationError(f"{day} is in the future: record things once they have happened", field=field)
-    return day
+    return parse_past_date(text, ctx.clock.today(), field)
 
 
 def cycle_add(ctx: Context) -> int:
@@ -353,21 +350,19 @@ def transfer_add(ctx: Context) -> int:
 
 
 def beta_add(ctx: Context) -> int:
-    from rpltrack.domain.betas import IMPLAUSIBLE_HCG, BetaDraw, parse_hcg
+    from rpltrack.domain.betas import BetaDraw, parse_hcg
     from rpltrack.domain.medspec import parse_local_datetime
 
     a = ctx.args
-    value = parse_hcg(a.value, a.unit)
-    drawn = parse_local_datetime(a.at, ctx.zone)
-    if drawn > ctx.now():
-        raise ValidationError(f"{a.at} is in the future: record a result once it is drawn", field="at")
-    if value.value > IMPLAUSIBLE_HCG and not a.confirm:
+    draw = BetaDraw(parse_local_datetime(a.at, ctx.zone), parse_hcg(a.value, a.unit), a.lab.strip())
+    draw.check_drawn(ctx.now())
+    if draw.unusual and not a.confirm:
         raise ValidationError(
-            f"{value} mIU/mL is unusual: check the number and unit on the report, then add --confirm "
+            f"{draw.value} mIU/mL is unusual: check the number and unit on the report, then add --confirm "
             "to keep it",
             field="value",
         )
-    draw = ctx.journal.add_beta(BetaDraw(drawn, value, a.lab.strip()), ctx.now(), confirmed_unusual=a.confirm)
+    draw = ctx.journal.add_beta(draw, ctx.now(), confirmed_unusual=a.confirm)
     print(f"Saved: beta {draw.value} mIU/mL drawn {draw.drawn_at.astimezone(ctx.zone):%Y-%m-%d %H:%M}.")
     return 0
 

@@ -138,6 +138,19 @@ class BetaDraw:
         if self.drawn_at.tzinfo is None:
             raise ValueError("drawn_at must be tz-aware")
 
+    @property
+    def unusual(self) -> bool:
+        """Above IMPLAUSIBLE_HCG: asked about before it is kept (RELIABILITY E2), never refused."""
+        return self.value.value > IMPLAUSIBLE_HCG
+
+    def check_drawn(self, now: datetime) -> None:
+        """A result is recorded once it has been drawn."""
+        if self.drawn_at > now:
+            raise ValidationError(
+                f"{self.drawn_at:%Y-%m-%d %H:%M} is in the future: record a result once it is drawn",
+                field="at",
+            )
+
 
 @dataclass(frozen=True)
 class BetaPair:

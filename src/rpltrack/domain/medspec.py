@@ -86,6 +86,14 @@ def parse_date(text: str, field: str = "date") -> date:
         ) from None
 
 
+def parse_past_date(text: str, today: date, field: str = "date") -> date:
+    """A date that has already happened (events, results, losses are recorded once they happened)."""
+    day = parse_date(text, field)
+    if day > today:
+        raise ValidationError(f"{day} is in the future: record things once they have happened", field=field)
+    return day
+
+
 def parse_local_datetime(text: str, zone: ZoneInfo, field: str = "at") -> datetime:
     """'YYYY-MM-DD HH:MM' in `zone` -> aware datetime (a time that does not exist that day moves forward)."""
     match = _DATETIME_RE.match(text or "")

@@ -16,7 +16,6 @@ from textual_plotext import PlotextPlot
 
 from rpltrack.domain.betas import (
     BARNHART_2004,
-    IMPLAUSIBLE_HCG,
     SEEBER_2006,
     BetaDraw,
     assess_series,
@@ -156,12 +155,9 @@ class BetasScreen(SectionScreen):
                     "write the result, e.g. 112, or <5 as the lab printed it", field="value"
                 )
             value = parse_hcg(entered["value"])
-            drawn = parse_local_datetime(entered["at"], self.zone)
-            if drawn > self.clock.now():
-                raise ValidationError(
-                    f"{entered['at'].strip()} is in the future: record a result once it is drawn", field="at"
-                )
-            return BetaDraw(drawn, value, optional(entered["lab"]))
+            draw = BetaDraw(parse_local_datetime(entered["at"], self.zone), value, optional(entered["lab"]))
+            draw.check_drawn(self.clock.now())
+            return draw
 
         async def save(draw: BetaDraw, confirmed: bool) -> None:
             ok, saved = self.write(
@@ -179,7 +175,7 @@ class BetasScreen(SectionScreen):
         async def done(draw: BetaDraw | None) -> None:
             if draw is None:
                 return
-            if draw.value.value <= IMPLAUSIBLE_HCG:
+            if not draw.unusual:
                 await save(draw, False)
                 return
 

@@ -24,9 +24,10 @@ from rpltrack.domain.cycles import (
 )
 from rpltrack.domain.dating import EMBRYO_DAYS
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.medspec import parse_past_date
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
-from rpltrack.tui.screens.entry_form import EntryForm, Field, optional, past_day
+from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
 from rpltrack.tui.screens.forms import ConfirmDialog
 
 EMPTY_TEXT = "No cycles yet — press n to start one"
@@ -163,7 +164,7 @@ class CyclesScreen(SectionScreen):
                 raise ValidationError("choose the kind of cycle", field="kind")
             cycle = Cycle(
                 parse_cycle_kind(entered["kind"]),
-                past_day(entered["cd1"], today, "cd1"),
+                parse_past_date(entered["cd1"], today, "cd1"),
                 optional(entered["clinic"]),
                 optional(entered["notes"]),
             )
@@ -193,7 +194,9 @@ class CyclesScreen(SectionScreen):
             if not entered["kind"]:
                 raise ValidationError("choose what happened", field="kind")
             event = CycleEvent(
-                parse_event_kind(entered["kind"]), past_day(entered["date"], today), optional(entered["note"])
+                parse_event_kind(entered["kind"]),
+                parse_past_date(entered["date"], today),
+                optional(entered["note"]),
             )
             return self.journal.add_event(cycle_id, event, self.clock.now())
 
@@ -224,7 +227,7 @@ class CyclesScreen(SectionScreen):
             if not entered["embryo_day"]:
                 raise ValidationError("choose the embryo's day as your clinic charts it", field="embryo_day")
             transfer = Transfer(
-                past_day(entered["date"], today),
+                parse_past_date(entered["date"], today),
                 int(entered["embryo_day"]),
                 int(count_text),
                 optional(entered["grade"]),
@@ -257,7 +260,7 @@ class CyclesScreen(SectionScreen):
         cycle_id, today = cycle.id, self.clock.today()
 
         def submit(entered: dict[str, str]) -> tuple[date, str]:
-            on = past_day(entered["date"], today)
+            on = parse_past_date(entered["date"], today)
             replace(cycle, ended_on=on)  # checks the last day is not before CD1, beside the field
             return on, optional(entered["outcome"])
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import ClassVar, TypeVar
 
 from textual.app import ComposeResult
@@ -19,7 +18,6 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_date
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen
@@ -41,14 +39,6 @@ class Field:
     @property
     def input_id(self) -> str:
         return f"entry-{self.name}"
-
-
-def past_day(text: str, today: date, field: str = "date") -> date:
-    """A date that has happened (the same rule as the command line)."""
-    day = parse_date(text, field)
-    if day > today:
-        raise ValidationError(f"{day} is in the future: record things once they have happened", field=field)
-    return day
 
 
 def optional(text: str) -> str:

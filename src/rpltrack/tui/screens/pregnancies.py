@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from rpltrack.domain.dating import parse_ga
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.medspec import parse_past_date
 from rpltrack.domain.pregnancies import (
     NOT_COUNTED,
     OUTCOME_WORDS,
@@ -26,7 +27,7 @@ from rpltrack.domain.pregnancies import (
 )
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
-from rpltrack.tui.screens.entry_form import EntryForm, Field, past_day
+from rpltrack.tui.screens.entry_form import EntryForm, Field
 
 EMPTY_TEXT = "No pregnancies recorded — press n for a positive test, or l to add a past loss"
 
@@ -125,7 +126,7 @@ class PregnanciesScreen(SectionScreen):
         today = self.clock.today()
 
         def submit(entered: dict[str, str]) -> Pregnancy:
-            on = past_day(entered["date"], today)
+            on = parse_past_date(entered["date"], today)
             cycle = self.journal.cycle_on(on)
             how = Confirmation(entered["how"]) if entered["how"] else Confirmation.HCG
             pregnancy = Pregnancy(on, how_found=how, cycle_id=cycle.id if cycle else None)
@@ -160,7 +161,7 @@ class PregnanciesScreen(SectionScreen):
         def submit(entered: dict[str, str]) -> Pregnancy:
             if not entered["outcome"]:
                 raise ValidationError("choose what happened", field="outcome")
-            on = past_day(entered["date"], today)
+            on = parse_past_date(entered["date"], today)
             ga = parse_ga(entered["ga"]) if entered["ga"].strip() else None
             confirmed = Confirmation(entered["confirmed"]) if entered["confirmed"] else None
             return self.journal.end_pregnancy(
@@ -197,7 +198,7 @@ class PregnanciesScreen(SectionScreen):
             loss = Pregnancy(
                 None,
                 Outcome(entered["kind"]),
-                past_day(entered["date"], today),
+                parse_past_date(entered["date"], today),
                 parse_ga(entered["ga"]) if entered["ga"].strip() else None,
                 Confirmation(entered["confirmed"]) if entered["confirmed"] else None,
                 approximate=entered["approx"] == "yes",
