@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo
 BENCH_DIR = Path(__file__).resolve().parent
 FIRST_PAINT = BENCH_DIR / "first_paint.py"
 DEMO_JOURNAL = BENCH_DIR / "demo_journal.py"
+FLAG_EVAL = BENCH_DIR / "flag_eval.py"
+FLAGS_MAX_MS = 50.0
 TZ = "Europe/London"
 DEMO_SEED = 7  # the default of `rpltrack demo --seed`
 TAKE_CANDIDATES = ("aspirin", "folic acid")  # the brief's command first; folic acid is the fallback
@@ -310,6 +312,56 @@ def bench_today(setup: Setup, n: int, warmups: int) -> list[Row]:
         cpu_row("`rpltrack today`, CPU time (user + system), median", today, bare),
     ]
     return rows
+
+
+def flag_eval(setup: Setup, years: int, runs: int) -> tuple[float, float, float, int]:
+    """(read ms, evaluate ms, total ms, active flags) of the flag engine in process on the demo journal."""
+    as_of = datetime.combine(setup.take_on, clock_time(12, 0)).isoformat()
+    cmd = [setup.python, str(FLAG_EVAL), str(setup.journals[years]), as_of, TZ, str(runs)]
+    result = run_child(cmd, setup.env, setup.root)
+    if result.returncode != 0:
+        raise BenchError(f"flag evaluation: {last_line(result.stderr)}")
+    read, ev, total, count = result.stdout.split()
+    return float(read), float(ev), float(total), int(count)
+
+
+def bench_flags(setup: Setup, n: int, warmups: int) -> list[Row]:
+    """The flag engine in process (10-year vs 1-year journal), and `rpltrack flags` vs `python -c pass`."""
+    read10, eval10, total10, count = flag_eval(setup, 10, max(n, 10))
+    _, _, total1, _ = flag_eval(setup, 1, max(n, 10))
+    flags, bare = compare(
+        ("rpltrack flags", [setup.rpltrack, "flags", "--json"]),
+        ("python -c pass", [setup.python, "-c", "pass"]),
+        setup.env,
+        setup.root,
+        n,
+        warmups,
+    )
+    growth = total10 / total1
+    return [
+        Row(
+            f"flag evaluation in process (10-year journal, {count} active), median",
+            f"{total10:.1f} ms",
+            f"read {read10:.1f} + rules {eval10:.1f} ms",
+            "—",
+            f"< {FLAGS_MAX_MS:.0f} ms",
+            verdict(total10 < FLAGS_MAX_MS),
+        ),
+        Row(
+            "flag evaluation: 10-year vs 1-year journal",
+            f"{total10:.1f} ms",
+            f"{total1:.1f} ms",
+            f"{growth:.2f}x",
+        ),
+        Row(
+            "`rpltrack flags --json` (10-year journal), median",
+            ms(flags.median_s),
+            ms(bare.median_s),
+            f"{flags.median_s / bare.median_s:.2f}x",
+            "",
+            "info",
+        ),
+    ]
 
 
 def bench_today_rss(setup: Setup) -> list[Row]:
@@ -614,6 +666,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         section("rpltrack take", take)
         section("growth", lambda: bench_growth(setup, n, warmups))
         section("TUI first paint", lambda: bench_tui(setup, n, warmups))
+        section("flag evaluation", lambda: bench_flags(setup, n, warmups))
         print()
         print_table(rows)
         for note in notes:

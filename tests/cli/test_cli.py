@@ -7,7 +7,6 @@ November, so 08:40 on the wall is 08:40Z.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sqlite3
@@ -15,7 +14,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from freezegun import freeze_time
@@ -24,56 +22,11 @@ from rpltrack import __version__
 from rpltrack.cli.main import build_parser, main
 from rpltrack.domain.models import DoseStatus
 from rpltrack.store.journal import Journal
+from tests.cli.support import Cli, checksum
 
 NOW = "2026-11-23 08:40:00"  # UTC, = London wall time in November
 AS_OF = "2026-11-23 08:40"
 CLINICAL = ("medications", "regimens", "doses", "settings")
-
-
-class Cli:
-    """Runs `rpltrack --db <tmp> --tz Europe/London ...` in process and captures its output."""
-
-    def __init__(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.db = db
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        self.capsys.readouterr()
-        rc = main(["--db", str(self.db), "--tz", "Europe/London", *args])
-        out, err = self.capsys.readouterr()
-        return rc, out, err
-
-    def ok(self, *args: str) -> str:
-        rc, out, err = self(*args)
-        assert rc == 0, err
-        assert err == ""
-        return out
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.ok(*args, "--json"))
-
-
-@pytest.fixture
-def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Cli]:
-    with freeze_time(NOW):
-        yield Cli(tmp_path / "journal.db", capsys)
-
-
-def checksum(path: Path, tables: tuple[str, ...] | None = None) -> str:
-    """A digest of every row of every table (or of `tables`), read through a fresh connection."""
-    conn = sqlite3.connect(path)
-    try:
-        names = tables or tuple(
-            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        )
-        digest = hashlib.sha256()
-        for name in names:
-            digest.update(name.encode())
-            for row in conn.execute(f"SELECT * FROM {name} ORDER BY rowid"):
-                digest.update(repr(row).encode())
-        return digest.hexdigest()
-    finally:
-        conn.close()
 
 
 def dose_rows(path: Path) -> list[sqlite3.Row]:
@@ -445,7 +398,9 @@ def test_adherence_json(cli):
 
 
 def test_settings_list_get_set(cli):
-    assert cli.json("settings", "list") == {"reminders.grace": "2h"}
+    listed = cli.json("settings", "list")
+    assert listed["reminders.grace"] == "2h"
+    assert listed["tsh.target"] == ""
     assert cli.ok("settings", "get", "reminders.grace") == "2h\n"
     assert cli.ok("settings", "set", "reminders.grace", "90m") == "Saved: reminders.grace = 1h30m\n"
     assert cli.ok("settings", "get", "reminders.grace") == "1h30m\n"

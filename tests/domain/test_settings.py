@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.settings import SETTINGS, format_duration, grace_from, parse_duration
+from rpltrack.domain.settings import DEFAULTS, SETTINGS, format_duration, grace_from, parse_duration
 
 
 @pytest.mark.parametrize(
@@ -71,4 +71,9 @@ def test_every_setting_default_is_valid_and_described():
     for key, setting in SETTINGS.items():
         assert setting.key == key
         assert setting.description
-        assert setting.parse(setting.default) == setting.default
+        if setting.default:
+            assert setting.parse(setting.default) == setting.default
+        else:  # unset: the guideline default in DEFAULTS applies, and it must be valid for the key
+            assert key in DEFAULTS or key == "tsh.target"
+            if key in DEFAULTS:
+                assert setting.parse(DEFAULTS[key]) == DEFAULTS[key]

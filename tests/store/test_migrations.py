@@ -37,26 +37,21 @@ V1_DOSE_COLUMNS = ", ".join(
 )
 
 
+V1_FIXTURE = Path(__file__).parent / "fixtures" / "journal-v1.db"
+
+
 def make_v1_journal(path: Path) -> None:
-    """A journal at schema v1 (whatever HEAD is now) with medications, regimens, doses, a setting and undo
-    history."""
+    """A journal at schema v1 as rpltrack's first schema wrote it (B3: a committed fixture made by that
+    release): medications, regimens, doses, a setting, undo history, a cycle with a transfer, betas and a
+    past loss. Copied owner-only, as rpltrack creates journals."""
+    import os
+
     prepare_file(path)
-    conn = connect(path)
-    migrate(conn, path, s.NOW, migrations=s.V1_ONLY)
-    journal = Journal(conn, path, readonly=False)
-    try:
-        aspirin = journal.add_medication(s.daily(notes="with food"), s.NOW)
-        hourly = journal.add_medication(s.hourly(), s.NOW)
-        journal.record_dose(aspirin, DoseStatus.TAKEN, s.NOW, s.LONDON, site=None, note="first")
-        for index in range(20):
-            journal.record_dose(hourly, DoseStatus.TAKEN, s.NOW, s.LONDON, slot_at=s.hourly_slot(index))
-        journal.record_dose(
-            hourly, DoseStatus.SKIPPED, s.NOW, s.LONDON, slot_at=s.hourly_slot(20), reason="nausea"
-        )
-        journal.set_setting("reminders.grace", "90m", s.NOW)
-        assert journal.schema_version == 1
-    finally:
-        journal.close()
+    with open(path, "wb") as out:
+        out.write(V1_FIXTURE.read_bytes())
+        out.flush()
+        os.fsync(out.fileno())
+    assert version_of(path) == 1
 
 
 def clinical_state(path: Path) -> dict[str, list[tuple[object, ...]]]:

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from rpltrack import __version__
-from rpltrack.cli import cycles, doses, meds, misc
+from rpltrack.cli import cycles, doses, labs, meds, misc
 from rpltrack.cli.context import Context
 from rpltrack.domain.errors import ValidationError
 
@@ -94,6 +94,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     meds.register(sub, common)
     doses.register(sub, common)
     cycles.register(sub, common)
+    labs.register(sub, common)
     misc.register(sub, common)
     misc.register_files(sub, common)
     ui = sub.add_parser(
@@ -131,6 +132,10 @@ COMMANDS = (
     "pregnancy",
     "loss",
     "history",
+    "lab",
+    "labs",
+    "flags",
+    "flag",
     "demo",
     "settings",
     "backup",

@@ -189,6 +189,8 @@ def med_list(ctx: Context) -> int:
         out = []
         for m in meds:
             item = medication_json(m, now, today, ctx.zone)
+            item["on_hand"] = journal.on_hand(m)
+            item["supply_counted_at"] = m.supply_at.astimezone(ctx.zone).isoformat() if m.supply_at else None
             assert m.id is not None
             item["adherence"] = {
                 "7d": adherence_json(week[m.id]) if m.id in week else None,
@@ -213,9 +215,13 @@ def med_list(ctx: Context) -> int:
                 f"    taken: 7 days {percent_text(week.get(m.id))}, 30 days {percent_text(month.get(m.id))}"
             )
         remaining = remaining_doses(m, now)
+        on_hand = ctx.journal.on_hand(m)
+        supply = f"{on_hand} on hand" if on_hand is not None else ""
         if remaining is not None:
-            supply = f"; {m.supply} on hand" if m.supply is not None else ""
-            print(f"    {remaining} dose{'s' if remaining != 1 else ''} left in the schedule{supply}")
+            left = f"{remaining} dose{'s' if remaining != 1 else ''} left in the schedule"
+            print(f"    {left}; {supply}" if supply else f"    {left}")
+        elif supply:
+            print(f"    {supply}")
         if m.notes:
             print(f"    notes: {m.notes}")
     return 0

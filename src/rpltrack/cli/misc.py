@@ -28,7 +28,10 @@ def register(
         "settings",
         parents=[common],
         help="list, read or change settings",
-        description="Settings are stored in the journal, so they travel with backups.",
+        description="Settings are stored in the journal, so they travel with backups. Clinic targets "
+        "(tsh.target, progesterone.threshold, vitamin-d.threshold, retest.*) override the guideline "
+        "defaults; a flag they drive says so. A clinic retest after a course: "
+        "rpltrack settings set retest.after.levothyroxine 'TSH 6w'.",
     )
     s_sub = settings.add_subparsers(dest="settings_command", metavar="COMMAND", required=True)
     lst = s_sub.add_parser("list", parents=[common], help="every setting and its value")
@@ -41,6 +44,9 @@ def register(
     put.add_argument("key")
     put.add_argument("value")
     put.set_defaults(func=settings_set)
+    reset = s_sub.add_parser("reset", parents=[common], help="back to the default")
+    reset.add_argument("key")
+    reset.set_defaults(func=settings_reset)
 
 
 def register_files(
@@ -127,26 +133,43 @@ def cmd_demo(ctx: Context) -> int:
 
 
 def settings_list(ctx: Context) -> int:
+    from rpltrack.domain.settings import DEFAULTS, setting_for
+
     values = ctx.journal.settings()
     if ctx.as_json:
         ctx.emit_json({k: values[k] for k in sorted(values)})
         return 0
     for key in sorted(values):
-        print(f"{key} = {values[key]}    # {SETTINGS[key].description}")
+        setting = setting_for(key)
+        about = setting.description if setting else ""
+        shown = values[key] or (f"(default {DEFAULTS[key]})" if key in DEFAULTS else "(guideline default)")
+        print(f"{key} = {shown}    # {about}")
     return 0
 
 
 def settings_get(ctx: Context) -> int:
+    from rpltrack.domain.settings import setting_for
+
     values = ctx.journal.settings()
-    if ctx.args.key not in values:
+    if setting_for(ctx.args.key) is None:
         raise ValidationError(
-            f"unknown setting {ctx.args.key!r}: known settings are {', '.join(sorted(values))}"
+            f"unknown setting {ctx.args.key!r}: known settings are {', '.join(sorted(SETTINGS))}", field="key"
         )
-    print(values[ctx.args.key])
+    print(values.get(ctx.args.key, ""))
     return 0
 
 
 def settings_set(ctx: Context) -> int:
+    if not ctx.args.value.strip():
+        raise ValidationError(
+            f"give a value for {ctx.args.key}, or use rpltrack settings reset {ctx.args.key}", field="value"
+        )
     value = ctx.journal.set_setting(ctx.args.key, ctx.args.value, ctx.now())
     print(f"Saved: {ctx.args.key} = {value}")
+    return 0
+
+
+def settings_reset(ctx: Context) -> int:
+    value = ctx.journal.set_setting(ctx.args.key, "", ctx.now())
+    print(f"Reset: {ctx.args.key} = {value or 'the guideline default'}")
     return 0

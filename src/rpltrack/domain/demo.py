@@ -16,6 +16,7 @@ from rpltrack.domain import catalog
 from rpltrack.domain.betas import BetaDraw, parse_hcg
 from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Transfer
 from rpltrack.domain.doses import next_site
+from rpltrack.domain.labs import LabResult
 from rpltrack.domain.models import DoseLog, DoseStatus, Medication, Regimen, Timing, TimingKind
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
@@ -176,6 +177,58 @@ def demo_past_losses(now: datetime, zone: ZoneInfo, years: int = 1) -> list[Preg
             None, Outcome.BIOCHEMICAL, first - timedelta(days=200), None, Confirmation.HCG, approximate=True
         ),
     ]
+
+
+def demo_labs(now: datetime, zone: ZoneInfo, years: int = 1) -> list[LabResult]:
+    """An RPL work-up and its follow-up: TSH every three months (the latest, in this pregnancy, above the
+    2.5 target), TPO antibodies above the printed range, vitamin D, antiphospholipid antibodies (negative),
+    thrombophilia genetics, a platelet count before and on the current LMWH, and progesterone on the day of
+    the current transfer."""
+    from rpltrack.domain.labcatalog import by_key, parse_lab_value, parse_range
+
+    today = now.astimezone(zone).date()
+    first = today - timedelta(days=365 * years)
+    transfer = current_transfer(today)
+
+    def lab(
+        key: str, on: date, value: str, rng: str = "", unit: str | None = None, note: str = ""
+    ) -> LabResult:
+        test = by_key(key)
+        return LabResult(
+            test=key,
+            on=on,
+            value=parse_lab_value(test, value, unit),
+            reference=parse_range(rng) if rng else None,
+            note=note,
+            lab="Quest Diagnostics",
+        )
+
+    results = [
+        lab("tpo-ab", first + timedelta(days=20), "61", "<34", note="work-up after the second loss"),
+        lab("la", first + timedelta(days=20), "negative"),
+        lab("acl-igg", first + timedelta(days=20), "8", "<15"),
+        lab("acl-igm", first + timedelta(days=20), "4", "<13"),
+        lab("b2gpi-igg", first + timedelta(days=20), "negative"),
+        lab("fvl", first + timedelta(days=20), "not detected"),
+        lab("prothrombin", first + timedelta(days=20), "not detected"),
+        lab("karyotype", first + timedelta(days=20), "46,XX"),
+        lab("vitamin-d", first + timedelta(days=20), "48", "75-250", unit="nmol/L"),
+    ]
+    tsh_values = ("3.9", "2.4", "1.9", "2.2", "1.7", "2.0", "2.3", "1.8")
+    day, n = first + timedelta(days=20), 0
+    while day < transfer - timedelta(days=30):
+        results.append(lab("tsh", day, tsh_values[n % len(tsh_values)], "0.4-4.0"))
+        day += timedelta(days=91)
+        n += 1
+    results += [
+        lab("vitamin-d", transfer - timedelta(days=40), "31", "30-100"),
+        lab("platelets", transfer - timedelta(days=12), "248", "150-450"),
+        lab("progesterone", transfer, "14.6", note="drawn the morning of the transfer"),
+        lab("tsh", transfer + timedelta(days=9), "2.1", "0.4-4.0"),
+        lab("platelets", transfer + timedelta(days=17), "231", "150-450"),
+        lab("tsh", today - timedelta(days=4), "2.8", "0.4-4.0", note="clinic said they would call"),
+    ]
+    return sorted(results, key=lambda r: r.on)
 
 
 def demo_medications(now: datetime, zone: ZoneInfo, years: int = 1) -> list[Medication]:

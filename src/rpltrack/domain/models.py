@@ -125,6 +125,7 @@ class Medication:
     notes: str = ""
     id: int | None = None
     created_at: datetime | None = None
+    supply_at: datetime | None = None  # when the supply on hand was last counted (refill-due)
     cycle_id: int | None = None
     start_anchor: str | None = None
     end_anchor: str | None = None

@@ -6,14 +6,14 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain.demo import demo_logs, demo_medications, demo_past_losses, demo_timeline
+from rpltrack.domain.demo import demo_labs, demo_logs, demo_medications, demo_past_losses, demo_timeline
 from rpltrack.store.journal import Journal
 
 
 def fill_demo(journal: Journal, now: datetime, zone: ZoneInfo, years: int, seed: int = 7) -> tuple[int, int]:
-    """Add demo medications and their dose history, cycles with transfers and betas, and a pregnancy
-    history; returns (medications, doses) added. A journal that already has cycles or pregnancies keeps its
-    own timeline: only medications and doses are added to it."""
+    """Add demo medications and their dose history, cycles with transfers and betas, a pregnancy history and
+    lab results; returns (medications, doses) added. A journal that already has cycles or pregnancies keeps
+    its own timeline: only medications and doses are added to it."""
     timeline = not journal.count("cycles") and not journal.count("pregnancies")
     saved = [journal.add_medication(med, now) for med in demo_medications(now, zone, years)]
     logs = demo_logs(saved, now, zone, seed)
@@ -34,4 +34,6 @@ def fill_demo(journal: Journal, now: datetime, zone: ZoneInfo, years: int, seed:
             journal.add_pregnancy(replace(demo.pregnancy, cycle_id=cycle.id), now)
         if demo.cycle.ended_on is not None:
             journal.end_cycle(cycle.id, demo.cycle.ended_on, demo.cycle.outcome, now)
+    for result in demo_labs(now, zone, years):
+        journal.add_lab(result, now)
     return len(saved), len(logs)

@@ -23,7 +23,7 @@ from rpltrack.domain.models import (
     Regimen,
 )
 from rpltrack.domain.quantities import Quantity
-from rpltrack.domain.settings import SETTINGS, grace_from
+from rpltrack.domain.settings import SETTINGS, grace_from, setting_for
 from rpltrack.store import rows
 from rpltrack.store.db import JournalError, connect, prepare_file, tighten_modes, write_txn
 from rpltrack.store.migrations import HEAD, NewerSchema, backup_numbered, backup_to, migrate, user_version
@@ -37,7 +37,9 @@ if TYPE_CHECKING:
     from rpltrack.domain.betas import BetaDraw
     from rpltrack.domain.cycles import Cycle, CycleEvent, Transfer
     from rpltrack.domain.dating import Dating
+    from rpltrack.domain.labs import LabResult
     from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
+    from rpltrack.flags.model import Flag, FlagMark, JournalSnapshot, MarkState
 
 
 def _name_matches(meds: Sequence[Medication], wanted: str) -> list[Medication]:
@@ -49,6 +51,17 @@ def _name_matches(meds: Sequence[Medication], wanted: str) -> list[Medication]:
     keys = {drug.key} if drug else set(catalog.family_members(wanted))
     by_generic = [m for m in meds if m.generic in keys]
     return by_generic or [m for m in meds if m.name.casefold().startswith(wanted)]
+
+
+def _labs() -> ModuleType:
+    """Lab and flag-mark row conversions, imported on first use (see lab_rows)."""
+    from rpltrack.store import lab_rows
+
+    return lab_rows
+
+
+# The missed-dose flag rules look back this far; the snapshot carries the dose logs of this window only.
+FLAG_DOSE_WINDOW = timedelta(days=15)
 
 
 def _timeline() -> ModuleType:
@@ -68,6 +81,8 @@ TABLES_WITH_AUDIT = (
     "transfers",
     "betas",
     "pregnancies",
+    "labs",
+    "flag_marks",
 )
 
 
@@ -245,21 +260,34 @@ class Journal:
     # -- settings ----------------------------------------------------------------------------------
 
     def settings(self) -> dict[str, str]:
+        """Every setting's value in force: hers where she set one, else the default ("" = the guideline
+        default applies). Clinic retests she added (retest.after.*) are included."""
         values = {key: s.default for key, s in SETTINGS.items()}
-        for row in self._conn.execute("SELECT key, value FROM settings"):
-            values[row["key"]] = row["value"]
+        values.update(self.stored_settings())
         return values
 
+    def stored_settings(self) -> dict[str, str]:
+        """Only the settings she (or her clinic) set: what overrides a default."""
+        return {
+            row["key"]: row["value"]
+            for row in self._conn.execute("SELECT key, value FROM settings WHERE value != ''")
+        }
+
     def set_setting(self, key: str, value: str, now: datetime) -> str:
-        setting = SETTINGS.get(key)
+        """Set `key` (validated; returns the canonical spelling). An empty value resets it to the default."""
+        setting = setting_for(key)
         if setting is None:
             raise ValidationError(
-                f"unknown setting {key!r}: known settings are {', '.join(sorted(SETTINGS))}"
+                f"unknown setting {key!r}: known settings are {', '.join(sorted(SETTINGS))}, "
+                "and retest.after.<medication> for a clinic retest after a course"
             )
-        canonical = setting.parse(value)
+        canonical = setting.parse(value) if value.strip() else ""
+        if not canonical and setting.default and key in SETTINGS:
+            canonical = setting.default
         self._writable()
         with write_txn(self._conn):
-            change = self._begin_change("setting", f"set {key} to {canonical}", now)
+            summary = f"set {key} to {canonical}" if canonical else f"reset {key} to its default"
+            change = self._begin_change("setting", summary, now)
             before = self._conn.execute("SELECT * FROM settings WHERE key = ?", (key,)).fetchone()
             self._conn.execute(
                 "INSERT INTO settings (key, value, updated_utc) VALUES (?, ?, ?) "
@@ -407,6 +435,8 @@ class Journal:
         """Change name, notes, supply, end_on or stopped_at (validated through the model)."""
         self._writable()
         med = self.medication(med_id)
+        if "supply" in fields and fields["supply"] != med.supply:
+            fields.setdefault("supply_at", now)  # a recount: refill-due counts doses taken from here
         updated = replace(med, **fields)
         values = rows.medication_values(updated, now)
         values.pop("created_utc")
@@ -418,6 +448,18 @@ class Journal:
             change = self._begin_change("med edit", summary, now)
             self._update(change, "medications", med_id, changed)
         return self.medication(med_id)
+
+    def on_hand(self, med: Medication) -> int | None:
+        """Doses on hand now: the supply she counted, less the doses taken since she counted it."""
+        if med.supply is None:
+            return None
+        if med.supply_at is None:
+            return med.supply
+        row = self._conn.execute(
+            "SELECT count(*) FROM doses WHERE medication_id = ? AND status = 'taken' AND taken_utc >= ?",
+            (med.id, rows.utc_text(med.supply_at)),
+        ).fetchone()
+        return max(0, med.supply - int(row[0]))
 
     def stop_medication(self, med_id: int, at: datetime, now: datetime) -> Medication:
         med = self.medication(med_id)
@@ -878,6 +920,119 @@ class Journal:
         row = self._conn.execute("SELECT * FROM pregnancies WHERE id = ?", (current.id,)).fetchone()
         saved: Pregnancy = _timeline().pregnancy_of(row)
         return saved
+
+    # -- labs ----------------------------------------------------------------------------------------
+
+    def labs(self, test: str | None = None) -> list[LabResult]:
+        """Lab results, oldest first (by day, then entry); only those of `test` (a catalog key or her own
+        test name) when given."""
+        sql, params = "SELECT * FROM labs", tuple[str, ...]()
+        if test is not None:
+            sql, params = "SELECT * FROM labs WHERE test = ?", (test,)
+        return [_labs().lab_of(r) for r in self._conn.execute(sql + " ORDER BY on_date, id", params)]
+
+    def lab(self, lab_id: int) -> LabResult:
+        row = self._conn.execute("SELECT * FROM labs WHERE id = ?", (lab_id,)).fetchone()
+        if row is None:
+            raise ValidationError(f"there is no lab result with id {lab_id}: see rpltrack labs", field="id")
+        found: LabResult = _labs().lab_of(row)
+        return found
+
+    def add_lab(self, result: LabResult, now: datetime) -> LabResult:
+        """Store a result as entered. An unusual value (a typo guard of the lab catalog) is refused unless
+        it is marked confirmed: she has checked the number and unit."""
+        from rpltrack.domain.labcatalog import is_unusual, resolve
+
+        self._writable()
+        if is_unusual(resolve(result.test), result.value) and not result.confirmed_unusual:
+            raise ValidationError(
+                f"{result.value} is unusual for this test: check the number and unit on the report, then "
+                "confirm to keep it",
+                field="value",
+            )
+        with write_txn(self._conn):
+            change = self._begin_change("lab add", f"{result.test} {result.value} on {result.on}", now)
+            lab_id = self._insert(change, "labs", _labs().lab_values(result, now))
+        return self.lab(lab_id)
+
+    # -- flags ---------------------------------------------------------------------------------------
+
+    def snapshot(self, now: datetime, zone: ZoneInfo) -> JournalSnapshot:
+        """What the flag rules read, as of `now`: everything clinical, and the dose logs of the short
+        window the missed-dose rules look back over."""
+        from rpltrack.flags.model import JournalSnapshot
+
+        since = now - FLAG_DOSE_WINDOW
+        today = now.astimezone(zone).date()
+        counts = {
+            int(r["medication_id"]): int(r["n"])
+            for r in self._conn.execute(
+                "SELECT d.medication_id, count(*) AS n FROM doses d JOIN medications m "
+                "ON m.id = d.medication_id WHERE d.status = 'taken' AND m.supply_utc IS NOT NULL "
+                "AND d.taken_utc >= m.supply_utc GROUP BY d.medication_id"
+            )
+        }
+        return JournalSnapshot(
+            now=now,
+            zone=zone,
+            labs=tuple(r for r in self.labs() if r.on <= today),
+            betas=tuple(b for b in self.betas() if b.drawn_at <= now),
+            pregnancies=tuple(self.pregnancies()),
+            cycles=tuple(self.cycles()),
+            medications=tuple(self.medications()),
+            doses=tuple(self.logs_between(since, now + timedelta(days=1))),
+            doses_since=since,
+            settings=self.stored_settings(),
+            grace=self.grace(),
+            taken_since_supply=counts,
+        )
+
+    def flag_marks(self) -> dict[str, FlagMark]:
+        """Her marks on flags, by flag key."""
+        return {
+            m.key: m for m in map(_labs().mark_of, self._conn.execute("SELECT * FROM flag_marks ORDER BY id"))
+        }
+
+    def mark_flag(
+        self,
+        flag: Flag,
+        state: MarkState,
+        now: datetime,
+        *,
+        note: str = "",
+        appointment_id: int | None = None,
+    ) -> FlagMark:
+        """Acknowledge a flag, or mark it raised at an appointment (replacing an earlier mark on it)."""
+        if len(note) > 2000:
+            raise ValidationError("a note can be at most 2000 characters", field="note")
+        self._writable()
+        values = {
+            "flag_key": flag.key,
+            "rule": flag.rule,
+            "state": state.value,
+            "title": flag.title,
+            "note": note,
+            "appointment_id": appointment_id,
+            "at_utc": rows.utc_text(now),
+        }
+        with write_txn(self._conn):
+            change = self._begin_change(f"flag {state.value}", f"{state.value}: {flag.title}", now)
+            old = self._conn.execute("SELECT id FROM flag_marks WHERE flag_key = ?", (flag.key,)).fetchone()
+            if old is None:
+                self._insert(change, "flag_marks", values)
+            else:
+                self._update(change, "flag_marks", int(old["id"]), values)
+        return self.flag_marks()[flag.key]
+
+    def unmark_flag(self, key: str, now: datetime) -> None:
+        """Take a mark back: the flag is active again."""
+        self._writable()
+        row = self._conn.execute("SELECT id, title FROM flag_marks WHERE flag_key = ?", (key,)).fetchone()
+        if row is None:
+            raise ValidationError(f"the flag {key} has no mark to take back", field="id")
+        with write_txn(self._conn):
+            change = self._begin_change("flag unmark", f"active again: {row['title']}", now)
+            self._delete(change, "flag_marks", int(row["id"]))
 
     def dating_on(self, day: date) -> Dating | None:
         """Where she is on `day`: cycle day, days past transfer, GA while a pregnancy is ongoing."""

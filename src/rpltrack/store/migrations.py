@@ -179,8 +179,54 @@ def _v1(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_LAB_NUMBER = "'[0-9]*'"
+
+V2_STATEMENTS: tuple[str, ...] = (
+    f"ALTER TABLE medications ADD COLUMN supply_utc TEXT {_utc('supply_utc', True)}",
+    f"""CREATE TABLE labs (
+        id INTEGER PRIMARY KEY,
+        test TEXT NOT NULL CHECK (length(trim(test)) > 0 AND length(test) <= 80),
+        on_date TEXT NOT NULL {_date("on_date")},
+        op TEXT NOT NULL CHECK (op IN ('=', '<', '<=', '>', '>=')),
+        value TEXT CHECK (value IS NULL OR (value GLOB {_LAB_NUMBER} AND value NOT GLOB '*[^0-9.]*')),
+        unit TEXT CHECK (unit IS NULL OR length(unit) BETWEEN 1 AND 40),
+        text TEXT NOT NULL DEFAULT '' CHECK (length(text) <= 200),
+        raw TEXT NOT NULL DEFAULT '' CHECK (length(raw) <= 300),
+        range_low TEXT CHECK (range_low IS NULL OR range_low NOT GLOB '*[^0-9.]*'),
+        range_high TEXT CHECK (range_high IS NULL OR range_high NOT GLOB '*[^0-9.]*'),
+        range_raw TEXT NOT NULL DEFAULT '',
+        on_anticoagulant INTEGER NOT NULL DEFAULT 0 CHECK (on_anticoagulant IN (0, 1)),
+        confirmed_unusual INTEGER NOT NULL DEFAULT 0 CHECK (confirmed_unusual IN (0, 1)),
+        lab TEXT NOT NULL DEFAULT '' CHECK (length(lab) <= 120),
+        note TEXT NOT NULL DEFAULT '' CHECK (length(note) <= 2000),
+        created_utc TEXT NOT NULL {_utc("created_utc")},
+        CHECK (value IS NOT NULL OR op = '='),
+        CHECK (value IS NULL OR text = '')
+    ) STRICT""",
+    "CREATE INDEX labs_test ON labs (test, on_date)",
+    f"""CREATE TABLE flag_marks (
+        id INTEGER PRIMARY KEY,
+        flag_key TEXT NOT NULL UNIQUE CHECK (length(flag_key) BETWEEN 3 AND 300),
+        rule TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('acknowledged', 'raised')),
+        title TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '' CHECK (length(note) <= 2000),
+        appointment_id INTEGER,
+        at_utc TEXT NOT NULL {_utc("at_utc")}
+    ) STRICT""",
+)
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    """Lab results, her marks on flags (acknowledged / raised at an appointment), and when each
+    medication's supply on hand was counted."""
+    for statement in V2_STATEMENTS:
+        conn.execute(statement)
+    conn.execute("UPDATE medications SET supply_utc = created_utc WHERE supply IS NOT NULL")
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_v1,)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
 HEAD = len(MIGRATIONS)
 
 

@@ -1,0 +1,53 @@
+"""The in-process CLI runner and a row checksum shared by the command-line tests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rpltrack.cli.main import main
+
+
+class Cli:
+    """Runs `rpltrack --db <tmp> --tz Europe/London ...` in process and captures its output."""
+
+    def __init__(self, db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.db = db
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        self.capsys.readouterr()
+        rc = main(["--db", str(self.db), "--tz", "Europe/London", *args])
+        out, err = self.capsys.readouterr()
+        return rc, out, err
+
+    def ok(self, *args: str) -> str:
+        rc, out, err = self(*args)
+        assert rc == 0, err
+        assert err == ""
+        return out
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args, "--json"))
+
+
+def checksum(path: Path, tables: tuple[str, ...] | None = None) -> str:
+    """A digest of every row of every table (or of `tables`), read through a fresh connection."""
+    conn = sqlite3.connect(path)
+    try:
+        names = tables or tuple(
+            r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        )
+        digest = hashlib.sha256()
+        for name in names:
+            digest.update(name.encode())
+            for row in conn.execute(f"SELECT * FROM {name} ORDER BY rowid"):
+                digest.update(repr(row).encode())
+        return digest.hexdigest()
+    finally:
+        conn.close()
