@@ -340,3 +340,49 @@ def test_b6_concurrent_first_start(tmp_path: Path, round_: int) -> None:
         assert s.mode(backup) == 0o600
         s.assert_healthy(backup)
     s.assert_healthy(db)
+
+
+def semantic_rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """The clinical content every schema version has had, column by column (new columns ignored)."""
+    conn = s.raw(path)
+    try:
+        return {
+            "medications": conn.execute(
+                "SELECT id, name, generic, route, zone, end_on, stopped_utc, supply, notes, created_utc, "
+                "cycle_id, start_anchor, end_anchor FROM medications ORDER BY id"
+            ).fetchall(),
+            "regimens": conn.execute("SELECT * FROM regimens ORDER BY id").fetchall(),
+            "doses": conn.execute(f"SELECT {V1_DOSE_COLUMNS} FROM doses ORDER BY id").fetchall(),
+            "cycles": conn.execute("SELECT * FROM cycles ORDER BY id").fetchall(),
+            "cycle_events": conn.execute("SELECT * FROM cycle_events ORDER BY id").fetchall(),
+            "transfers": conn.execute("SELECT * FROM transfers ORDER BY id").fetchall(),
+            "betas": conn.execute("SELECT * FROM betas ORDER BY id").fetchall(),
+            "pregnancies": conn.execute("SELECT * FROM pregnancies ORDER BY id").fetchall(),
+            "settings": conn.execute("SELECT key, value FROM settings ORDER BY key").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "fixture", sorted((Path(__file__).parent / "fixtures").glob("journal-v*.db")), ids=lambda p: p.stem
+)
+def test_b3_migrate_every_fixture_to_head(fixture: Path, db_path: Path) -> None:
+    """B3: each committed journal made by a released schema version (doses, a skipped dose, a dose change,
+    betas incl. a censored one, a transfer, a past loss) reaches the newest schema healthy, with every
+    clinical row as it was, and reads back through the Journal API."""
+    prepare_file(db_path)
+    db_path.write_bytes(fixture.read_bytes())
+    before = semantic_rows(db_path)
+    assert before["doses"] and before["betas"] and before["pregnancies"] and before["transfers"]
+    with Journal.open(db_path, now=s.NOW) as journal:
+        assert journal.schema_version == HEAD
+        assert journal.migration_backup is not None
+        assert [str(b.value) for b in journal.betas()] == ["120", "<5"]
+        assert journal.pregnancies()[0].ga_at_end_days == 60
+        assert journal.labs() == []
+        aspirin = journal.medications()[0]
+        assert aspirin.supply_at is None or aspirin.supply is not None
+    assert version_of(db_path) == HEAD
+    s.assert_healthy(db_path)
+    assert semantic_rows(db_path) == before
