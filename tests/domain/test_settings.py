@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.settings import DEFAULTS, SETTINGS, format_duration, grace_from, parse_duration
+from rpltrack.domain.settings import (
+    DEFAULTS,
+    SETTINGS,
+    format_duration,
+    grace_from,
+    interval,
+    parse_duration,
+    parse_interval,
+    setting_for,
+    threshold,
+)
 
 
 @pytest.mark.parametrize(
@@ -77,3 +88,69 @@ def test_every_setting_default_is_valid_and_described():
             assert key in DEFAULTS or key == "tsh.target"
             if key in DEFAULTS:
                 assert setting.parse(DEFAULTS[key]) == DEFAULTS[key]
+
+
+@pytest.mark.parametrize(
+    ("text", "stored", "start", "due"),
+    [
+        ("12w", "12w", date(2026, 1, 10), date(2026, 4, 4)),
+        ("84d", "12w", date(2026, 1, 10), date(2026, 4, 4)),
+        ("10 days", "10d", date(2026, 1, 10), date(2026, 1, 20)),
+        ("6m", "6m", date(2026, 1, 10), date(2026, 7, 10)),
+        ("6 months", "6m", date(2025, 8, 31), date(2026, 2, 28)),
+        ("6m", "6m", date(2023, 8, 31), date(2024, 2, 29)),
+    ],
+    ids=["weeks", "days-as-weeks", "days", "months", "month-end", "leap-year"],
+)
+def test_retest_intervals_parse_and_add_calendar_months(text, stored, start, due):
+    interval = parse_interval(text)
+    assert interval.text == stored
+    assert interval.after(start) == due
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "stored"),
+    [
+        ("tsh.target", "2.50", "2.5"),
+        ("tsh.target", " 2 ", "2"),
+        ("progesterone.threshold", "9.2", "9.2"),
+        ("vitamin-d.threshold", "30", "30"),
+        ("reminders.discreet", "ON", "on"),
+        ("reminders.discreet", "no", "off"),
+        ("retest.lit", "26w", "26w"),
+        ("retest.after.levothyroxine", "TSH 6w", "TSH 6w"),
+        ("retest.after.prednisone", "fasting glucose 4w", "fasting glucose 4w"),
+    ],
+)
+def test_settings_store_a_canonical_spelling(key, text, stored):
+    setting = setting_for(key)
+    assert setting is not None
+    assert setting.parse(text) == stored
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("tsh.target", "abc"),
+        ("tsh.target", "0"),
+        ("tsh.target", "25"),
+        ("tsh.target", "nan"),
+        ("reminders.discreet", "maybe"),
+        ("retest.apl", "0w"),
+        ("retest.apl", "soon"),
+        ("retest.after.levothyroxine", "6w"),
+    ],
+)
+def test_bad_setting_values_are_refused(key, text):
+    setting = setting_for(key)
+    assert setting is not None
+    with pytest.raises(ValidationError):
+        setting.parse(text)
+
+
+def test_clinic_values_override_the_guideline_defaults():
+    assert threshold({}, "vitamin-d.threshold") == (Decimal(20), False)
+    assert threshold({"vitamin-d.threshold": "30"}, "vitamin-d.threshold") == (Decimal(30), True)
+    assert interval({}, "retest.lit") == (parse_interval("6m"), False)
+    assert setting_for("retest.after.") is None
+    assert setting_for("no.such") is None
