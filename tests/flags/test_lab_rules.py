@@ -445,7 +445,8 @@ def test_lab_out_of_range_protein_s_notes_anticoagulants_and_pregnancy() -> None
     result = lab("protein-s", date(2026, 4, 1), "50", "%", range="60-150", id=9)
     [flag], _ = run(lab_rules.lab_out_of_range, snap(result))
     assert flag.detail == (
-        "Your protein S result of 50 % (2026-04-01) is below the reference range printed on your report (60-150)."
+        "Your protein S result of 50 % (2026-04-01) is below the reference range printed on your report "
+        "(60-150)."
     )
     assert any(
         "unreliable on anticoagulants" in line and "protein S falls in pregnancy" in line

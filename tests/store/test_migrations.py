@@ -374,7 +374,7 @@ def test_b3_migrate_every_fixture_to_head(fixture: Path, db_path: Path) -> None:
     prepare_file(db_path)
     db_path.write_bytes(fixture.read_bytes())
     before = semantic_rows(db_path)
-    assert before["doses"] and before["betas"] and before["pregnancies"] and before["transfers"]
+    assert all(before[table] for table in ("doses", "betas", "pregnancies", "transfers"))
     with Journal.open(db_path, now=s.NOW) as journal:
         assert journal.schema_version == HEAD
         assert journal.migration_backup is not None

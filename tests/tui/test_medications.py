@@ -139,6 +139,7 @@ async def test_the_palette_lists_this_screens_keys_and_the_sections(journal, clo
         "Add",
         "Change dose",
         "Stop",
+        "Warning signs",
         "Help",
         "Quit",
         "Go to Today",
@@ -147,4 +148,5 @@ async def test_the_palette_lists_this_screens_keys_and_the_sections(journal, clo
         "Go to Cycles",
         "Go to Betas",
         "Go to Pregnancies and losses",
+        "Go to Flags (things to raise)",
     ]

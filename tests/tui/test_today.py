@@ -250,6 +250,36 @@ async def test_no_doses_shows_the_gentle_empty_state(journal, clock):
         assert not app.screen.query_one(DoseList).display
 
 
+async def test_today_counts_the_things_to_raise_and_says_nothing_when_there_are_none(journal, clock):
+    from datetime import date
+
+    from rpltrack.domain.labcatalog import parse_lab_value, resolve
+    from rpltrack.domain.labs import LabResult
+    from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
+
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not app.screen.query_one("#today-flags", Static).display
+    tsh = resolve("TSH")
+    journal.add_lab(LabResult(tsh.key, date(2026, 11, 2), parse_lab_value(tsh, "3.1")), clock.now())
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        line = app.screen.query_one("#today-flags", Static)
+        assert line.display
+        assert str(line.render()) == "1 thing to raise with your care team — press f"
+        for on in (date(2026, 3, 10), date(2026, 7, 4)):
+            journal.add_pregnancy(Pregnancy(None, Outcome.BIOCHEMICAL, on, 35, Confirmation.HCG), clock.now())
+        await pilot.press("f", "a", "enter", "t")  # acknowledge one on Flags, then back to Today
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+        assert str(line.render()) == "1 thing to raise with your care team — press f"
+        await pilot.press("f", "tab", "u", "t")
+        await pilot.pause()
+        assert str(line.render()) == "2 things to raise with your care team — press f"
+
+
 async def test_the_refresh_timer_moves_an_open_dose_to_missed(journal, clock):
     add_med(journal, clock, "aspirin", "81 mg", "08:00")
     app = RpltrackApp(journal=journal, clock=clock)

@@ -627,8 +627,8 @@ def lab_out_of_range(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
             subject=_subject(result),
             title=f"{name} {side} the printed range",
             detail=(
-                f"Your {_in_sentence(name)} result of {_value_text(value)}{unit} ({result.on.isoformat()}) is "
-                f"{side} the reference range printed on your report ({reference})."
+                f"Your {_in_sentence(name)} result of {_value_text(value)}{unit} ({result.on.isoformat()}) "
+                f"is {side} the reference range printed on your report ({reference})."
             ),
             ask="Ask your care team about this result.",
             numbers={

@@ -53,6 +53,18 @@ def pregnancies_screen() -> Screen[Any]:
     return PregnanciesScreen()
 
 
+def labs_screen() -> Screen[Any]:
+    from rpltrack.tui.screens.labs import LabsScreen
+
+    return LabsScreen()
+
+
+def flags_screen() -> Screen[Any]:
+    from rpltrack.tui.screens.flags import FlagsScreen
+
+    return FlagsScreen()
+
+
 # Everything imported so far (Textual, Rich, the domain) lives as long as the app. Frozen, it is left out of
 # the collector's full passes, one of which would otherwise fall in the first paint (20-35 ms on 2 cores).
 gc.freeze()
@@ -62,8 +74,8 @@ REFRESH_SECONDS = 30.0
 
 
 class RpltrackApp(App[None]):
-    """Today, Medications, History (doses), Cycles, Betas and Pregnancies, over one journal, with time read
-    only from `clock`."""
+    """Today, Medications, History (doses), Cycles, Betas, Pregnancies, Labs and Flags, over one journal,
+    with time read only from `clock`."""
 
     CSS_PATH = "rpltrack.tcss"
     TITLE = "rpltrack"
@@ -74,6 +86,8 @@ class RpltrackApp(App[None]):
         "cycles": cycles_screen,
         "betas": betas_screen,
         "pregnancies": pregnancies_screen,
+        "labs": labs_screen,
+        "flags": flags_screen,
     }
     DEFAULT_MODE = "today"
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {RpltrackCommands}

@@ -15,7 +15,9 @@ SECTIONS = (
     ("cycles", "Go to Cycles"),
     ("betas", "Go to Betas"),
     ("pregnancies", "Go to Pregnancies and losses"),
+    ("flags", "Go to Flags (things to raise)"),
 )
+WARNING_SIGNS = "Warning signs (anticoagulants)"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,13 @@ class RpltrackCommands(Provider):
             )
         for mode, name in SECTIONS:
             yield Command(name, f"the {mode} screen", partial(self.app.switch_mode, mode))
+        if not any(words.startswith("Warning signs") for words in seen):
+            yield Command(WARNING_SIGNS, "bleeding and clot signs to know", self.show_warning_signs)
+
+    def show_warning_signs(self) -> None:
+        from rpltrack.tui.screens.warning_signs import WarningSignsScreen
+
+        self.app.push_screen(WarningSignsScreen())
 
     async def discover(self) -> Hits:
         for command in self.commands():

@@ -41,11 +41,13 @@ SECTION_GO_KEYS = (
     ("cycles", "c", "Cycles"),
     ("betas", "b", "Betas"),
     ("pregnancies", "p", "Pregnancies"),
+    ("labs", "r", "Labs (results)"),
+    ("flags", "f", "Flags"),
 )
 
 
-# Six sections do not fit the footer one by one beside a screen's own keys, so they share one footer entry
-# ("t m h c b p  Sections"); each key keeps its own description for the tooltip, the help and the palette.
+# Eight sections do not fit the footer one by one beside a screen's own keys, so they share one footer entry
+# ("t m h c b p r f  Sections"); each key keeps its own description for the tooltip, the help and the palette.
 SECTIONS_GROUP = Binding.Group("Sections")
 
 

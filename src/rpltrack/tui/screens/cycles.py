@@ -88,7 +88,7 @@ class CyclesScreen(SectionScreen):
         Binding("e", "add_event", "Event", id="cycle-event"),
         Binding("f", "add_transfer", "Transfer", id="cycle-transfer"),
         Binding("x", "end_cycle", "End cycle", id="cycle-end"),
-        *go_keys("cycles"),
+        *go_keys("cycles", skip=("flags",)),
         *SECTION_KEYS,
     ]
 

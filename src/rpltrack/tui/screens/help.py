@@ -30,6 +30,7 @@ HELP_SECTIONS = (
             ("a", "add a medication"),
             ("e", "change a dose or its times from a date (history is kept)"),
             ("x", "stop a medication (it asks first)"),
+            ("w", "warning signs to know on an anticoagulant (heparin, LMWH)"),
         ),
     ),
     (
@@ -53,10 +54,30 @@ HELP_SECTIONS = (
         ),
     ),
     (
+        "On Flags (things to raise with your care team)",
+        (
+            ("↑ ↓  Tab", "move in a list, or to the other list"),
+            ("a", "acknowledge the highlighted flag, with a note if you like"),
+            ("r", "mark it raised at an appointment, with what was decided"),
+            ("u", "make an acknowledged or raised flag active again"),
+            ("s", "your clinic's targets (empty means the guideline default)"),
+            ("w", "warning signs to know on an anticoagulant"),
+        ),
+    ),
+    (
+        "On Labs",
+        (
+            ("↑ ↓", "move between tests; the highlighted one's results and chart show below"),
+            ("a", "add a lab result (TSH, vitamin D, platelets, antibodies, ...)"),
+            ("r", "go to Labs from the other sections (on Flags, r marks a flag raised)"),
+        ),
+    ),
+    (
         "Anywhere",
         (
             ("m  h", "go to Medications or History (the dose log)"),
             ("c  b  p", "go to Cycles, Betas or Pregnancies and losses"),
+            ("f", "go to Flags: things to raise with your care team"),
             ("t", "back to Today (from any other section)"),
             ("ctrl+p", "search every action by name"),
             ("? or F1", "this help"),

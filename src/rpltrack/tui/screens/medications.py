@@ -35,6 +35,8 @@ class MedicationsScreen(SectionScreen):
         Binding("a", "add_medication", "Add", id="med-add"),
         Binding("e", "change_dose", "Change dose", id="med-change"),
         Binding("x", "stop_medication", "Stop", id="med-stop"),
+        # "Warning signs (anticoagulants)" would push Help and Quit out of the footer at 110 columns.
+        Binding("w", "warning_signs", "Warning signs", id="med-warning-signs"),
         *go_keys("medications"),
         *SECTION_KEYS,
     ]
@@ -94,6 +96,11 @@ class MedicationsScreen(SectionScreen):
             self.notify("There is no medication to choose yet. Press a to add one.")
             return None
         return self.journal.medication(med_id)
+
+    def action_warning_signs(self) -> None:
+        from rpltrack.tui.screens.warning_signs import WarningSignsScreen
+
+        self.app.push_screen(WarningSignsScreen())
 
     def action_add_medication(self) -> None:
         if self.can_write():

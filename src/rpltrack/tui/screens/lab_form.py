@@ -1,0 +1,209 @@
+"""LabForm: add a lab result, with the catalog's names suggested and the test's usual unit shown.
+
+The form checks what she typed, asks before keeping an unusual value, and saves through the `save` it is
+given while it is still open: a ValidationError or a write that did not reach the disk is shown in the form
+with her entry kept, and the form closes with the saved result only once it is on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from textual import on
+from textual.suggester import SuggestFromList
+from textual.widgets import Button, Checkbox, Input, Static
+
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.labcatalog import LABS, is_unusual, lookup, parse_lab_value, parse_range, resolve
+from rpltrack.domain.labs import LabKind, LabResult, LabTest
+from rpltrack.domain.medspec import parse_past_date
+from rpltrack.store.db import JournalError
+from rpltrack.store.journal import JournalReadOnly
+from rpltrack.tui.screens.base import NOT_SAVED, READ_ONLY
+from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
+from rpltrack.tui.screens.forms import ConfirmDialog
+
+LABS_CSS = str(Path(__file__).resolve().parent.parent / "labs.tcss")
+
+LAB_FIELDS = (
+    Field("test", "Test", "e.g. TSH, vitamin D, platelets, aCL-IgG"),
+    Field("value", "Result", "a number such as 2.8, or <0.01"),
+    Field("unit", "Unit", "optional"),
+    Field("date", "Drawn on", "YYYY-MM-DD"),
+    Field("range", "Range", "optional, as printed, e.g. 0.4-4.0"),
+    Field("anticoagulant", "", "On an anticoagulant when drawn", check=True, also=("on_anticoagulant",)),
+    Field("note", "Note", "optional"),
+)
+SHORT_TERMINAL = 32  # rows: below this the whole form does not fit with a blank line between its rows
+SAVE_KEYS = "Ctrl+S saves, Escape cancels."
+INTRO = f"Name the test as the report does; → takes a suggestion. {SAVE_KEYS}"
+
+# Names first, then aliases: typing "t" suggests "TSH" before any alias that also starts with t.
+NAMES: tuple[str, ...] = tuple(
+    dict.fromkeys([*(t.name for t in LABS.values()), *(a for t in LABS.values() for a in t.aliases)])
+)
+_FOLDED_NAMES = tuple(name.casefold() for name in NAMES)
+
+
+def still_typing(name: str) -> bool:
+    """True while what she typed is the start of a name in the catalog (so it is not yet 'her own' test)."""
+    typed = name.strip().casefold()
+    return not typed or any(known.startswith(typed) for known in _FOLDED_NAMES)
+
+
+def unit_hint(test: LabTest | None, custom: bool) -> str:
+    """The Unit field's placeholder once the test is known: its usual unit, or the units it needs."""
+    if custom:
+        return "as on the report (optional)"
+    if test is None:
+        return "optional"
+    if not test.units:
+        return "none for this test"
+    usual = test.units[0]
+    others = [unit.name for unit in test.units[1:]]
+    if len(test.units) == 1 or usual.factor is not None:
+        return f"usual: {usual.name}" + (f" (or {', '.join(others)})" if others else "")
+    return f"needed: {' or '.join(unit.name for unit in test.units)}"
+
+
+def value_hint(test: LabTest | None, custom: bool) -> str:
+    """The Result field's placeholder: a number, a word from the test's list, text, or nothing."""
+    if custom:
+        return "a number (2.8, <0.01), a word or text"
+    if test is None or test.kind is LabKind.QUANTITATIVE:
+        words = f", or {test.words[0]}" if test is not None and test.words else ""
+        return f"a number such as 2.8, or <0.01{words}"
+    if test.kind is LabKind.QUALITATIVE:
+        return f"a word, e.g. {test.words[0]} or {test.words[1]}"
+    if test.kind is LabKind.TEXT:
+        return "as printed on the report"
+    return "leave empty: a session has no value"
+
+
+def about(name: str, test: LabTest | None) -> str:
+    """The line under the title: how to fill the form, what rpltrack knows of the test, or that it is new."""
+    if test is not None:
+        return f"{test.name} ({test.group}). {test.note or SAVE_KEYS}"
+    if still_typing(name):
+        return INTRO
+    return (
+        f"'{' '.join(name.split())}' is not in rpltrack's list: it is kept as a test of your own, "
+        "with the number, unit or words you enter."
+    )
+
+
+class LabForm(EntryForm[LabResult]):
+    """Add a lab result. Dismisses the saved LabResult (already on disk), or None when cancelled.
+
+    Its few rules of its own (#lab-form) are in labs.tcss, which the Labs screen has loaded before it opens.
+    """
+
+    def __init__(
+        self,
+        *,
+        today: date,
+        save: Callable[[LabResult], LabResult],
+        initial: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(
+            "Add a lab result",
+            LAB_FIELDS,
+            self.build,
+            initial={"date": today.isoformat(), **(initial or {})},
+            intro=INTRO,
+            form_id="lab-form",
+        )
+        self.today = today
+        self.save = save
+
+    def on_mount(self) -> None:
+        test_input = self.query_one("#entry-test", Input)
+        test_input.suggester = SuggestFromList(NAMES, case_sensitive=False)
+        self.describe_test(test_input.value)
+        self.fit_height()
+
+    def on_resize(self) -> None:
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """On a short terminal the rows close up and the buttons go flat, so Save stays in sight."""
+        short = self.app.size.height < SHORT_TERMINAL
+        self.set_class(short, "-short")
+        for button in self.query(Button):
+            button.compact = short
+
+    @on(Input.Changed, "#entry-test")
+    def _test_changed(self, event: Input.Changed) -> None:
+        self.describe_test(event.value)
+
+    def describe_test(self, name: str) -> None:
+        """Fit the form to the test named so far: the hints, and the anticoagulant box where it matters."""
+        test = lookup(name) if name.strip() else None
+        custom = test is None and not still_typing(name)
+        self.query_one("#entry-unit", Input).placeholder = unit_hint(test, custom)
+        self.query_one("#entry-value", Input).placeholder = value_hint(test, custom)
+        self.query_one(".dialog-text", Static).update(about(name, test))
+        box = self.query_one("#entry-anticoagulant", Checkbox)
+        box.disabled = not (custom or (test is not None and test.asks_anticoagulant))
+        if box.disabled:
+            box.value = False
+
+    def build(self, entered: dict[str, str]) -> LabResult:
+        """What she entered as an unsaved LabResult, or a ValidationError naming the field (as `lab add`)."""
+        test = resolve(entered["test"])
+        day = parse_past_date(entered["date"], self.today) if entered["date"].strip() else self.today
+        value = parse_lab_value(test, entered["value"], entered["unit"] or None)
+        reference = parse_range(entered["range"], value.unit, test) if entered["range"].strip() else None
+        if reference is not None and value.number is None:
+            raise ValidationError(
+                "a reference range goes with a number, not with a word or text", field="range"
+            )
+        return LabResult(
+            test=test.key,
+            on=day,
+            value=value,
+            reference=reference,
+            on_anticoagulant=entered["anticoagulant"] == "yes" and (test.asks_anticoagulant or test.custom),
+            note=optional(entered["note"]),
+        )
+
+    def action_save(self) -> None:
+        self.clear_errors()
+        try:
+            result = self.build(self.values())
+        except ValidationError as exc:
+            self.show_error(exc.message, exc.field)
+            return
+        test = resolve(result.test)
+        if not is_unusual(test, result.value):
+            self.store(result)
+            return
+
+        def answered(keep: bool | None) -> None:
+            if keep:
+                self.store(replace(result, confirmed_unusual=True))
+            else:
+                self.query_one("#entry-value", Input).focus()
+
+        question = (
+            f"{test.name} {result.value} is unusual — check the number and unit on the report. Keep it?"
+        )
+        self.app.push_screen(ConfirmDialog(question, yes="Keep it", no="Go back"), answered)
+
+    def store(self, result: LabResult) -> None:
+        """Save now; close with the saved result, or stay open with her entry and the reason."""
+        try:
+            saved = self.save(result)
+        except ValidationError as exc:
+            self.show_error(exc.message, exc.field)
+            return
+        except JournalReadOnly:
+            self.show_error(READ_ONLY, None)
+            return
+        except JournalError:
+            self.show_error(NOT_SAVED, None)
+            return
+        self.dismiss(saved)
