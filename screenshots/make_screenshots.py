@@ -66,6 +66,17 @@ async def pregnancies(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def labs(pilot: Pilot[None]) -> None:
+    """Labs with TSH highlighted: every result and its trend."""
+    await pilot.press("r")
+    await pilot.pause()
+
+
+async def flags(pilot: Pilot[None]) -> None:
+    await pilot.press("f")
+    await pilot.pause()
+
+
 SHOTS: tuple[tuple[str, Steps], ...] = (
     ("today", today),
     ("medications", medications),
@@ -74,6 +85,8 @@ SHOTS: tuple[tuple[str, Steps], ...] = (
     ("betas", betas),
     ("cycles", cycles),
     ("pregnancies", pregnancies),
+    ("labs", labs),
+    ("flags", flags),
 )
 
 

@@ -148,5 +148,6 @@ async def test_the_palette_lists_this_screens_keys_and_the_sections(journal, clo
         "Go to Cycles",
         "Go to Betas",
         "Go to Pregnancies and losses",
+        "Go to Labs (results)",
         "Go to Flags (things to raise)",
     ]

@@ -35,14 +35,21 @@ RULES: dict[str, Rule] = {
 DESCRIPTIONS: dict[str, str] = {**lab_rules.DESCRIPTIONS, **record_rules.DESCRIPTIONS}
 
 
-def evaluate(snap: JournalSnapshot, rules: dict[str, Rule] | None = None) -> Evaluation:
+def evaluate(snap: JournalSnapshot, rules: Mapping[str, Rule] | None = None) -> Evaluation:
     """Every rule over `snap`: flags newest first (then by rule order and subject), and what could not be
     judged. A rule that yields the same key twice keeps the first."""
     flags: dict[str, Flag] = {}
     unjudged: dict[str, Unjudged] = {}
     order = {rule_id: n for n, rule_id in enumerate(RULES)}
-    for rule in (rules or RULES).values():
-        for item in rule(snap):
+    for rule_id, rule in (rules or RULES).items():
+        try:
+            items = list(rule(snap))
+        except Exception as exc:
+            # One rule failing on odd data must not hide every other flag: it is listed as not judged.
+            items = [
+                Unjudged(rule_id, "error", f"rpltrack could not check this rule ({type(exc).__name__}).")
+            ]
+        for item in items:
             target: dict[str, Flag] | dict[str, Unjudged] = flags if isinstance(item, Flag) else unjudged
             target.setdefault(item.key, item)  # type: ignore[arg-type]  # same key type in both
     ordered = sorted(flags.values(), key=lambda f: (-f.since.toordinal(), order.get(f.rule, 99), f.subject))

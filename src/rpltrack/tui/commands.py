@@ -15,6 +15,7 @@ SECTIONS = (
     ("cycles", "Go to Cycles"),
     ("betas", "Go to Betas"),
     ("pregnancies", "Go to Pregnancies and losses"),
+    ("labs", "Go to Labs (results)"),
     ("flags", "Go to Flags (things to raise)"),
 )
 WARNING_SIGNS = "Warning signs (anticoagulants)"
