@@ -18,6 +18,7 @@ from rpltrack.clock import FixedClock
 from rpltrack.store.demo import fill_demo
 from rpltrack.store.journal import Journal
 from rpltrack.tui.app import RpltrackApp
+from rpltrack.tui.screens.today import TodayScreen
 
 OUT = Path(__file__).resolve().parent
 SIZE = (110, 34)
@@ -28,6 +29,11 @@ Steps = Callable[[Pilot[None]], Awaitable[None]]
 
 
 async def today(pilot: Pilot[None]) -> None:
+    """Today once the count of things to raise (worked out in a thread a moment later) is on screen."""
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, TodayScreen)
+    await asyncio.wait_for(screen.flags_counted.wait(), timeout=10)
     await pilot.pause()
 
 

@@ -55,3 +55,17 @@ def field_error(app: Any, name: str) -> str:
     from textual.widgets import Static
 
     return str(app.screen.query_one(f"#error-{name}", Static).render())
+
+
+async def flags_counted(pilot: Any) -> None:
+    """Wait (on the app's own event, never a fixed sleep) until Today shows its count of things to raise;
+    it is worked out in a thread a moment after Today is read."""
+    import asyncio
+
+    from rpltrack.tui.screens.today import TodayScreen
+
+    await pilot.pause()  # let a pending reload run first: it starts a new count
+    for screen in pilot.app.screen_stack:
+        if isinstance(screen, TodayScreen):
+            await asyncio.wait_for(screen.flags_counted.wait(), timeout=10)
+    await pilot.pause()

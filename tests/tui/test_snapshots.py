@@ -5,14 +5,17 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from tests.tui.helpers import flags_counted
+
 SIZE = (110, 34)
 
 
 def test_today_on_demo_data(snap_compare, demo_app):
     """The header 'Monday 23 November · CD 44 · 24dp5dt · 6w 1d' and 08:40 on the right.
     08:40: levothyroxine, aspirin, folic acid and prednisone taken; Lovenox (08:00) overdue, highlighted
-    and selected; prednisone and progesterone in oil due at 20:00; the 7-day line at the bottom."""
-    assert snap_compare(demo_app, terminal_size=SIZE)
+    and selected; prednisone and progesterone in oil due at 20:00; the 7-day line at the bottom. Under the
+    header, once counted: '7 things to raise with your care team — press f'."""
+    assert snap_compare(demo_app, terminal_size=SIZE, run_before=flags_counted)
 
 
 def test_medications_on_demo_data(snap_compare, demo_app):

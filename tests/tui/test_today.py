@@ -15,7 +15,7 @@ from rpltrack.tui.app import RpltrackApp
 from rpltrack.tui.screens.forms import ReasonDialog, SitePicker
 from rpltrack.tui.screens.today import EMPTY_TEXT, TodayScreen
 from rpltrack.tui.widgets.dose_list import OVERDUE, TAKEN, DoseList
-from tests.tui.helpers import SIZE, add_med, notices, statuses
+from tests.tui.helpers import SIZE, add_med, flags_counted, notices, statuses
 
 
 def cells(app: RpltrackApp) -> list[tuple[tuple[str, str | None], ...]]:
@@ -259,24 +259,24 @@ async def test_today_counts_the_things_to_raise_and_says_nothing_when_there_are_
 
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await flags_counted(pilot)
         assert not app.screen.query_one("#today-flags", Static).display
     tsh = resolve("TSH")
     journal.add_lab(LabResult(tsh.key, date(2026, 11, 2), parse_lab_value(tsh, "3.1")), clock.now())
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await flags_counted(pilot)
         line = app.screen.query_one("#today-flags", Static)
         assert line.display
         assert str(line.render()) == "1 thing to raise with your care team — press f"
         for on in (date(2026, 3, 10), date(2026, 7, 4)):
             journal.add_pregnancy(Pregnancy(None, Outcome.BIOCHEMICAL, on, 35, Confirmation.HCG), clock.now())
         await pilot.press("f", "a", "enter", "t")  # acknowledge one on Flags, then back to Today
-        await pilot.pause()
+        await flags_counted(pilot)
         assert isinstance(app.screen, TodayScreen)
         assert str(line.render()) == "1 thing to raise with your care team — press f"
         await pilot.press("f", "tab", "u", "t")
-        await pilot.pause()
+        await flags_counted(pilot)
         assert str(line.render()) == "2 things to raise with your care team — press f"
 
 
