@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from rpltrack import __version__
-from rpltrack.cli import cycles, doses, labs, meds, misc
+from rpltrack.cli import appointments, cycles, doses, labs, meds, misc
 from rpltrack.cli.context import Context
 from rpltrack.domain.errors import ValidationError
 
@@ -95,6 +95,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     doses.register(sub, common)
     cycles.register(sub, common)
     labs.register(sub, common)
+    appointments.register(sub, common)
     misc.register(sub, common)
     misc.register_files(sub, common)
     ui = sub.add_parser(
@@ -136,6 +137,7 @@ COMMANDS = (
     "labs",
     "flags",
     "flag",
+    "appt",
     "demo",
     "settings",
     "backup",

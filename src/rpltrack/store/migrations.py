@@ -225,8 +225,62 @@ def _v2(conn: sqlite3.Connection) -> None:
     conn.execute("UPDATE medications SET supply_utc = created_utc WHERE supply IS NOT NULL")
 
 
+V3_STATEMENTS: tuple[str, ...] = (
+    f"""CREATE TABLE appointments (
+        id INTEGER PRIMARY KEY,
+        at_utc TEXT NOT NULL {_utc("at_utc")},
+        tz TEXT NOT NULL CHECK (length(tz) > 0),
+        kind TEXT NOT NULL CHECK (kind IN ('re', 'ob', 'hematology', 'endocrinology', 'nurse', 'lab',
+                                          'ultrasound', 'other')),
+        with_name TEXT NOT NULL DEFAULT '' CHECK (length(with_name) <= 200),
+        where_text TEXT NOT NULL DEFAULT '' CHECK (length(where_text) <= 200),
+        purpose TEXT NOT NULL DEFAULT '' CHECK (length(purpose) <= 200),
+        notes TEXT NOT NULL DEFAULT '' CHECK (length(notes) <= 2000),
+        decided TEXT NOT NULL DEFAULT '' CHECK (length(decided) <= 2000),
+        done_utc TEXT {_utc("done_utc", True)},
+        cancelled INTEGER NOT NULL DEFAULT 0 CHECK (cancelled IN (0, 1)),
+        created_utc TEXT NOT NULL {_utc("created_utc")}
+    ) STRICT""",
+    "CREATE INDEX appointments_at ON appointments (at_utc)",
+    f"""CREATE TABLE appointment_questions (
+        id INTEGER PRIMARY KEY,
+        appointment_id INTEGER NOT NULL REFERENCES appointments(id),
+        text TEXT NOT NULL CHECK (length(trim(text)) > 0 AND length(text) <= 2000),
+        flag_key TEXT,
+        asked INTEGER NOT NULL DEFAULT 0 CHECK (asked IN (0, 1)),
+        answer TEXT NOT NULL DEFAULT '' CHECK (length(answer) <= 2000),
+        created_utc TEXT NOT NULL {_utc("created_utc")}
+    ) STRICT""",
+    "CREATE INDEX appointment_questions_appointment ON appointment_questions (appointment_id)",
+    # The reminder ledger: one row per thing to remind of (a dose slot, an appointment's day-before and
+    # minutes-before, a retest or refill due), claimed and marked under BEGIN IMMEDIATE so that two
+    # processes never send it twice. `subject` is a stable key such as 'dose:3:2026-11-23T08:00:00Z'.
+    f"""CREATE TABLE reminders (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('dose', 'overdue', 'appointment', 'retest', 'refill', 'test')),
+        subject TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 300),
+        due_utc TEXT NOT NULL {_utc("due_utc")},
+        state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'missed', 'snoozed', 'done')),
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        sent_utc TEXT {_utc("sent_utc", True)},
+        snooze_until_utc TEXT {_utc("snooze_until_utc", True)},
+        backend TEXT NOT NULL DEFAULT '',
+        note TEXT NOT NULL DEFAULT '',
+        updated_utc TEXT NOT NULL {_utc("updated_utc")},
+        UNIQUE (kind, subject)
+    ) STRICT""",
+    "CREATE INDEX reminders_due ON reminders (state, due_utc)",
+)
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Appointments with their questions, and the reminder ledger."""
+    for statement in V3_STATEMENTS:
+        conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
 HEAD = len(MIGRATIONS)
 
 

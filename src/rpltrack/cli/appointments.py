@@ -1,0 +1,284 @@
+"""`rpltrack appt add|list|show|edit|done|ask`: appointments, their questions and what was decided."""
+
+from __future__ import annotations
+
+import argparse
+
+from rpltrack.cli.context import Context
+from rpltrack.domain.errors import ValidationError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import Any
+
+    from rpltrack.domain.appointments import Appointment
+
+KINDS = "re, ob, hematology, endocrinology, nurse, lab, ultrasound, other"
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    appt = sub.add_parser(
+        "appt",
+        parents=[common],
+        help="appointments and the questions to bring to them",
+        description="Appointments with your RE, OB, hematologist and others; questions to bring (your own "
+        "and the active flags); what was decided.",
+    )
+    a_sub = appt.add_subparsers(dest="appt_command", metavar="COMMAND", required=True)
+    add = a_sub.add_parser("add", parents=[common], help="add an appointment")
+    add.add_argument("--at", required=True, help='when, "YYYY-MM-DD HH:MM"')
+    add.add_argument("--with", dest="with_name", default="", help='with whom, e.g. "Dr Lee"')
+    add.add_argument("--kind", required=True, help=KINDS)
+    add.add_argument("--where", default="", help="where")
+    add.add_argument("--purpose", default="", help="what it is for")
+    add.add_argument("--notes", default="", help="notes of your own")
+    add.add_argument("--ask-flags", action="store_true", help="add every active flag as a question")
+    add.set_defaults(func=appt_add)
+
+    lst = a_sub.add_parser("list", parents=[common], help="upcoming appointments, then recent ones")
+    lst.add_argument("--json", action="store_true", help="machine-readable output")
+    lst.add_argument("--all", action="store_true", help="every appointment, cancelled ones included")
+    lst.add_argument("--as-of", help="evaluate as if it were then: 'YYYY-MM-DD[ HH:MM]'")
+    lst.set_defaults(func=appt_list)
+
+    show = a_sub.add_parser("show", parents=[common], help="one appointment with its questions")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.set_defaults(func=appt_show)
+
+    edit = a_sub.add_parser("edit", parents=[common], help="change an appointment, or cancel it")
+    edit.add_argument("id", type=int)
+    edit.add_argument("--at", default=None, help='when, "YYYY-MM-DD HH:MM"')
+    edit.add_argument("--with", dest="with_name", default=None, help="with whom")
+    edit.add_argument("--kind", default=None, help=KINDS)
+    edit.add_argument("--where", default=None, help="where")
+    edit.add_argument("--purpose", default=None, help="what it is for")
+    edit.add_argument("--notes", default=None, help="notes of your own")
+    edit.add_argument("--cancel", action="store_true", help="it is cancelled (kept in the record)")
+    edit.set_defaults(func=appt_edit)
+
+    done = a_sub.add_parser(
+        "done",
+        parents=[common],
+        help="record the visit: what was decided; flags asked about are marked raised",
+    )
+    done.add_argument("id", type=int)
+    done.add_argument("--decided", default="", help="what was decided")
+    done.add_argument(
+        "--not-asked",
+        default="",
+        metavar="Q,Q",
+        help="ids of questions you did not get to (default: all asked)",
+    )
+    done.set_defaults(func=appt_done)
+
+    ask = a_sub.add_parser("ask", parents=[common], help="add a question to an appointment")
+    ask.add_argument("appt", type=int, metavar="APPT")
+    ask.add_argument("text", nargs="?", default="", metavar="TEXT")
+    ask.add_argument("--flags", action="store_true", help="add every active flag as a question")
+    ask.set_defaults(func=appt_ask)
+
+
+def _when(ctx: Context, text: str) -> datetime:
+    from rpltrack.domain.medspec import parse_local_datetime
+
+    return parse_local_datetime(text, ctx.zone, "at")
+
+
+def _flag_questions(ctx: Context) -> list[Any]:
+    from rpltrack.domain.appointments import Question
+    from rpltrack.flags.rules import board
+
+    journal = ctx.journal
+    active = board(journal.snapshot(ctx.now(), ctx.zone), journal.flag_marks()).active
+    return [Question(f"{f.title}: {f.ask}", flag_key=f.key) for f in active]
+
+
+def appt_add(ctx: Context) -> int:
+    from rpltrack.domain.appointments import Appointment, parse_appointment_kind
+
+    a = ctx.args
+    appt = Appointment(
+        at=_when(ctx, a.at),
+        kind=parse_appointment_kind(a.kind),
+        with_name=a.with_name.strip(),
+        where=a.where.strip(),
+        purpose=a.purpose.strip(),
+        notes=a.notes.strip(),
+        questions=tuple(_flag_questions(ctx)) if a.ask_flags else (),
+    )
+    saved = ctx.journal.add_appointment(appt, ctx.now())
+    asked = f" with {len(saved.questions)} question(s) from your flags" if saved.questions else ""
+    print(f"Saved: {saved.title} on {saved.at:%a %d %b %Y at %H:%M}{asked} (appointment {saved.id}).")
+    return 0
+
+
+def appointment_json(appt: Appointment, now: datetime | None = None) -> dict[str, Any]:
+    return {
+        "id": appt.id,
+        "at": appt.at.isoformat(timespec="seconds"),
+        "local": appt.at.strftime("%Y-%m-%d %H:%M"),
+        "zone": str(appt.at.tzinfo),
+        "kind": appt.kind.value,
+        "with": appt.with_name,
+        "title": appt.title,
+        "where": appt.where,
+        "purpose": appt.purpose,
+        "notes": appt.notes,
+        "decided": appt.decided,
+        "done_at": appt.done_at.isoformat(timespec="seconds") if appt.done_at else None,
+        "cancelled": appt.cancelled,
+        "upcoming": appt.upcoming(now) if now is not None else None,
+        "questions": [
+            {"id": q.id, "text": q.text, "flag": q.flag_key, "asked": q.asked, "answer": q.answer}
+            for q in appt.questions
+        ],
+    }
+
+
+def _line(appt: Appointment, ctx: Context) -> str:
+    at = appt.at.astimezone(ctx.zone)
+    bits = [f"{appt.id:>3}  {at:%a %d %b %Y %H:%M}  {appt.title}"]
+    if appt.where:
+        bits.append(f"at {appt.where}")
+    if appt.purpose:
+        bits.append(f"— {appt.purpose}")
+    if appt.cancelled:
+        bits.append("[cancelled]")
+    elif appt.done:
+        bits.append("[done]")
+    return "  ".join(bits)
+
+
+def appt_list(ctx: Context) -> int:
+    now = ctx.now()
+    appts = ctx.journal.appointments()
+    if not ctx.args.all:
+        appts = [a for a in appts if not a.cancelled]
+    if ctx.as_json:
+        ctx.emit_json([appointment_json(a, now) for a in appts])
+        return 0
+    if not appts:
+        example = 'rpltrack appt add --at "YYYY-MM-DD HH:MM" --with "Dr Lee" --kind re'
+        print(f"No appointments yet. Add one: {example}")
+        return 0
+    upcoming = [a for a in appts if a.upcoming(now)]
+    past = [a for a in appts if not a.upcoming(now)]
+    if not ctx.args.all:
+        past = past[-5:]
+    if upcoming:
+        print("Upcoming:")
+        for appt in upcoming:
+            print(_line(appt, ctx))
+            for q in appt.questions:
+                print(f"       ? {q.text}")
+    if past:
+        print("Past:" if not upcoming else "\nPast:")
+        for appt in reversed(past):
+            print(_line(appt, ctx))
+            if appt.decided:
+                print(f"       decided: {appt.decided}")
+    return 0
+
+
+def appt_show(ctx: Context) -> int:
+    appt = ctx.journal.appointment(ctx.args.id)
+    if ctx.as_json:
+        ctx.emit_json(appointment_json(appt, ctx.now()))
+        return 0
+    print(_line(appt, ctx))
+    if appt.notes:
+        print(f"     notes: {appt.notes}")
+    if appt.questions:
+        print("     Questions:")
+        for q in appt.questions:
+            mark = "x" if q.asked else " "
+            print(f"     [{mark}] {q.id}. {q.text}" + (f" — {q.answer}" if q.answer else ""))
+    else:
+        print(
+            f'     No questions yet: rpltrack appt ask {appt.id} "..." or rpltrack appt ask {appt.id} --flags'
+        )
+    if appt.decided:
+        print(f"     Decided: {appt.decided}")
+    return 0
+
+
+def appt_edit(ctx: Context) -> int:
+    from rpltrack.domain.appointments import parse_appointment_kind
+
+    a = ctx.args
+    fields: dict[str, Any] = {}
+    if a.at is not None:
+        fields["at"] = _when(ctx, a.at)
+    if a.kind is not None:
+        fields["kind"] = parse_appointment_kind(a.kind)
+    for name in ("with_name", "where", "purpose", "notes"):
+        value = getattr(a, name)
+        if value is not None:
+            fields[name] = value.strip()
+    if a.cancel:
+        fields["cancelled"] = True
+    if not fields:
+        raise ValidationError(
+            "nothing to change: give --at, --with, --kind, --where, --purpose, --notes or --cancel"
+        )
+    saved = ctx.journal.edit_appointment(a.id, ctx.now(), **fields)
+    state = " (cancelled)" if saved.cancelled else ""
+    print(f"Saved: {saved.title} on {saved.at:%a %d %b %Y at %H:%M}{state}.")
+    return 0
+
+
+def appt_done(ctx: Context) -> int:
+    from rpltrack.flags.rules import board
+
+    a = ctx.args
+    journal = ctx.journal
+    appt = journal.appointment(a.id)
+    not_asked: set[int] = set()
+    for part in a.not_asked.split(","):
+        if part.strip():
+            try:
+                not_asked.add(int(part))
+            except ValueError:
+                raise ValidationError(
+                    f"--not-asked takes question ids, like 2,3; got {part!r}", field="not_asked"
+                ) from None
+    ids = [q.id for q in appt.questions if q.id is not None and q.id not in not_asked]
+    unknown = not_asked - {q.id for q in appt.questions}
+    if unknown:
+        raise ValidationError(f"question {min(unknown)} is not one of this appointment's", field="not_asked")
+    showing = board(journal.snapshot(ctx.now(), ctx.zone), journal.flag_marks())
+    saved = journal.appointment_done(
+        a.id, ctx.now(), decided=a.decided.strip(), asked_ids=ids, raised=(*showing.active, *showing.marked)
+    )
+    raised = sum(1 for q in saved.questions if q.asked and q.flag_key)
+    extra = f"; {raised} flag(s) marked raised at this appointment" if raised else ""
+    print(f"Recorded: {saved.title}{extra}.")
+    return 0
+
+
+def appt_ask(ctx: Context) -> int:
+    from rpltrack.domain.appointments import Question
+
+    a = ctx.args
+    if a.flags and a.text.strip():
+        raise ValidationError("give a question or --flags, not both", field="text")
+    if a.flags:
+        questions = _flag_questions(ctx)
+        if not questions:
+            print("No active flags to add.")
+            return 0
+    elif a.text.strip():
+        questions = [Question(a.text.strip())]
+    else:
+        raise ValidationError(
+            'give the question, e.g. rpltrack appt ask 3 "Should I keep taking aspirin?"', field="text"
+        )
+    before = len(ctx.journal.appointment(a.appt).questions)
+    saved = ctx.journal.add_questions(a.appt, questions, ctx.now())
+    added = len(saved.questions) - before
+    print(f"Added {added} question(s) to {saved.title} ({len(saved.questions)} in all).")
+    return 0
