@@ -30,6 +30,7 @@ class Context:
     zone: ZoneInfo
     clock: Clock
     as_json: bool = False
+    check_integrity: bool = False  # the app's start runs SQLite's integrity checks first (RELIABILITY A8)
     _journal: Journal | None = field(default=None, repr=False)
 
     @classmethod
@@ -59,7 +60,7 @@ class Context:
         if self._journal is None:
             from rpltrack.store.journal import Journal
 
-            self._journal = Journal.open(self.db_path, now=self.clock.now())
+            self._journal = Journal.open(self.db_path, now=self.clock.now(), check=self.check_integrity)
             for note in self._journal.notes:
                 print(f"rpltrack: {note}", file=sys.stderr)
             if self._journal.readonly:

@@ -111,6 +111,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def open_ui(ctx: Context) -> int:
     from rpltrack.tui.app import RpltrackApp
 
+    ctx.check_integrity = True
     journal = ctx.journal
     app = RpltrackApp(journal=journal, clock=ctx.clock)
     app.run()

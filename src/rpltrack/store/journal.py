@@ -26,7 +26,15 @@ from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.settings import SETTINGS, grace_from, setting_for
 from rpltrack.store import rows
 from rpltrack.store.db import JournalError, connect, prepare_file, tighten_modes, write_txn
-from rpltrack.store.migrations import HEAD, NewerSchema, backup_numbered, backup_to, migrate, user_version
+from rpltrack.store.migrations import (
+    HEAD,
+    NewerSchema,
+    backup_dir,
+    backup_numbered,
+    backup_to,
+    migrate,
+    user_version,
+)
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
 TYPE_CHECKING = False
@@ -52,6 +60,38 @@ def _name_matches(meds: Sequence[Medication], wanted: str) -> list[Medication]:
     keys = {drug.key} if drug else set(catalog.family_members(wanted))
     by_generic = [m for m in meds if m.generic in keys]
     return by_generic or [m for m in meds if m.name.casefold().startswith(wanted)]
+
+
+def _damage(path: Path) -> list[str]:
+    """What SQLite's integrity and foreign-key checks find wrong with the file (read-only), or []."""
+    try:
+        probe = connect(path, readonly=True)
+    except JournalError as exc:
+        return [str(exc)]
+    try:
+        problems = [str(r[0]) for r in probe.execute("PRAGMA integrity_check") if str(r[0]) != "ok"]
+        problems += [
+            f"{r[0]} row {r[1]} points at a missing {r[2]} row"
+            for r in probe.execute("PRAGMA foreign_key_check")
+        ]
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    finally:
+        probe.close()
+    return problems
+
+
+def _damaged_reason(path: Path, damage: Sequence[str]) -> str:
+    """The read-only banner for a damaged journal: what is wrong, and the backups to restore from."""
+    folder = backup_dir(path)
+    backups = (
+        sorted(folder.glob("*.db"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
+    )
+    listed = "; ".join(str(b) for b in backups[:3]) if backups else f"none found in {folder}"
+    return (
+        f"The journal looks damaged ({damage[0]}), so rpltrack opened it read-only and will not change it. "
+        f"Restore from a backup with `rpltrack restore FILE` (newest backups: {listed})."
+    )
 
 
 def _appointments() -> ModuleType:
@@ -148,8 +188,12 @@ class Journal:
     # -- opening ---------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path | str, *, now: datetime | None = None) -> Journal:
-        """Open (creating if needed) and migrate the journal at `path`. A newer schema opens read-only."""
+    def open(cls, path: Path | str, *, now: datetime | None = None, check: bool = False) -> Journal:
+        """Open (creating if needed) and migrate the journal at `path`. A newer schema opens read-only.
+
+        With `check` (the app's start), SQLite's integrity and foreign-key checks run first (about 15 ms on
+        ten years of data); a damaged file is opened read-only, never written or "repaired", and the reason
+        names the backups to restore from (RELIABILITY A8)."""
         path = Path(path)
         # Modes are tightened only once the file is known to be a journal (another program's file is left
         # exactly as it was).
@@ -176,6 +220,13 @@ class Journal:
                     f"{path} is an SQLite database of another program, not an rpltrack journal; "
                     "rpltrack will not change it. Nothing was changed."
                 )
+            if check:
+                damage = _damage(path)
+                if damage:
+                    ro = connect(path, readonly=True)
+                    return cls(
+                        ro, path, readonly=True, notes=notes, readonly_reason=_damaged_reason(path, damage)
+                    )
         notes += tighten_modes(path)
         conn = connect(path)
         try:
