@@ -297,7 +297,7 @@ def test_twice_daily_keeps_wall_clock_over_a_year(zone, days):
         assert all(s.clock_change_day for s in (morning, evening))
 
 
-def test_every_8_hours_uses_elapsed_time_across_fall_back():
+def test_c4_interval_schedule_uses_elapsed_time():
     """C4: 22:00 EDT -> 05:00 EST -> 13:00 EST -> 21:00 EST, exactly 8 h apart in UTC."""
     med = from_input(MedicationInput("aspirin", "81 mg", times="22:00", every="8h", start="2026-10-31"), NY)
     timing = med.current.timing
@@ -383,7 +383,9 @@ def test_day_bounds_and_clock_change_days(day, zone, hours):
     "zone_name",
     ["America/New_York", "Europe/London", "Australia/Sydney", "Asia/Kolkata", "Pacific/Auckland"],
 )
-def test_until_date_last_occurrence_is_on_the_intended_local_day(zone_name):
+def test_c12_until_end_date_in_utc(zone_name):
+    """C12: a schedule with an end date in five zones (with and without DST, east and west of UTC): no
+    error, and the last dose falls at 21:00 on the intended local day."""
     zone = ZoneInfo(zone_name)
     med = med_at(("21:00",), zone, date(2026, 11, 1), end=date(2027, 6, 20))
     slots = expand(med, utc(2026, 10, 1), utc(2027, 12, 1))
@@ -418,7 +420,10 @@ ZONES = [
     weekdays=st.lists(st.integers(0, 6), max_size=7, unique=True),
     start=st.dates(date(2025, 1, 1), date(2027, 12, 31)),
 )
-def test_no_occurrence_is_dropped_or_duplicated(zone_name, times, weekdays, start):
+def test_c5_no_occurrence_ever_dropped(zone_name, times, weekdays, start):
+    """C5: random daily and weekday schedules in random zones (Lord Howe's 30-minute DST, zones without
+    DST) over a year: as many doses as calendar days times doses a day, each a concrete UTC instant,
+    none doubled."""
     zone = ZoneInfo(zone_name)
     timing = Timing(TimingKind.TIMES, times=tuple(times), weekdays=tuple(sorted(weekdays)))
     med = Medication("aspirin", "aspirin", "oral", zone_name, (Regimen(start, MG81, timing),), id=1)
