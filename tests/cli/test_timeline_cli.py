@@ -212,3 +212,23 @@ def test_a_planned_medication_is_found_while_others_are_current(
     capsys.readouterr()
     assert run(db, "med", "edit", "lovenox", "--notes", "from the clinic's calendar") == 0
     assert "Saved: lovenox" in capsys.readouterr().out
+
+
+def test_a_backdated_dose_change_on_a_schedule_whose_event_is_past_keeps_the_order(cli) -> None:
+    """Regression (#8): a medication anchored to a transfer already past, entered today and changed from
+    two days ago, keeps its first dose from the anchor and the new dose from the change's date."""
+    cli.ok("cycle", "add", "--kind", "fet", "--cd1", "2026-10-20")
+    cli.ok("transfer", "add", "--date", "2026-11-08", "--embryo-day", "5")
+    cli.ok(
+        "med", "add", "progesterone in oil", "--dose", "1 mL", "--times", "20:00", "--start", "transfer-5d"
+    )
+    cli.ok("med", "edit", "progesterone in oil", "--dose", "1.5 mL", "--from", "2026-11-21")
+
+    def amount_on(day: str) -> str:
+        [dose] = cli.json("today", "--as-of", f"{day} 21:00")["doses"]
+        return str(dose["amount"]["text"])
+
+    assert amount_on("2026-11-03") == "1 mL"
+    assert amount_on("2026-11-20") == "1 mL"
+    assert amount_on("2026-11-21") == "1.5 mL"
+    assert amount_on("2026-11-23") == "1.5 mL"

@@ -177,15 +177,21 @@ class Medication:
 
     @property
     def schedule_regimens(self) -> tuple[Regimen, ...]:
-        """The regimens as they apply: an anchored start moves the first one to the anchor's date; changes
-        dated on or before it are folded into it. Empty while waiting for the start event."""
+        """The regimens as they apply: an anchored start moves the first one (the dose she entered with
+        the medication, whatever day she entered it) to the anchor's date; a change dated on or before
+        that date is folded into it. Empty while waiting for the start event."""
         if self.start_anchor is None:
             return self.regimens
         if self.waiting:
             return ()
         start = self.start_on
-        initial = self.regimen_on(start) or self.regimens[0]
-        later = tuple(r for r in self.regimens if r.effective_on > start)
+        # The regimen entered with the medication has the lowest id (unsaved ones: the first). Its
+        # effective date is the day it was entered, which may be after the anchor (an event already past).
+        base = min(self.regimens, key=lambda r: (r.id is None, r.id or 0))
+        changes = [r for r in self.regimens if r is not base]
+        folded = [r for r in changes if r.effective_on <= start]
+        initial = folded[-1] if folded else base
+        later = tuple(r for r in changes if r.effective_on > start)
         return (replace(initial, effective_on=start), *later)
 
     @property
@@ -197,9 +203,11 @@ class Medication:
         return self.current.timing.kind is TimingKind.PRN
 
     def regimen_on(self, day: date) -> Regimen | None:
-        """The regimen in force on local `day`, or None before the first one starts."""
+        """The regimen in force on local `day`, or None before the first one starts (for an anchored
+        schedule, as placed on the cycle's events)."""
+        placed = self.start_anchor is not None and not self.waiting
         found: Regimen | None = None
-        for regimen in self.regimens:
+        for regimen in self.schedule_regimens if placed else self.regimens:
             if regimen.effective_on <= day:
                 found = regimen
         return found
