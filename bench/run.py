@@ -34,6 +34,8 @@ FIRST_PAINT = BENCH_DIR / "first_paint.py"
 DEMO_JOURNAL = BENCH_DIR / "demo_journal.py"
 FLAG_EVAL = BENCH_DIR / "flag_eval.py"
 FLAGS_MAX_MS = 50.0
+SETTLE_REMINDERS = BENCH_DIR / "settle_reminders.py"
+REMIND_MAX_MS = 80.0
 TZ = "Europe/London"
 DEMO_SEED = 7  # the default of `rpltrack demo --seed`
 TAKE_CANDIDATES = ("aspirin", "folic acid")  # the brief's command first; folic acid is the fallback
@@ -42,6 +44,23 @@ TODAY_MAX_RATIO = 7.0
 TUI_MAX_RATIO = 1.5
 GROWTH_MAX_RATIO = 1.2
 GNU_TIME = "/usr/bin/time"
+CSV_MAX_RATIO = 2.0
+# The tables `rpltrack export csv` reads (its CSVs hold the same records, plus computed columns).
+CSV_TABLES = (
+    "medications",
+    "regimens",
+    "doses",
+    "labs",
+    "betas",
+    "cycles",
+    "cycle_events",
+    "transfers",
+    "pregnancies",
+    "appointments",
+    "appointment_questions",
+    "flag_marks",
+    "settings",
+)
 RSS_RUNS = 3
 
 
@@ -370,6 +389,50 @@ def bench_today_rss(setup: Setup) -> list[Row]:
     return [Row("`rpltrack today` peak RSS", mb(today), mb(bare), f"{today / bare:.2f}x")]
 
 
+def settle_again(settle: list[str], setup: Setup) -> None:
+    """Untimed, after each timed run: a slot that fell due meanwhile is settled before the next run."""
+    result = run_child(settle, setup.env, setup.root)
+    if result.returncode != 0:
+        raise BenchError(f"settling the reminders: {last_line(result.stderr)}")
+
+
+def bench_remind(setup: Setup, n: int, warmups: int) -> list[Row]:
+    """`rpltrack remind --once` with nothing due, what the timer runs every minute, vs `python -c pass`: on a
+    copy of the 10-year journal whose reminders are settled (bench/settle_reminders.py) before each run."""
+    journal = setup.root / "journal-remind.db"
+    settle = [setup.python, str(SETTLE_REMINDERS), str(journal), TZ]
+    first = run_child([*settle, str(setup.journals[10])], setup.env, setup.root)
+    if first.returncode != 0:
+        raise BenchError(f"settling the reminders: {last_line(first.stderr)}")
+    env = {**setup.env, "RPLTRACK_DB": str(journal)}
+
+    def nothing_sent(result: Run) -> str | None:
+        return f"a reminder was due after all: {last_line(result.stdout)}" if result.stdout.strip() else None
+
+    remind, bare = compare(
+        ("rpltrack remind --once", [setup.rpltrack, "remind", "--once", "--wait", "0"]),
+        ("python -c pass", [setup.python, "-c", "pass"]),
+        env,
+        setup.root,
+        n,
+        warmups,
+        check_subject=nothing_sent,
+        after_subject=lambda: settle_again(settle, setup),
+    )
+    ratio = remind.median_s / bare.median_s
+    return [
+        Row(
+            "`rpltrack remind --once`, nothing due (10-year journal), median",
+            ms(remind.median_s),
+            ms(bare.median_s),
+            f"{ratio:.2f}x",
+            f"< {REMIND_MAX_MS:.0f} ms",
+            verdict(remind.median_s * 1000 < REMIND_MAX_MS),
+        ),
+        cpu_row("`rpltrack remind --once`, CPU time (user + system), median", remind, bare),
+    ]
+
+
 def logged_at_slot(setup: Setup, med: str, slot_at: datetime) -> list[dict[str, object]]:
     """`rpltrack log --json` entries of `med` for the dose scheduled at `slot_at`."""
     day = slot_at.date().isoformat()
@@ -477,6 +540,42 @@ def paint_of(result: Run) -> tuple[float, str]:
     if result.returncode != 0 or report.get("first_paint_s") is None:
         raise BenchError(f"first_paint.py exit {result.returncode}: {last_line(result.stderr)}")
     return float(report["first_paint_s"]), str(report.get("screen", "?"))
+
+
+def bench_csv_export(setup: Setup, n: int, warmups: int) -> list[Row]:
+    """`rpltrack export csv` of the 10-year journal (every file written, fsynced and renamed into place) vs
+    `sqlite3 -csv` dumping the same tables to stdout, the plainest CSV dump of the same rows."""
+    sqlite3 = shutil.which("sqlite3", path=setup.env["PATH"])
+    if sqlite3 is None:
+        raise BenchError("the sqlite3 command-line shell is not installed: no baseline to compare with")
+    journal, out = setup.journals[10], setup.root / "csv-export"
+    dump = "; ".join(f"SELECT * FROM {table}" for table in CSV_TABLES) + ";"
+
+    def wrote(result: Run) -> str | None:
+        return None if result.stdout.startswith("Saved ") else f"did not export: {result.stdout.strip()}"
+
+    export, baseline = compare(
+        ("rpltrack export csv", [setup.rpltrack, "export", "csv", "--out", str(out)]),
+        ("sqlite3 -csv", [sqlite3, "-csv", "-header", str(journal), dump]),
+        setup.env,
+        setup.root,
+        n,
+        warmups,
+        check_subject=wrote,
+    )
+    size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
+    ratio = export.median_s / baseline.median_s
+    return [
+        Row(
+            f"`rpltrack export csv` (10-year journal, {size:.1f} MB of CSV), median",
+            ms(export.median_s),
+            ms(baseline.median_s),
+            f"{ratio:.2f}x",
+            f"≤ {CSV_MAX_RATIO:.0f}x",
+            verdict(ratio <= CSV_MAX_RATIO),
+        ),
+        cpu_row("`rpltrack export csv`, CPU time (user + system), median", export, baseline),
+    ]
 
 
 def bench_tui(setup: Setup, n: int, warmups: int) -> list[Row]:
@@ -667,6 +766,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         section("growth", lambda: bench_growth(setup, n, warmups))
         section("TUI first paint", lambda: bench_tui(setup, n, warmups))
         section("flag evaluation", lambda: bench_flags(setup, n, warmups))
+        section("rpltrack remind --once", lambda: bench_remind(setup, n, warmups))
+        section("CSV export", lambda: bench_csv_export(setup, n, warmups))
         print()
         print_table(rows)
         for note in notes:

@@ -83,6 +83,11 @@ async def flags(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def appointments(pilot: Pilot[None]) -> None:
+    await pilot.press("o")
+    await pilot.pause()
+
+
 SHOTS: tuple[tuple[str, Steps], ...] = (
     ("today", today),
     ("medications", medications),
@@ -93,6 +98,7 @@ SHOTS: tuple[tuple[str, Steps], ...] = (
     ("pregnancies", pregnancies),
     ("labs", labs),
     ("flags", flags),
+    ("appointments", appointments),
 )
 
 

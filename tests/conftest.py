@@ -29,13 +29,26 @@ def _isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
 
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """RELIABILITY F3: any attempt to open a network connection fails the test that made it."""
+    """RELIABILITY F3: any attempt to open a network connection fails the test that made it. Local
+    (AF_UNIX) sockets stay allowed: the session D-Bus that carries desktop notifications is one."""
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError(f"rpltrack tried to use the network: {args!r}")
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(sock: socket.socket, *args: Any, **kwargs: Any) -> Any:
+        if sock.family == socket.AF_UNIX:
+            return real_connect(sock, *args, **kwargs)
+        return refuse(sock, *args)
+
+    def connect_ex(sock: socket.socket, *args: Any, **kwargs: Any) -> Any:
+        if sock.family == socket.AF_UNIX:
+            return real_connect_ex(sock, *args, **kwargs)
+        return refuse(sock, *args)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
 

@@ -55,6 +55,38 @@ def test_cli_read_paths_never_import_textual_or_sqlite_utils(journal_path, comma
     assert result == {"rc": 0, "heavy": []}
 
 
+def test_remind_once_never_imports_textual_or_sqlite_utils(journal_path, tmp_path):
+    """`rpltrack remind --once` runs every minute from a timer: with nothing to send it stays on the quick
+    path (no Textual, sqlite-utils, rich or typing; desktop-notifier only when something is sent)."""
+    env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
+    env.update(PYTHONDONTWRITEBYTECODE="1", XDG_RUNTIME_DIR=str(tmp_path))  # never a real desktop
+    argv = ["--db", str(journal_path), "--tz", "Europe/London", "remind", "--once", "--wait", "0"]
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(argv)], capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"rc": 0, "heavy": []}
+
+
+def test_csv_export_and_import_never_import_textual_or_sqlite_utils(journal_path, tmp_path):
+    """`export csv` and `import csv` do not open the TUI: no Textual (nor sqlite-utils, rich or typing)."""
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    folder = str(tmp_path / "export")
+    for argv in (
+        ["--db", str(journal_path), "--tz", "Europe/London", "export", "csv", "--out", folder],
+        ["--db", str(tmp_path / "copy.db"), "--tz", "Europe/London", "import", "csv", folder],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-c", PROBE, json.dumps(argv)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout.strip().splitlines()[-1]) == {"rc": 0, "heavy": []}
+
+
 def _python_files() -> list[Path]:
     files = sorted(SRC.rglob("*.py"))
     assert len(files) > 20

@@ -30,3 +30,17 @@ def resolve_db_path(cli_value: str | None) -> Path:
     if env:
         return Path(env).expanduser()
     return default_db_path()
+
+
+def documents_dir() -> Path:
+    """The user's documents folder (platformdirs: XDG_DOCUMENTS_DIR, ~/Documents, ...), or the home folder
+    when there is none: where an export goes when no folder is named."""
+    import platformdirs
+
+    try:
+        found = Path(platformdirs.user_documents_dir())
+    except (OSError, RuntimeError, ValueError):
+        found = None
+    if found is not None and found.is_dir():
+        return found
+    return Path.home()

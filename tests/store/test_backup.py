@@ -15,6 +15,7 @@ from rpltrack.cli.main import main
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import DoseStatus
 from rpltrack.store.journal import Journal
+from rpltrack.store.migrations import HEAD
 from tests.store import _support as s
 
 LATER = s.NOW + timedelta(minutes=5)
@@ -110,7 +111,7 @@ def test_check_reports_a_healthy_journal_and_the_cli_says_so(
     assert main(["--db", str(path), "med", "add", "aspirin", "--dose", "81 mg", "--times", "08:00"]) == 0
     capsys.readouterr()
     assert main(["--db", str(path), "check"]) == 0
-    assert "is healthy: schema v3, 1 medications" in capsys.readouterr().out
+    assert f"is healthy: schema v{HEAD}, 1 medications" in capsys.readouterr().out
     assert main(["--db", str(path), "backup"]) == 0
     written = Path(capsys.readouterr().out.strip().removeprefix("Saved a backup: "))
     assert written.exists()

@@ -150,4 +150,6 @@ async def test_the_palette_lists_this_screens_keys_and_the_sections(journal, clo
         "Go to Pregnancies and losses",
         "Go to Labs (results)",
         "Go to Flags (things to raise)",
+        "Go to Appointments",
+        "Export for my doctor",
     ]

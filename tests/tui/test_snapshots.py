@@ -14,7 +14,8 @@ def test_today_on_demo_data(snap_compare, demo_app):
     """The header 'Monday 23 November · CD 44 · 24dp5dt · 6w 1d' and 08:40 on the right.
     08:40: levothyroxine, aspirin, folic acid and prednisone taken; Lovenox (08:00) overdue, highlighted
     and selected; prednisone and progesterone in oil due at 20:00; the 7-day line at the bottom. Under the
-    header, once counted: '7 things to raise with your care team — press f'."""
+    header, once counted: '7 things to raise with your care team — press f', then the next appointment:
+    'Next: Dr Lee (hematologist) · Thu 26 Nov 14:00 · 2 questions — press o'."""
     assert snap_compare(demo_app, terminal_size=SIZE, run_before=flags_counted)
 
 

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from rpltrack import __version__
-from rpltrack.cli import appointments, cycles, doses, labs, meds, misc
+from rpltrack.cli import appointments, cycles, doses, export, labs, meds, misc, protocols, remind
 from rpltrack.cli.context import Context
 from rpltrack.domain.errors import ValidationError
 
@@ -98,6 +98,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     appointments.register(sub, common)
     misc.register(sub, common)
     misc.register_files(sub, common)
+    export.register(sub, common)
+    remind.register(sub, common)
+    protocols.register(sub, common)
     ui = sub.add_parser(
         "ui",
         parents=[common],
@@ -144,6 +147,11 @@ COMMANDS = (
     "backup",
     "restore",
     "check",
+    "export",
+    "import",
+    "brief",
+    "remind",
+    "protocol",
     "ui",
 )
 

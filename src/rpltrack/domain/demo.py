@@ -13,6 +13,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain import catalog
+from rpltrack.domain.appointments import Appointment, AppointmentKind, Question
 from rpltrack.domain.betas import BetaDraw, parse_hcg
 from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Transfer
 from rpltrack.domain.doses import next_site
@@ -229,6 +230,38 @@ def demo_labs(now: datetime, zone: ZoneInfo, years: int = 1) -> list[LabResult]:
         lab("tsh", today - timedelta(days=4), "2.8", "0.4-4.0", note="clinic said they would call"),
     ]
     return sorted(results, key=lambda r: r.on)
+
+
+def demo_appointments(now: datetime, zone: ZoneInfo) -> list[Appointment]:
+    """A past visit with what was decided, and two upcoming ones (one with her own questions)."""
+    today = now.astimezone(zone).date()
+
+    def at(days: int, hh: int, mm: int) -> datetime:
+        return datetime.combine(today + timedelta(days=days), time(hh, mm), tzinfo=zone)
+
+    return [
+        Appointment(
+            at(-16, 9, 30),
+            AppointmentKind.RE,
+            "Dr Patel",
+            "Riverside Fertility",
+            "beta results",
+            decided="continue progesterone and Lovenox; first scan at 6 weeks",
+            done_at=at(-16, 10, 15),
+        ),
+        Appointment(
+            at(3, 14, 0),
+            AppointmentKind.HEMATOLOGY,
+            "Dr Lee",
+            "St Mary's, 2nd floor",
+            "anticoagulation in pregnancy",
+            questions=(
+                Question("How long do I continue Lovenox after 36 weeks?"),
+                Question("Do I need platelet counts while on Lovenox?"),
+            ),
+        ),
+        Appointment(at(10, 8, 15), AppointmentKind.ULTRASOUND, "", "Riverside Fertility", "7-week scan"),
+    ]
 
 
 def demo_medications(now: datetime, zone: ZoneInfo, years: int = 1) -> list[Medication]:

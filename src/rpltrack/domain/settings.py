@@ -100,10 +100,11 @@ class Setting:
     key: str
     default: str  # "" = no value unless she sets one (the guideline ladder applies)
     description: str
-    kind: str = "text"  # duration | number | interval | switch | retest
+    kind: str = "text"  # duration | number | interval | switch | retest | minutes | choice
     low: Decimal = Decimal(0)
     high: Decimal = Decimal(1000)
     unit: str = ""
+    choices: tuple[str, ...] = ()  # the words a "choice" setting accepts
 
     def parse(self, text: str) -> str:
         """Validate `text` for this key and return its canonical spelling."""
@@ -126,6 +127,18 @@ class Setting:
             raise ValidationError(f"{self.key} is on or off, not {text!r}")
         if self.kind == "retest":
             return parse_retest(text).text
+        if self.kind == "minutes":
+            word = (text or "").strip().lower().removesuffix("min").removesuffix("m").strip()
+            if not word.isdigit() or not self.low <= int(word) <= self.high:
+                raise ValidationError(
+                    f"{self.key} is a number of minutes from {self.low} to {self.high}, like 60; got {text!r}"
+                )
+            return str(int(word))
+        if self.kind == "choice":
+            word = (text or "").strip().lower()
+            if word not in self.choices:
+                raise ValidationError(f"{self.key} is one of {', '.join(self.choices)}, not {text!r}")
+            return word
         return text
 
 
@@ -167,6 +180,22 @@ SETTINGS: dict[str, Setting] = {
             "off",
             "on: reminders show no drug or clinical words (a shared laptop)",
             kind="switch",
+        ),
+        Setting(
+            "reminders.appointment-minutes",
+            "60",
+            "how many minutes before an appointment its reminder comes (another comes the evening before)",
+            kind="minutes",
+            low=Decimal(5),
+            high=Decimal(1440),
+            unit="min",
+        ),
+        Setting(
+            "reminders.travel",
+            "home",
+            "in another time zone, reminders keep your home time (home) or follow the local clock (local)",
+            kind="choice",
+            choices=("home", "local"),
         ),
         Setting(
             "tsh.target",

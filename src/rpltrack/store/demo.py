@@ -6,7 +6,14 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain.demo import demo_labs, demo_logs, demo_medications, demo_past_losses, demo_timeline
+from rpltrack.domain.demo import (
+    demo_appointments,
+    demo_labs,
+    demo_logs,
+    demo_medications,
+    demo_past_losses,
+    demo_timeline,
+)
 from rpltrack.store.journal import Journal
 
 
@@ -36,4 +43,6 @@ def fill_demo(journal: Journal, now: datetime, zone: ZoneInfo, years: int, seed:
             journal.end_cycle(cycle.id, demo.cycle.ended_on, demo.cycle.outcome, now)
     for result in demo_labs(now, zone, years):
         journal.add_lab(result, now)
+    for appointment in demo_appointments(now, zone):
+        journal.add_appointment(appointment, now)
     return len(saved), len(logs)

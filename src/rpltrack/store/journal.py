@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from rpltrack.domain.dating import Dating
     from rpltrack.domain.labs import LabResult
     from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
+    from rpltrack.domain.protocols import ProtocolUse, SavedProtocol, Template
+    from rpltrack.export.csv_import import CsvImport
     from rpltrack.flags.model import Flag, FlagMark, JournalSnapshot, MarkState
 
 
@@ -133,6 +135,8 @@ TABLES_WITH_AUDIT = (
     "flag_marks",
     "appointments",
     "appointment_questions",
+    "protocols",
+    "protocol_uses",
 )
 
 
@@ -1347,3 +1351,328 @@ class Journal:
         self._conn.execute("PRAGMA journal_mode = wal")
         migrate(self._conn, self.path, now)
         return safety
+
+    # -- CSV export and import (rpltrack export csv / import csv, #5) --------------------------------------
+
+    def flag_mark_titles(self) -> dict[str, str]:
+        """Each mark's flag title as stored when it was marked, by flag key: the export lists marks whose
+        flag no longer shows under that title."""
+        return {
+            str(r["flag_key"]): str(r["title"])
+            for r in self._conn.execute("SELECT flag_key, title FROM flag_marks")
+        }
+
+    def _holds_records(self) -> bool:
+        tables = [t for t in TABLES_WITH_AUDIT if t != "settings"]
+        if any(self._conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0] for t in tables):
+            return True
+        return bool(
+            self._conn.execute("SELECT EXISTS (SELECT 1 FROM settings WHERE value != '')").fetchone()[0]
+        )
+
+    def import_records(self, records: CsvImport, now: datetime) -> dict[str, int]:
+        """Write the records of a CSV export into this journal with their ids: one transaction (all or
+        nothing) and one change, so `undo` takes the whole import back. Only an empty journal takes an
+        import (ids are kept, and flag keys and marks refer to them); any other is refused, unchanged."""
+        self._writable()
+        timeline, labs, appointments = _timeline(), _labs(), _appointments()
+        created = rows.utc_text(now)
+        with write_txn(self._conn):
+            if self._holds_records():
+                raise ValidationError(
+                    f"the journal at {self.path} already has records; an import goes into an empty journal "
+                    "(for example: rpltrack --db new-journal.db import csv DIR). Nothing was imported.",
+                    field="dir",
+                )
+            total = sum(records.counts().values())
+            change = self._begin_change("import", f"imported {total} records from a CSV export", now)
+            for cycle in records.cycles:
+                self._insert(change, "cycles", {"id": cycle.id, **timeline.cycle_values(cycle, now)})
+                for event in cycle.events:
+                    values = {
+                        "id": event.id,
+                        "cycle_id": cycle.id,
+                        "kind": event.kind.value,
+                        "on_date": event.on.isoformat(),
+                        "note": event.note,
+                        "created_utc": created,
+                    }
+                    self._insert(change, "cycle_events", values)
+                for transfer in cycle.transfers:
+                    values = {
+                        "id": transfer.id,
+                        "cycle_id": cycle.id,
+                        "on_date": transfer.on.isoformat(),
+                        "embryo_day": transfer.embryo_day,
+                        "embryo_count": transfer.embryo_count,
+                        "grade": transfer.grade,
+                        "pgt": transfer.pgt,
+                        "created_utc": created,
+                    }
+                    self._insert(change, "transfers", values)
+            for med in records.medications:
+                assert med.id is not None
+                self._insert(change, "medications", {"id": med.id, **rows.medication_values(med, now)})
+                for regimen in med.regimens:
+                    self._insert(change, "regimens", rows.regimen_values(med.id, regimen, now))
+            if records.doses:
+                dose_rows = [{"id": log.id, **rows.dose_values(log)} for log in records.doses]
+                columns = list(dose_rows[0])
+                self._conn.executemany(
+                    f"INSERT INTO doses ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                    [tuple(r.values()) for r in dose_rows],
+                )
+                # One audit row per dose (as bulk_insert_doses writes them), so `undo` takes them back too.
+                self._conn.execute(
+                    "INSERT INTO audit (change_id, tbl, row_id, before, after) "
+                    "SELECT ?, 'doses', id, NULL, json_object('id', id, 'medication_id', medication_id, "
+                    "'slot_utc', slot_utc, 'status', status) FROM doses ORDER BY id",
+                    (change,),
+                )
+            for draw in records.betas:
+                zone = draw.drawn_at.tzinfo
+                zone_name = zone.key if isinstance(zone, ZoneInfo) else "UTC"
+                values = timeline.beta_values(draw, zone_name, draw.unusual, now)
+                self._insert(change, "betas", {"id": draw.id, **values})
+            for pregnancy in records.pregnancies:
+                self._insert(
+                    change, "pregnancies", {"id": pregnancy.id, **timeline.pregnancy_values(pregnancy, now)}
+                )
+            for result in records.labs:
+                self._insert(change, "labs", {"id": result.id, **labs.lab_values(result, now)})
+            for appt in records.appointments:
+                assert appt.id is not None
+                self._insert(
+                    change, "appointments", {"id": appt.id, **appointments.appointment_values(appt, now)}
+                )
+                for question in appt.questions:
+                    values = appointments.question_values(appt.id, question, now)
+                    self._insert(change, "appointment_questions", {"id": question.id, **values})
+            for mark in records.marks:
+                values = {
+                    "id": mark.id,
+                    "flag_key": mark.key,
+                    "rule": mark.rule,
+                    "state": mark.state,
+                    "title": mark.title,
+                    "note": mark.note,
+                    "appointment_id": mark.appointment_id,
+                    "at_utc": rows.utc_text(mark.at),
+                }
+                self._insert(change, "flag_marks", values)
+            for key, value in records.settings.items():
+                before = self._conn.execute("SELECT * FROM settings WHERE key = ?", (key,)).fetchone()
+                self._conn.execute(
+                    "INSERT INTO settings (key, value, updated_utc) VALUES (?, ?, ?) ON CONFLICT (key) "
+                    "DO UPDATE SET value = excluded.value, updated_utc = excluded.updated_utc",
+                    (key, value, created),
+                )
+                after = dict(
+                    self._conn.execute(
+                        "SELECT rowid AS rid, * FROM settings WHERE key = ?", (key,)
+                    ).fetchone()
+                )
+                rid = after.pop("rid")
+                self._audit(change, "settings", int(rid), dict(before) if before else None, after)
+        return records.counts()
+
+    # -- protocol templates (rpltrack protocol, #8) ------------------------------------------------------
+
+    def protocols(self) -> list[SavedProtocol]:
+        """Her own templates (imported, or saved from her regimen), by name."""
+        from rpltrack.domain.protocols import SavedProtocol
+
+        return [
+            SavedProtocol(r["name"], r["toml"], rows.utc_parse(r["saved_utc"]), r["id"])
+            for r in self._conn.execute("SELECT * FROM protocols ORDER BY name")
+        ]
+
+    def protocol(self, name: str) -> SavedProtocol | None:
+        """Her template called `name` (any case), or None."""
+        wanted = name.strip().lower()
+        return next((p for p in self.protocols() if p.name == wanted), None)
+
+    def save_protocol(
+        self, name: str, toml_text: str, now: datetime, *, replace: bool = False
+    ) -> SavedProtocol:
+        """Keep a template she imported or saved: the text is read in full first (nothing is stored from a
+        file that does not read) and must carry `name`. A built-in's name is refused; one of hers is
+        replaced only with `replace`. One change, so `undo` takes it back."""
+        from rpltrack.domain import protocols
+
+        self._writable()
+        template = protocols.parse_template(toml_text, source=name)
+        wanted = protocols.check_name(name)
+        if template.name != wanted:
+            raise ValidationError(f"the template in this text is called {template.name}, not {wanted}")
+        if protocols.builtin_template(wanted) is not None:
+            raise ValidationError(
+                f"{wanted} is the name of a built-in template: save yours under another name", field="name"
+            )
+        existing = self.protocol(wanted)
+        if existing is not None and not replace:
+            raise ValidationError(
+                f"you already have a template called {wanted} (saved {existing.saved_at:%Y-%m-%d}): choose "
+                "another name or replace it",
+                field="name",
+            )
+        values = {"name": wanted, "toml": toml_text, "saved_utc": rows.utc_text(now)}
+        with write_txn(self._conn):
+            verb = "replaced" if existing else "saved"
+            change = self._begin_change("protocol save", f"{verb} the template {wanted}", now)
+            if existing is not None and existing.id is not None:
+                self._update(change, "protocols", existing.id, values)
+            else:
+                self._insert(change, "protocols", values)
+        saved = self.protocol(wanted)
+        assert saved is not None
+        return saved
+
+    def delete_protocol(self, name: str, now: datetime) -> SavedProtocol:
+        """Remove one of her templates (the medications it added stay); `undo` brings it back."""
+        self._writable()
+        existing = self.protocol(name)
+        if existing is None or existing.id is None:
+            raise ValidationError(f"you have no template called {name.strip()!r}", field="name")
+        with write_txn(self._conn):
+            change = self._begin_change("protocol delete", f"deleted the template {existing.name}", now)
+            self._delete(change, "protocols", existing.id)
+        return existing
+
+    def protocol_templates(self) -> list[Template]:
+        """Every template she can apply: the built-in examples and hers, by name (hers win a shared name;
+        one of hers that no longer reads is left out here and named by protocol_template)."""
+        from rpltrack.domain.protocols import builtin_templates
+
+        found = {t.name: t for t in builtin_templates()}
+        for saved in self.protocols():
+            try:
+                found[saved.name] = saved.template()
+            except ValidationError:
+                continue
+        return sorted(found.values(), key=lambda t: (not t.builtin, t.name))
+
+    def protocol_template(self, name: str) -> Template:
+        """The template called `name`: hers first, then the built-in examples."""
+        from rpltrack.domain.protocols import builtin_template
+
+        saved = self.protocol(name)
+        if saved is not None:
+            return saved.template()
+        builtin = builtin_template(name)
+        if builtin is not None:
+            return builtin
+        names = ", ".join(t.name for t in self.protocol_templates())
+        raise ValidationError(
+            f"there is no template called {name.strip()!r} (there are: {names})", field="name"
+        )
+
+    def protocol_uses(self, name: str | None = None) -> list[ProtocolUse]:
+        """When templates were applied (all, or those called `name`), oldest first."""
+        from rpltrack.domain.protocols import ProtocolUse
+
+        sql = "SELECT * FROM protocol_uses"
+        params: tuple[str, ...] = ()
+        if name is not None:
+            sql, params = sql + " WHERE protocol = ?", (name.strip().lower(),)
+        return [
+            ProtocolUse(
+                r["protocol"], r["cycle_id"], r["medications"], rows.utc_parse(r["applied_utc"]), r["id"]
+            )
+            for r in self._conn.execute(sql + " ORDER BY id", params)
+        ]
+
+    def add_medications(
+        self, meds: Sequence[Medication], now: datetime, *, protocol: str | None = None
+    ) -> list[Medication]:
+        """Save several medications as one change (all or nothing; one `undo` takes every one back). With
+        `protocol`, the template they came from is recorded as applied to their cycle."""
+        self._writable()
+        if not meds:
+            raise ValidationError("there are no medications to add", field="name")
+        names = ", ".join(m.name for m in meds)
+        summary = f"applied {protocol}: added {names}" if protocol else f"added {names}"
+        cycle_ids = {m.cycle_id for m in meds if m.cycle_id is not None}
+        ids: list[int] = []
+        with write_txn(self._conn):
+            change = self._begin_change("protocol apply" if protocol else "med add", summary, now)
+            for med in meds:
+                med_id = self._insert(change, "medications", rows.medication_values(med, now))
+                for regimen in med.regimens:
+                    self._insert(change, "regimens", rows.regimen_values(med_id, regimen, now))
+                ids.append(med_id)
+            if protocol is not None:
+                use = {
+                    "protocol": protocol,
+                    "cycle_id": next(iter(cycle_ids)) if len(cycle_ids) == 1 else None,
+                    "medications": len(meds),
+                    "applied_utc": rows.utc_text(now),
+                }
+                self._insert(change, "protocol_uses", use)
+        return [self.medication(med_id) for med_id in ids]
+
+    def plan_protocol(
+        self,
+        template: Template,
+        cycle_id: int | None,
+        zone: ZoneInfo,
+        now: datetime,
+        *,
+        doses: dict[str, str] | None = None,
+        without: Sequence[str] = (),
+        start_on: date | None = None,
+        again: bool = False,
+    ) -> list[Medication]:
+        """What applying `template` to cycle `cycle_id` would add (placed on the cycle's recorded events),
+        without saving. Refused: a template already applied to that cycle, or a medication she already
+        takes or has planned (the same name or generic), unless `again`; missing doses (MissingDoses)."""
+        from rpltrack.domain import protocols
+
+        cycle = self.cycle(cycle_id) if cycle_id is not None else None
+        meds = protocols.plan(template, cycle, zone, now, doses=doses, without=without, start_on=start_on)
+        if not again and cycle is not None and cycle.id is not None:
+            for use in self.protocol_uses(template.name):
+                if use.cycle_id == cycle.id:
+                    raise protocols.AlreadyApplied(
+                        template.name, cycle.id, use.applied_at.astimezone(zone).date()
+                    )
+        if not again:
+            doubled = []
+            for med in meds:
+                for mine in self._current_medications(now, cycle):
+                    same_drug = med.generic is not None and mine.generic == med.generic
+                    if same_drug or mine.name.casefold() == med.name.casefold():
+                        doubled.append(med.name)
+                        break
+            if doubled:
+                raise protocols.DuplicateMedications(doubled)
+        return self._placed(meds)
+
+    def _current_medications(self, now: datetime, cycle: Cycle | None) -> list[Medication]:
+        """What she takes or has planned now: active or not started, or waiting for an event of `cycle`."""
+        current = []
+        for med in self.medications(in_force_on=now.date() - timedelta(days=1)):
+            state = med.state(now, now.astimezone(ZoneInfo(med.zone)).date())
+            waiting_here = state is MedicationState.WAITING and cycle is not None and med.cycle_id == cycle.id
+            if state in (MedicationState.ACTIVE, MedicationState.NOT_STARTED) or waiting_here:
+                current.append(med)
+        return current
+
+    def apply_protocol(
+        self,
+        template: Template,
+        cycle_id: int | None,
+        zone: ZoneInfo,
+        now: datetime,
+        *,
+        doses: dict[str, str] | None = None,
+        without: Sequence[str] = (),
+        start_on: date | None = None,
+        again: bool = False,
+    ) -> list[Medication]:
+        """Add the template's medications anchored to cycle `cycle_id` in one change (see plan_protocol):
+        doses wait for events not yet recorded and follow an event when its date is corrected."""
+        meds = self.plan_protocol(
+            template, cycle_id, zone, now, doses=doses, without=without, start_on=start_on, again=again
+        )
+        return self.add_medications(meds, now, protocol=template.name)

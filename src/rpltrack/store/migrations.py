@@ -255,14 +255,18 @@ V3_STATEMENTS: tuple[str, ...] = (
     # The reminder ledger: one row per thing to remind of (a dose slot, an appointment's day-before and
     # minutes-before, a retest or refill due), claimed and marked under BEGIN IMMEDIATE so that two
     # processes never send it twice. `subject` is a stable key such as 'dose:3:2026-11-23T08:00:00Z'.
+    # `claimed_utc` marks a delivery in flight (another process leaves it alone for a short lease); 'travel'
+    # rows record the time-zone question, a 'check' row when the flag rules are next read for reminders.
     f"""CREATE TABLE reminders (
         id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('dose', 'overdue', 'appointment', 'retest', 'refill', 'test')),
+        kind TEXT NOT NULL CHECK (kind IN ('dose', 'overdue', 'appointment', 'retest', 'refill', 'test',
+                                          'travel', 'check')),
         subject TEXT NOT NULL CHECK (length(subject) BETWEEN 1 AND 300),
         due_utc TEXT NOT NULL {_utc("due_utc")},
         state TEXT NOT NULL CHECK (state IN ('pending', 'sent', 'missed', 'snoozed', 'done')),
         attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
         sent_utc TEXT {_utc("sent_utc", True)},
+        claimed_utc TEXT {_utc("claimed_utc", True)},
         snooze_until_utc TEXT {_utc("snooze_until_utc", True)},
         backend TEXT NOT NULL DEFAULT '',
         note TEXT NOT NULL DEFAULT '',
@@ -279,8 +283,35 @@ def _v3(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+V4_STATEMENTS: tuple[str, ...] = (
+    # Her protocol templates (imported or saved from her own regimen), kept as the TOML text she gave so
+    # that an export gives her file back, comments included.
+    f"""CREATE TABLE protocols (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE CHECK (length(name) BETWEEN 1 AND 60 AND name = lower(name)),
+        toml TEXT NOT NULL CHECK (length(toml) BETWEEN 1 AND 100000),
+        saved_utc TEXT NOT NULL {_utc("saved_utc")}
+    ) STRICT""",
+    # Each time a template was applied (to a cycle, or to none): applying one twice to a cycle is refused.
+    f"""CREATE TABLE protocol_uses (
+        id INTEGER PRIMARY KEY,
+        protocol TEXT NOT NULL CHECK (length(protocol) BETWEEN 1 AND 60),
+        cycle_id INTEGER REFERENCES cycles(id),
+        medications INTEGER NOT NULL CHECK (medications >= 1),
+        applied_utc TEXT NOT NULL {_utc("applied_utc")}
+    ) STRICT""",
+    "CREATE INDEX protocol_uses_protocol ON protocol_uses (protocol, cycle_id)",
+)
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    """Protocol templates she imported or saved, and when templates were applied."""
+    for statement in V4_STATEMENTS:
+        conn.execute(statement)
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3)
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
 HEAD = len(MIGRATIONS)
 
 

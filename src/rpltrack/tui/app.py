@@ -7,12 +7,15 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, ClassVar
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.command import Provider
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from rpltrack.clock import Clock
+from rpltrack.domain.reminder_words import Notice, Urgency
 from rpltrack.store.journal import Journal
 from rpltrack.tui.commands import RpltrackCommands
 from rpltrack.tui.screens.base import SectionScreen
@@ -65,6 +68,12 @@ def flags_screen() -> Screen[Any]:
     return FlagsScreen()
 
 
+def appointments_screen() -> Screen[Any]:
+    from rpltrack.tui.screens.appointments import AppointmentsScreen
+
+    return AppointmentsScreen()
+
+
 # Everything imported so far (Textual, Rich, the domain) lives as long as the app. Frozen, it is left out of
 # the collector's full passes, one of which would otherwise fall in the first paint (20-35 ms on 2 cores).
 gc.freeze()
@@ -74,8 +83,8 @@ REFRESH_SECONDS = 30.0
 
 
 class RpltrackApp(App[None]):
-    """Today, Medications, History (doses), Cycles, Betas, Pregnancies, Labs and Flags, over one journal,
-    with time read only from `clock`."""
+    """Today, Medications, History (doses), Cycles, Betas, Pregnancies, Labs, Flags and Appointments, over
+    one journal, with time read only from `clock`."""
 
     CSS_PATH = "rpltrack.tcss"
     TITLE = "rpltrack"
@@ -88,6 +97,7 @@ class RpltrackApp(App[None]):
         "pregnancies": pregnancies_screen,
         "labs": labs_screen,
         "flags": flags_screen,
+        "appointments": appointments_screen,
     }
     DEFAULT_MODE = "today"
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {RpltrackCommands}
@@ -111,6 +121,43 @@ class RpltrackApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, SectionScreen):
                 await screen.reload()
+        self.check_reminders()
+
+    @work(thread=True, exclusive=True, group="reminders", exit_on_error=False)
+    def check_reminders(self) -> None:
+        """Reminders while the app is open, shown in the app. They go through the same ledger as the timer's
+        `rpltrack remind --once`, so one shown here is not shown again on the desktop (nor the other way
+        round); reminders that passed while nothing was checking are told once. In a thread, with its own
+        connection (a SQLite connection belongs to its thread)."""
+        from rpltrack.store.reminder_ledger import run_due, take_unshown_missed
+
+        now = self.clock.now()
+        try:
+            with Journal.open(self.journal.path, now=now) as journal:
+                if journal.readonly:
+                    return
+                run_due(journal, self.show_reminder, now, self.clock.zone, discreet=False)
+                passed = take_unshown_missed(journal, now)
+        except Exception:
+            return  # the timer, or the next tick, tries again; the app stays calm
+        if passed:
+            names = "; ".join(f"{p.what} ({p.when})" if p.when else p.what for p in passed[:4])
+            more = f" and {len(passed) - 4} more" if len(passed) > 4 else ""
+            self.call_from_thread(
+                self.notify,
+                f"{names}{more}. Doses not logged show as missed on Today and History.",
+                title="Reminders passed while nothing was checking",
+                timeout=30,
+            )
+
+    def show_reminder(self, notice: Notice) -> str:
+        """One reminder as an in-app notice (called from the reminder thread); the ledger records it."""
+        body = notice.body
+        if notice.buttons:
+            body = f"{body} Log it on Today with t." if body else "Log it on Today with t."
+        severity: SeverityLevel = "warning" if notice.urgency is Urgency.CRITICAL else "information"
+        self.call_from_thread(self.notify, body, title=notice.title, severity=severity, timeout=30)
+        return "in-app"
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

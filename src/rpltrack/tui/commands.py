@@ -17,8 +17,10 @@ SECTIONS = (
     ("pregnancies", "Go to Pregnancies and losses"),
     ("labs", "Go to Labs (results)"),
     ("flags", "Go to Flags (things to raise)"),
+    ("appointments", "Go to Appointments"),
 )
 WARNING_SIGNS = "Warning signs (anticoagulants)"
+EXPORT = "Export for my doctor"
 
 
 @dataclass(frozen=True)
@@ -29,13 +31,18 @@ class Command:
 
 
 class RpltrackCommands(Provider):
-    """Offers each binding of the screen the palette was opened on (with its key) and the sections."""
+    """Offers each binding of the screen the palette was opened on (with its key) and the sections.
+
+    A key kept out of the footer (no room) is offered too when its screen names its id in PALETTE_ALSO."""
 
     def commands(self) -> Iterator[Command]:
         seen: set[str] = set()
+        also: frozenset[str] = getattr(self.screen, "PALETTE_ALSO", frozenset())
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
-            if not binding.description or not binding.show or binding.system or not active.enabled:
+            if not binding.description or binding.system or not active.enabled:
+                continue
+            if not binding.show and binding.id not in also:
                 continue
             if binding.action.startswith("app.switch_mode") or binding.description in seen:
                 continue
@@ -50,11 +57,18 @@ class RpltrackCommands(Provider):
             yield Command(name, f"the {mode} screen", partial(self.app.switch_mode, mode))
         if not any(words.startswith("Warning signs") for words in seen):
             yield Command(WARNING_SIGNS, "bleeding and clot signs to know", self.show_warning_signs)
+        if EXPORT not in seen:
+            yield Command(EXPORT, "files for your doctor or a spreadsheet", self.show_export)
 
     def show_warning_signs(self) -> None:
         from rpltrack.tui.screens.warning_signs import WarningSignsScreen
 
         self.app.push_screen(WarningSignsScreen())
+
+    def show_export(self) -> None:
+        from rpltrack.tui.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen())
 
     async def discover(self) -> Hits:
         for command in self.commands():

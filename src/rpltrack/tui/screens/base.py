@@ -43,11 +43,13 @@ SECTION_GO_KEYS = (
     ("pregnancies", "p", "Pregnancies"),
     ("labs", "r", "Labs (results)"),
     ("flags", "f", "Flags"),
+    ("appointments", "o", "Appointments"),
 )
 
 
-# Eight sections do not fit the footer one by one beside a screen's own keys, so they share one footer entry
-# ("t m h c b p r f  Sections"); each key keeps its own description for the tooltip, the help and the palette.
+# Nine sections do not fit the footer one by one beside a screen's own keys, so they share one footer entry
+# ("t m h c b p r f o  Sections"); each key keeps its own description for the tooltip, the help and the
+# palette.
 SECTIONS_GROUP = Binding.Group("Sections")
 
 

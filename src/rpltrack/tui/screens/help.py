@@ -73,11 +73,24 @@ HELP_SECTIONS = (
         ),
     ),
     (
+        "On Appointments",
+        (
+            ("↑ ↓  Tab", "move in a list, or between upcoming and past"),
+            ("a  e", "add an appointment, or change the highlighted one"),
+            ("n", "add a question of your own to bring"),
+            ("g", "ask about your flags: each thing to raise becomes a question"),
+            ("d", "record the visit: what was decided, and the questions you asked"),
+            ("x", "cancel the appointment (it asks first; it stays in your record)"),
+            ("s", "export files for your doctor (from any screen: ctrl+p, then Export)"),
+        ),
+    ),
+    (
         "Anywhere",
         (
             ("m  h", "go to Medications or History (the dose log)"),
             ("c  b  p", "go to Cycles, Betas or Pregnancies and losses"),
             ("f", "go to Flags: things to raise with your care team"),
+            ("o", "go to Appointments: upcoming and past, and your questions"),
             ("t", "back to Today (from any other section)"),
             ("ctrl+p", "search every action by name"),
             ("? or F1", "this help"),

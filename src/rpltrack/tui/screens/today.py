@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
+from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -20,6 +22,7 @@ from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
 from rpltrack.tui.widgets.dose_list import DoseList
 
 if TYPE_CHECKING:
+    from rpltrack.domain.appointments import Appointment
     from rpltrack.tui.screens.forms import MedicationForm
 
 # The dialogs (rpltrack.tui.screens.forms) are imported when one first opens: their widgets (Input, Button,
@@ -31,6 +34,23 @@ EMPTY_TEXT = "No doses today — press a to add a medication"
 # does not compete with the first paint of the doses (measured: 0 ms added to first paint with the delay,
 # about 10 ms without it).
 FLAG_COUNT_DELAY = 0.1
+
+
+def appointment_line(appt: Appointment, now: datetime, zone: ZoneInfo) -> str:
+    """'Next: Dr Lee (reproductive endocrinologist) · Mon 30 Nov 10:15 · 2 questions — press o'."""
+    at = appt.at.astimezone(zone)
+    days = (at.date() - now.astimezone(zone).date()).days
+    if days == 0:
+        day = "today"
+    elif days == 1:
+        day = "tomorrow"
+    else:
+        day = f"{at:%a} {at.day} {at:%b}" + (f" {at.year}" if at.year != now.year else "")
+    parts = [f"Next: {appt.title}", f"{day} {at:%H:%M}"]
+    if appt.questions:
+        count = len(appt.questions)
+        parts.append(f"{count} question" if count == 1 else f"{count} questions")
+    return " · ".join(parts) + " — press o"
 
 
 def flags_line(active: int) -> str:
@@ -61,6 +81,7 @@ class TodayScreen(SectionScreen):
             yield Static(id="today-date")
             yield Static(id="today-clock")
         yield Static(id="today-flags", markup=False)
+        yield Static(id="today-appointment", markup=False)
         yield from self.readonly_banner()
         yield DoseList(self.zone, id="doses")
         yield Static(EMPTY_TEXT, id="today-empty")
@@ -84,6 +105,20 @@ class TodayScreen(SectionScreen):
             doses.focus()
         self.flags_counted.clear()
         self.set_timer(FLAG_COUNT_DELAY, self.count_flags)
+        self.call_after_refresh(self.show_next_appointment)
+
+    def show_next_appointment(self) -> None:
+        """'Next: Dr Lee (...) · Mon 30 Nov 10:15 · 2 questions — press o', or nothing when none is booked.
+        A small read, after the doses paint (the appointment code loads on first use)."""
+        now = self.clock.now()
+        try:
+            upcoming = [a for a in self.journal.appointments() if a.upcoming(now)]
+        except JournalError:
+            upcoming = []  # the Appointments screen says what went wrong; Today stays calm
+        line = self.query_one("#today-appointment", Static)
+        line.update(appointment_line(min(upcoming, key=lambda a: a.at), now, self.zone) if upcoming else "")
+        line.display = bool(upcoming)
+        self.set_class(bool(upcoming), "-next-appointment")
 
     @work(thread=True, exclusive=True, group="flag-count", exit_on_error=False)
     def count_flags(self) -> None:

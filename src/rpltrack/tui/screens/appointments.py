@@ -1,0 +1,438 @@
+"""AppointmentsScreen: upcoming and past appointments, the questions to bring, and what was decided (#5).
+
+Her questions are a checklist: her own (n), and the active flags, added with one key (g). After the visit she
+records what was decided and ticks the questions she asked (d); the flags behind them are marked raised at
+that appointment, as `rpltrack appt done` does. A cancelled appointment stays in the record, marked so.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import partial
+from pathlib import PurePath
+from typing import ClassVar, Literal
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from rpltrack.domain.appointments import Appointment, Question
+from rpltrack.tui.screens.appointment_form import (
+    APPOINTMENT_FIELDS,
+    APPOINTMENTS_CSS,
+    QUESTION_FIELDS,
+    SAVE_KEYS,
+    AppointmentForm,
+    VisitForm,
+    initial_values,
+    read_fields,
+)
+from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
+from rpltrack.tui.screens.entry_form import optional
+
+EMPTY_TEXT = "No appointments yet — press a to add one"
+NOTHING_UPCOMING = "Nothing booked — press a to add an appointment."
+NO_QUESTIONS = "No questions yet — press n to add one, or g to add your flags."
+ABOUT = (
+    "Your appointments: when, with whom, and the questions to bring. Press g to turn the things to raise "
+    "(your flags) into questions; after the visit, press d to record what was decided."
+)
+
+ListName = Literal["upcoming", "past"]
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def day_and_time(at: datetime) -> str:
+    """'Mon 30 Nov 2026 · 10:15'."""
+    return f"{at:%a} {at.day} {at:%b %Y} · {at:%H:%M}"
+
+
+def state_words(appt: Appointment, now: datetime) -> str:
+    """How a past appointment stands: cancelled, recorded, or waiting for her record of it."""
+    if appt.cancelled:
+        return "cancelled"
+    if appt.done:
+        return "visit recorded"
+    if appt.upcoming(now):
+        return ""
+    return "not recorded yet — press d"
+
+
+def questions_table(questions: tuple[Question, ...]) -> Table:
+    """The checklist: '[x]' or '[ ]' beside each question, each answer under its question."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column()
+    for question in questions:
+        cell = Text(question.text)
+        if question.answer:
+            cell.append(f"\n{question.answer}", style="italic")
+        table.add_row(Text("[x]" if question.asked else "[ ]"), cell)
+    return table
+
+
+class AppointmentsScreen(SectionScreen):
+    """Upcoming appointments (soonest first) and past ones (newest first), the highlighted one in detail."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = [APPOINTMENTS_CSS]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add", "Add", id="appt-add"),
+        Binding("e", "edit", "Edit", id="appt-edit"),
+        Binding("n", "ask", "Ask", id="appt-ask"),
+        Binding("g", "ask_flags", "Ask about flags", id="appt-ask-flags"),
+        Binding("d", "record_visit", "Record visit", id="appt-done"),
+        # Out of the footer, which has no room left at 110 columns: the help lists them, and the palette
+        # offers them (PALETTE_ALSO; the export from every screen too, commands.py).
+        Binding("x", "cancel_appointment", "Cancel appointment", show=False, id="appt-cancel"),
+        Binding("s", "export", "Export for my doctor", show=False, id="appt-export"),
+        *go_keys("appointments"),
+        *SECTION_KEYS,
+    ]
+
+    PALETTE_ALSO: ClassVar[frozenset[str]] = frozenset({"appt-cancel", "appt-export"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.appointments: dict[str, Appointment] = {}
+        self.in_use: ListName = "upcoming"
+
+    def compose(self) -> ComposeResult:
+        yield Static("Appointments", id="appts-title", classes="top-line")
+        yield from self.readonly_banner()
+        with Horizontal(id="appts-body"):
+            with Vertical(id="appts-lists"):
+                yield Static("Upcoming", id="appts-upcoming-heading", classes="appts-heading")
+                yield OptionList(id="appts-upcoming")
+                yield Static(NOTHING_UPCOMING, id="appts-nothing-upcoming", markup=False)
+                yield Static("Past", id="appts-past-heading", classes="appts-heading")
+                yield OptionList(id="appts-past")
+            with VerticalScroll(id="appt-info"):
+                yield Static(ABOUT, id="appt-info-text", markup=False)
+        yield Static(EMPTY_TEXT, id="appts-empty", markup=False)
+        yield Footer(compact=True)
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    async def reload(self, follow: int | None = None) -> None:
+        """Read the journal again; keep each list's highlight (or move to `follow`, one just saved)."""
+        now = self.clock.now()
+        every = self.journal.appointments()
+        self.appointments = {str(a.id): a for a in every}
+        upcoming = [a for a in every if a.upcoming(now)]
+        past = [a for a in reversed(every) if not a.upcoming(now)]
+        wanted = str(follow) if follow is not None else None
+        self.fill("upcoming", upcoming, now, wanted)
+        self.fill("past", past, now, wanted)
+        self.set_class(not every, "-empty")
+        self.set_class(not upcoming, "-nothing-upcoming")
+        self.set_class(not past, "-nothing-past")
+        if wanted is not None:
+            self.in_use = "upcoming" if wanted in {str(a.id) for a in upcoming} else "past"
+        self.place_focus(wanted is not None)
+        self.show_info()
+
+    def option_list(self, name: ListName) -> OptionList:
+        return self.query_one(f"#appts-{name}", OptionList)
+
+    def fill(self, name: ListName, appts: list[Appointment], now: datetime, wanted: str | None) -> None:
+        options = self.option_list(name)
+        previous = options.highlighted_option
+        key = wanted if wanted is not None else (previous.id if previous is not None else None)
+        index = options.highlighted or 0
+        shown: list[Option | None] = []
+        for appt in appts:
+            shown += [self.option(appt, now), None]  # a faint rule between appointments
+        options.set_options(shown[:-1])
+        keys = [str(a.id) for a in appts]
+        if key in keys:
+            options.highlighted = keys.index(key)
+        elif keys:
+            options.highlighted = min(index, len(keys) - 1)
+
+    def option(self, appt: Appointment, now: datetime) -> Option:
+        at = appt.at.astimezone(self.zone)
+        prompt = Text(appt.title + "\n", style="dim" if appt.cancelled else "")
+        second = [day_and_time(at)]
+        state = state_words(appt, now)
+        if state:
+            second.append(state)
+        elif appt.questions:
+            second.append(plural(len(appt.questions), "question"))
+        prompt.append(" · ".join(second), style="dim")
+        return Option(prompt, id=str(appt.id))
+
+    def place_focus(self, moved: bool) -> None:
+        """Keep the focus on the list in use; when it is empty, the other list takes it."""
+        here = self.option_list(self.in_use)
+        other_name: ListName = "past" if self.in_use == "upcoming" else "upcoming"
+        if here.option_count == 0 and self.option_list(other_name).option_count > 0:
+            self.in_use = other_name
+            here = self.option_list(other_name)
+        if here.option_count and (moved or self.focused is None or isinstance(self.focused, OptionList)):
+            here.focus()
+
+    def selected(self) -> Appointment | None:
+        option = self.option_list(self.in_use).highlighted_option
+        return None if option is None or option.id is None else self.appointments.get(option.id)
+
+    def show_info(self) -> None:
+        appt = self.selected()
+        info = self.query_one("#appt-info-text", Static)
+        info.update(ABOUT if appt is None else self.info(appt))
+        self.query_one("#appt-info", VerticalScroll).scroll_home(animate=False)
+
+    def info(self, appt: Appointment) -> RenderableType:
+        """The detail pane: who, when (in her zone), where, why, notes, the questions, what was decided."""
+        at = appt.at.astimezone(self.zone)
+        head = Text()
+        head.append(appt.title + "\n", style="bold")
+        head.append(f"{at:%A} {at.day} {at:%B %Y} at {at:%H:%M}")
+        entered_zone = getattr(appt.at.tzinfo, "key", None)
+        if entered_zone is not None and entered_zone != self.zone.key:
+            head.append(f" ({appt.at:%H:%M} {entered_zone} time)")
+        head.append("\n")
+        if appt.cancelled:
+            head.append("Cancelled — kept in your record.\n", style="bold")
+        elif appt.done_at is not None:
+            head.append(f"Visit recorded {appt.done_at.astimezone(self.zone):%-d %b %Y}.\n", style="italic")
+        if appt.where:
+            head.append(f"Where: {appt.where}\n")
+        if appt.purpose:
+            head.append(f"For: {appt.purpose}\n")
+        if appt.notes:
+            head.append(f"Notes: {appt.notes}\n")
+        head.rstrip()
+        parts: list[RenderableType] = [head]
+        asked = sum(1 for q in appt.questions if q.asked)
+        if appt.questions:
+            count = len(appt.questions)
+            heading = f"\nQuestions ({asked} of {count} asked)" if appt.done else f"\nQuestions ({count})"
+            parts.append(Text(heading, style="bold"))
+            parts.append(questions_table(appt.questions))
+        elif not appt.cancelled:
+            parts.append(Text("\n" + NO_QUESTIONS, style="dim"))
+        if appt.decided:
+            parts.append(Text("\nDecided", style="bold"))
+            parts.append(Text(appt.decided))
+        elif not appt.cancelled and not appt.done and not appt.upcoming(self.clock.now()):
+            parts.append(Text("\nAfter the visit, press d to record what was decided.", style="dim"))
+        return Group(*parts)
+
+    @on(OptionList.OptionHighlighted)
+    def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        if event.option_list.id == f"appts-{self.in_use}":
+            self.show_info()
+
+    @on(events.DescendantFocus)
+    def _focused(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, OptionList) and event.widget.id in ("appts-upcoming", "appts-past"):
+            name: ListName = "upcoming" if event.widget.id == "appts-upcoming" else "past"
+            if name != self.in_use:
+                self.in_use = name
+                self.show_info()
+
+    def chosen_or_say(self, *, open_only: bool = False) -> Appointment | None:
+        """The highlighted appointment; None (said gently) when there is none, or when it was cancelled and
+        the action needs one that is not (`open_only`)."""
+        appt = self.selected()
+        if appt is None:
+            self.notify(EMPTY_TEXT, title="Appointments")
+            return None
+        if open_only and appt.cancelled:
+            self.notify(f"{appt.title} was cancelled.", title="Appointments", markup=False)
+            return None
+        return appt
+
+    def when(self, appt: Appointment) -> str:
+        return day_and_time(appt.at.astimezone(self.zone))
+
+    async def saved(self, words: str, appt_id: int | None) -> None:
+        self.notify(words, title="Saved", markup=False)
+        await self.reload(follow=appt_id)
+
+    # -- adding and changing --------------------------------------------------------------------------
+
+    def action_add(self) -> None:
+        if not self.can_write():
+            return
+
+        def submit(entered: dict[str, str]) -> Appointment:
+            appt = Appointment(**read_fields(entered, self.zone))
+            return self.journal.add_appointment(appt, self.clock.now())
+
+        async def done(saved: Appointment | None) -> None:
+            if saved is not None:
+                await self.saved(f"{saved.title}, {self.when(saved)}.", saved.id)
+
+        form = AppointmentForm(
+            "Add an appointment",
+            APPOINTMENT_FIELDS,
+            submit,
+            intro=f"When is in your time zone ({self.zone.key}). {SAVE_KEYS}",
+            form_id="appointment-form",
+        )
+        self.app.push_screen(form, done)
+
+    def action_edit(self) -> None:
+        appt = self.chosen_or_say()
+        if appt is None or appt.id is None or not self.can_write():
+            return
+        appt_id = appt.id
+        initial = initial_values(appt, self.zone)
+
+        def submit(entered: dict[str, str]) -> Appointment:
+            fields = read_fields(entered, self.zone)
+            if entered["when"].strip() == initial["when"]:
+                del fields["at"]  # unchanged: keep the zone it was entered in
+            return self.journal.edit_appointment(appt_id, self.clock.now(), **fields)
+
+        async def done(saved: Appointment | None) -> None:
+            if saved is not None:
+                await self.saved(f"{saved.title}, {self.when(saved)}.", saved.id)
+
+        form = AppointmentForm(
+            "Change the appointment",
+            APPOINTMENT_FIELDS,
+            submit,
+            initial=initial,
+            intro=SAVE_KEYS,
+            form_id="appointment-form",
+        )
+        self.app.push_screen(form, done)
+
+    def action_cancel_appointment(self) -> None:
+        appt = self.chosen_or_say()
+        if appt is None or appt.id is None:
+            return
+        if appt.cancelled:
+            self.notify(f"{appt.title} is already cancelled.", title="Appointments", markup=False)
+            return
+        if not self.can_write():
+            return
+        appt_id = appt.id
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            ok, saved = self.write(
+                partial(self.journal.edit_appointment, appt_id, self.clock.now(), cancelled=True)
+            )
+            if ok and saved is not None:
+                await self.saved(
+                    f"Cancelled: {saved.title}, {self.when(saved)}. It stays in your record.", appt_id
+                )
+
+        from rpltrack.tui.screens.forms import ConfirmDialog
+
+        question = f"Cancel {appt.title} on {self.when(appt)}? It stays in your record, marked cancelled."
+        self.app.push_screen(ConfirmDialog(question, yes="Cancel it", no="Keep it"), answered)
+
+    # -- questions ------------------------------------------------------------------------------------
+
+    def action_ask(self) -> None:
+        appt = self.chosen_or_say(open_only=True)
+        if appt is None or appt.id is None or not self.can_write():
+            return
+        appt_id, before = appt.id, len(appt.questions)
+
+        def submit(entered: dict[str, str]) -> Appointment:
+            question = Question(optional(entered["question"]))
+            return self.journal.add_questions(appt_id, [question], self.clock.now())
+
+        async def done(saved: Appointment | None) -> None:
+            if saved is None:
+                return
+            if len(saved.questions) == before:
+                self.notify("That question is already on the list.", title="Appointments")
+                return
+            count = plural(len(saved.questions), "question")
+            await self.saved(f"Question added to {saved.title} ({count} in all).", appt_id)
+
+        form = AppointmentForm(
+            "Add a question",
+            QUESTION_FIELDS,
+            submit,
+            intro=f"For {appt.title}, {self.when(appt)}. {SAVE_KEYS}",
+            form_id="question-form",
+        )
+        self.app.push_screen(form, done)
+
+    async def action_ask_flags(self) -> None:
+        """Every active flag becomes a question for the highlighted appointment (once: no duplicates)."""
+        appt = self.chosen_or_say(open_only=True)
+        if appt is None or appt.id is None or not self.can_write():
+            return
+        from rpltrack.flags.rules import board
+
+        now = self.clock.now()
+        active = board(self.journal.snapshot(now, self.zone), self.journal.flag_marks()).active
+        if not active:
+            self.notify("There are no active flags to ask about.", title="Appointments")
+            return
+        questions = [Question(f"{f.title}: {f.ask}", flag_key=f.key) for f in active]
+        appt_id, before = appt.id, len(appt.questions)
+        ok, saved = self.write(partial(self.journal.add_questions, appt_id, questions, now))
+        if not ok or saved is None:
+            return
+        added = len(saved.questions) - before
+        if not added:
+            self.notify("Your flags are already on this appointment's list.", title="Appointments")
+            return
+        count = plural(len(saved.questions), "question")
+        await self.saved(
+            f"Added {plural(added, 'question')} from your flags to {saved.title} ({count} in all).", appt_id
+        )
+
+    # -- the visit ------------------------------------------------------------------------------------
+
+    def action_record_visit(self) -> None:
+        appt = self.chosen_or_say(open_only=True)
+        if appt is None or appt.id is None or not self.can_write():
+            return
+        now = self.clock.now()
+        if appt.at.date() > now.astimezone(appt.at.tzinfo).date():
+            self.notify(
+                f"{appt.title} is on {self.when(appt)}: record the visit on or after that day.",
+                title="Appointments",
+                markup=False,
+            )
+            return
+        appt_id = appt.id
+
+        def save(decided: str, asked_ids: list[int]) -> Appointment:
+            from rpltrack.flags.rules import board
+
+            at = self.clock.now()
+            showing = board(self.journal.snapshot(at, self.zone), self.journal.flag_marks())
+            return self.journal.appointment_done(
+                appt_id,
+                at,
+                decided=decided,
+                asked_ids=asked_ids,
+                raised=(*showing.active, *showing.marked),
+            )
+
+        async def done(saved: Appointment | None) -> None:
+            if saved is None:
+                return
+            raised = sum(1 for q in saved.questions if q.asked and q.flag_key)
+            extra = f" {plural(raised, 'flag')} marked raised at this appointment." if raised else ""
+            await self.saved(f"Visit recorded: {saved.title}.{extra}", appt_id)
+
+        self.app.push_screen(VisitForm(appt, self.when(appt), save), done)
+
+    # -- export ---------------------------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        from rpltrack.tui.screens.export import ExportScreen
+
+        self.app.push_screen(ExportScreen())
