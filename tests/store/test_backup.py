@@ -123,3 +123,37 @@ def test_backup_time_stamp_is_utc(tmp_path: Path) -> None:
     with Journal.open(tmp_path / "journal.db", now=s.NOW) as journal:
         written = journal.make_backup(datetime(2026, 3, 29, 1, 30, tzinfo=UTC))
     assert written.name == "journal-20260329T013000Z-manual.db"
+
+
+def test_a_daily_backup_is_made_once_a_day_and_the_newest_seven_are_kept(db_path: Path) -> None:
+    """#5: a rotating backup once a day on the first open that asks (the app, the reminder timer)."""
+    from datetime import timedelta
+
+    from rpltrack.store.journal import DAILY_BACKUPS
+    from rpltrack.store.migrations import backup_dir
+
+    with Journal.open(db_path, now=s.NOW) as journal:
+        assert journal.daily_backup(s.NOW) is None  # nothing to keep yet
+        journal.add_medication(s.daily(), s.NOW)
+        first = journal.daily_backup(s.NOW)
+        assert first is not None
+        assert first.parent == backup_dir(db_path)
+        assert journal.daily_backup(s.NOW + timedelta(hours=5)) is None  # the same day
+        for day in range(1, 10):
+            assert journal.daily_backup(s.NOW + timedelta(days=day)) is not None
+    kept = sorted(backup_dir(db_path).glob("journal-*-daily*.db"))
+    assert len(kept) == DAILY_BACKUPS
+    assert kept[-1].name.startswith("journal-20261202T")
+    assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in kept)
+    with Journal.open(kept[-1]) as copy:
+        assert [m.name for m in copy.medications()] == ["aspirin"]
+
+
+def test_the_reminder_timer_makes_the_daily_backup(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rpltrack.cli.main import main
+    from rpltrack.store.migrations import backup_dir
+
+    assert main(["--db", str(db_path), "med", "add", "aspirin", "--dose", "81 mg", "--times", "08:00"]) == 0
+    assert main(["--db", str(db_path), "remind", "--once", "--wait", "0"]) == 0
+    capsys.readouterr()
+    assert len(list(backup_dir(db_path).glob("journal-*-daily*.db"))) == 1

@@ -112,6 +112,7 @@ def cmd_once(ctx: Context) -> int:
         session.close()
     problems = session.outbox.problems if session.opened else []
     record_run(ctx.db_path, ctx.now(), "once", report, problems)
+    ctx.journal.daily_backup(ctx.now())  # the first check of the day keeps a rotating backup
     _show(report, detailed=sys.stdout.isatty())
     return 0
 

@@ -110,6 +110,9 @@ def _labs() -> ModuleType:
     return lab_rows
 
 
+# Daily backups kept in backups/ (the pre-upgrade backups are kept apart and never rotated away).
+DAILY_BACKUPS = 7
+
 # The missed-dose flag rules look back this far; the snapshot carries the dose logs of this window only.
 FLAG_DOSE_WINDOW = timedelta(days=15)
 
@@ -1304,6 +1307,22 @@ class Journal:
             return backup_to(self._conn, dest)
         except FileExistsError:
             raise ValidationError(f"{dest} already exists: choose another file name", field="file") from None
+
+    def daily_backup(self, now: datetime) -> Path | None:
+        """Once a day, on the first open that asks (the app, the reminder timer): a backup in backups/, the
+        newest DAILY_BACKUPS kept. None when one was made today already, the journal is read-only, or it
+        holds nothing yet."""
+        if self.readonly or not self._conn.execute("SELECT EXISTS (SELECT 1 FROM changes)").fetchone()[0]:
+            return None
+        folder = backup_dir(self.path)
+        day = now.astimezone(UTC).strftime("%Y%m%d")
+        dailies = sorted(folder.glob("journal-*-daily*.db")) if folder.is_dir() else []
+        if any(p.name.startswith(f"journal-{day}T") for p in dailies):
+            return None
+        made = backup_numbered(self._conn, self.path, "daily", now)
+        for old in sorted(folder.glob("journal-*-daily*.db"))[:-DAILY_BACKUPS]:
+            old.unlink(missing_ok=True)
+        return made
 
     def check(self) -> list[str]:
         """Problems SQLite finds in the file (integrity, foreign keys); an empty list when it is healthy."""

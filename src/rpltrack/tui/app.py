@@ -138,6 +138,7 @@ class RpltrackApp(App[None]):
                     return
                 run_due(journal, self.show_reminder, now, self.clock.zone, discreet=False)
                 passed = take_unshown_missed(journal, now)
+                journal.daily_backup(now)
         except Exception:
             return  # the timer, or the next tick, tries again; the app stays calm
         if passed:
