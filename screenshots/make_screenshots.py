@@ -1,4 +1,5 @@
-"""Make the README screenshots from the real app on a demo journal at a fixed time (SVG, then PNG)."""
+"""Make the README screenshots from the real app at a fixed time (SVG, then PNG): the sections on a demo
+journal, and the first run (the welcome flow, a template being applied) on an empty one."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import cairosvg
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from rpltrack.clock import FixedClock
 from rpltrack.store.demo import fill_demo
@@ -88,6 +89,43 @@ async def appointments(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def welcome(pilot: Pilot[None]) -> None:
+    """The first run on an empty journal: what rpltrack is and is not, and the four steps to come."""
+    await pilot.pause()
+
+
+async def choose(pilot: Pilot[None], list_id: str, option_id: str) -> None:
+    options = pilot.app.screen.query_one(f"#{list_id}", OptionList)
+    options.focus()
+    await pilot.pause()
+    wanted = options.get_option_index(option_id)
+    await pilot.press(*(["down"] * (wanted - (options.highlighted or 0))), "enter")
+    await pilot.pause()
+
+
+async def welcome_template(pilot: Pilot[None]) -> None:
+    """Step 3 of 4: the medicated FET template on her cycle (CD1 5 Nov, day-5 transfer 20 Nov), her
+    clinic's doses typed in, before Add these."""
+    await pilot.press("enter", "escape")  # start set-up, no clinic targets
+    await pilot.pause()
+    await choose(pilot, "cycle-kind", "fet")
+    for input_id, text in (("cycle-cd1", "2026-11-05"), ("cycle-transfer", "2026-11-20")):
+        pilot.app.screen.query_one(f"#{input_id}", Input).value = text
+    await pilot.press("enter")
+    await pilot.pause()
+    await choose(pilot, "template-list", "template-medicated-fet-pio")
+    for input_id, text in (("dose-0", "2 mg"), ("dose-1", "1 mL")):
+        pilot.app.screen.query_one(f"#{input_id}", Input).value = text
+    await pilot.pause()
+
+
+async def welcome_applied(pilot: Pilot[None]) -> None:
+    """The template applied: what was added to her journal, placed on her cycle's dates."""
+    await welcome_template(pilot)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 SHOTS: tuple[tuple[str, Steps], ...] = (
     ("today", today),
     ("medications", medications),
@@ -100,13 +138,19 @@ SHOTS: tuple[tuple[str, Steps], ...] = (
     ("flags", flags),
     ("appointments", appointments),
 )
+# On an empty journal, as a new user first sees rpltrack.
+FIRST_RUN_SHOTS: tuple[tuple[str, Steps], ...] = (
+    ("welcome", welcome),
+    ("welcome-template", welcome_template),
+    ("welcome-applied", welcome_applied),
+)
 
 
 async def shoot(name: str, steps: Steps, db: Path, out: Path) -> Path:
     """One screenshot from a fresh copy of the app, so no shot depends on another."""
     clock = FixedClock(NOW, LONDON)
-    with Journal.open(db) as journal:
-        app = RpltrackApp(journal=journal, clock=clock)
+    with Journal.open(db, now=NOW) as journal:
+        app = RpltrackApp(journal=journal, clock=clock, welcome=True)
         async with app.run_test(size=SIZE) as pilot:
             await steps(pilot)
             svg = Path(app.save_screenshot(f"{name}.svg", str(out)))
@@ -124,6 +168,8 @@ async def main(out: Path = OUT) -> list[Path]:
             with Journal.open(db, now=NOW) as journal:
                 fill_demo(journal, NOW, LONDON, years=1)
             made.append(await shoot(name, steps, db, out))
+        for name, steps in FIRST_RUN_SHOTS:
+            made.append(await shoot(name, steps, Path(tmp) / name / "journal.db", out))
     return made
 
 

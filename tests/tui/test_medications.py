@@ -152,4 +152,5 @@ async def test_the_palette_lists_this_screens_keys_and_the_sections(journal, clo
         "Go to Flags (things to raise)",
         "Go to Appointments",
         "Export for my doctor",
+        "Welcome and set-up",
     ]

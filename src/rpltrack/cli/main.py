@@ -14,6 +14,7 @@ from rpltrack.domain.errors import ValidationError
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 EPILOG = "rpltrack records and reminds; it never gives medical advice. Your journal stays on this computer."
@@ -111,12 +112,19 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def install_reminders(db_path: Path) -> list[str]:
+    """`rpltrack remind --install`, for the app's welcome flow (the TUI does not import reminders)."""
+    from rpltrack.reminders.service import install
+
+    return install(db_path)
+
+
 def open_ui(ctx: Context) -> int:
     from rpltrack.tui.app import RpltrackApp
 
     ctx.check_integrity = True
     journal = ctx.journal
-    app = RpltrackApp(journal=journal, clock=ctx.clock)
+    app = RpltrackApp(journal=journal, clock=ctx.clock, install_reminders=install_reminders, welcome=True)
     app.run()
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
@@ -82,6 +83,15 @@ gc.freeze()
 REFRESH_SECONDS = 30.0
 
 
+# What makes a journal hers: a journal without any of these opens on the welcome flow. On a journal with data
+# the first count (medications) answers, a few microseconds before the first paint.
+RECORD_TABLES = ("medications", "cycles", "pregnancies", "labs", "appointments", "betas")
+
+
+def journal_is_empty(journal: Journal) -> bool:
+    return not any(journal.count(table) for table in RECORD_TABLES)
+
+
 class RpltrackApp(App[None]):
     """Today, Medications, History (doses), Cycles, Betas, Pregnancies, Labs, Flags and Appointments, over
     one journal, with time read only from `clock`."""
@@ -105,14 +115,35 @@ class RpltrackApp(App[None]):
         Binding("ctrl+p", "command_palette", "Search actions", show=False, priority=True, id="palette"),
     ]
 
-    def __init__(self, *, journal: Journal, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        journal: Journal,
+        clock: Clock,
+        install_reminders: Callable[[Path], list[str]] | None = None,
+        welcome: bool = False,
+    ) -> None:
         super().__init__()
         self.journal = journal
         self.clock = clock
+        # Open the welcome flow on an empty journal (the command line does; a test of another screen starts
+        # on an empty journal and expects that screen).
+        self.welcome = welcome
+        # Installs the reminder timer for a journal and says what it did (the welcome flow's last step). The
+        # command line passes reminders.service.install: tui and reminders do not import each other.
+        self.install_reminders = install_reminders
         self.shown_day: date = clock.now().astimezone(clock.zone).date()
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_SECONDS, self.tick, name="refresh")
+        if self.welcome and not self.journal.readonly and journal_is_empty(self.journal):
+            self.open_welcome()
+
+    def open_welcome(self) -> None:
+        """The first-run flow (#8); also the palette's "Welcome and set-up"."""
+        from rpltrack.tui.screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen())
 
     async def tick(self) -> None:
         """Re-read the section on show: states change with time; after midnight Today shows the new day."""

@@ -21,6 +21,7 @@ SECTIONS = (
 )
 WARNING_SIGNS = "Warning signs (anticoagulants)"
 EXPORT = "Export for my doctor"
+WELCOME = "Welcome and set-up"
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,10 @@ class RpltrackCommands(Provider):
             yield Command(WARNING_SIGNS, "bleeding and clot signs to know", self.show_warning_signs)
         if EXPORT not in seen:
             yield Command(EXPORT, "files for your doctor or a spreadsheet", self.show_export)
+        if self.screen.id != "welcome-screen":
+            yield Command(
+                WELCOME, "what rpltrack is; targets, cycle, medications, reminders", self.show_welcome
+            )
 
     def show_warning_signs(self) -> None:
         from rpltrack.tui.screens.warning_signs import WarningSignsScreen
@@ -69,6 +74,17 @@ class RpltrackCommands(Provider):
         from rpltrack.tui.screens.export import ExportScreen
 
         self.app.push_screen(ExportScreen())
+
+    def show_welcome(self) -> None:
+        from rpltrack.tui.app import RpltrackApp
+
+        app = self.app
+        if not isinstance(app, RpltrackApp):
+            return
+        if app.journal.readonly:
+            app.notify("This journal is read-only, so set-up cannot change it.", title="Read-only")
+            return
+        app.open_welcome()
 
     async def discover(self) -> Hits:
         for command in self.commands():

@@ -30,7 +30,10 @@ from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
 from rpltrack.tui.screens.settings_form import ClinicTargetsForm, saved_words
 from rpltrack.tui.screens.warning_signs import FLAGS_CSS, WarningSignsScreen
 
-EMPTY_TEXT = "Nothing to raise right now."
+EMPTY_TEXT = (
+    "Nothing to raise right now. As you add lab results, betas and doses, anything worth asking your care "
+    "team about shows here."
+)
 ABOUT = (
     "rpltrack checks your journal against the guidelines in its clinical reference. When something is worth "
     "asking your care team about, it shows here with the numbers behind it and its source. "

@@ -92,7 +92,7 @@ HELP_SECTIONS = (
             ("f", "go to Flags: things to raise with your care team"),
             ("o", "go to Appointments: upcoming and past, and your questions"),
             ("t", "back to Today (from any other section)"),
-            ("ctrl+p", "search every action by name"),
+            ("ctrl+p", "search every action by name, such as “Welcome and set-up”"),
             ("? or F1", "this help"),
             ("Escape", "close a form or dialog without saving"),
             ("q", "quit (everything is already saved)"),

@@ -13,6 +13,7 @@ from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 
 HISTORY_DAYS = 30
+EMPTY_TEXT = f"Nothing logged in the last {HISTORY_DAYS} days — on Today (press t), t marks a dose taken"
 
 
 class HistoryScreen(SectionScreen):
@@ -31,7 +32,7 @@ class HistoryScreen(SectionScreen):
         for label in ("Day", "Due", "Medication", "Amount", "What happened", "Site"):
             table.add_column(label, key=label.lower())
         yield table
-        yield Static(f"Nothing logged in the last {HISTORY_DAYS} days.", id="history-empty")
+        yield Static(EMPTY_TEXT, id="history-empty")
         yield Footer(compact=True)
 
     async def reload(self) -> None:
