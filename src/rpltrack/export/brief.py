@@ -28,6 +28,7 @@ from rpltrack.domain.labs import LabResult
 from rpltrack.domain.models import Adherence, DoseLog, DoseStatus, Medication, MedicationState
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy, count_losses
 from rpltrack.domain.schedule import expand
+from rpltrack.domain.thyroid import guideline_tsh_target
 
 ADHERENCE_DAYS = 30  # the brief's adherence window, as `rpltrack adherence` shows it [app convention]
 BETA_RECENT_DAYS = 120  # an older beta series is left off the page [app convention]
@@ -324,13 +325,20 @@ def _target(data: BriefInput, result: LabResult) -> str:
     if result.test == "tsh":
         if clinic.get("tsh.target"):
             return f"≤ {clinic['tsh.target']} mIU/L, your clinic"
-        if _pregnant_on(data, result.on):
-            if result.reference is not None and result.reference.high is not None:
-                return f"≤ {result.reference.high:f}, printed limit in pregnancy {_sources(['S10'])}"
-            if _on_levothyroxine(data, result.on):
-                return f"≤ 2.5 mIU/L, pregnant on levothyroxine {_sources(['S10'])}"
-            return f"≤ 4.0 mIU/L in pregnancy {_sources(['S10', 'S11'])}"
-        return f"≤ 2.5 mIU/L {_sources(['S10', 'S12'])}" + (f"; {_e(printed)}" if printed else "")
+        target = guideline_tsh_target(
+            result,
+            labcatalog.resolve(result.test),
+            _pregnant_on(data, result.on),
+            _on_levothyroxine(data, result.on),
+        )
+        cited = _sources(list(target.sources))
+        if target.ladder_rung == 2 and result.reference is not None:
+            return f"≤ {result.reference.high:f}, printed limit in pregnancy {cited}"
+        if target.ladder_rung == 3:
+            return f"≤ {target.value} mIU/L, pregnant on levothyroxine {cited}"
+        if target.ladder_rung == 4:
+            return f"≤ {target.value} mIU/L in pregnancy {cited}"
+        return f"≤ {target.value} mIU/L {cited}" + (f"; {_e(printed)}" if printed else "")
     if result.test == "progesterone":
         if clinic.get("progesterone.threshold"):
             return f"≥ {_e(clinic['progesterone.threshold'])} ng/mL at transfer, your clinic"

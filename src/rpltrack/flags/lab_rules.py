@@ -33,6 +33,11 @@ from rpltrack.domain.labs import (
 )
 from rpltrack.domain.models import Medication
 from rpltrack.domain.pregnancies import Pregnancy
+from rpltrack.domain.thyroid import (
+    GUIDELINE_TSH_LOW_TARGET,
+    TshTarget,
+    guideline_tsh_target,
+)
 from rpltrack.flags import common
 from rpltrack.flags.model import Flag, JournalSnapshot, Number, Unjudged
 
@@ -82,8 +87,6 @@ DESCRIPTIONS: dict[str, str] = {
     ),
 }
 
-GUIDELINE_TSH_LOW_TARGET = Decimal("2.5")
-GUIDELINE_TSH_PREGNANT_LIMIT = Decimal("4.0")
 MID_GESTATION_DAYS = 20 * 7  # "until mid-gestation" read as 20+0 weeks [app convention]
 NEAR_30_WEEKS = (28 * 7, 32 * 7)  # "once near 30 weeks": due from 28+0 w, shown until 32+0 w [app convention]
 HEPARIN_AFTER_DAYS = 30  # HIT can start after heparin stops (§6a) [app convention]
@@ -202,17 +205,6 @@ def _above_printed_high(result: LabResult) -> bool | None:
     return _is_above(*_printed(result.value), result.reference.high)
 
 
-def _printed_in_canonical(test: LabTest, value: LabValue, limit: Decimal) -> Decimal:
-    """An end of the printed range (in the result's unit) in the test's canonical unit, when convertible."""
-    if value.unit is None:
-        return limit
-    try:
-        exact = test.unit(value.unit).to_canonical(Fraction(limit))
-    except KeyError:
-        return limit
-    return Decimal(exact.numerator) / Decimal(exact.denominator)
-
-
 def _in_unit_text(test: LabTest, threshold: Decimal, unit: str, places: int) -> str | None:
     """A canonical threshold shown in another unit of the test: 10 ng/mL -> '31.8' (nmol/L)."""
     try:
@@ -283,44 +275,6 @@ def _on_levothyroxine(snap: JournalSnapshot, day: date) -> bool:
 # ------------------------------------------------------------------------------------ tsh-above-target
 
 
-@dataclass(frozen=True)
-class _TshTarget:
-    value: Decimal  # canonical mIU/L
-    source: str  # "clinic", "printed range", "ATA 2017", ...
-    label: str  # why this target, in words
-    sources: tuple[str, ...]
-    ladder_rung: int  # 1-5 of §3
-
-
-def _guideline_tsh_target(result: LabResult, test: LabTest, pregnant: bool, on_lt4: bool) -> _TshTarget:
-    """Rungs 2-5 of the §3 ladder (the default for her situation, without a clinic target)."""
-    if pregnant and result.reference is not None and result.reference.high is not None:
-        high = _printed_in_canonical(test, result.value, result.reference.high)
-        return _TshTarget(high, "printed range", "the upper limit printed on your report", ("S10",), 2)
-    if pregnant and on_lt4:
-        return _TshTarget(
-            GUIDELINE_TSH_LOW_TARGET,
-            "ATA 2017",
-            "ATA 2017, treated hypothyroidism in pregnancy",
-            ("S10",),
-            3,
-        )
-    if pregnant:
-        return _TshTarget(
-            GUIDELINE_TSH_PREGNANT_LIMIT,
-            "ATA 2017/2025",
-            "ATA 2017 and 2025, pregnancy upper limit when no trimester range is printed",
-            ("S10", "S11"),
-            4,
-        )
-    label = (
-        "ATA 2017, treated hypothyroidism before pregnancy"
-        if on_lt4
-        else "ATA 2017 and ASRM 2015, before pregnancy and when trying to conceive"
-    )
-    return _TshTarget(GUIDELINE_TSH_LOW_TARGET, "ATA 2017/ASRM 2015", label, ("S10", "S12"), 5)
-
-
 def tsh_above_target(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
     """The latest TSH above the upper target of §3 (first match wins), or above 2.5 mIU/L with positive
     TPO antibodies even when the pregnancy limit is higher."""
@@ -331,12 +285,12 @@ def tsh_above_target(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
     value = result.value
     pregnant = common.pregnancy_on(snap, result.on) is not None
     on_lt4 = _on_levothyroxine(snap, result.on)
-    guideline = _guideline_tsh_target(result, test, pregnant, on_lt4)
+    guideline = guideline_tsh_target(result, test, pregnant, on_lt4)
     clinic_text = settings.clinic_value(snap.settings, "tsh.target")
     target = guideline
     if clinic_text is not None:
         try:
-            target = _TshTarget(Decimal(clinic_text), "clinic", "your clinic's target", ("S10",), 1)
+            target = TshTarget(Decimal(clinic_text), "clinic", "your clinic's target", ("S10",), 1)
         except ArithmeticError:
             target = guideline
     clinic = target.ladder_rung == 1
@@ -385,7 +339,7 @@ def tsh_above_target(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
             f"Your TSH of {shown} ({result.on.isoformat()}) {against} but is above 2.5 mIU/L, and your "
             f"latest TPO antibody result ({tpo.on.isoformat()}) is positive."
         )
-        shown_target = _TshTarget(
+        shown_target = TshTarget(
             GUIDELINE_TSH_LOW_TARGET, "ATA 2017/ASRM 2015", "TPO antibodies positive", ("S10", "S12"), 0
         )
         sources = [*target.sources, "S12"]
