@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,6 +14,7 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import MedicationInput, build_medication
 from rpltrack.domain.models import MedicationState
 from rpltrack.domain.quantities import Quantity
+from rpltrack.domain.records import replace
 from rpltrack.domain.schedule import expand
 
 LONDON = ZoneInfo("Europe/London")

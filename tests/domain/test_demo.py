@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +10,7 @@ import pytest
 
 from rpltrack.domain.demo import demo_logs, demo_medications
 from rpltrack.domain.models import DoseStatus, Medication, MedicationState
+from rpltrack.domain.records import replace
 from rpltrack.domain.schedule import expand
 
 LONDON = ZoneInfo("Europe/London")

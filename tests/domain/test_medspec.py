@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -24,6 +23,7 @@ from rpltrack.domain.medspec import (
 )
 from rpltrack.domain.models import TimingKind
 from rpltrack.domain.quantities import Quantity
+from rpltrack.domain.records import replace
 
 LONDON = ZoneInfo("Europe/London")
 NY = ZoneInfo("America/New_York")

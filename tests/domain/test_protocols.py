@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from importlib import resources
@@ -26,6 +25,7 @@ from rpltrack.domain.protocols import (
     template_from_medications,
 )
 from rpltrack.domain.quantities import Quantity
+from rpltrack.domain.records import replace
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 23, 8, 40, tzinfo=LONDON)

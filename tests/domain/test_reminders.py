@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +19,7 @@ from rpltrack.domain import reminders as r
 from rpltrack.domain.appointments import Appointment, AppointmentKind
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import DoseLog, DoseStatus, Medication
+from rpltrack.domain.records import replace
 from rpltrack.domain.reminders import Entry, Kind, State, Travel
 from rpltrack.domain.settings import SETTINGS
 from tests.reminders.support import LONDON, NEW_YORK, SENSITIVE, at_times, every_hours

@@ -6,7 +6,6 @@ Every expectation is a concrete UTC instant, so the tests hold whatever dateutil
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from hypothesis import strategies as st
 from rpltrack.domain.medspec import MedicationInput, build_medication
 from rpltrack.domain.models import Medication, Regimen, Timing, TimingKind
 from rpltrack.domain.quantities import Quantity
+from rpltrack.domain.records import replace
 from rpltrack.domain.schedule import day_bounds, expand, is_clock_change_day, resolve_wall_time
 
 NY = ZoneInfo("America/New_York")

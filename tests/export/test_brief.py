@@ -10,7 +10,6 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ import pytest
 from rpltrack.clock import FixedClock
 from rpltrack.domain.appointments import Appointment, AppointmentKind, Question
 from rpltrack.domain.betas import BetaDraw, parse_hcg
+from rpltrack.domain.records import replace
 from rpltrack.export.brief import BriefInput, render_brief
 from rpltrack.store.exporting import brief_input
 from rpltrack.store.journal import Journal

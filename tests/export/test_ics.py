@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -13,6 +12,7 @@ from icalendar import Calendar, Component, Timezone
 from rpltrack.domain.appointments import Appointment, AppointmentKind, Question
 from rpltrack.domain.models import Medication, Regimen, Timing, TimingKind
 from rpltrack.domain.quantities import Quantity
+from rpltrack.domain.records import replace
 from rpltrack.export.ics import RetestDue, build_calendar, uid_for
 
 LONDON = ZoneInfo("Europe/London")

@@ -6,7 +6,6 @@ Deliveries go to a recorder (support.Outbox); the real notification servers are 
 from __future__ import annotations
 
 import multiprocessing
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import pytest
 
 from rpltrack.domain.appointments import Appointment, AppointmentKind
 from rpltrack.domain.models import DoseStatus
+from rpltrack.domain.records import replace
 from rpltrack.domain.reminders import Kind
 from rpltrack.store.journal import Journal
 from rpltrack.store.reminder_ledger import answer, run_due, take_unshown_missed

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +21,7 @@ from rpltrack.domain.protocols import (
     parse_template,
     render_template,
 )
+from rpltrack.domain.records import replace
 from rpltrack.domain.schedule import expand
 from rpltrack.store.journal import Journal
 from rpltrack.store.migrations import HEAD

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from rpltrack.clock import Clock, FixedClock, SystemClock, local_zone, zone_named
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.records import field, record
 from rpltrack.paths import resolve_db_path
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from rpltrack.store.journal import Journal
 
 
-@dataclass
+@record
 class Context:
     """Parsed global options plus the lazily opened journal."""
 

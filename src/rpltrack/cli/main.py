@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Callable, Sequence
 
 from rpltrack import __version__
-from rpltrack.cli import appointments, cycles, doses, export, labs, meds, misc, protocols, remind
 from rpltrack.cli.context import Context
 from rpltrack.domain.errors import ValidationError
 
@@ -92,16 +92,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", action=_OnlySubParsers)
     assert isinstance(sub, _OnlySubParsers)
     sub.wanted = only
-    meds.register(sub, common)
-    doses.register(sub, common)
-    cycles.register(sub, common)
-    labs.register(sub, common)
-    appointments.register(sub, common)
-    misc.register(sub, common)
-    misc.register_files(sub, common)
-    export.register(sub, common)
-    remind.register(sub, common)
-    protocols.register(sub, common)
+    for module, function in REGISTRARS:
+        if only is None or (module, function) == _registrar_of(only):
+            register = getattr(importlib.import_module(f"rpltrack.cli.{module}"), function)
+            register(sub, common)
     ui = sub.add_parser(
         "ui",
         parents=[common],
@@ -129,39 +123,57 @@ def open_ui(ctx: Context) -> int:
     return 0
 
 
-COMMANDS = (
-    "med",
-    "adherence",
-    "today",
-    "take",
-    "skip",
-    "undo",
-    "log",
-    "cycle",
-    "event",
-    "transfer",
-    "beta",
-    "betas",
-    "pregnancy",
-    "loss",
-    "history",
-    "lab",
-    "labs",
-    "flags",
-    "flag",
-    "appt",
-    "demo",
-    "settings",
-    "backup",
-    "restore",
-    "check",
-    "export",
-    "import",
-    "brief",
-    "remind",
-    "protocol",
-    "ui",
+# Which module registers each command: only the one being run is imported, so `rpltrack today` does not
+# pay for the lab catalog, the exporters or the reminder code. The order is the order of `rpltrack --help`.
+REGISTRARS = (
+    ("meds", "register"),
+    ("doses", "register"),
+    ("cycles", "register"),
+    ("labs", "register"),
+    ("appointments", "register"),
+    ("misc", "register"),
+    ("misc", "register_files"),
+    ("export", "register"),
+    ("remind", "register"),
+    ("protocols", "register"),
 )
+COMMAND_REGISTRAR = {
+    "med": ("meds", "register"),
+    "adherence": ("meds", "register"),
+    "today": ("doses", "register"),
+    "take": ("doses", "register"),
+    "skip": ("doses", "register"),
+    "undo": ("doses", "register"),
+    "log": ("doses", "register"),
+    "cycle": ("cycles", "register"),
+    "event": ("cycles", "register"),
+    "transfer": ("cycles", "register"),
+    "beta": ("cycles", "register"),
+    "betas": ("cycles", "register"),
+    "pregnancy": ("cycles", "register"),
+    "loss": ("cycles", "register"),
+    "history": ("cycles", "register"),
+    "lab": ("labs", "register"),
+    "labs": ("labs", "register"),
+    "flags": ("labs", "register"),
+    "flag": ("labs", "register"),
+    "appt": ("appointments", "register"),
+    "demo": ("misc", "register"),
+    "settings": ("misc", "register"),
+    "backup": ("misc", "register_files"),
+    "restore": ("misc", "register_files"),
+    "check": ("misc", "register_files"),
+    "export": ("export", "register"),
+    "import": ("export", "register"),
+    "brief": ("export", "register"),
+    "remind": ("remind", "register"),
+    "protocol": ("protocols", "register"),
+}
+COMMANDS = (*COMMAND_REGISTRAR, "ui")
+
+
+def _registrar_of(command: str) -> tuple[str, str] | None:
+    return COMMAND_REGISTRAR.get(command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -446,9 +446,8 @@ def _read_template_file(path: Path) -> str:
 
 
 def protocol_import(ctx: Context) -> int:
-    from dataclasses import replace
-
     from rpltrack.domain.protocols import check_name, parse_template, render_template
+    from rpltrack.domain.records import replace
 
     a = ctx.args
     path = Path(a.file).expanduser()

@@ -8,7 +8,6 @@ exclusive (no dose on or after the day the pregnancy reaches Xw Yd, LMP-equivale
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -17,6 +16,7 @@ from rpltrack.domain.cycles import Cycle, CycleKind, EventKind
 from rpltrack.domain.dating import date_at_ga, format_ga, lmp_from_transfer, parse_ga
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import AnchorDates, Medication
+from rpltrack.domain.records import record
 
 ANCHOR_EVENTS = ("cd1", "stims", "trigger", "retrieval", "transfer", "positive-beta")
 _EVENT_RE = re.compile(r"^\s*(?P<event>[a-z0-9-]+?)\s*(?:(?P<sign>[+-])\s*(?P<days>\d{1,3})\s*d?)?\s*$")
@@ -26,7 +26,7 @@ _FOR_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EventAnchor:
     """A cycle event with an offset in days: transfer-5d, positive-beta, cd1+2d."""
 

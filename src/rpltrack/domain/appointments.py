@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from rpltrack.domain.errors import ValidationError, parse_choice
 from rpltrack.domain.models import require_aware
+from rpltrack.domain.records import record
 
 MAX_TEXT = 2000
 MAX_LINE = 200
@@ -47,7 +47,7 @@ def _check_text(value: str, what: str, field: str, limit: int = MAX_LINE) -> Non
         raise ValidationError(f"{what} contains a control character: please retype it", field=field)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Question:
     """A question for an appointment: her own, or one made from a flag (`flag_key`)."""
 
@@ -64,7 +64,7 @@ class Question:
         _check_text(self.answer, "an answer", "answer", MAX_TEXT)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Appointment:
     """An appointment at an instant (shown in the zone it was made in), with whom and why.
 

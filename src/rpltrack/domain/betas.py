@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from itertools import pairwise
 
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.records import record, replace
 
 HCG_UNIT = "mIU/mL"
 _HCG_UNITS = {"miu/ml": HCG_UNIT, "iu/l": HCG_UNIT, "mlu/ml": HCG_UNIT, "miu": HCG_UNIT}
@@ -33,7 +33,7 @@ class Op(StrEnum):
     GE = ">="
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class HcgValue:
     """A beta result as the lab reported it: an exact number, or a bound such as <5 or >10000."""
 
@@ -93,7 +93,7 @@ def round_half_up(value: float, places: int = 1) -> Decimal:
     return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MinimumRise:
     """A published minimum 48-hour rise for a potentially viable intrauterine pregnancy."""
 
@@ -124,7 +124,7 @@ class Verdict(StrEnum):
     CENSORED = "cannot be judged from a censored value"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BetaDraw:
     """One beta result: when it was drawn (aware), its value, and the lab."""
 
@@ -152,7 +152,7 @@ class BetaDraw:
             )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BetaPair:
     """Two consecutive draws and what the reference's arithmetic says of them."""
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.quantities import UNIT_FAMILY, Quantity, format_number
+from rpltrack.domain.records import record
 
 SC_SITES = ("left abdomen", "right abdomen", "left thigh", "right thigh")
 IM_SITES = ("left upper buttock", "right upper buttock")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Drug:
     """One catalog entry. `units` are the units a dose may be written in; mass units convert exactly into
     `canonical_unit` when one is set. `hints` maps a refused unit to the sentence that explains it."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -17,6 +16,7 @@ from rpltrack.domain.dating import (
     lmp_from_transfer,
 )
 from rpltrack.domain.errors import ValidationError, parse_choice
+from rpltrack.domain.records import record
 
 
 class CycleKind(StrEnum):
@@ -57,7 +57,7 @@ def parse_event_kind(text: str) -> EventKind:
     return parse_choice(EventKind, text, "event", "kind")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CycleEvent:
     kind: EventKind
     on: date
@@ -65,7 +65,7 @@ class CycleEvent:
     id: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Transfer:
     """An embryo transfer as the clinic charts it: embryo day 3, 5, 6 or 7."""
 
@@ -84,7 +84,7 @@ class Transfer:
             raise ValidationError("grade and PGT notes can be at most 60 characters", field="grade")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Cycle:
     """A cycle from CD1, with its events and transfers in date order."""
 

@@ -7,10 +7,10 @@ LMP-equivalent is transfer date - (14 + embryo day) days [S22].
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.records import record
 
 EMBRYO_DAYS = (3, 5, 6, 7)
 MAX_GA_DAYS = 44 * 7 + 6  # nothing in a pregnancy record lies beyond 44w6d [app convention]
@@ -84,7 +84,7 @@ def date_at_ga(lmp: date, days: int) -> date:
     return lmp + timedelta(days=days)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Dating:
     """Where she is on a day: whichever of these the record supports."""
 

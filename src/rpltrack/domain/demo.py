@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -21,6 +20,7 @@ from rpltrack.domain.labs import LabResult
 from rpltrack.domain.models import DoseLog, DoseStatus, Medication, Regimen, Timing, TimingKind
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
+from rpltrack.domain.records import record
 from rpltrack.domain.schedule import expand
 
 SKIP_REASONS = (
@@ -86,7 +86,7 @@ def current_transfer(today: date) -> date:
     return today - timedelta(days=24)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DemoCycle:
     """One treatment cycle of the demo: the cycle, its transfer and events, betas and any pregnancy."""
 

@@ -9,7 +9,6 @@ comparing (§0: convert the threshold, compare the entered value unrounded).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -17,6 +16,7 @@ from fractions import Fraction
 
 from rpltrack.domain.betas import Op
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.records import field, record
 
 
 class LabKind(StrEnum):
@@ -42,7 +42,7 @@ QUALITATIVE_WORDS: tuple[str, ...] = (
 POSITIVE_WORDS = frozenset({"positive", "weakly positive", "detected"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LabUnit:
     """One accepted unit of an analyte: value_in_this_unit = canonical * factor + offset (exact).
 
@@ -66,7 +66,7 @@ class LabUnit:
         return (value - self.offset) / self.factor
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LabTest:
     """A lab in the catalog (or one she names herself: `custom`)."""
 
@@ -95,7 +95,7 @@ class LabTest:
         raise KeyError(name)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LabValue:
     """A result as the lab printed it: a number (maybe censored, `<0.01`) with its unit, or a word/text."""
 
@@ -134,7 +134,7 @@ class LabValue:
         return f"{prefix}{number} {self.unit}" if self.unit else f"{prefix}{number}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReferenceRange:
     """The reference range printed on the report, in the result's unit: `0.4-4.0`, `<34`, `>30`."""
 
@@ -159,7 +159,7 @@ class ReferenceRange:
         return f"<{self.high}" if self.high is not None else f">{self.low}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LabResult:
     """One lab result. `test` is a catalog key, or her own name for a lab the catalog does not know."""
 

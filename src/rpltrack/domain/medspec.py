@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -11,6 +10,7 @@ from rpltrack.domain import catalog
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import WEEKDAY_NAMES, Medication, Regimen, Timing, TimingKind
 from rpltrack.domain.quantities import Quantity, parse_amount, parse_quantity
+from rpltrack.domain.records import record, replace
 from rpltrack.domain.schedule import resolve_wall_time
 
 TYPE_CHECKING = False
@@ -123,7 +123,7 @@ def check_amount_for(drug: catalog.Drug | None, quantity: Quantity) -> Quantity:
     return drug.check_dose(quantity) if drug else quantity
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MedicationInput:
     """The raw text of the add-medication form / `med add` options."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.quantities import Quantity
+from rpltrack.domain.records import field, record, replace
 
 
 def require_aware(value: datetime, what: str) -> None:
@@ -21,7 +21,7 @@ class TimingKind(StrEnum):
     PRN = "prn"  # as needed: no slots
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Timing:
     """When doses fall. Wall-clock times are local to the medication's zone."""
 
@@ -77,7 +77,7 @@ class Timing:
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Regimen:
     """A dose and its timing, in force from `effective_on` (local date) until the next regimen starts."""
 
@@ -95,7 +95,7 @@ class MedicationState(StrEnum):
     NOT_STARTED = "not started"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class AnchorDates:
     """An anchored schedule's start and end as the cycle's events place them today (domain.anchors)."""
 
@@ -105,7 +105,7 @@ class AnchorDates:
     end_waiting_for: str = ""  # what the end waits for, e.g. "transfer" for "until 36w0d"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Medication:
     """A medication she takes, with its regimens (dose history) in effective-date order.
 
@@ -232,7 +232,7 @@ class DoseStatus(StrEnum):
     MISSED = "missed"  # open, past the grace period
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DoseSlot:
     """One scheduled occurrence: an instant (UTC) and how it reads on the medication's wall clock."""
 
@@ -244,7 +244,7 @@ class DoseSlot:
     clock_change_day: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DoseLog:
     """A logged dose: taken or skipped, for a slot or as needed (slot_at None)."""
 
@@ -271,7 +271,7 @@ class DoseLog:
             raise ValidationError("only a scheduled dose can be skipped")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DoseView:
     """A dose as the Today screen and `rpltrack today` show it: the slot, its log if any, and its state."""
 
@@ -293,7 +293,7 @@ class DoseView:
         return self.log.taken_at.astimezone(UTC)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Adherence:
     """Doses taken out of doses that were due and decided (taken, skipped or missed) in a window."""
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
 from rpltrack.domain.dating import format_ga
 from rpltrack.domain.errors import ValidationError, parse_choice
+from rpltrack.domain.records import record
 
 LOSS_LIMIT_DAYS = 24 * 7  # ESHRE and RCOG: a loss before 24+0 weeks [S2] [S6]
 FIRST_TRIMESTER_DAYS = 14 * 7  # rpltrack reads the first trimester as < 14+0 weeks [app convention]
@@ -52,7 +52,7 @@ def parse_outcome(text: str) -> Outcome:
     return parse_choice(Outcome, text, "outcome", "outcome")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pregnancy:
     """A pregnancy from a positive test or beta, or a past loss entered on its own."""
 
@@ -104,7 +104,7 @@ class Pregnancy:
         return words
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LossCounts:
     """Counts under each definition, the longest consecutive run, and what the run contains."""
 

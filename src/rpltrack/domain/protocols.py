@@ -35,7 +35,6 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from difflib import get_close_matches
 from functools import cache
@@ -46,6 +45,7 @@ from rpltrack.domain.cycles import Cycle, CycleKind, parse_cycle_kind
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import MedicationInput, build_medication, parse_every, parse_time
 from rpltrack.domain.models import WEEKDAY_NAMES, Medication, Regimen, Timing, TimingKind
+from rpltrack.domain.records import field, record, replace
 
 FORMAT = 1
 MAX_MEDICATIONS = 40
@@ -138,7 +138,7 @@ class DuplicateMedications(ValidationError):
         )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TemplateEntry:
     """One [[medication]]: what `rpltrack med add` would be given, with starts and ends relative to events."""
 
@@ -211,7 +211,7 @@ class TemplateEntry:
         return ", ".join(parts)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Template:
     """A protocol template: medications to add together, anchored to the events of one cycle."""
 
@@ -261,7 +261,7 @@ class Template:
         return render_template(self)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SavedProtocol:
     """One of her own templates as the journal keeps it: the TOML text she imported or saved."""
 
@@ -274,7 +274,7 @@ class SavedProtocol:
         return parse_template(self.text, source=self.name)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProtocolUse:
     """A template applied: to which cycle (None: to none), how many medications it added, and when."""
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.records import record
 
 # Canonical unit -> its family. Conversions happen only inside the "mass" family (exact factors).
 UNIT_FAMILY: dict[str, str] = {
@@ -84,7 +84,7 @@ def normalise_unit(text: str) -> str:
     return canonical
 
 
-@dataclass(frozen=True, order=True)
+@record(frozen=True, order=True)
 class Quantity:
     """A positive amount in a canonical unit, e.g. Quantity(Decimal("40"), "mg")."""
 

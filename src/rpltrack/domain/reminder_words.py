@@ -5,11 +5,11 @@ Imported only when something is to be sent (the every-minute check with nothing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from rpltrack.domain.records import record
 from rpltrack.domain.reminders import (
     SUMMARY_FROM,
     Decision,
@@ -32,7 +32,7 @@ class Urgency(StrEnum):
     CRITICAL = "critical"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Notice:
     """A notification as the desktop shows it. `covers` are the ledger keys its receipt marks sent."""
 

@@ -9,12 +9,12 @@ reads the clock, the journal or a notification server.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.models import DoseSlot, DoseStatus, Medication, MedicationState, TimingKind
+from rpltrack.domain.records import record
 from rpltrack.domain.schedule import expand, is_clock_change_day, resolve_wall_time
 
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
@@ -81,7 +81,7 @@ def utc_key(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Due:
     """One reminder that exists: what it is about, when it falls due, until when a pop-up makes sense."""
 
@@ -103,7 +103,7 @@ class Due:
         return (self.kind, self.subject)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Entry:
     """A ledger row: what happened to one reminder so far."""
 
@@ -127,7 +127,7 @@ class Entry:
         return self.state is State.PENDING and self.claimed_at is not None and now - self.claimed_at < LEASE
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Outgoing:
     """A reminder to deliver now: how late it is, and how many older ones of its schedule passed unseen."""
 
@@ -137,7 +137,7 @@ class Outgoing:
     snoozed: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Decision:
     send: tuple[Outgoing, ...] = ()
     missed: tuple[Due, ...] = ()

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.records import record
 
 _DURATION_RE = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
 _INTERVAL_RE = re.compile(r"^\s*(\d{1,4})\s*(d|days?|w|weeks?|m|months?)\s*$", re.IGNORECASE)
@@ -35,7 +35,7 @@ def format_duration(value: timedelta) -> str:
     return f"{hours}h" if hours else f"{minutes}m"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Interval:
     """A retest interval: days (weeks are 7 days) or calendar months (6 months after 31 Aug is 28/29 Feb)."""
 
@@ -95,7 +95,7 @@ def parse_number(text: str, what: str, low: Decimal, high: Decimal) -> Decimal:
     return value
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Setting:
     key: str
     default: str  # "" = no value unless she sets one (the guideline ladder applies)
@@ -142,7 +142,7 @@ class Setting:
         return text
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Retest:
     """A clinic-set retest after a treatment course: which lab, how long after the course ends."""
 

@@ -3,17 +3,17 @@ that judges a TSH and by the appointment brief that shows the target beside it."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
 from rpltrack.domain.labs import LabResult, LabTest, LabValue
+from rpltrack.domain.records import record
 
 GUIDELINE_TSH_LOW_TARGET = Decimal("2.5")  # ATA 2017 treated hypothyroidism; ASRM 2015 [S10] [S12]
 GUIDELINE_TSH_PREGNANT_LIMIT = Decimal("4.0")  # ATA 2017/2025 with no trimester range printed [S10] [S11]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TshTarget:
     value: Decimal  # canonical mIU/L
     source: str  # "clinic", "printed range", "ATA 2017", ...

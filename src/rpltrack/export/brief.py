@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from html import escape
@@ -27,6 +26,7 @@ from rpltrack.domain.doses import adherence, entered_after, slot_state
 from rpltrack.domain.labs import LabResult
 from rpltrack.domain.models import Adherence, DoseLog, DoseStatus, Medication, MedicationState
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy, count_losses
+from rpltrack.domain.records import field, record
 from rpltrack.domain.schedule import expand
 from rpltrack.domain.thyroid import guideline_tsh_target
 
@@ -40,7 +40,7 @@ SELF_REPORTED = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FlagQuestion:
     """An active flag as the brief asks it. The caller builds these from flags: export and flags are
     independent layers, so the brief never imports a rule."""
@@ -54,7 +54,7 @@ class FlagQuestion:
     lab_ids: tuple[int, ...] = ()  # lab results the flag is about (marked in the labs table)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BriefInput:
     """What the brief shows, read from the journal at `now` (see cli.export.brief)."""
 

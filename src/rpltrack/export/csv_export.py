@@ -20,7 +20,6 @@ import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -41,6 +40,7 @@ from rpltrack.domain.models import (
     Regimen,
 )
 from rpltrack.domain.pregnancies import OUTCOME_WORDS, Pregnancy, count_losses
+from rpltrack.domain.records import field, record
 from rpltrack.domain.schedule import day_bounds, expand
 from rpltrack.domain.settings import setting_for, threshold
 
@@ -88,7 +88,7 @@ def is_number(text: str) -> bool:
     return _NUMBER.fullmatch(text) is not None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Column:
     """One column: its header (plain words, with the unit where it has one) and whether it holds numbers."""
 
@@ -96,7 +96,7 @@ class Column:
     numeric: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Table:
     """One CSV file: its name, columns and rows of cells (text; "" for an empty cell)."""
 
@@ -130,7 +130,7 @@ def render(table: Table) -> str:
 # -- what the export is made of ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FlagEntry:
     """A flag as the export lists it: active, acknowledged or raised (with her mark), or a mark whose flag no
     longer shows. Built by the caller from the flag engine (export and flags are independent layers)."""
@@ -153,7 +153,7 @@ class FlagEntry:
     appointment_id: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ExportData:
     """Everything the export shows, as of `now`; `start`/`end` (local days, inclusive) limit what is listed.
 
@@ -370,7 +370,7 @@ DOSE_COLUMNS = (
 NOT_LOGGED = "not logged"  # a slot already past when the medication was entered: she was not tracking yet
 
 
-@dataclass(slots=True)
+@record
 class DoseRow:
     """One line of the dose table: a scheduled slot with its state, or a log with no slot on the schedule
     (an as-needed dose, or a slot a later dose change took off the schedule)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +31,7 @@ from rpltrack.domain.models import (
 )
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
+from rpltrack.domain.records import field, record
 from rpltrack.export import csv_export as ex
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
@@ -46,7 +46,7 @@ MARK_STATES = ("acknowledged", "raised")
 IMPORTED_FILES = tuple(name for name in ex.FILE_NAMES if name != ex.SUMMARY)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ImportedMark:
     """Her mark on a flag, as stored (export does not import the flags package, so not a FlagMark)."""
 
@@ -60,7 +60,7 @@ class ImportedMark:
     id: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CsvImport:
     """Every record of an export, with the ids it had, ready to be written into an empty journal."""
 

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.appointments import Appointment, AppointmentKind
 from rpltrack.domain.models import DoseSlot, Medication
+from rpltrack.domain.records import record
 from rpltrack.domain.schedule import expand
 
 PRODID = "-//rpltrack//calendar export//EN"
@@ -33,7 +33,7 @@ _UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Zulu", "Zulu", "
 _UID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RetestDue:
     """A retest due date from an active flag (retest-due, apl-repeat-due), as the calendar shows it.
 
@@ -46,7 +46,7 @@ class RetestDue:
     detail: str = ""  # the numbers in words
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CalendarExport:
     """The calendar text and what went into it."""
 

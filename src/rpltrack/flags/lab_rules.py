@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -33,6 +32,7 @@ from rpltrack.domain.labs import (
 )
 from rpltrack.domain.models import Medication
 from rpltrack.domain.pregnancies import Pregnancy
+from rpltrack.domain.records import record
 from rpltrack.domain.thyroid import (
     GUIDELINE_TSH_LOW_TARGET,
     TshTarget,
@@ -604,7 +604,7 @@ def lab_out_of_range(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
 # -------------------------------------------------------------------------------------- apl-repeat-due
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _AplReading:
     positive: bool | None  # None: a censored value that does not decide
     sydney: bool = False  # above 40 GPL/MPL or above the printed range (Sydney 2006)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -13,12 +12,13 @@ from rpltrack.domain.cycles import Cycle
 from rpltrack.domain.labs import LabResult
 from rpltrack.domain.models import DoseLog, Medication
 from rpltrack.domain.pregnancies import Pregnancy
+from rpltrack.domain.records import field, record
 
 # A JSON-able number or label that triggered a flag: Decimals are passed as strings to keep them exact.
 Number = str | int | float | bool | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Flag:
     """Something to raise with the care team: never a diagnosis, never advice to change a dose (§0).
 
@@ -44,7 +44,7 @@ class Flag:
         return f"{self.rule}:{self.subject}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Unjudged:
     """A rule that had data but could not judge it, and says so instead of guessing:
     "no baseline platelet count recorded — cannot judge a fall"."""
@@ -59,13 +59,13 @@ class Unjudged:
         return f"{self.rule}:{self.subject}"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Evaluation:
     flags: tuple[Flag, ...]
     unjudged: tuple[Unjudged, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class JournalSnapshot:
     """Everything the rules read, as of `now`. Built by the journal; the rules never touch storage.
 
@@ -97,7 +97,7 @@ class MarkState(StrEnum):
     RAISED = "raised"  # raised at an appointment
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FlagMark:
     """Her mark on one flag (by key): acknowledged, or raised at an appointment, with a note."""
 

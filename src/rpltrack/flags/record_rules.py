@@ -4,7 +4,6 @@ definitions (§1) and the APS loss pattern (§2c), missed doses (§6e) and refil
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -33,6 +32,7 @@ from rpltrack.domain.pregnancies import (
     Pregnancy,
     count_losses,
 )
+from rpltrack.domain.records import record
 from rpltrack.domain.schedule import expand
 from rpltrack.flags.common import is_heparin
 from rpltrack.flags.model import Flag, JournalSnapshot, Number, Unjudged
@@ -587,7 +587,7 @@ def _aps_unjudged(history: Sequence[Pregnancy]) -> Iterator[Unjudged]:
 # -- doses (§6e) and refills -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _NotTaken:
     slot: DoseSlot
     skipped: bool

@@ -7,8 +7,8 @@ module lists them and evaluates them in a fixed order, so two runs over an uncha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 
+from rpltrack.domain.records import record
 from rpltrack.flags import lab_rules, record_rules
 from rpltrack.flags.model import Evaluation, Flag, FlagMark, JournalSnapshot, Unjudged
 
@@ -57,7 +57,7 @@ def evaluate(snap: JournalSnapshot, rules: Mapping[str, Rule] | None = None) -> 
     return Evaluation(tuple(ordered), tuple(pending))
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Board:
     """The flags as she sees them: active ones, those she acknowledged or raised (a mark on the same key),
     and what could not be judged. A flag whose data changed has a new key, so it is active again."""

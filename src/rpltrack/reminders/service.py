@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+
+from rpltrack.domain.records import record
 
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 TYPE_CHECKING = False
@@ -217,7 +218,7 @@ def uninstall(*, platform: str | None = None, run: Runner | None = None) -> list
     return ["Remove the `rpltrack remind --once` line with `crontab -e`."]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Installed:
     """What runs `remind --once` with the app closed, as far as this machine tells."""
 

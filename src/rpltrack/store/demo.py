@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +13,7 @@ from rpltrack.domain.demo import (
     demo_past_losses,
     demo_timeline,
 )
+from rpltrack.domain.records import replace
 from rpltrack.store.journal import Journal
 
 

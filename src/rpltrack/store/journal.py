@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from rpltrack.domain.models import (
     Regimen,
 )
 from rpltrack.domain.quantities import Quantity
+from rpltrack.domain.records import record, replace
 from rpltrack.domain.settings import SETTINGS, grace_from, setting_for
 from rpltrack.store import rows
 from rpltrack.store.db import JournalError, connect, prepare_file, tighten_modes, write_txn
@@ -153,7 +153,7 @@ class JournalReadOnly(JournalError):
     """A write was asked of a journal opened read-only (newer schema or damaged file)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LogResult:
     """What a take/skip did: the log row (new or the one already there) and whether it was created."""
 
@@ -163,7 +163,7 @@ class LogResult:
     slot: DoseSlot | None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ChangeRecord:
     id: int
     at: datetime

@@ -9,11 +9,11 @@ no receipt stays pending and is tried again on the next run, until its window cl
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain import reminders as rules
+from rpltrack.domain.records import field, record
 from rpltrack.domain.reminders import Due, Entry, Kind, State, Travel
 from rpltrack.domain.settings import SETTINGS, grace_from
 from rpltrack.store.db import write_txn
@@ -38,7 +38,7 @@ STORED_KINDS = (Kind.RETEST.value, Kind.REFILL.value)
 FLAG_CHECK = (Kind.CHECK, "flags")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RunReport:
     """What one run did: notifications delivered (with the backend), not delivered, and passed unseen."""
 
@@ -347,7 +347,7 @@ def answer(journal: Journal, kind: Kind, subject: str, action: str, now: datetim
 # -- what the app and `remind --status` show ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Passed:
     """A reminder that passed without a pop-up, as the app tells her about it."""
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from rpltrack.domain.records import record
 
 SECTIONS = (
     ("today", "Go to Today"),
@@ -24,7 +25,7 @@ EXPORT = "Export for my doctor"
 WELCOME = "Welcome and set-up"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Command:
     name: str
     help: str

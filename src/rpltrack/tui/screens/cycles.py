@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import ClassVar
 
@@ -25,6 +24,7 @@ from rpltrack.domain.cycles import (
 from rpltrack.domain.dating import EMBRYO_DAYS
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import parse_past_date
+from rpltrack.domain.records import replace
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.entry_form import EntryForm, Field, optional

@@ -8,7 +8,6 @@ form stays open with her entry kept, so nothing is saved on error and nothing sh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 from textual.app import ComposeResult
@@ -18,6 +17,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.records import record
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen
@@ -25,7 +25,7 @@ from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScr
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Field:
     """One row of a form. `choices` (value, words) makes it a list to pick from; `check` a tick box."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar, cast
@@ -23,6 +22,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.records import record
 from rpltrack.tui.screens.appointment_form import APPOINTMENTS_CSS, fit_to_terminal
 from rpltrack.tui.screens.base import DIALOGS_CSS
 
@@ -76,7 +76,7 @@ def write_brief_page(
     return [write_brief(journal, path, now=now, zone=zone, appt_id=None)]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Format:
     key: str
     words: str  # in the list
@@ -152,14 +152,14 @@ class ExportScreen(ModalScreen[None]):
         Binding("ctrl+s", "export", "Export", id="export-go"),
     ]
 
-    @dataclass
+    @record
     class Finished(Message):
         """The export wrote `paths`."""
 
         paths: list[Path]
         warnings: list[str]  # about where they went (a folder others can write to, a synced folder)
 
-    @dataclass
+    @record
     class Failed(Message):
         """The export did not finish; `words` say why, for her."""
 

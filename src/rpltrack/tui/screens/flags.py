@@ -8,7 +8,6 @@ journal takes about 15 ms on ten years of data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar, Literal
 
@@ -21,6 +20,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.records import record
 from rpltrack.flags.model import Flag, FlagMark, MarkState
 from rpltrack.flags.rules import DESCRIPTIONS, Board, board
 from rpltrack.flags.sources import cite
@@ -55,7 +55,7 @@ MAX_NOTE = 2000
 ListName = Literal["active", "marked"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MarkEntry:
     """What she entered in the mark dialog."""
 

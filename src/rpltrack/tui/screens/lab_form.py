@@ -8,7 +8,6 @@ with her entry kept, and the form closes with the saved result only once it is o
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.labcatalog import LABS, is_unusual, lookup, parse_lab_value, parse_range, resolve
 from rpltrack.domain.labs import LabKind, LabResult, LabTest
 from rpltrack.domain.medspec import parse_past_date
+from rpltrack.domain.records import replace
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui.screens.base import NOT_SAVED, READ_ONLY

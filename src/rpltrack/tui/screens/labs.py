@@ -6,7 +6,6 @@ The app imports this module only when Labs first opens, so plotext never slows t
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from pathlib import PurePath
@@ -24,6 +23,7 @@ from textual_plotext import PlotextPlot
 from rpltrack.domain.betas import Op
 from rpltrack.domain.labcatalog import LABS, resolve
 from rpltrack.domain.labs import LabResult, LabTest, LabValue, canonical, format_fraction
+from rpltrack.domain.records import record
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.lab_form import LABS_CSS, LabForm
@@ -100,13 +100,13 @@ def history_table(test: LabTest, results: list[LabResult]) -> Table:
 # -- the trend ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Point:
     on: date
     value: float
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Trend:
     """What the chart draws: exact numbers in one unit, and sentences for the results left off it."""
 
