@@ -575,6 +575,46 @@ def bench_csv_export(setup: Setup, n: int, warmups: int) -> list[Row]:
             verdict(ratio <= CSV_MAX_RATIO),
         ),
         cpu_row("`rpltrack export csv`, CPU time (user + system), median", export, baseline),
+        *_python_floor(setup, journal, dump, n, warmups),
+    ]
+
+
+# The plainest Python CSV dump of the same tables: what any exporter written in Python pays before doing
+# anything of its own (interpreter start, the sqlite3 and csv modules, building a row object per row).
+PLAIN_PYTHON_DUMP = """
+import csv, sqlite3, sys
+conn = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+out = csv.writer(sys.stdout, lineterminator="\\r\\n")
+for table in sys.argv[2:]:
+    cursor = conn.execute(f"SELECT * FROM {table}")
+    out.writerow([d[0] for d in cursor.description])
+    out.writerows(cursor)
+"""
+
+
+def _python_floor(setup: Setup, journal: Path, dump: str, n: int, warmups: int) -> list[Row]:
+    sqlite3 = shutil.which("sqlite3", path=setup.env["PATH"])
+    assert sqlite3 is not None
+    plain, baseline = compare(
+        (
+            "python sqlite3 + csv dump",
+            [setup.python, "-c", PLAIN_PYTHON_DUMP, str(journal), *CSV_TABLES],
+        ),
+        ("sqlite3 -csv", [sqlite3, "-csv", "-header", str(journal), dump]),
+        setup.env,
+        setup.root,
+        n,
+        warmups,
+    )
+    return [
+        Row(
+            "floor: a plain Python dump of the same tables (sqlite3 + csv, no formatting), median",
+            ms(plain.median_s),
+            ms(baseline.median_s),
+            f"{plain.median_s / baseline.median_s:.2f}x",
+            "—",
+            "info",
+        )
     ]
 
 

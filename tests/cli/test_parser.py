@@ -40,3 +40,17 @@ def test_an_unknown_command_lists_every_command(capsys: pytest.CaptureFixture[st
     err = capsys.readouterr().err
     assert "invalid choice: 'frobnicate'" in err
     assert "'history'" in err
+
+
+@pytest.mark.parametrize("columns", [60, 100])
+def test_help_fits_the_terminal_width(
+    columns: int, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Help is laid out to COLUMNS, as argparse does with shutil, which the quick commands never import."""
+    monkeypatch.setenv("COLUMNS", str(columns))
+    with pytest.raises(SystemExit) as stopped:
+        main(["take", "--help"])
+    assert stopped.value.code == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(len(line) for line in lines) <= columns - 2
+    assert max(len(line) for line in lines) > columns - 30  # it uses the width, not a fixed 80

@@ -183,9 +183,16 @@ def cmd_log(ctx: Context) -> int:
     if not entries:
         print(f"Nothing logged from {first} to {last}.")
         return 0
+    from rpltrack.domain.zones import zone_elsewhere, zone_label
+
     for log, med in entries:
-        when = (log.taken_at or log.slot_at or log.logged_at).astimezone(ctx.zone)
-        slot = f" ({log.slot_at.astimezone(ctx.zone):%H:%M} dose)" if log.slot_at else " (as needed)"
+        at = log.taken_at or log.slot_at or log.logged_at
+        # A dose logged in a zone where it reads differently is shown as it was there: 21:00 EDT (New York).
+        elsewhere = zone_elsewhere(log.zone, at, ctx.zone)
+        shown = elsewhere or ctx.zone
+        when = at.astimezone(shown)
+        label = f" {zone_label(when)}" if elsewhere is not None else ""
+        slot = f" ({log.slot_at.astimezone(shown):%H:%M} dose)" if log.slot_at else " (as needed)"
         what = f"{log.status.value} {log.amount}" if log.amount else log.status.value
         extra = "".join(
             [
@@ -194,5 +201,5 @@ def cmd_log(ctx: Context) -> int:
                 f" — {log.reason}" if log.reason else "",
             ]
         )
-        print(f"{when:%Y-%m-%d %H:%M}  {med.name}{slot}: {what}{extra}")
+        print(f"{when:%Y-%m-%d %H:%M}{label}  {med.name}{slot}: {what}{extra}")
     return 0

@@ -20,8 +20,42 @@ if TYPE_CHECKING:
 EPILOG = "rpltrack records and reminds; it never gives medical advice. Your journal stays on this computer."
 
 
+def _terminal_columns() -> int:
+    """The terminal's width as shutil.get_terminal_size() reads it (COLUMNS, else the terminal, else 80),
+    without importing shutil, which brings bz2 and lzma with it (about 3 ms a quick command never needs)."""
+    import os
+
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno() if sys.__stdout__ else 1).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's own help layout; only the width is found without shutil."""
+
+    def __init__(
+        self, prog: str, indent_increment: int = 2, max_help_position: int = 24, width: int | None = None
+    ) -> None:
+        super().__init__(prog, indent_increment, max_help_position, width or _terminal_columns() - 2)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help is laid out by _Formatter; its subparsers are _Parsers too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def _common() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--db",
         default=argparse.SUPPRESS,
@@ -81,7 +115,7 @@ def _command_word(argv: Sequence[str]) -> str | None:
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The whole command tree, or (with `only`) the tree for that one command."""
     common = _common()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="rpltrack",
         description="A private tracker for recurrent pregnancy loss and IVF/FET: medications, doses and "
         "more. With no command it opens the terminal app.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import DAILY, WEEKLY, rrule
@@ -29,6 +30,7 @@ def resolve_wall_time(day: date, at: time, zone: ZoneInfo) -> tuple[datetime, bo
     return instant, back != naive
 
 
+@lru_cache(maxsize=8192)  # asked once a slot: a 10-year export asks it some ten thousand times
 def is_clock_change_day(day: date, zone: ZoneInfo) -> bool:
     """True when `day` in `zone` is not 24 hours long."""
     start = datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from functools import lru_cache
 
 from rpltrack.domain.models import (
     DoseLog,
@@ -45,6 +46,7 @@ def amount_real(quantity: Quantity) -> float:
     return float(quantity.value)
 
 
+@lru_cache(maxsize=1024)  # a journal holds a handful of distinct amounts over thousands of rows
 def quantity_of(amount: float | None, unit: str | None) -> Quantity | None:
     if amount is None or unit is None:
         return None

@@ -11,6 +11,7 @@ from rpltrack.domain.cycles import CYCLE_KIND_WORDS, Cycle, CycleEvent, EventKin
 from rpltrack.domain.dating import Dating, format_ga
 from rpltrack.domain.models import Adherence, DoseLog, DoseStatus, DoseView, Medication, MedicationState
 from rpltrack.domain.pregnancies import OUTCOME_WORDS, Confirmation, LossCounts, Outcome, Pregnancy
+from rpltrack.domain.zones import zone_elsewhere, zone_label
 
 
 def day_heading(now: datetime, dating: Dating | None = None) -> str:
@@ -92,16 +93,51 @@ def date_span(med: Medication) -> str:
     return f"from {start}"
 
 
-def log_state(log: DoseLog, zone: ZoneInfo) -> str:
+def log_state(log: DoseLog, zone: ZoneInfo, label: str = "") -> str:
+    """'taken 08:04, logged later', 'skipped: nausea'; `label` follows the time ('taken 21:00 EDT (New York)')."""
     if log.status is DoseStatus.SKIPPED:
         return f"skipped: {log.reason}" if log.reason else "skipped"
     assert log.taken_at is not None
-    text = f"taken {log.taken_at.astimezone(zone):%H:%M}"
+    text = f"taken {log.taken_at.astimezone(zone):%H:%M}" + (f" {label}" if label else "")
     if log.logged_later:
         text += ", logged later"
     if log.slot_at is None:
         text += " (as needed)"
     return text
+
+
+# What History says of a scheduled dose that passed unlogged: Today's word for it, and why, without reproach.
+MISSED_WORDS = f"{DoseStatus.MISSED.value} — not logged"
+
+HistoryRow = tuple[str, str, str, str, str, str]  # day, due, medication, amount, what happened, site
+
+
+def history_row(log: DoseLog, med: Medication, zone: ZoneInfo) -> HistoryRow:
+    """History's cells for a logged dose. Its times read as they did where it was logged: in `zone`, or, when
+    it was logged in a zone where they read differently, in that zone with a label ('21:00 EDT (New York)')."""
+    at = log.slot_at or log.taken_at or log.logged_at
+    elsewhere = zone_elsewhere(log.zone, at, zone)
+    shown = elsewhere or zone
+    when = at.astimezone(shown)
+    label = zone_label(when) if elsewhere is not None else ""
+    due = f"{when:%H:%M}" if log.slot_at else ""
+    if due and label:
+        due, label = f"{due} {label}", ""
+    return (
+        short_day(when.date()),
+        due,
+        med.name,
+        str(log.amount) if log.amount else "",
+        log_state(log, shown, label),
+        log.site or "",
+    )
+
+
+def missed_row(view: DoseView, zone: ZoneInfo) -> HistoryRow:
+    """History's cells for a scheduled dose that passed unlogged (store.missed.missed_doses)."""
+    assert view.slot is not None
+    when = view.slot.slot_at.astimezone(zone)
+    return (short_day(when.date()), f"{when:%H:%M}", view.medication.name, dose_amount(view), MISSED_WORDS, "")
 
 
 def short_day(day: date) -> str:

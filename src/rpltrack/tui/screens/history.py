@@ -1,4 +1,4 @@
-"""HistoryScreen: the dose log of the last 30 days, newest first."""
+"""HistoryScreen: the doses of the last 30 days, newest first: logged ones, and scheduled ones missed."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import DataTable, Footer, Static
 
+from rpltrack.store.missed import missed_doses
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 
@@ -17,7 +18,7 @@ EMPTY_TEXT = f"Nothing logged in the last {HISTORY_DAYS} days — on Today (pres
 
 
 class HistoryScreen(SectionScreen):
-    """Every dose logged in the last 30 days: when it was due, and what happened."""
+    """Every dose of the last 30 days, logged or missed: when it was due, and what happened."""
 
     CSS_PATH = SECTIONS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -37,17 +38,18 @@ class HistoryScreen(SectionScreen):
 
     async def reload(self) -> None:
         now = self.clock.now()
-        entries = self.journal.dose_log(now - timedelta(days=HISTORY_DAYS), now + timedelta(days=1))
+        start, end = now - timedelta(days=HISTORY_DAYS), now + timedelta(days=1)
+        rows = [
+            (log.slot_at or log.taken_at or log.logged_at, fmt.history_row(log, med, self.zone))
+            for log, med in self.journal.dose_log(start, end)
+        ]
+        rows += [
+            (view.sort_at, fmt.missed_row(view, self.zone))
+            for view in missed_doses(self.journal, start, end, self.zone, now)
+        ]
+        rows.sort(key=lambda row: row[0])  # by the instant, wherever each was logged
         table = self.query_one("#history", DataTable)
         table.clear()
-        for log, med in reversed(entries):
-            when = (log.slot_at or log.taken_at or log.logged_at).astimezone(self.zone)
-            table.add_row(
-                fmt.short_day(when.date()),
-                f"{when:%H:%M}" if log.slot_at else "",
-                med.name,
-                str(log.amount) if log.amount else "",
-                fmt.log_state(log, self.zone),
-                log.site or "",
-            )
-        self.set_class(not entries, "-empty")
+        for _, cells in reversed(rows):
+            table.add_row(*cells)
+        self.set_class(not rows, "-empty")
