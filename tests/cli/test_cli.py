@@ -7,21 +7,28 @@ November, so 08:40 on the wall is 08:40Z.
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
+from textual.widgets import DataTable
 
 from rpltrack import __version__
 from rpltrack.cli.main import build_parser, main
+from rpltrack.clock import FixedClock, local_zone
 from rpltrack.domain.models import DoseStatus
 from rpltrack.store.journal import Journal
+from rpltrack.tui.app import RpltrackApp
 from tests.cli.support import Cli, checksum
 
 NOW = "2026-11-23 08:40:00"  # UTC, = London wall time in November
@@ -382,6 +389,89 @@ def test_log_from_to_json_and_text(cli):
     assert cli.ok("log", "--from", "2026-10-01", "--to", "2026-10-02") == (
         "Nothing logged from 2026-10-01 to 2026-10-02.\n"
     )
+
+
+# -- time zones -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def system_zone() -> Iterator[Callable[[str], None]]:
+    """`system_zone("Asia/Tokyo")` moves the machine to another zone the way the OS does: TZ, then
+    time.tzset(); both are put back afterwards."""
+    with pytest.MonkeyPatch.context() as patch:
+
+        def switch(name: str) -> None:
+            patch.setenv("TZ", name)
+            time.tzset()
+
+        yield switch
+    time.tzset()
+
+
+async def test_c10_history_shows_original_local_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], system_zone: Callable[[str], None]
+) -> None:
+    """C10: a dose logged at 21:00 in New York (EDT) still reads 21:00 with its zone after the machine moves
+    to Asia/Tokyo (TZ + tzset, no --tz): in `rpltrack log` and on the app's History screen. The JSON log and
+    the CSV export keep the exact instant (ISO 8601 with its offset: the taken_utc of RELIABILITY) and the
+    zone it was logged in (taken_tz); nothing in the journal is rewritten by reading or exporting it."""
+    db = tmp_path / "journal.db"
+
+    def run(*args: str) -> str:
+        """rpltrack without --tz: the zone is the system's."""
+        capsys.readouterr()
+        rc = main(["--db", str(db), *args])
+        out, err = capsys.readouterr()
+        assert (rc, err) == (0, "")
+        return out
+
+    system_zone("America/New_York")
+    with freeze_time("2026-05-01 12:00:00"):
+        run("med", "add", "enoxaparin", "--dose", "40 mg", "--times", "21:00", "--start", "2026-05-01")
+    with freeze_time("2026-05-11 01:05:00"):  # 21:05 EDT on Sunday 10 May
+        run("take", "enoxaparin", "--at", "2026-05-10 21:00")
+    taken_at = datetime(2026, 5, 11, 1, 0, tzinfo=UTC)
+    (row,) = dose_rows(db)
+    assert (row["slot_utc"], row["taken_utc"], row["tz"]) == (
+        "2026-05-11T01:00:00Z",
+        "2026-05-11T01:00:00Z",
+        "America/New_York",
+    )
+    journal_before = checksum(db)
+
+    system_zone("Asia/Tokyo")
+    assert local_zone() == ZoneInfo("Asia/Tokyo")
+    assert time.tzname[0] == "JST"
+    with freeze_time("2026-05-12 03:00:00"):  # 12:00 JST on Tuesday 12 May
+        text = run("log", "--from", "2026-05-10", "--to", "2026-05-12")
+        (entry,) = json.loads(run("log", "--from", "2026-05-10", "--to", "2026-05-12", "--json"))
+        run("export", "csv", "--out", str(tmp_path / "export"))
+    assert entry["zone"] == "America/New_York"
+    assert datetime.fromisoformat(entry["taken_at"]) == taken_at
+    with (tmp_path / "export" / "doses.csv").open(encoding="utf-8-sig", newline="") as exported:
+        (taken,) = [r for r in csv.DictReader(exported) if r["State"] == "taken"]
+    assert datetime.fromisoformat(taken["Taken at (ISO 8601)"]) == taken_at  # taken_utc: the exact instant
+    assert taken["Logged in time zone"] == "America/New_York"  # taken_tz
+
+    app = RpltrackApp(journal=Journal.open(db), clock=FixedClock(taken_at + timedelta(days=1), local_zone()))
+    async with app.run_test(size=(110, 34)) as pilot:
+        await pilot.press("h")
+        await pilot.pause()
+        table = app.screen.query_one("#history", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+    # History also lists 1-9 May's slots, never logged, as missed (C8); the dose logged is the one taken.
+    (history,) = [r for r in rows if r[4].startswith("taken")]
+    app.journal.close()
+    assert checksum(db) == journal_before  # nothing rewritten
+    assert [dict(r) for r in dose_rows(db)] == [dict(row)]
+
+    # Both must show 21:00 and say where ("EDT" or "New York"); the problems of both are reported at once.
+    problems = [
+        f"{where} reads {shown!r}"
+        for where, shown, due in (("rpltrack log", text, text), ("History", " | ".join(history), history[1]))
+        if "21:00" not in due or not ("EDT" in shown or "New York" in shown)
+    ]
+    assert problems == [], f"the dose taken at 21:00 EDT does not read 21:00 New York time: {problems}"
 
 
 def test_adherence_json(cli):

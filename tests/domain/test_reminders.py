@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,10 +22,12 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import DoseLog, DoseStatus, Medication
 from rpltrack.domain.records import replace
 from rpltrack.domain.reminders import Entry, Kind, State, Travel
+from rpltrack.domain.schedule import day_bounds, expand
 from rpltrack.domain.settings import SETTINGS
 from tests.reminders.support import LONDON, NEW_YORK, SENSITIVE, at_times, every_hours
 
 GRACE = timedelta(hours=2)
+SYDNEY = ZoneInfo("Australia/Sydney")
 ENTERED = datetime(2025, 1, 1, tzinfo=UTC)
 
 
@@ -57,14 +60,16 @@ class Ledger:
         zone: ZoneInfo,
         travel: Travel = Travel.HOME,
         logs: Iterable[DoseLog] = (),
-        fine: tuple[datetime, datetime] | None = None,
+        questions: bool = False,
     ) -> list[tuple[datetime, r.Outgoing]]:
-        """Tick from `start` to `end` every `every`, and every minute inside `fine`."""
+        """Tick from `start` to `end` every `every`; with `questions`, the time-zone question is among what
+        exists (asked until she chooses: `chosen` stays False)."""
         now = start
         while now <= end:
-            self.tick(r.dose_dues(meds, logs, now, zone, GRACE, travel), now)
-            minute = fine is not None and fine[0] <= now < fine[1]
-            now += timedelta(minutes=1) if minute else every
+            dues = r.dose_dues(meds, logs, now, zone, GRACE, travel)
+            question = r.travel_due(meds, now, zone, travel, chosen=False) if questions else None
+            self.tick([*dues, question] if question is not None else dues, now)
+            now += every
         return self.sent
 
     def doses(self) -> list[datetime]:
@@ -222,6 +227,13 @@ def test_several_schedules_late_at_once_come_as_one_summary() -> None:
 # -- clock changes -------------------------------------------------------------------------------------------
 
 
+def _slot_sends(ledger: Ledger, slot_utc: datetime) -> list[tuple[datetime, Kind]]:
+    """(tick in UTC, kind) of every reminder sent about the dose slot at `slot_utc` (medication 1). In UTC:
+    an aware datetime in a clock change's fold never equals one in another zone (PEP 495)."""
+    subject = f"dose:1:{r.utc_key(slot_utc)}"
+    return [(at.astimezone(UTC), out.due.kind) for at, out in ledger.sent if out.due.subject == subject]
+
+
 @pytest.mark.parametrize(
     ("zone", "wall", "day", "expected_utc"),
     [
@@ -230,22 +242,32 @@ def test_several_schedules_late_at_once_come_as_one_summary() -> None:
     ],
     ids=["new-york-0230", "london-0130"],
 )
-def test_spring_forward_time_reminds_once_at_the_shifted_time(
+def test_c1_spring_forward_0230_fires_once(
     zone: ZoneInfo, wall: str, day: date, expected_utc: datetime
 ) -> None:
-    """C1: a daily time that does not exist on spring-forward day reminds once, at 03:30 (02:30 + the gap),
-    never at the old offset and never skipped; ticked over two days, every minute through the change night
-    (a tick between two others only catches a reminder sooner, so the rest ticks every 10 minutes)."""
+    """C1: a daily time that does not exist on spring-forward day (02:30 New York on 8 March, 01:30 London on
+    29 March) reminds exactly once that day, at the gap-shifted time (03:30 EDT = 07:30Z, 02:30 BST = 01:30Z),
+    labelled as a clock-change day; never early at the old offset, never skipped. Ticked every minute from
+    12:00 the day before to 12:00 the day after; the days either side keep the wall time."""
     med = saved(at_times(wall, zone=zone))
     ledger = Ledger()
     start = datetime.combine(day - timedelta(days=1), datetime.min.time(), tzinfo=zone).replace(hour=12)
-    night = (start + timedelta(hours=12), start + timedelta(hours=18))
-    ledger.run([med], start, start + timedelta(days=2), timedelta(minutes=10), zone, fine=night)
-    on_the_day = [at for at in ledger.doses() if at.astimezone(zone).date() == day]
-    assert on_the_day == [expected_utc]
+    ledger.run([med], start, start + timedelta(days=2), timedelta(minutes=1), zone)
+    hour, minute = map(int, wall.split(":"))
+    day_after = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    day_after = day_after.replace(hour=hour, minute=minute)
+    assert ledger.doses() == [expected_utc, day_after.astimezone(UTC)]
+    # The dose reminder comes on the first tick at the shifted time, not a minute earlier; being left
+    # unlogged, its overdue reminder follows when the grace period ends, and nothing else about that slot.
+    assert _slot_sends(ledger, expected_utc) == [
+        (expected_utc, Kind.DOSE),
+        (expected_utc + GRACE, Kind.OVERDUE),
+    ]
     (out,) = [o for _, o in ledger.sent if o.due.due_at == expected_utc and o.due.kind is Kind.DOSE]
-    assert "clocks went forward" in out.due.detail
-    assert out.due.when == f"{expected_utc.astimezone(zone):%H:%M}"
+    shifted = f"{expected_utc.astimezone(zone):%H:%M}"
+    assert out.due.when == shifted
+    notice = words.render(out, expected_utc, discreet=False)
+    assert notice.body == f"Due now. The clocks went forward today, so this comes at {shifted}."
 
 
 @pytest.mark.parametrize(
@@ -256,16 +278,23 @@ def test_spring_forward_time_reminds_once_at_the_shifted_time(
     ],
     ids=["new-york", "london"],
 )
-def test_fall_back_0130_reminds_once_at_the_first_0130(
-    zone: ZoneInfo, day: date, expected_utc: datetime
-) -> None:
-    """C2: 01:30 happens twice on fall-back day; the reminder comes at the first one only."""
+def test_c2_fall_back_0130_fires_once(zone: ZoneInfo, day: date, expected_utc: datetime) -> None:
+    """C2: 01:30 happens twice on fall-back day (New York 1 November, London 25 October); the reminder comes
+    at the first 01:30 (fold=0: 05:30Z / 00:30Z) only, nothing at the second, and the day has one dose slot.
+    Ticked every minute from 12:00 the day before to 12:00 the day after."""
     med = saved(at_times("01:30", zone=zone))
     ledger = Ledger()
     start = datetime.combine(day - timedelta(days=1), datetime.min.time(), tzinfo=zone).replace(hour=12)
-    night = (start + timedelta(hours=12), start + timedelta(hours=18))
-    ledger.run([med], start, start + timedelta(days=2), timedelta(minutes=10), zone, fine=night)
+    ledger.run([med], start, start + timedelta(days=2), timedelta(minutes=1), zone)
     assert [at for at in ledger.doses() if at.astimezone(zone).date() == day] == [expected_utc]
+    assert _slot_sends(ledger, expected_utc) == [
+        (expected_utc, Kind.DOSE),
+        (expected_utc + GRACE, Kind.OVERDUE),
+    ]
+    second = expected_utc + timedelta(hours=1)  # 01:30 again, an hour later on the clock's second pass
+    assert second.astimezone(zone).strftime("%H:%M") == "01:30"
+    assert [out for at, out in ledger.sent if at.astimezone(UTC) == second] == []
+    assert len(expand(med, *day_bounds(day, zone))) == 1
     (out,) = [o for _, o in ledger.sent if o.due.due_at == expected_utc and o.due.kind is Kind.DOSE]
     assert (
         out.due.detail
@@ -289,14 +318,48 @@ def test_every_8_hours_across_fall_back_is_8_hours_of_elapsed_time() -> None:
     ]
 
 
-def test_twice_daily_keeps_the_wall_clock_across_both_changes() -> None:
-    """C3 (reminder side): 08:00 and 20:00 stay 08:00 and 20:00 local, two a day, on both change days."""
-    med = saved(at_times("08:00,20:00", name="enoxaparin", dose="40 mg"))
-    for day in (date(2026, 3, 29), date(2026, 10, 25)):
-        ledger = Ledger()
-        start = datetime.combine(day, datetime.min.time(), tzinfo=LONDON)
-        ledger.run([med], start, start + timedelta(hours=23, minutes=59), timedelta(minutes=10), LONDON)
-        assert [f"{d.astimezone(LONDON):%H:%M}" for d in ledger.doses()] == ["08:00", "20:00"]
+@pytest.mark.slow  # a year of ticks in three zones: about 4 s
+@pytest.mark.parametrize(
+    ("zone", "changes"),
+    [
+        (NEW_YORK, {date(2026, 3, 8): 11, date(2026, 11, 1): 13}),
+        (LONDON, {date(2026, 3, 29): 11, date(2026, 10, 25): 13}),
+        (SYDNEY, {date(2026, 4, 5): 13, date(2026, 10, 4): 11}),
+    ],
+    ids=["new-york", "london", "sydney"],
+)
+def test_c3_twice_daily_keeps_wall_clock(zone: ZoneInfo, changes: dict[date, int]) -> None:
+    """C3: enoxaparin at 08:00 and 20:00, reminded through all of 2026 (both clock changes) in New York,
+    London and Sydney: every dose reminder is at 08:00 or 20:00 local, exactly two per calendar day on all
+    365 days (no extra, no missing slot), and on each clock-change day the 08:00 reminder comes 11 h (clocks
+    forward) or 13 h (clocks back) after the evening dose and says so."""
+    med = saved(at_times("08:00,20:00", name="enoxaparin", dose="40 mg", zone=zone))
+    ledger = Ledger()
+    start = datetime(2026, 1, 1, tzinfo=zone)
+    # Ticks two hours apart: one always falls between a dose's reminder and its overdue one (2 h grace), so
+    # no dose reminder is folded into its overdue one; a late tick still reports the reminder's own time.
+    ledger.run(
+        [med], start, datetime(2027, 1, 1, tzinfo=zone) - timedelta(minutes=1), timedelta(hours=2), zone
+    )
+    reminders = [(at, out) for at, out in ledger.sent if out.due.kind is Kind.DOSE]
+    local = [out.due.due_at.astimezone(zone) for _, out in reminders]
+    assert {f"{at:%H:%M}" for at in local} == {"08:00", "20:00"}
+    per_day = Counter(at.date() for at in local)
+    assert len(per_day) == 365
+    assert set(per_day.values()) == {2}
+    assert len({out.due.subject for _, out in reminders}) == 730
+    for day, hours in changes.items():
+        evening = datetime.combine(day - timedelta(days=1), time(20), tzinfo=zone)
+        ((sent_at, morning),) = [
+            (at, out)
+            for at, out in reminders
+            if out.due.due_at.astimezone(zone) == datetime.combine(day, time(8), tzinfo=zone)
+        ]
+        assert morning.due.due_at - evening.astimezone(UTC) == timedelta(hours=hours)
+        notice = words.render(morning, sent_at, discreet=False)
+        shown = f"{notice.title} {notice.body}"
+        assert "clocks change" in shown
+        assert f"{hours} h" in shown, f"{day}: the 08:00 reminder does not show the {hours} h gap: {shown!r}"
 
 
 # -- travel --------------------------------------------------------------------------------------------------
@@ -331,17 +394,59 @@ def test_keeping_home_time_abroad_reminds_at_the_home_instant() -> None:
     assert first.due.when == "21:00 New York time (02:00 here)"
 
 
-def test_following_local_time_abroad_reminds_at_the_same_wall_time_once_a_day() -> None:
-    """C9 follow local: the 21:00 dose comes at 21:00 in London, one per calendar day, and the first says it
-    comes sooner after the last dose than usual."""
-    ledger = _travel_run(Travel.LOCAL)
-    london = ZoneInfo("Europe/London")
-    doses = ledger.doses()
-    assert doses[0] == datetime(2026, 5, 10, 20, 0, tzinfo=UTC)
-    assert [f"{d.astimezone(london):%m-%d %H:%M}" for d in doses] == ["05-10 21:00", "05-11 21:00"]
-    first = next(o for _, o in ledger.sent if o.due.kind is Kind.DOSE)
-    assert first.due.subject == "dose:1:2026-05-11T01:00:00Z"  # logging it logs that day's home slot
-    assert "This comes 19 h after the previous dose (new time zone)." in first.due.detail
+# RELIABILITY C9: her clock changes from New York to London at 18:00 EDT (23:00 BST) on 10 May.
+ZONE_CHANGE = datetime(2026, 5, 10, 18, 0, tzinfo=NEW_YORK)
+
+
+def _zone_change_run(travel: Travel) -> Ledger:
+    """Daily 21:00 New York enoxaparin, the 9 May dose taken on time; ticks every 5 minutes in New York from
+    12:00 EDT, then in London from the zone change for three days, the time-zone question among the dues."""
+    med = saved(at_times("21:00", name="enoxaparin", dose="40 mg", zone=NEW_YORK))
+    logs = [taken(1, datetime(2026, 5, 10, 1, 0, tzinfo=UTC))]
+    every = timedelta(minutes=5)
+    ledger = Ledger()
+    before = ZONE_CHANGE - timedelta(hours=6)
+    ledger.run([med], before, ZONE_CHANGE - every, every, NEW_YORK, travel, logs=logs, questions=True)
+    assert ledger.sent == []  # nothing was due in New York that afternoon
+    ledger.run(
+        [med], ZONE_CHANGE, ZONE_CHANGE + timedelta(days=3), every, LONDON, travel, logs=logs, questions=True
+    )
+    return ledger
+
+
+def test_c9_travel_follow_local_vs_keep_home() -> None:
+    """C9: the zone changes New York -> London at 18:00 EDT on 10 May, a daily 21:00 schedule, both rules.
+    She is asked once, at the zone change. Following local time, the next reminder is for 21:00 BST on 10 May
+    (already past when the clock changed, so it comes at once) and says it comes only 19 h after the previous
+    dose; then 21:00 BST every day. Keeping home time, the reminder comes at 02:00 BST (= 21:00 EDT). Either
+    way exactly one dose slot per calendar day."""
+    for travel in (Travel.LOCAL, Travel.HOME):
+        ledger = _zone_change_run(travel)
+        asked = [(at, out.due.subject) for at, out in ledger.sent if out.due.kind is Kind.TRAVEL]
+        assert asked == [(ZONE_CHANGE, "zone:Europe/London")], travel
+        doses = [(at, out) for at, out in ledger.sent if out.due.kind in (Kind.DOSE, Kind.OVERDUE)]
+        slot_days: dict[str, date] = {}
+        for _, out in doses:
+            assert out.due.at is not None
+            slot_days[out.due.subject] = out.due.at.astimezone(LONDON).date()
+        per_day = Counter(slot_days.values())
+        assert set(per_day.values()) == {1}, travel
+        wall = {f"{out.due.at.astimezone(LONDON):%H:%M}" for _, out in doses if out.due.at is not None}
+        first_at, first = doses[0]
+        if travel is Travel.LOCAL:
+            assert sorted(per_day) == [date(2026, 5, d) for d in (10, 11, 12, 13)]
+            assert wall == {"21:00"}
+            assert first_at == ZONE_CHANGE
+            assert first.due.at == datetime(2026, 5, 10, 21, 0, tzinfo=LONDON)
+            assert first.due.subject == "dose:1:2026-05-11T01:00:00Z"  # logging it logs that day's home slot
+            assert "This comes 19 h after the previous dose (new time zone)." in first.due.detail
+            assert [out for _, out in doses[1:] if "after the previous dose" in out.due.detail] == []
+        else:
+            assert sorted(per_day) == [date(2026, 5, d) for d in (11, 12, 13)]
+            assert wall == {"02:00"}
+            assert (first_at, first.due.kind) == (datetime(2026, 5, 11, 1, 0, tzinfo=UTC), Kind.DOSE)
+            assert first.due.when == "21:00 New York time (02:00 here)"
+            assert [out for _, out in doses if "after the previous dose" in out.due.detail] == []
 
 
 def test_the_time_zone_question_is_asked_until_she_chooses() -> None:

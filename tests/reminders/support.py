@@ -6,11 +6,12 @@ by name in a fresh interpreter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.models import Medication, Regimen, Timing, TimingKind
@@ -18,6 +19,9 @@ from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.reminder_words import Notice
 from rpltrack.store.journal import Journal
 from rpltrack.store.reminder_ledger import RunReport, run_due
+
+if TYPE_CHECKING:
+    from rpltrack.reminders.notify import Backend
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -159,3 +163,66 @@ def tick_worker(dbs: list[str], barrier: Any, instants: list[str], log: str, que
 
 def later(at: datetime, **delta: float) -> datetime:
     return at + timedelta(**delta)
+
+
+def append_line(path: str, line: str) -> None:
+    """One line at the end of `path`, in one O_APPEND write: lines from several processes never interleave,
+    and a line written before a SIGKILL is on disk."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, f"{line}\n".encode())
+    finally:
+        os.close(fd)
+
+
+def log_backend(log: str, then: Callable[[], None] | None = None) -> Backend:
+    """A notification backend that shows a notice by writing the subjects it covers as one line of `log`,
+    then (after `then`, if given) gives its receipt."""
+    from rpltrack.reminders.notify import Backend
+
+    class Logged(Backend):
+        name = "log"
+
+        def deliver(self, notice: Notice) -> bool:
+            append_line(log, "|".join(subject for _, subject in notice.covers))
+            if then is not None:
+                then()
+            return True
+
+    return Logged()
+
+
+def daemon_worker(db: str, at: str, stop: str, log: str) -> None:
+    """The remind loop (`rpltrack remind --daemon`: Session and serve over the journal at `db`) from `at`
+    (ISO), on a clock its pauses advance, delivering to `log`. It holds still for a SIGKILL, after saying so
+    on stdout, either just after a delivery and before its receipt is recorded (`stop` "before": prints
+    "delivered") or just after the receipt is recorded (`stop` "after": prints "recorded")."""
+    import sys
+    import time as clock_time
+
+    from rpltrack.clock import FixedClock
+    from rpltrack.reminders.daemon import Session, serve
+    from rpltrack.reminders.notify import Outbox
+
+    def hold(word: str) -> None:
+        sys.stdout.write(f"{word}\n")
+        sys.stdout.flush()
+        clock_time.sleep(600)  # the SIGKILL comes here
+
+    def after_report(report: RunReport) -> None:
+        if stop == "after" and report.sent:
+            hold("recorded")
+
+    clock = FixedClock(datetime.fromisoformat(at), LONDON)
+    backend = log_backend(log, (lambda: hold("delivered")) if stop == "before" else None)
+    journal = Journal.open(db)
+    serve(
+        Session(journal, clock, Outbox(backends=[backend])),
+        run_for=timedelta(minutes=2),
+        sleep=lambda seconds: clock.advance(timedelta(seconds=seconds)),
+        on_report=after_report,
+    )
+    journal.close()
+    sys.stdout.write("done\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rpltrack.cli.context import Context
+from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
 TYPE_CHECKING = False
@@ -112,7 +113,11 @@ def appt_add(ctx: Context) -> int:
     )
     saved = ctx.journal.add_appointment(appt, ctx.now())
     asked = f" with {len(saved.questions)} question(s) from your flags" if saved.questions else ""
-    print(f"Saved: {saved.title} on {saved.at:%a %d %b %Y at %H:%M}{asked} (appointment {saved.id}).")
+    print(
+        terminal_text(
+            f"Saved: {saved.title} on {saved.at:%a %d %b %Y at %H:%M}{asked} (appointment {saved.id})."
+        )
+    )
     return 0
 
 
@@ -150,7 +155,7 @@ def _line(appt: Appointment, ctx: Context) -> str:
         bits.append("[cancelled]")
     elif appt.done:
         bits.append("[done]")
-    return "  ".join(bits)
+    return terminal_text("  ".join(bits))
 
 
 def appt_list(ctx: Context) -> int:
@@ -174,13 +179,13 @@ def appt_list(ctx: Context) -> int:
         for appt in upcoming:
             print(_line(appt, ctx))
             for q in appt.questions:
-                print(f"       ? {q.text}")
+                print(terminal_text(f"       ? {q.text}"))
     if past:
         print("Past:" if not upcoming else "\nPast:")
         for appt in reversed(past):
             print(_line(appt, ctx))
             if appt.decided:
-                print(f"       decided: {appt.decided}")
+                print(terminal_text(f"       decided: {appt.decided}"))
     return 0
 
 
@@ -191,18 +196,18 @@ def appt_show(ctx: Context) -> int:
         return 0
     print(_line(appt, ctx))
     if appt.notes:
-        print(f"     notes: {appt.notes}")
+        print(terminal_text(f"     notes: {appt.notes}"))
     if appt.questions:
         print("     Questions:")
         for q in appt.questions:
             mark = "x" if q.asked else " "
-            print(f"     [{mark}] {q.id}. {q.text}" + (f" — {q.answer}" if q.answer else ""))
+            print(terminal_text(f"     [{mark}] {q.id}. {q.text}" + (f" — {q.answer}" if q.answer else "")))
     else:
         print(
             f'     No questions yet: rpltrack appt ask {appt.id} "..." or rpltrack appt ask {appt.id} --flags'
         )
     if appt.decided:
-        print(f"     Decided: {appt.decided}")
+        print(terminal_text(f"     Decided: {appt.decided}"))
     return 0
 
 
@@ -227,7 +232,7 @@ def appt_edit(ctx: Context) -> int:
         )
     saved = ctx.journal.edit_appointment(a.id, ctx.now(), **fields)
     state = " (cancelled)" if saved.cancelled else ""
-    print(f"Saved: {saved.title} on {saved.at:%a %d %b %Y at %H:%M}{state}.")
+    print(terminal_text(f"Saved: {saved.title} on {saved.at:%a %d %b %Y at %H:%M}{state}."))
     return 0
 
 
@@ -256,7 +261,7 @@ def appt_done(ctx: Context) -> int:
     )
     raised = sum(1 for q in saved.questions if q.asked and q.flag_key)
     extra = f"; {raised} flag(s) marked raised at this appointment" if raised else ""
-    print(f"Recorded: {saved.title}{extra}.")
+    print(terminal_text(f"Recorded: {saved.title}{extra}."))
     return 0
 
 
@@ -280,5 +285,5 @@ def appt_ask(ctx: Context) -> int:
     before = len(ctx.journal.appointment(a.appt).questions)
     saved = ctx.journal.add_questions(a.appt, questions, ctx.now())
     added = len(saved.questions) - before
-    print(f"Added {added} question(s) to {saved.title} ({len(saved.questions)} in all).")
+    print(terminal_text(f"Added {added} question(s) to {saved.title} ({len(saved.questions)} in all)."))
     return 0

@@ -40,6 +40,7 @@ class Context:
             zone = zone_named(tz) if tz else local_zone()
         except ValueError as exc:
             raise ValidationError(str(exc), field="tz") from None
+        _refuse_undecodable(args)
         clock: Clock = SystemClock(zone)
         as_of = getattr(args, "as_of", None)
         if as_of:
@@ -79,7 +80,31 @@ class Context:
     def emit_json(self, payload: Any) -> None:
         import json
 
-        print(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=False))
+        from rpltrack.domain.display import terminal_json
+
+        print(terminal_json(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=False)))
+
+
+# Arguments that name files: a file name may be any bytes the file system allows.
+PATH_ARGUMENTS = frozenset({"db", "dir", "out", "file"})
+
+
+def _refuse_undecodable(args: argparse.Namespace) -> None:
+    """Text that is not valid UTF-8 (Python keeps the stray bytes as lone surrogates) could never be stored:
+    refuse it before anything is written, naming the option, instead of failing half-way."""
+    for name, value in vars(args).items():
+        if name in PATH_ARGUMENTS:
+            continue
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str) and any("\udc80" <= char <= "\udcff" for char in text):
+                stray = "".join(
+                    f"\\x{ord(char) - 0xDC00:02x}" for char in text if "\udc80" <= char <= "\udcff"
+                )
+                raise ValidationError(
+                    f"the {name.replace('_', ' ')} you gave has bytes that are not UTF-8 text ({stray}); "
+                    "retype it, or set your terminal to UTF-8. Nothing was saved.",
+                    field=name,
+                )
 
 
 def parse_as_of(text: str, zone: ZoneInfo) -> datetime:

@@ -7,6 +7,7 @@ from datetime import date
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.output import iso
+from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
@@ -272,7 +273,7 @@ def cycle_list(ctx: Context) -> int:
         where = f", {c.clinic}" if c.clinic else ""
         current = dating is not None and ctx.journal.cycle_on(today) == c
         status = f" · {dating.label()}" if current and dating is not None else ""
-        print(f"cycle {c.id}: {CYCLE_KIND_WORDS[c.kind]}{where}, {span}{status}")
+        print(terminal_text(f"cycle {c.id}: {CYCLE_KIND_WORDS[c.kind]}{where}, {span}{status}"))
         if current and dating is not None and (dating.dpo is not None or dating.edd is not None):
             parts = [f"dpo-equivalent {dating.dpo}"] if dating.dpo is not None else []
             parts += [f"estimated due date {dating.edd}"] if dating.edd is not None else []
@@ -280,13 +281,15 @@ def cycle_list(ctx: Context) -> int:
         for t in c.transfers:
             extra = ", ".join(x for x in (t.grade, t.pgt) if x)
             print(
-                f"    {t.on}  transfer: day {t.embryo_day}, {t.embryo_count} embryo"
-                f"{'s' if t.embryo_count > 1 else ''}" + (f" ({extra})" if extra else "")
+                terminal_text(
+                    f"    {t.on}  transfer: day {t.embryo_day}, {t.embryo_count} embryo"
+                    f"{'s' if t.embryo_count > 1 else ''}" + (f" ({extra})" if extra else "")
+                )
             )
         for e in c.events:
-            print(f"    {e.on}  {e.kind.value}" + (f": {e.note}" if e.note else ""))
+            print(terminal_text(f"    {e.on}  {e.kind.value}" + (f": {e.note}" if e.note else "")))
         if c.outcome:
-            print(f"    outcome: {c.outcome}")
+            print(terminal_text(f"    outcome: {c.outcome}"))
     return 0
 
 
@@ -420,8 +423,10 @@ def betas_list(ctx: Context) -> int:
         return 0
     for d in sorted(draws, key=lambda d: d.drawn_at):
         print(
-            f"{d.drawn_at.astimezone(ctx.zone):%Y-%m-%d %H:%M}  {d.value!s:>8} mIU/mL"
-            + (f"  ({d.lab})" if d.lab else "")
+            terminal_text(
+                f"{d.drawn_at.astimezone(ctx.zone):%Y-%m-%d %H:%M}  {d.value!s:>8} mIU/mL"
+                + (f"  ({d.lab})" if d.lab else "")
+            )
         )
     for p in pairs:
         line = f"{p.first.value} → {p.second.value} in {p.hours} h: "
@@ -545,7 +550,7 @@ def history_show(ctx: Context) -> int:
         return 0
     for p in pregnancies:
         when = p.ended_on or p.started_on
-        print(f"{when}  {p.describe()}" + (" (approximate)" if p.approximate else ""))
+        print(terminal_text(f"{when}  {p.describe()}" + (" (approximate)" if p.approximate else "")))
     print()
     print(
         f"Losses on record: {counts.eshre} under ESHRE 2022 (all losses before 24 weeks, including "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rpltrack.cli.context import Context
+from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
 TYPE_CHECKING = False
@@ -141,7 +142,7 @@ def lab_add(ctx: Context) -> int:
             field="value",
         )
     saved = ctx.journal.add_lab(result, ctx.now())
-    print(f"Saved: {test.name} {_value_text(saved)} on {saved.on}.")
+    print(terminal_text(f"Saved: {test.name} {_value_text(saved)} on {saved.on}."))
     board = _board(ctx)
     new = [
         f
@@ -149,7 +150,7 @@ def lab_add(ctx: Context) -> int:
         if f.since == saved.on and saved.id is not None and f"lab{saved.id}" in f.subject
     ]
     for flag in new:
-        print(f"To raise with your care team: {flag.title} (see rpltrack flags).")
+        print(terminal_text(f"To raise with your care team: {flag.title} (see rpltrack flags)."))
     return 0
 
 
@@ -214,7 +215,7 @@ def labs_list(ctx: Context) -> int:
             return 0
         print(f"{test.name}: {len(results)} result{'s' if len(results) != 1 else ''}")
         for r in results:
-            print("  " + _lab_line(r))
+            print("  " + terminal_text(_lab_line(r)))
         return 0
     results = journal.labs()
     if ctx.as_json:
@@ -232,7 +233,7 @@ def labs_list(ctx: Context) -> int:
     for key in sorted(latest, key=lambda k: _test_name(k).casefold()):
         r, count = latest[key]
         more = f"  ({count} results)" if count > 1 else ""
-        print(f"  {_test_name(key):<{width}}  {_lab_line(r)}{more}")
+        print(terminal_text(f"  {_test_name(key):<{width}}  {_lab_line(r)}{more}"))
     return 0
 
 
@@ -295,18 +296,18 @@ def flags_list(ctx: Context) -> int:
         if n > 1:
             print()
         state = f"  [{mark.state.value}{': ' + mark.note if mark and mark.note else ''}]" if mark else ""
-        print(f"{flag.title}{state}")
-        print(f"  {flag.detail}")
-        print(f"  {flag.ask}")
+        print(terminal_text(f"{flag.title}{state}"))
+        print(terminal_text(f"  {flag.detail}"))
+        print(terminal_text(f"  {flag.ask}"))
         for line in flag.context:
-            print(f"  · {line}")
+            print(terminal_text(f"  · {line}"))
         print(f"  Sources: {'; '.join(cite(s) for s in flag.sources)}")
         print(f"  Since {flag.since} · id {flag.key}")
     if board.unjudged:
         print()
         print("Could not judge:")
         for item in board.unjudged:
-            print(f"  · {item.text}")
+            print(terminal_text(f"  · {item.text}"))
     if shown and not ctx.args.all and board.marked:
         print()
         print(f"{len(board.marked)} acknowledged or raised: rpltrack flags --all")
@@ -340,7 +341,7 @@ def flag_ack(ctx: Context) -> int:
 
     flag, _ = _find(ctx, ctx.args.id, marked_ok=True)
     ctx.journal.mark_flag(flag, MarkState.ACKNOWLEDGED, ctx.now(), note=ctx.args.note.strip())
-    print(f"Acknowledged: {flag.title}. It returns if new data triggers it again.")
+    print(f"Acknowledged: {terminal_text(flag.title)}. It returns if new data triggers it again.")
     return 0
 
 
@@ -353,7 +354,7 @@ def flag_raised(ctx: Context) -> int:
     ctx.journal.mark_flag(
         flag, MarkState.RAISED, ctx.now(), note=ctx.args.note.strip(), appointment_id=ctx.args.appt
     )
-    print(f"Marked raised at your appointment: {flag.title}.")
+    print(f"Marked raised at your appointment: {terminal_text(flag.title)}.")
     return 0
 
 
@@ -362,5 +363,5 @@ def flag_unmark(ctx: Context) -> int:
     if mark is None:
         raise ValidationError(f"{flag.key} is already active", field="id")
     ctx.journal.unmark_flag(flag.key, ctx.now())
-    print(f"Active again: {flag.title}.")
+    print(f"Active again: {terminal_text(flag.title)}.")
     return 0

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from rpltrack import __version__
 from rpltrack.cli.context import Context
+from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
@@ -224,12 +225,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ctx = Context.from_args(args)
         return int(func(ctx))
     except ValidationError as exc:
-        print(f"rpltrack: {exc.message}", file=sys.stderr)
+        print(f"rpltrack: {terminal_text(exc.message)}", file=sys.stderr)
         if debug:
             raise
         return 2
     except JournalError as exc:
-        print(f"rpltrack: {exc}", file=sys.stderr)
+        print(f"rpltrack: {terminal_text(exc)}", file=sys.stderr)
         if debug:
             raise
         return 1
@@ -252,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             return 1
         print(
-            f"rpltrack: unexpected error: {exc.__class__.__name__}: {exc} "
+            f"rpltrack: unexpected error: {exc.__class__.__name__}: {terminal_text(exc)} "
             "(run again with --debug for details)",
             file=sys.stderr,
         )

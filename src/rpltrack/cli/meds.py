@@ -7,6 +7,7 @@ from datetime import datetime, time
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.output import adherence_json, medication_json, percent_text
+from rpltrack.domain.display import terminal_text
 from rpltrack.domain.doses import remaining_doses
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import Medication, MedicationState
@@ -144,7 +145,7 @@ def med_add(ctx: Context) -> int:
         return 0
     steps = " then ".join(f"{r.amount} from {r.effective_on}" for r in saved.regimens[1:])
     print(
-        f"Saved: {saved.name} {saved.regimens[0].amount}, {saved.current.timing.describe()}, "
+        f"Saved: {terminal_text(saved.name)} {saved.regimens[0].amount}, {saved.current.timing.describe()}, "
         + span_text(saved)
         + (f"; then {steps}" if steps else "")
         + "."
@@ -206,7 +207,7 @@ def med_list(ctx: Context) -> int:
         assert m.id is not None
         span = span_text(m)
         state = m.state(now, today).value
-        print(f"{m.name}: {m.current.amount}, {m.current.timing.describe()} ({span}; {state})")
+        print(f"{terminal_text(m.name)}: {m.current.amount}, {m.current.timing.describe()} ({span}; {state})")
         if len(m.regimens) > 1:
             history = "; ".join(f"{r.amount} from {r.effective_on}" for r in m.regimens)
             print(f"    doses: {history}")
@@ -223,7 +224,7 @@ def med_list(ctx: Context) -> int:
         elif supply:
             print(f"    {supply}")
         if m.notes:
-            print(f"    notes: {m.notes}")
+            print(f"    notes: {terminal_text(m.notes)}")
     return 0
 
 
@@ -260,7 +261,7 @@ def med_edit(ctx: Context) -> int:
         raise ValidationError(
             "nothing to change: give --dose, --times, --every, --rename, --notes, --supply or --until"
         )
-    print(f"Saved: {med.name} — " + "; ".join(did) + ".")
+    print(f"Saved: {terminal_text(med.name)} — " + "; ".join(did) + ".")
     if len(med.regimens) > 1:
         print("    doses: " + "; ".join(f"{r.amount} from {r.effective_on}" for r in med.regimens))
     return 0
@@ -276,8 +277,9 @@ def med_stop(ctx: Context) -> int:
     if a.date:
         at = datetime.combine(parse_date(a.date, "date"), time(0), tzinfo=ctx.zone)
     stopped = journal.stop_medication(med.id, at, now)
+    name = terminal_text(stopped.name)
     print(
-        f"Stopped: {stopped.name} — no doses from {at.astimezone(ctx.zone):%Y-%m-%d %H:%M} on. "
+        f"Stopped: {name} — no doses from {at.astimezone(ctx.zone):%Y-%m-%d %H:%M} on. "
         "Its history stays in the journal."
     )
     return 0
@@ -309,6 +311,7 @@ def adherence(ctx: Context) -> int:
     print(f"{'medication':<30} {'7 days':>16} {'30 days':>16}")
     for mid in month:
         if month[mid].due or week[mid].due:
-            print(f"{meds[mid].name:<30} {percent_text(week[mid]):>16} {percent_text(month[mid]):>16}")
+            name = terminal_text(meds[mid].name)
+            print(f"{name:<30} {percent_text(week[mid]):>16} {percent_text(month[mid]):>16}")
     print(f"{'overall':<30} {percent_text(week_all):>16} {percent_text(month_all):>16}")
     return 0

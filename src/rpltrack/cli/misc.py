@@ -80,10 +80,19 @@ def register_files(
 
 
 def cmd_backup(ctx: Context) -> int:
+    import sqlite3
     from pathlib import Path
 
+    from rpltrack.store.db import JournalError
+
     dest = Path(ctx.args.file).expanduser() if ctx.args.file else None
-    written = ctx.journal.make_backup(ctx.now(), dest)
+    try:
+        written = ctx.journal.make_backup(ctx.now(), dest)
+    except (OSError, sqlite3.Error) as exc:
+        raise JournalError(
+            f"NOT saved: the backup could not be written ({exc}); is the disk full, or the folder "
+            "read-only? No partial backup was left, and the journal is unchanged."
+        ) from exc
     print(f"Saved a backup: {written}")
     return 0
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain.doses import remaining_doses
-from rpltrack.domain.models import Adherence, DoseLog, DoseStatus, DoseView, Medication
+from rpltrack.domain.display import terminal_text
+from rpltrack.domain.doses import gap_note, remaining_doses
+from rpltrack.domain.models import Adherence, ClockGap, DoseLog, DoseStatus, DoseView, Medication
 from rpltrack.domain.quantities import Quantity
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
@@ -56,6 +57,20 @@ def dose_view_json(view: DoseView, zone: ZoneInfo) -> dict[str, Any]:
         "reason": log.reason if log else "",
         "clock_change_day": bool(slot and slot.clock_change_day),
         "shifted": bool(slot and slot.shifted),
+        "clock_change_gap": clock_gap_json(view.clock_gap, zone),
+    }
+
+
+def clock_gap_json(gap: ClockGap | None, zone: ZoneInfo) -> dict[str, Any] | None:
+    """How long after the previous dose this one comes when a clock change makes that differ from the usual
+    spacing: {"minutes": 660, "usual_minutes": 720, "previous_slot": ..., "text": ...}; None otherwise."""
+    if gap is None:
+        return None
+    return {
+        "minutes": int(gap.elapsed.total_seconds() // 60),
+        "usual_minutes": int(gap.usual.total_seconds() // 60),
+        "previous_slot": iso(gap.previous_at, zone),
+        "text": gap_note(gap),
     }
 
 
@@ -77,9 +92,11 @@ def dose_view_line(view: DoseView, zone: ZoneInfo) -> str:
         state = "due (overdue)"
     if slot and slot.shifted:
         state += "  [clock change: moved to this time]"
+    if view.clock_gap is not None:
+        state += f"  [{gap_note(view.clock_gap)}]"
     if slot is None:
         state += " (as needed)"
-    return f"  {when}  {what:<42} {state}"
+    return terminal_text(f"  {when}  {what:<42} {state}")
 
 
 def medication_json(med: Medication, now: datetime, today: date, zone: ZoneInfo) -> dict[str, Any]:

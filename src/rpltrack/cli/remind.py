@@ -103,6 +103,7 @@ def _show(report: RunReport, *, detailed: bool) -> None:
 
 def cmd_once(ctx: Context) -> int:
     from rpltrack.reminders.daemon import ACTION_WAIT, Session, once, record_run
+    from rpltrack.store.db import JournalError
 
     session = Session(ctx.journal, ctx.clock)
     wait = ACTION_WAIT if ctx.args.wait is None else max(0.0, ctx.args.wait)
@@ -112,8 +113,11 @@ def cmd_once(ctx: Context) -> int:
         session.close()
     problems = session.outbox.problems if session.opened else []
     record_run(ctx.db_path, ctx.now(), "once", report, problems)
-    ctx.journal.daily_backup(ctx.now())  # the first check of the day keeps a rotating backup
     _show(report, detailed=sys.stdout.isatty())
+    try:
+        ctx.journal.daily_backup(ctx.now())  # the first check of the day keeps a rotating backup
+    except JournalError as exc:
+        print(f"rpltrack: {exc}", file=sys.stderr)  # the reminders were checked all the same
     return 0
 
 

@@ -8,8 +8,17 @@ from zoneinfo import ZoneInfo
 
 from rpltrack.domain import catalog
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.models import Adherence, DoseLog, DoseSlot, DoseStatus, DoseView, Medication
-from rpltrack.domain.schedule import day_bounds, expand
+from rpltrack.domain.models import (
+    Adherence,
+    ClockGap,
+    DoseLog,
+    DoseSlot,
+    DoseStatus,
+    DoseView,
+    Medication,
+    TimingKind,
+)
+from rpltrack.domain.schedule import day_bounds, expand, is_clock_change_day, resolve_wall_time
 
 # A backdated entry is marked "logged later" when it was logged this long after the dose [app convention].
 LOGGED_LATER_AFTER = timedelta(minutes=30)
@@ -17,6 +26,11 @@ LOGGED_LATER_AFTER = timedelta(minutes=30)
 TAKE_AHEAD = timedelta(hours=12)
 # A dose taken up to this long before its time is that dose, not an older open one [app convention].
 TAKE_EARLY = timedelta(hours=1)
+# A clock change is pointed out on a dose only when its schedule's usual spacing is at most a day: an hour
+# more or less before a dose taken every other day or weekly is not worth a word [app convention].
+CLOCK_GAP_MAX_SPACING = timedelta(days=1)
+# How far back the previous slot is looked for: a day, plus the largest clock change (two hours).
+CLOCK_GAP_LOOKBACK = CLOCK_GAP_MAX_SPACING + timedelta(hours=2)
 
 
 def slot_state(
@@ -43,7 +57,8 @@ def day_views(
     now: datetime,
     grace: timedelta,
 ) -> list[DoseView]:
-    """Every dose of local `day`: scheduled slots with their state, plus as-needed doses logged that day."""
+    """Every dose of local `day`: scheduled slots with their state (and, on clock-change days, the gap to the
+    previous dose when it differs from the usual one), plus as-needed doses logged that day."""
     start, end = day_bounds(day, zone)
     by_slot: dict[tuple[int, datetime], DoseLog] = {}
     prn_logs: list[DoseLog] = []
@@ -56,17 +71,80 @@ def day_views(
     views: list[DoseView] = []
     meds_by_id = {m.id: m for m in meds}
     for med in meds:
-        for slot in expand(med, start, end):
+        slots = expand(med, start, end)
+        for index, slot in enumerate(slots):
             slot_log = by_slot.get((slot.medication_id, slot.slot_at))
             status, overdue = slot_state(slot, slot_log, now, grace)
             before_entry = slot_log is None and entered_after(med, slot, grace)
-            views.append(DoseView(med, status, slot, slot_log, overdue, before_entry))
+            gap = clock_change_gap(med, slot, slots[index - 1] if index else None)
+            views.append(DoseView(med, status, slot, slot_log, overdue, before_entry, gap))
     for prn_log in prn_logs:
         prn_med = meds_by_id.get(prn_log.medication_id)
         if prn_med is not None:
             views.append(DoseView(prn_med, DoseStatus.TAKEN, None, prn_log))
     views.sort(key=lambda v: (v.sort_at, v.medication.name.casefold()))
     return views
+
+
+def clock_change_gap(med: Medication, slot: DoseSlot, previous: DoseSlot | None = None) -> ClockGap | None:
+    """How long `slot` comes after the previous slot of its schedule, when a clock change between the two
+    makes that differ from the usual spacing of their wall-clock times; else None.
+
+    Set times of day keep the wall clock, so on spring-forward day 08:00 comes 11 h after the 20:00 dose
+    (23 h after yesterday's 08:00 for a daily dose) and on fall-back day 13 h (25 h). `previous` is the slot
+    before `slot` when the caller has it; otherwise it is looked up in the schedule. None as well for the
+    first dose of a schedule, for every-N-hours schedules (they keep their elapsed spacing), and for schedules
+    spaced more than CLOCK_GAP_MAX_SPACING apart. Cheap on the other days of the year: it expands nothing
+    unless the clocks changed on the slot's day or the day before."""
+    zone = ZoneInfo(med.zone)
+    day = slot.local_at.date()
+    today_changes = is_clock_change_day(day, zone)
+    if not today_changes and not is_clock_change_day(day - timedelta(days=1), zone):
+        return None
+    if previous is None:
+        earlier = expand(med, slot.slot_at - CLOCK_GAP_LOOKBACK, slot.slot_at)
+        if not earlier:
+            return None
+        previous = earlier[-1]
+    wall, previous_wall = _wall_time(med, slot, zone), _wall_time(med, previous, zone)
+    if wall is None or previous_wall is None:
+        return None
+    usual = wall - previous_wall
+    elapsed = slot.slot_at - previous.slot_at
+    if elapsed == usual or not timedelta(0) < usual <= CLOCK_GAP_MAX_SPACING:
+        return None
+    changed_on = day if today_changes else day - timedelta(days=1)
+    return ClockGap(elapsed, usual, previous.local_at, changed_on)
+
+
+def _wall_time(med: Medication, slot: DoseSlot, zone: ZoneInfo) -> datetime | None:
+    """The naive wall-clock time the slot was scheduled at (02:30 for a slot the clock change moved to 03:30),
+    or None when the slot is not from set times of day."""
+    regimen = med.regimen_on(slot.local_at.date())
+    if regimen is None or regimen.timing.kind is not TimingKind.TIMES:
+        return None
+    naive = slot.local_at.replace(tzinfo=None)
+    if not slot.shifted:
+        return naive
+    for day in (naive.date(), naive.date() - timedelta(days=1)):
+        for at in regimen.timing.times:
+            if resolve_wall_time(day, at, zone)[0] == slot.slot_at:
+                return datetime.combine(day, at)
+    return None
+
+
+def gap_hours(span: timedelta) -> str:
+    """'11 h', '23 h', '11 h 30 min' (a half-hour clock change, as on Lord Howe Island)."""
+    hours, minutes = divmod(int(span.total_seconds() // 60), 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+def gap_note(gap: ClockGap, *, short: bool = False) -> str:
+    """The clock-change mark on a dose in `rpltrack today` ('clock change: 11 h after the last dose, usually
+    12 h') and, `short`, on the Today screen ('11 h after the last dose (clock change)')."""
+    if short:
+        return f"{gap_hours(gap.elapsed)} after the last dose (clock change)"
+    return f"clock change: {gap_hours(gap.elapsed)} after the last dose, usually {gap_hours(gap.usual)}"
 
 
 def pick_slot(

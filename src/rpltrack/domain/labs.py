@@ -181,6 +181,8 @@ class LabResult:
             raise ValidationError("a test name can be at most 80 characters", field="test")
         if len(self.note) > 2000:
             raise ValidationError("a note can be at most 2000 characters", field="note")
+        if len(self.lab) > 120:
+            raise ValidationError("a laboratory's name can be at most 120 characters", field="lab")
 
 
 def in_unit(test: LabTest, canonical_value: Fraction | Decimal | int, unit: str) -> Fraction:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from rpltrack.domain.errors import ValidationError
@@ -272,6 +272,18 @@ class DoseLog:
 
 
 @record(frozen=True)
+class ClockGap:
+    """A dose that comes sooner or later than usual after the previous one of its schedule because the clocks
+    changed between them: 08:00 after 20:00 is 11 h on spring-forward day and 13 h on fall-back day, not 12 h
+    (domain.doses.clock_change_gap)."""
+
+    elapsed: timedelta  # from the previous slot to this one, in real (UTC) time
+    usual: timedelta  # the spacing of the two wall-clock times on a day without a clock change
+    previous_at: datetime  # the previous slot, in the medication's zone
+    changed_on: date  # the local day the clocks changed: the dose's own day or the day before
+
+
+@record(frozen=True)
 class DoseView:
     """A dose as the Today screen and `rpltrack today` show it: the slot, its log if any, and its state."""
 
@@ -283,6 +295,9 @@ class DoseView:
     # Open, but already past its grace period when the medication was entered: shown as "not logged" rather
     # than "missed", and left out of adherence (she was not tracking it yet).
     before_entry: bool = False
+    # On and just after a clock-change day: how long after the previous scheduled dose this one comes, when a
+    # clock change makes that differ from the usual spacing; None on every other slot.
+    clock_gap: ClockGap | None = None
 
     @property
     def sort_at(self) -> datetime:

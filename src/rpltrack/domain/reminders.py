@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from rpltrack.domain.doses import clock_change_gap, gap_hours
 from rpltrack.domain.models import DoseSlot, DoseStatus, Medication, MedicationState, TimingKind
 from rpltrack.domain.records import record
 from rpltrack.domain.schedule import expand, is_clock_change_day, resolve_wall_time
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
     from rpltrack.domain.appointments import Appointment
-    from rpltrack.domain.models import DoseLog
+    from rpltrack.domain.models import ClockGap, DoseLog
 
 # A run looks this far back for reminders it has not handled yet; older ones never pop up [app convention].
 LOOKBACK = timedelta(days=2)
@@ -193,8 +194,9 @@ def dose_dues(
 
     A dose reminds at its time; if it is still not logged when the grace period ends, again as overdue. In
     another time zone, set times of day stay at home time (HOME) or move to the same wall time where she is
-    (LOCAL); every-N-hours schedules always keep their elapsed-time spacing. Slots already logged, as-needed
-    medications and slots from before a medication was entered have no reminder."""
+    (LOCAL); every-N-hours schedules always keep their elapsed-time spacing. On a clock-change day a dose
+    that comes sooner or later than usual after the previous one says by how much (`gap_words`). Slots
+    already logged, as-needed medications and slots from before a medication was entered have no reminder."""
     logged: dict[tuple[int, datetime], DoseLog] = {}
     for log in logs:
         if log.slot_at is not None:
@@ -223,11 +225,14 @@ def dose_dues(
             if away and not (travel is Travel.LOCAL and _wall_clock(med, slot)):
                 city = med.zone.rsplit("/", 1)[-1].replace("_", " ")
                 when = f"{slot.local_at:%H:%M} {city} time ({_hm(remind_at, zone, today)} here)"
-            notes = _clock_notes(
-                slot, remind_at, zone, away, travel is Travel.LOCAL and _wall_clock(med, slot)
-            )
+            follows_local = travel is Travel.LOCAL and _wall_clock(med, slot)
+            notes = _clock_notes(slot, remind_at, zone, away, follows_local)
             if away and travel is Travel.LOCAL and index > 0:
                 notes += _short_gap_note(med, slots[index - 1], reminders[index - 1], slot, remind_at, logged)
+            if not (away and follows_local):  # a dose following the clock abroad has the note above
+                clock_gap = clock_change_gap(med, slot, slots[index - 1] if index else None)
+                if clock_gap is not None:
+                    notes = [n for n in notes if n != CLOCKS_CHANGE_TODAY] + [gap_words(clock_gap, slot)]
             subject = f"dose:{med.id}:{utc_key(slot.slot_at)}"
             what = f"{med.name} {slot.amount}"
             command = f"rpltrack take {shlex.quote(med.name)}"
@@ -282,6 +287,11 @@ def _reminder_at(med: Medication, slot: DoseSlot, zone: ZoneInfo, away: bool, tr
     return instant
 
 
+# The note of a clock-change day with nothing more to say; a dose the change brings sooner or later than usual
+# after the previous one says how much instead (`gap_words`).
+CLOCKS_CHANGE_TODAY = "The clocks change today."
+
+
 def _clock_notes(slot: DoseSlot, remind_at: datetime, zone: ZoneInfo, away: bool, local: bool) -> list[str]:
     """A word on clock-change days: a time that did not exist moved on; a time that happens twice reminds
     once, at the first."""
@@ -296,7 +306,23 @@ def _clock_notes(slot: DoseSlot, remind_at: datetime, zone: ZoneInfo, away: bool
         return [
             f"The clocks go back today and {wall:%H:%M} happens twice: this is the first, the only reminder."
         ]
-    return ["The clocks change today."]
+    return [CLOCKS_CHANGE_TODAY]
+
+
+def gap_words(gap: ClockGap, slot: DoseSlot) -> str:
+    """'The clocks changed today: this dose is 11 h after yesterday's 20:00 dose, not the usual 12 h.' Plain
+    information about the spacing on a clock-change day, never advice about the dose."""
+    when = "today" if gap.changed_on == slot.local_at.date() else "yesterday"
+    previous = gap.previous_at
+    which = (
+        f"the {previous:%H:%M} dose"
+        if previous.date() == slot.local_at.date()
+        else f"yesterday's {previous:%H:%M} dose"
+    )
+    return (
+        f"The clocks changed {when}: this dose is {gap_hours(gap.elapsed)} after {which}, "
+        f"not the usual {gap_hours(gap.usual)}."
+    )
 
 
 def _short_gap_note(

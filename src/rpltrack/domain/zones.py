@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 def zone_elsewhere(name: str, at: datetime, shown: ZoneInfo) -> ZoneInfo | None:
     """The zone called `name` (where a dose was logged) when the instant `at` reads differently there than in
-    `shown`, else None: the same zone, an unknown name, or a zone with the same clock time and abbreviation at
-    that instant (UTC and Etc/UTC, Paris and Berlin) needs no label."""
+    `shown`, else None: the same zone, an unknown name, or a zone whose clock reads the same at that instant
+    (UTC and London in winter, Paris and Berlin) needs no label: the time shown is the time it was there."""
     if name == shown.key:
         return None
     try:
@@ -17,7 +17,7 @@ def zone_elsewhere(name: str, at: datetime, shown: ZoneInfo) -> ZoneInfo | None:
     except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
         return None
     here, there = at.astimezone(shown), at.astimezone(zone)
-    if (here.utcoffset(), here.tzname()) == (there.utcoffset(), there.tzname()):
+    if here.utcoffset() == there.utcoffset():
         return None
     return zone
 

@@ -66,18 +66,85 @@ def prepare_file(path: Path, *, tighten: bool = True) -> list[str]:
 
 
 def tighten_modes(path: Path) -> list[str]:
-    """Make the journal and its -wal/-shm owner-only where they are not; returns what it changed."""
+    """Make the journal and its -wal/-shm owner-only where they are not; returns what it changed.
+
+    SQLite gives the -wal and -shm files the journal's mode when it creates them, and a read-only connection
+    cannot remove them: a run while the journal was read-only leaves them read-only behind it. Once the
+    journal is writable again they are made writable too, or no write could ever succeed."""
     notes: list[str] = []
-    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        if candidate.exists() and candidate.stat().st_mode & 0o077:
+    writable = path.exists() and bool(path.stat().st_mode & 0o200)
+    for candidate in (path, *_sidecars(path)):
+        if not candidate.exists():
+            continue
+        mode = candidate.stat().st_mode & 0o777
+        if mode & 0o077:
             os.chmod(candidate, 0o600)
             notes.append(f"tightened the permissions of {candidate.name} to owner-only")
+        elif candidate != path and writable and mode & 0o600 != 0o600:
+            try:
+                os.chmod(candidate, 0o600)
+            except OSError:
+                continue  # not ours to change: SQLite's own error will say what is wrong
+            notes.append(f"made {candidate.name} writable again (a read-only run had left it read-only)")
     return notes
+
+
+def _sidecars(path: Path) -> tuple[Path, Path]:
+    return Path(f"{path}-wal"), Path(f"{path}-shm")
+
+
+def _remove_new_sidecars(path: Path, existed: tuple[bool, bool]) -> None:
+    """After a failed open: remove the -wal and -shm SQLite created for it, when there were none before (so
+    no other connection is using them) and the -wal holds nothing. A file that is not a journal is left with
+    its folder exactly as it was."""
+    wal, shm = _sidecars(path)
+    if any(existed):
+        return
+    with contextlib.suppress(OSError):
+        if wal.exists() and wal.stat().st_size > 0:
+            return
+        wal.unlink(missing_ok=True)
+        shm.unlink(missing_ok=True)
+
+
+def _trouble(exc: sqlite3.Error) -> str:
+    """What kind of problem an SQLite error is: 'permissions' (a read-only file or folder), 'disk' (full or
+    failing), or '' (anything else: a damaged file, a bug). The first two are about the disk, not the
+    journal, and are said so."""
+    name = getattr(exc, "sqlite_errorname", None) or ""
+    if name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")):
+        return "permissions"
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")):
+        return "disk"
+    return ""
+
+
+def _open_failed(path: Path, exc: sqlite3.Error) -> JournalError:
+    """The one-sentence reason a journal could not be opened (nothing was changed)."""
+    trouble = _trouble(exc)
+    if getattr(exc, "sqlite_errorname", None) == "SQLITE_READONLY_DIRECTORY":
+        return JournalError(
+            f"{path} cannot be opened because its folder is read-only ({exc}): SQLite must create "
+            f"{path.name}-wal and {path.name}-shm beside it, so make the folder writable again. "
+            "Nothing was changed."
+        )
+    if trouble == "permissions":
+        return JournalError(
+            f"{path} cannot be opened: permission denied ({exc}); check the permissions of the file and "
+            "its folder. Nothing was changed."
+        )
+    if trouble == "disk":
+        return JournalError(
+            f"{path} could not be opened ({exc}): the disk may be full or failing; free some space and try "
+            "again. Nothing was changed."
+        )
+    return JournalError(f"{path} is not an rpltrack journal or is damaged ({exc}). Nothing was changed.")
 
 
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     """A connection with every pragma rpltrack relies on; autocommit mode (no idle read transaction)."""
     check_sqlite_version()
+    existed = (_sidecars(path)[0].exists(), _sidecars(path)[1].exists())
     if readonly:
         conn = sqlite3.connect(
             f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=True
@@ -99,9 +166,8 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
                 )
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise JournalError(
-            f"{path} is not an rpltrack journal or is damaged ({exc}). Nothing was changed."
-        ) from exc
+        _remove_new_sidecars(path, existed)
+        raise _open_failed(path, exc) from exc
     return conn
 
 
@@ -109,7 +175,8 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
 def write_txn(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """The one way to write: BEGIN IMMEDIATE (takes the write lock before any read), COMMIT or ROLLBACK.
 
-    A write that returns from this block is on disk (synchronous=FULL). A failed COMMIT raises NotSaved.
+    A write that returns from this block is on disk (synchronous=FULL). A failed COMMIT raises NotSaved, and
+    so does a statement inside the block that the disk refuses (a read-only file or folder, a full disk).
     """
     if conn.in_transaction:
         raise RuntimeError("write_txn does not nest")
@@ -119,6 +186,8 @@ def write_txn(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             break
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
+                if _trouble(exc):
+                    raise _not_saved(conn, exc) from exc
                 raise NotSaved(f"NOT saved: the journal could not be opened for writing ({exc})") from exc
             if attempt == 2:
                 raise NotSaved(
@@ -127,13 +196,44 @@ def write_txn(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             time.sleep(0.05)
     try:
         yield conn
+    except sqlite3.Error as exc:
+        _rollback(conn)
+        if _trouble(exc):
+            raise _not_saved(conn, exc) from exc
+        raise
     except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
+        _rollback(conn)
         raise
     try:
         conn.execute("COMMIT")
     except sqlite3.Error as exc:
-        if conn.in_transaction:
+        _rollback(conn)
+        raise _not_saved(conn, exc) from exc
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back what the block did. A rollback the disk refuses changes nothing either: SQLite never counts
+    an uncommitted transaction, and drops it when the connection closes."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
-        raise NotSaved(f"NOT saved: {exc} — your entry is kept, please try again") from exc
+
+
+def _not_saved(conn: sqlite3.Connection, exc: sqlite3.Error) -> NotSaved:
+    """NOT saved, and why in words she can act on: the file is read-only, the disk is full, or what SQLite
+    said."""
+    trouble = _trouble(exc)
+    if trouble == "permissions":
+        where = ""
+        with contextlib.suppress(sqlite3.Error):
+            where = " " + str(conn.execute("PRAGMA database_list").fetchone()[2])
+        return NotSaved(
+            f"NOT saved: the journal{where} is read-only ({exc}); check the permissions of the file and its "
+            "folder. Nothing was changed."
+        )
+    if trouble == "disk":
+        return NotSaved(
+            f"NOT saved: {exc} — your entry is kept; the disk may be full or failing: free some space and "
+            "try again"
+        )
+    return NotSaved(f"NOT saved: {exc} — your entry is kept, please try again")

@@ -1311,7 +1311,8 @@ class Journal:
     def daily_backup(self, now: datetime) -> Path | None:
         """Once a day, on the first open that asks (the app, the reminder timer): a backup in backups/, the
         newest DAILY_BACKUPS kept. None when one was made today already, the journal is read-only, or it
-        holds nothing yet."""
+        holds nothing yet. Raises JournalError when the backup cannot be written (a full disk): no partial
+        file is left."""
         if self.readonly or not self._conn.execute("SELECT EXISTS (SELECT 1 FROM changes)").fetchone()[0]:
             return None
         folder = backup_dir(self.path)
@@ -1319,7 +1320,14 @@ class Journal:
         dailies = sorted(folder.glob("journal-*-daily*.db")) if folder.is_dir() else []
         if any(p.name.startswith(f"journal-{day}T") for p in dailies):
             return None
-        made = backup_numbered(self._conn, self.path, "daily", now)
+        try:
+            made = backup_numbered(self._conn, self.path, "daily", now)
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise JournalError(
+                f"today's backup could not be written in {folder} ({reason}); your journal is unchanged. "
+                "Free some space and it is made on the next start."
+            ) from exc
         for old in sorted(folder.glob("journal-*-daily*.db"))[:-DAILY_BACKUPS]:
             old.unlink(missing_ok=True)
         return made

@@ -16,6 +16,7 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from rpltrack.clock import Clock
+from rpltrack.domain.display import terminal_text
 from rpltrack.domain.reminder_words import Notice, Urgency
 from rpltrack.store.journal import Journal
 from rpltrack.tui.commands import RpltrackCommands
@@ -180,6 +181,7 @@ class RpltrackApp(App[None]):
                 f"{names}{more}. Doses not logged show as missed on Today and History.",
                 title="Reminders passed while nothing was checking",
                 timeout=30,
+                markup=False,
             )
 
     def show_reminder(self, notice: Notice) -> str:
@@ -188,8 +190,30 @@ class RpltrackApp(App[None]):
         if notice.buttons:
             body = f"{body} Log it on Today with t." if body else "Log it on Today with t."
         severity: SeverityLevel = "warning" if notice.urgency is Urgency.CRITICAL else "information"
-        self.call_from_thread(self.notify, body, title=notice.title, severity=severity, timeout=30)
+        self.call_from_thread(
+            self.notify, body, title=notice.title, severity=severity, timeout=30, markup=False
+        )
         return "in-app"
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notice of the app passes here (a screen's and a widget's notify call the app's): her words in
+        it, a medication's name or a site, have their controls shown, never written raw to the terminal. A
+        notice with her words in it passes markup=False, so '[b]' in a name is shown as typed."""
+        super().notify(
+            terminal_text(message),
+            title=terminal_text(title),
+            severity=severity,
+            timeout=timeout,
+            markup=markup,
+        )
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

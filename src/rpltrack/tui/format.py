@@ -1,4 +1,10 @@
-"""Plain-word text for doses, medications, adherence, cycles, betas and pregnancies (no styling here)."""
+"""Plain-word text for doses, medications, adherence, cycles, betas and pregnancies, and her words made safe.
+
+Her own words (a name, a site, a reason, a clinic, a note) reach the screen with their controls shown, never
+obeyed, and never read as markup: everything here that puts them into a sentence passes them through `shown`,
+and `plain` and `cell` make Rich Text of them for the screens that build their own. The journal keeps the
+exact text; only what is drawn changes.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,55 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
+
 from rpltrack.domain.betas import BetaDraw, BetaPair, Verdict
 from rpltrack.domain.cycles import CYCLE_KIND_WORDS, Cycle, CycleEvent, EventKind, Transfer
 from rpltrack.domain.dating import Dating, format_ga
+from rpltrack.domain.display import BIDI_CONTROLS, terminal_text
 from rpltrack.domain.models import Adherence, DoseLog, DoseStatus, DoseView, Medication, MedicationState
 from rpltrack.domain.pregnancies import OUTCOME_WORDS, Confirmation, LossCounts, Outcome, Pregnancy
 from rpltrack.domain.zones import zone_elsewhere, zone_label
+
+
+def shown(text: object) -> str:
+    """Her text as it may be drawn: every control character but tab and line feed, and every bidi embedding,
+    override or isolate, as a visible placeholder (␛, ␀, <U+202E>). The journal keeps the exact text."""
+    return terminal_text(text)
+
+
+def plain(text: object, style: str = "") -> Text:
+    """Her text as a Rich Text: drawn as written, never read as markup ('[b]aspirin[/b]' stays so)."""
+    return Text(terminal_text(text), style=style)
+
+
+def cell(value: object) -> Text:
+    """A DataTable cell drawn as written. A str cell would be read as markup (and ':pill:' as an emoji) and
+    its controls written raw; this is the Text the table makes of a plain str, with its controls shown."""
+    if isinstance(value, Text):
+        return value
+    return Text(terminal_text(value), no_wrap=True, end="")
+
+
+def cells(*values: object) -> list[Text]:
+    """A DataTable row of cells drawn as written (see `cell`)."""
+    return [cell(value) for value in values]
+
+
+# One character for one, for a text field (widgets.safe_input.SafeInput): its cursor and selection count the
+# characters of the value, so each control is drawn as a single visible one. C0 controls and DEL as
+# `terminal_text` draws them (␛, ␀, ␡), a line feed as ␤ (a field is one line), and the C1, line-separator
+# and bidi controls, whose `terminal_text` placeholder is several characters long, as U+FFFD (�).
+_FIELD_SHOWN: dict[int, str] = {
+    code: "\u2424" if code == 0x0A else (placeholder if len(placeholder) == 1 else "\ufffd")
+    for code in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0), 0x2028, 0x2029, *BIDI_CONTROLS)
+    if (placeholder := terminal_text(chr(code))) != chr(code) or code == 0x0A
+}
+
+
+def field_text(value: str) -> str:
+    """A text field's value as it may be drawn, one character for each of the value's (see _FIELD_SHOWN)."""
+    return value.translate(_FIELD_SHOWN)
 
 
 def day_heading(now: datetime, dating: Dating | None = None) -> str:
@@ -48,12 +97,12 @@ def dose_state(view: DoseView, zone: ZoneInfo) -> str:
         if log.logged_later:
             text += ", logged later"
         if log.site:
-            text += f" · {log.site}"
+            text += f" · {shown(log.site)}"
         if view.slot is None:
             text += " (as needed)"
         return text
     if log is not None and log.status is DoseStatus.SKIPPED:
-        return f"skipped: {log.reason}" if log.reason else "skipped"
+        return f"skipped: {shown(log.reason)}" if log.reason else "skipped"
     if view.status is DoseStatus.DUE:
         return "overdue" if view.overdue else "due"
     # Past its time before the medication was entered: nothing to reproach, just not in the journal.
@@ -94,9 +143,10 @@ def date_span(med: Medication) -> str:
 
 
 def log_state(log: DoseLog, zone: ZoneInfo, label: str = "") -> str:
-    """'taken 08:04, logged later', 'skipped: nausea'; `label` follows the time ('taken 21:00 EDT (New York)')."""
+    """'taken 08:04, logged later', 'skipped: nausea'; a `label` follows the time: 'taken 21:00 EDT (New
+    York)'."""
     if log.status is DoseStatus.SKIPPED:
-        return f"skipped: {log.reason}" if log.reason else "skipped"
+        return f"skipped: {shown(log.reason)}" if log.reason else "skipped"
     assert log.taken_at is not None
     text = f"taken {log.taken_at.astimezone(zone):%H:%M}" + (f" {label}" if label else "")
     if log.logged_later:
@@ -114,11 +164,11 @@ HistoryRow = tuple[str, str, str, str, str, str]  # day, due, medication, amount
 
 def history_row(log: DoseLog, med: Medication, zone: ZoneInfo) -> HistoryRow:
     """History's cells for a logged dose. Its times read as they did where it was logged: in `zone`, or, when
-    it was logged in a zone where they read differently, in that zone with a label ('21:00 EDT (New York)')."""
+    it was logged in a zone where they read differently, in that zone with a label: '21:00 EDT (New York)'."""
     at = log.slot_at or log.taken_at or log.logged_at
     elsewhere = zone_elsewhere(log.zone, at, zone)
-    shown = elsewhere or zone
-    when = at.astimezone(shown)
+    where = elsewhere or zone
+    when = at.astimezone(where)
     label = zone_label(when) if elsewhere is not None else ""
     due = f"{when:%H:%M}" if log.slot_at else ""
     if due and label:
@@ -126,18 +176,22 @@ def history_row(log: DoseLog, med: Medication, zone: ZoneInfo) -> HistoryRow:
     return (
         short_day(when.date()),
         due,
-        med.name,
+        shown(med.name),
         str(log.amount) if log.amount else "",
-        log_state(log, shown, label),
-        log.site or "",
+        log_state(log, where, label),
+        shown(log.site or ""),
     )
 
 
 def missed_row(view: DoseView, zone: ZoneInfo) -> HistoryRow:
-    """History's cells for a scheduled dose that passed unlogged (store.missed.missed_doses)."""
+    """History's cells for a scheduled dose that passed unlogged (store.missed.missed_doses). Like a logged
+    dose, it reads where it was due: in the medication's zone, labelled, when its time reads differently there
+    ('21:00 EDT (New York)' for a New York schedule seen from Tokyo)."""
     assert view.slot is not None
-    when = view.slot.slot_at.astimezone(zone)
-    return (short_day(when.date()), f"{when:%H:%M}", view.medication.name, dose_amount(view), MISSED_WORDS, "")
+    elsewhere = zone_elsewhere(view.medication.zone, view.slot.slot_at, zone)
+    when = view.slot.slot_at.astimezone(elsewhere or zone)
+    due = f"{when:%H:%M} {zone_label(when)}" if elsewhere is not None else f"{when:%H:%M}"
+    return (short_day(when.date()), due, shown(view.medication.name), dose_amount(view), MISSED_WORDS, "")
 
 
 def short_day(day: date) -> str:
@@ -168,7 +222,7 @@ def cycle_heading(cycle: Cycle) -> str:
     kind = CYCLE_KIND_WORDS[cycle.kind]
     parts = [kind[0].upper() + kind[1:]]
     if cycle.clinic:
-        parts.append(cycle.clinic)
+        parts.append(shown(cycle.clinic))
     parts.append(f"CD1 {long_day(cycle.cd1)}")
     return " · ".join(parts)
 
@@ -178,18 +232,18 @@ def cycle_span(cycle: Cycle) -> str:
     if cycle.ended_on is None:
         return "current"
     text = f"ended {long_day(cycle.ended_on)}"
-    return f"{text}: {cycle.outcome}" if cycle.outcome else text
+    return f"{text}: {shown(cycle.outcome)}" if cycle.outcome else text
 
 
 def transfer_text(transfer: Transfer) -> str:
     """'transfer: day 5, 1 embryo (4AA, euploid)', as the CLI says it."""
-    extra = ", ".join(x for x in (transfer.grade, transfer.pgt) if x)
+    extra = ", ".join(shown(x) for x in (transfer.grade, transfer.pgt) if x)
     embryos = f"{transfer.embryo_count} embryo{'s' if transfer.embryo_count > 1 else ''}"
     return f"transfer: day {transfer.embryo_day}, {embryos}" + (f" ({extra})" if extra else "")
 
 
 def event_text(event: CycleEvent) -> str:
-    return EVENT_WORDS[event.kind] + (f": {event.note}" if event.note else "")
+    return EVENT_WORDS[event.kind] + (f": {shown(event.note)}" if event.note else "")
 
 
 def cycle_timeline(cycle: Cycle) -> list[tuple[date, str]]:
@@ -204,7 +258,7 @@ def cycle_timeline(cycle: Cycle) -> list[tuple[date, str]]:
 
 def beta_value(draw: BetaDraw) -> str:
     """'112' or a lab notation kept as written ('<5', '>10000'): never a bare number for a bound."""
-    return str(draw.value)
+    return shown(draw.value)
 
 
 def number(value: Decimal) -> str:

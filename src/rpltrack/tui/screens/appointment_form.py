@@ -25,8 +25,10 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import parse_local_datetime
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
+from rpltrack.tui.format import plain, shown
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen
 from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
+from rpltrack.tui.widgets.safe_input import SafeInput
 
 # The stylesheet of the Appointments screen, its forms and the Export screen (loaded when the first opens).
 APPOINTMENTS_CSS = str(Path(__file__).resolve().parent.parent / "appointments.tcss")
@@ -134,10 +136,10 @@ class VisitForm(FormScreen[Appointment]):
     def compose(self) -> ComposeResult:
         with Vertical(id="visit-form", classes="dialog"):
             yield Static("Record the visit", classes="dialog-title")
-            yield Static(f"{self.appt.title} · {self.when}", classes="dialog-text", markup=False)
+            yield Static(f"{shown(self.appt.title)} · {self.when}", classes="dialog-text", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Decided", classes="form-label")
-                yield Input(
+                yield SafeInput(
                     self.appt.decided,
                     placeholder="what was decided, e.g. retest TSH in 6 weeks",
                     id="visit-decided",
@@ -152,7 +154,8 @@ class VisitForm(FormScreen[Appointment]):
                 ticked = self.ticked_at_first()
                 questions: SelectionList[int] = SelectionList(
                     *(
-                        Selection(q.text, q.id, q.id in ticked)
+                        # A Text prompt: her question is drawn as written, never read as markup.
+                        Selection[int](plain(q.text), q.id, q.id in ticked)
                         for q in self.appt.questions
                         if q.id is not None
                     ),
@@ -184,7 +187,7 @@ class VisitForm(FormScreen[Appointment]):
         try:
             saved = self.save(decided, self.asked_ids())
         except ValidationError as exc:
-            error.update(exc.message[0].upper() + exc.message[1:])
+            error.update(shown(exc.message[0].upper() + exc.message[1:]))
             return
         except JournalReadOnly:
             error.update(READ_ONLY)

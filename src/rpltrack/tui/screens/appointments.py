@@ -23,6 +23,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rpltrack.domain.appointments import Appointment, Question
+from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.appointment_form import (
     APPOINTMENT_FIELDS,
     APPOINTMENTS_CSS,
@@ -68,14 +69,15 @@ def state_words(appt: Appointment, now: datetime) -> str:
 
 
 def questions_table(questions: tuple[Question, ...]) -> Table:
-    """The checklist: '[x]' or '[ ]' beside each question, each answer under its question."""
+    """The checklist: '[x]' or '[ ]' beside each question, each answer under its question (her words with
+    their controls shown)."""
     table = Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True)
     table.add_column()
     for question in questions:
-        cell = Text(question.text)
+        cell = fmt.plain(question.text)
         if question.answer:
-            cell.append(f"\n{question.answer}", style="italic")
+            cell.append(f"\n{fmt.shown(question.answer)}", style="italic")
         table.add_row(Text("[x]" if question.asked else "[ ]"), cell)
     return table
 
@@ -160,7 +162,7 @@ class AppointmentsScreen(SectionScreen):
 
     def option(self, appt: Appointment, now: datetime) -> Option:
         at = appt.at.astimezone(self.zone)
-        prompt = Text(appt.title + "\n", style="dim" if appt.cancelled else "")
+        prompt = fmt.plain(appt.title + "\n", style="dim" if appt.cancelled else "")
         second = [day_and_time(at)]
         state = state_words(appt, now)
         if state:
@@ -191,10 +193,11 @@ class AppointmentsScreen(SectionScreen):
         self.query_one("#appt-info", VerticalScroll).scroll_home(animate=False)
 
     def info(self, appt: Appointment) -> RenderableType:
-        """The detail pane: who, when (in her zone), where, why, notes, the questions, what was decided."""
+        """The detail pane: who, when (in her zone), where, why, notes, the questions, what was decided. Her
+        words are drawn with their controls shown (fmt.shown), as Text: never read as markup."""
         at = appt.at.astimezone(self.zone)
         head = Text()
-        head.append(appt.title + "\n", style="bold")
+        head.append(fmt.shown(appt.title) + "\n", style="bold")
         head.append(f"{at:%A} {at.day} {at:%B %Y} at {at:%H:%M}")
         entered_zone = getattr(appt.at.tzinfo, "key", None)
         if entered_zone is not None and entered_zone != self.zone.key:
@@ -205,11 +208,11 @@ class AppointmentsScreen(SectionScreen):
         elif appt.done_at is not None:
             head.append(f"Visit recorded {appt.done_at.astimezone(self.zone):%-d %b %Y}.\n", style="italic")
         if appt.where:
-            head.append(f"Where: {appt.where}\n")
+            head.append(f"Where: {fmt.shown(appt.where)}\n")
         if appt.purpose:
-            head.append(f"For: {appt.purpose}\n")
+            head.append(f"For: {fmt.shown(appt.purpose)}\n")
         if appt.notes:
-            head.append(f"Notes: {appt.notes}\n")
+            head.append(f"Notes: {fmt.shown(appt.notes)}\n")
         head.rstrip()
         parts: list[RenderableType] = [head]
         asked = sum(1 for q in appt.questions if q.asked)
@@ -222,7 +225,7 @@ class AppointmentsScreen(SectionScreen):
             parts.append(Text("\n" + NO_QUESTIONS, style="dim"))
         if appt.decided:
             parts.append(Text("\nDecided", style="bold"))
-            parts.append(Text(appt.decided))
+            parts.append(fmt.plain(appt.decided))
         elif not appt.cancelled and not appt.done and not appt.upcoming(self.clock.now()):
             parts.append(Text("\nAfter the visit, press d to record what was decided.", style="dim"))
         return Group(*parts)

@@ -18,6 +18,7 @@ from rpltrack.clock import Clock
 from rpltrack.domain.errors import ValidationError
 from rpltrack.store.db import JournalError, NotSaved
 from rpltrack.store.journal import Journal, JournalReadOnly
+from rpltrack.tui.format import shown
 
 if TYPE_CHECKING:
     from rpltrack.tui.app import RpltrackApp
@@ -95,7 +96,7 @@ class SectionScreen(Screen[None]):
                 self.journal.readonly_reason or "this journal is open read-only: you can look, but not save"
             )
             reason = reason[0].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
-            yield Static(reason, id="readonly-banner", markup=False)
+            yield Static(shown(reason), id="readonly-banner", markup=False)
 
     # Mount reads the journal once for the first paint; the ScreenResume that follows the first mount would
     # read it again for nothing, so only later resumes (coming back to the section) reload.
@@ -133,6 +134,8 @@ class SectionScreen(Screen[None]):
             text = exc.message
         else:
             text, severity = f"Not saved: {exc}", "error"
+        # A message may quote what she typed: its controls are shown, in the notice and in a form.
+        text = shown(text)
         self.notify(text, title=title, severity=severity, timeout=10, markup=False)
         return text
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -61,7 +62,7 @@ class BetasScreen(SectionScreen):
         yield Static("Beta-hCG (mIU/mL)", id="betas-title", classes="top-line")
         yield from self.readonly_banner()
         with Horizontal(id="betas-top"):
-            draws: DataTable[str] = DataTable(id="beta-draws", cursor_type="row", zebra_stripes=True)
+            draws: DataTable[Text] = DataTable(id="beta-draws", cursor_type="row", zebra_stripes=True)
             draws.add_column("Drawn", key="drawn")
             draws.add_column("Result", key="value")
             draws.add_column("Lab", key="lab")
@@ -85,7 +86,8 @@ class BetasScreen(SectionScreen):
         table.clear()
         for draw in reversed(draws):
             at = draw.drawn_at.astimezone(self.zone)
-            table.add_row(f"{fmt.long_day(at.date())} {at:%H:%M}", fmt.beta_value(draw), draw.lab)
+            # Cells as Text (fmt.cells): the lab's name as she wrote it, never read as markup.
+            table.add_row(*fmt.cells(f"{fmt.long_day(at.date())} {at:%H:%M}", fmt.beta_value(draw), draw.lab))
         pair_table = self.query_one("#beta-pairs", DataTable)
         pair_table.clear()
         for pair in reversed(pairs):

@@ -20,7 +20,9 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.records import record
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
+from rpltrack.tui.format import shown
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen
+from rpltrack.tui.widgets.safe_input import SafeInput
 
 T = TypeVar("T")
 
@@ -76,9 +78,10 @@ class EntryForm(FormScreen[T]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id=self.form_id, classes="dialog entry-form"):
-            yield Static(self.title_text, classes="dialog-title", markup=False)
+            # The title and intro may name her records (a cycle's clinic, a flag that quotes a note).
+            yield Static(shown(self.title_text), classes="dialog-title", markup=False)
             if self.intro:
-                yield Static(self.intro, classes="dialog-text", markup=False)
+                yield Static(shown(self.intro), classes="dialog-text", markup=False)
             for field in self.fields:
                 with Horizontal(classes="form-row"):
                     yield Label(field.label, classes="form-label")
@@ -104,7 +107,8 @@ class EntryForm(FormScreen[T]):
             return select
         if field.check:
             return Checkbox(field.placeholder, value == "yes", id=field.input_id, compact=True)
-        return Input(
+        # Prefilled with her own text to change (a clinic, a note): kept exactly, drawn with controls shown.
+        return SafeInput(
             value, placeholder=field.placeholder, id=field.input_id, classes="form-input", compact=True
         )
 
@@ -132,12 +136,12 @@ class EntryForm(FormScreen[T]):
         """Beside the field it is about, focused; under the form when it is about no single field."""
         for field in self.fields:
             if field_name is not None and field_name in (field.name, *field.also):
-                self.query_one(f"#error-{field.name}", Static).update(message)
+                self.query_one(f"#error-{field.name}", Static).update(shown(message))
                 widget = self.query_one(f"#{field.input_id}")
                 widget.add_class("-rejected")
                 widget.focus()
                 return
-        self.query_one("#form-error", Static).update(message)
+        self.query_one("#form-error", Static).update(shown(message))
 
     def action_save(self) -> None:
         self.clear_errors()

@@ -23,8 +23,10 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.records import record
+from rpltrack.tui.format import shown
 from rpltrack.tui.screens.appointment_form import APPOINTMENTS_CSS, fit_to_terminal
 from rpltrack.tui.screens.base import DIALOGS_CSS
+from rpltrack.tui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
     from rpltrack.store.journal import Journal
@@ -193,21 +195,21 @@ class ExportScreen(ModalScreen[None]):
             yield Static(FORMATS[0].about, id="export-about", markup=False)
             with Horizontal(id="export-range", classes="form-row"):
                 yield Label("Dates", classes="form-label")
-                yield Input(
+                yield SafeInput(
                     placeholder="from YYYY-MM-DD",
                     id="export-from",
                     classes="form-input export-day",
                     compact=True,
                 )
                 yield Label(" to ")
-                yield Input(
+                yield SafeInput(
                     placeholder="to YYYY-MM-DD", id="export-to", classes="form-input export-day", compact=True
                 )
                 yield Label(" optional", classes="export-optional")
             yield Static("", id="error-dates", classes="field-error export-error", markup=False)
             with Horizontal(classes="form-row"):
                 yield Label("Save in", classes="form-label")
-                yield Input(str(folder), id="export-folder", classes="form-input", compact=True)
+                yield SafeInput(str(folder), id="export-folder", classes="form-input", compact=True)
             yield Static("", id="error-folder", classes="field-error export-error", markup=False)
             yield Static("", id="export-result", markup=False)
             with Horizontal(classes="form-buttons"):
@@ -248,7 +250,7 @@ class ExportScreen(ModalScreen[None]):
         field = exc.field if exc.field in ("from", "to") else "folder"
         where = "dates" if field in ("from", "to") else "folder"
         error = self.query_one(f"#error-{where}", Static)
-        error.update(exc.message[0].upper() + exc.message[1:])
+        error.update(shown(exc.message[0].upper() + exc.message[1:]))
         error.display = True
         self.query_one(f"#export-{field}", Input).focus()
 
@@ -305,7 +307,7 @@ class ExportScreen(ModalScreen[None]):
 
     def show_result(self, words: str, *, failed: bool) -> None:
         result = self.query_one("#export-result", Static)
-        result.update(words)
+        result.update(shown(words))  # a folder's name can hold any character
         result.set_class(failed, "-failed")
         result.display = True
 

@@ -80,21 +80,22 @@ def mark_words(mark: FlagMark, zone_day: str) -> str:
     words = f"{STATE_WORDS[mark.state]} {zone_day}"
     if mark.appointment_id is not None:
         words += f" (appointment {mark.appointment_id})"
-    return words + (f": {mark.note}" if mark.note else "")
+    return words + (f": {fmt.shown(mark.note)}" if mark.note else "")
 
 
 def flag_info(flag: Flag, mark: FlagMark | None, marked_on: str) -> Text:
-    """The info pane: title, the numbers, what to ask, context, the clinic-target note, sources, the rule."""
+    """The info pane: title, the numbers, what to ask, context, the clinic-target note, sources, the rule.
+    A flag's words can quote her records (a medication's name, a lab's note): their controls are shown."""
     text = Text()
-    text.append(flag.title + "\n", style="bold")
+    text.append(fmt.shown(flag.title) + "\n", style="bold")
     if mark is not None:
         text.append(mark_words(mark, marked_on) + "\n", style="italic")
-    text.append("\n" + flag.detail + "\n\n")
-    text.append(flag.ask + "\n", style="bold")
+    text.append("\n" + fmt.shown(flag.detail) + "\n\n")
+    text.append(fmt.shown(flag.ask) + "\n", style="bold")
     if flag.context:
         text.append("\n")
         for line in flag.context:
-            text.append(f"· {line}\n")
+            text.append(f"· {fmt.shown(line)}\n")
     if flag.clinic_target:
         text.append("\n" + CLINIC_TARGET + "\n")
     text.append("\nSources\n", style="bold")
@@ -199,7 +200,7 @@ class FlagsScreen(SectionScreen):
 
     def option(self, flag: Flag) -> Option:
         mark = self.board.marks.get(flag.key)
-        prompt = Text(flag.title + "\n")
+        prompt = fmt.plain(flag.title + "\n")
         if mark is None:
             prompt.append(f"since {fmt.long_day(flag.since)}", style="dim")
         else:
@@ -213,7 +214,7 @@ class FlagsScreen(SectionScreen):
         text = Text()
         text.append("Could not judge\n", style="bold")
         for item in self.board.unjudged:
-            text.append(f"· {item.text}\n")
+            text.append(f"· {fmt.shown(item.text)}\n")
         text.rstrip()
         return text
 

@@ -18,7 +18,9 @@ from rpltrack.domain.cycles import Cycle
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import MedicationInput, build_change, build_medication
 from rpltrack.domain.models import Medication, Regimen, TimingKind
+from rpltrack.tui.format import shown
 from rpltrack.tui.screens.base import DIALOGS_CSS, FormScreen
+from rpltrack.tui.widgets.safe_input import SafeInput
 
 # Form fields as (ValidationError.field, input id, label, placeholder).
 MEDICATION_FIELDS = (
@@ -55,9 +57,9 @@ class FieldForm(FormScreen[ResultT]):
         for field, input_id, label, placeholder in self.FIELDS:
             with Horizontal(classes="form-row"):
                 yield Label(label, classes="form-label")
-                shown = (placeholders or {}).get(field, placeholder)
-                yield Input(
-                    values.get(field, ""), placeholder=shown, id=input_id, classes="form-input", compact=True
+                hint = (placeholders or {}).get(field, placeholder)
+                yield SafeInput(
+                    values.get(field, ""), placeholder=hint, id=input_id, classes="form-input", compact=True
                 )
                 yield Static("", id=f"error-{field}", classes="field-error", markup=False)
 
@@ -75,12 +77,12 @@ class FieldForm(FormScreen[ResultT]):
         """Put the message beside the field it is about (or under the form), and focus that field."""
         for field, input_id, _, _ in self.FIELDS:
             if field == exc.field:
-                self.query_one(f"#error-{field}", Static).update(exc.message)
+                self.query_one(f"#error-{field}", Static).update(shown(exc.message))
                 field_input = self.query_one(f"#{input_id}")
                 field_input.add_class("-rejected")
                 field_input.focus()
                 return
-        self.query_one("#form-error", Static).update(exc.message)
+        self.query_one("#form-error", Static).update(shown(exc.message))
 
     def show_errors(self, errors: dict[str, str]) -> None:
         for field, message in errors.items():
@@ -133,7 +135,7 @@ class MedicationForm(FieldForm[Medication | None]):
         with Vertical(id="medication-form", classes="dialog"):
             yield Static("Add a medication", classes="dialog-title")
             if self.notice:
-                yield Static(self.notice, id="form-notice", markup=False)
+                yield Static(shown(self.notice), id="form-notice", markup=False)
             yield from self.field_rows(values)
             with Horizontal(classes="form-row"):
                 yield Label("", classes="form-label")
@@ -199,14 +201,14 @@ class ChangeDoseForm(FieldForm[Regimen | None]):
             "every": keep if timing.kind is TimingKind.INTERVAL else "or every N hours (empty: keep)",
         }
         with Vertical(id="change-form", classes="dialog"):
-            yield Static(f"Change {self.med.name}", classes="dialog-title", markup=False)
+            yield Static(f"Change {shown(self.med.name)}", classes="dialog-title", markup=False)
             yield Static(
                 f"Now: {self.med.current.amount}, {timing.describe()}. Earlier doses stay in your history.",
                 classes="dialog-text",
                 markup=False,
             )
             if self.notice:
-                yield Static(self.notice, id="form-notice", markup=False)
+                yield Static(shown(self.notice), id="form-notice", markup=False)
             yield from self.field_rows(self.entered, placeholders)
             yield from self.buttons("Save")
 
@@ -253,7 +255,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-dialog", classes="dialog"):
-            yield Static(self.question, classes="dialog-text", markup=False)
+            yield Static(shown(self.question), classes="dialog-text", markup=False)
             with Horizontal(classes="form-buttons"):
                 yield Button(self.yes, variant="warning", id="yes")
                 yield Button(self.no, variant="primary", id="no")
@@ -283,8 +285,8 @@ class ReasonDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reason-dialog", classes="dialog"):
-            yield Static(f"Skip {self.what}?", classes="dialog-title", markup=False)
-            yield Input(placeholder="A reason, if you like (optional)", id="skip-reason", compact=True)
+            yield Static(f"Skip {shown(self.what)}?", classes="dialog-title", markup=False)
+            yield SafeInput(placeholder="A reason, if you like (optional)", id="skip-reason", compact=True)
             yield Static("Enter to skip · Escape to go back", classes="dialog-hint")
 
     @on(Input.Submitted)
@@ -312,11 +314,11 @@ class SitePicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="site-picker", classes="dialog"):
-            yield Static(f"Where did you inject {self.what}?", classes="dialog-title", markup=False)
+            yield Static(f"Where did you inject {shown(self.what)}?", classes="dialog-title", markup=False)
             if self.last:
-                yield Static(f"Last time: {self.last}", classes="dialog-text", markup=False)
+                yield Static(f"Last time: {shown(self.last)}", classes="dialog-text", markup=False)
             options = [
-                Option(f"{site}  (next in rotation)" if site == self.suggested else site, id=site)
+                Option(shown(site) + ("  (next in rotation)" if site == self.suggested else ""), id=site)
                 for site in self.sites
             ]
             yield OptionList(*options, id="site-options", markup=False)
@@ -350,7 +352,7 @@ class PrnPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="prn-picker", classes="dialog"):
             yield Static("Which as-needed medication did you take?", classes="dialog-title")
-            options = [Option(label, id=med_id) for med_id, label in self.choices]
+            options = [Option(shown(label), id=med_id) for med_id, label in self.choices]
             yield OptionList(*options, id="prn-options", markup=False)
             yield Static("Enter logs it taken now · Escape to go back", classes="dialog-hint")
 

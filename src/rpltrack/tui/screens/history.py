@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widgets import DataTable, Footer, Static
@@ -29,7 +30,7 @@ class HistoryScreen(SectionScreen):
     def compose(self) -> ComposeResult:
         yield Static(f"Dose log, last {HISTORY_DAYS} days", id="history-title", classes="top-line")
         yield from self.readonly_banner()
-        table: DataTable[str] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(id="history", cursor_type="row", zebra_stripes=True)
         for label in ("Day", "Due", "Medication", "Amount", "What happened", "Site"):
             table.add_column(label, key=label.lower())
         yield table
@@ -51,5 +52,5 @@ class HistoryScreen(SectionScreen):
         table = self.query_one("#history", DataTable)
         table.clear()
         for _, cells in reversed(rows):
-            table.add_row(*cells)
+            table.add_row(*fmt.cells(*cells))
         self.set_class(not rows, "-empty")

@@ -22,6 +22,7 @@ from rpltrack.domain.medspec import parse_past_date
 from rpltrack.domain.records import replace
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
+from rpltrack.tui.format import shown
 from rpltrack.tui.screens.base import NOT_SAVED, READ_ONLY
 from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
 from rpltrack.tui.screens.forms import ConfirmDialog
@@ -145,7 +146,7 @@ class LabForm(EntryForm[LabResult]):
         custom = test is None and not still_typing(name)
         self.query_one("#entry-unit", Input).placeholder = unit_hint(test, custom)
         self.query_one("#entry-value", Input).placeholder = value_hint(test, custom)
-        self.query_one(".dialog-text", Static).update(about(name, test))
+        self.query_one(".dialog-text", Static).update(shown(about(name, test)))
         box = self.query_one("#entry-anticoagulant", Checkbox)
         box.disabled = not (custom or (test is not None and test.asks_anticoagulant))
         if box.disabled:

@@ -68,15 +68,16 @@ def history_value(test: LabTest, value: LabValue) -> str:
 
 
 def notes_text(result: LabResult) -> str:
+    """'on an anticoagulant · at City Lab · fasting': the lab and her note with their controls shown."""
     parts = []
     if result.on_anticoagulant:
         parts.append("on an anticoagulant")
     if result.confirmed_unusual:
         parts.append("unusual, checked")
     if result.lab:
-        parts.append(f"at {result.lab}")
+        parts.append(f"at {fmt.shown(result.lab)}")
     if result.note:
-        parts.append(result.note)
+        parts.append(fmt.shown(result.note))
     return " · ".join(parts)
 
 
@@ -87,12 +88,12 @@ def history_table(test: LabTest, results: list[LabResult]) -> Table:
     table.add_column("Result")
     table.add_column("Range", no_wrap=True)
     for result in reversed(results):
-        cell = Text(history_value(test, result.value))
+        cell = fmt.plain(history_value(test, result.value))
         notes = notes_text(result)
         if notes:
             cell.append(f"\n{notes}", style="italic")
         table.add_row(
-            Text(fmt.long_day(result.on)), cell, Text(str(result.reference) if result.reference else "")
+            Text(fmt.long_day(result.on)), cell, fmt.plain(result.reference if result.reference else "")
         )
     return table
 
@@ -200,7 +201,7 @@ class LabsScreen(SectionScreen):
     def compose(self) -> ComposeResult:
         yield Static("Lab results", id="labs-title", classes="top-line")
         yield from self.readonly_banner()
-        tests: DataTable[str] = DataTable(id="lab-tests", cursor_type="row", zebra_stripes=True)
+        tests: DataTable[Text] = DataTable(id="lab-tests", cursor_type="row", zebra_stripes=True)
         for label, key in (
             ("Test", "test"),
             ("Latest", "latest"),
@@ -234,12 +235,15 @@ class LabsScreen(SectionScreen):
         for key in order:
             test, results = known[key], by_test[key]
             latest = results[-1]
+            # Cells as Text (fmt.cells): a test of her own, a value as printed, drawn as written.
             table.add_row(
-                test.name,
-                fmt.long_day(latest.on),
-                value_text(latest),
-                str(latest.reference) if latest.reference else "",
-                Text(str(len(results)), justify="right"),
+                *fmt.cells(
+                    test.name,
+                    fmt.long_day(latest.on),
+                    value_text(latest),
+                    str(latest.reference) if latest.reference else "",
+                    Text(str(len(results)), justify="right"),
+                ),
                 key=key,
             )
         self.set_class(not order, "-empty")
@@ -264,13 +268,15 @@ class LabsScreen(SectionScreen):
         test = resolve(key)
         results = self.results.get(key, [])
         count = "1 result" if len(results) == 1 else f"{len(results)} results, newest first"
-        self.query_one("#lab-detail-title", Static).update(f"{test.name} · {group_words(test)} · {count}")
+        self.query_one("#lab-detail-title", Static).update(
+            f"{fmt.shown(test.name)} · {group_words(test)} · {count}"
+        )
         self.query_one("#lab-history", Static).update(history_table(test, results))
         trend = trend_of(test, results)
         self.draw_chart(test, trend)
         notes = [test.note] if test.note else []
         notes.extend(trend.left_out)
-        self.query_one("#lab-notes", Static).update("\n".join(notes))
+        self.query_one("#lab-notes", Static).update(fmt.shown("\n".join(notes)))
         self.query_one("#lab-notes", Static).display = bool(notes)
 
     def draw_chart(self, test: LabTest, trend: Trend) -> None:
@@ -300,7 +306,7 @@ class LabsScreen(SectionScreen):
         )
         pad = max(days[-1] * 0.08, 0.5)
         plt.xlim(-pad, days[-1] + pad)
-        plt.title(f"{test.name} ({trend.unit})" if trend.unit else test.name)
+        plt.title(fmt.shown(f"{test.name} ({trend.unit})" if trend.unit else test.name))
         plot.refresh()
 
     def action_add_lab(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Static
@@ -44,7 +45,7 @@ class MedicationsScreen(SectionScreen):
     def compose(self) -> ComposeResult:
         yield Static("Medications", id="medications-title", classes="top-line")
         yield from self.readonly_banner()
-        table: DataTable[str] = DataTable(id="medications", cursor_type="row", zebra_stripes=True)
+        table: DataTable[Text] = DataTable(id="medications", cursor_type="row", zebra_stripes=True)
         for label, key in COLUMNS:
             table.add_column(label, key=key)
         yield table
@@ -69,14 +70,19 @@ class MedicationsScreen(SectionScreen):
         for med in meds:
             assert med.id is not None
             state = med.state(now, today)
+            # Cells as Text (fmt.cells): her name for it is drawn as written, never read as markup.
             table.add_row(
-                med.name,
-                str(med.current.amount),
-                med.current.timing.describe(),
-                fmt.date_span(med),
-                state.value,
-                fmt.percent_text(week.get(med.id)) if state is MedicationState.ACTIVE else "",
-                fmt.percent_text(month.get(med.id)) if month.get(med.id, None) and month[med.id].due else "",
+                *fmt.cells(
+                    med.name,
+                    str(med.current.amount),
+                    med.current.timing.describe(),
+                    fmt.date_span(med),
+                    state.value,
+                    fmt.percent_text(week.get(med.id)) if state is MedicationState.ACTIVE else "",
+                    fmt.percent_text(month.get(med.id))
+                    if month.get(med.id, None) and month[med.id].due
+                    else "",
+                ),
                 key=str(med.id),
             )
         if selected is not None and str(selected) in {str(m.id) for m in meds}:

@@ -16,8 +16,10 @@ from textual.widgets import Button, Input, Label, Static
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.settings import DEFAULTS, SETTINGS
+from rpltrack.tui.format import shown
 from rpltrack.tui.screens.base import DIALOGS_CSS, FormScreen
 from rpltrack.tui.screens.warning_signs import FLAGS_CSS
+from rpltrack.tui.widgets.safe_input import SafeInput
 
 # The settings the form shows, with a short name for each (the errors and the saved note use it).
 TARGETS: tuple[tuple[str, str], ...] = (
@@ -87,7 +89,7 @@ class ClinicTargetsForm(FormScreen[dict[str, str]]):
         with Vertical(id="targets-form", classes="dialog"):
             yield Static("Your clinic's targets", classes="dialog-title", markup=False)
             if self.notice:
-                yield Static(self.notice, id="form-notice", markup=False)
+                yield Static(shown(self.notice), id="form-notice", markup=False)
             with VerticalScroll(id="targets-body"):
                 yield Static(INTRO, classes="dialog-text", markup=False)
                 for key, name in TARGETS:
@@ -95,7 +97,7 @@ class ClinicTargetsForm(FormScreen[dict[str, str]]):
                     with Horizontal(classes="target-row"):
                         label = f"{name} ({setting.unit})" if setting.unit else name
                         yield Label(label, classes="target-label", markup=False)
-                        yield Input(
+                        yield SafeInput(
                             self.entered.get(key, ""),
                             placeholder=placeholder(key),
                             id=input_id(key),
@@ -122,7 +124,7 @@ class ClinicTargetsForm(FormScreen[dict[str, str]]):
 
     def show_error(self, key: str, message: str) -> None:
         error = self.query_one(f"#{error_id(key)}", Static)
-        error.update(message)
+        error.update(shown(message))
         error.display = True
         self.query_one(f"#{input_id(key)}", Input).add_class("-rejected")
 

@@ -46,7 +46,7 @@ def appointment_line(appt: Appointment, now: datetime, zone: ZoneInfo) -> str:
         day = "tomorrow"
     else:
         day = f"{at:%a} {at.day} {at:%b}" + (f" {at.year}" if at.year != now.year else "")
-    parts = [f"Next: {appt.title}", f"{day} {at:%H:%M}"]
+    parts = [f"Next: {fmt.shown(appt.title)}", f"{day} {at:%H:%M}"]
     if appt.questions:
         count = len(appt.questions)
         parts.append(f"{count} question" if count == 1 else f"{count} questions")
@@ -118,7 +118,8 @@ class TodayScreen(SectionScreen):
         line = self.query_one("#today-appointment", Static)
         line.update(appointment_line(min(upcoming, key=lambda a: a.at), now, self.zone) if upcoming else "")
         line.display = bool(upcoming)
-        self.set_class(bool(upcoming), "-next-appointment")
+        # On the flags line, not the screen: a class on the screen restyles every row of the dose list.
+        self.query_one("#today-flags", Static).set_class(bool(upcoming), "-before-appointment")
 
     @work(thread=True, exclusive=True, group="flag-count", exit_on_error=False)
     def count_flags(self) -> None:

@@ -34,6 +34,7 @@ from rpltrack.store.db import JournalError
 from rpltrack.store.journal import Journal, JournalReadOnly
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, SectionScreen
+from rpltrack.tui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
     from rpltrack.clock import Clock
@@ -169,7 +170,8 @@ def medication_words(med: Medication) -> str:
 
 
 def template_option(template: Template) -> Option:
-    text = Text(template.title)
+    """A template in the list; a template of her own is drawn as she wrote it (controls shown)."""
+    text = fmt.plain(template.title)
     text.append("  " + ("an example" if template.builtin else "yours"), style="dim")
     return Option(text, id=f"template-{template.name}")
 
@@ -298,7 +300,7 @@ class WelcomeScreen(Screen[None]):
         self.hints[input_id] = hint
         with Horizontal(classes=f"form-row {classes}", id=f"row-{input_id}"):
             yield Label(label, classes="welcome-label", markup=False)
-            yield Input(value, id=input_id, classes="form-input welcome-input", compact=True)
+            yield SafeInput(value, id=input_id, classes="form-input welcome-input", compact=True)
             yield Static(hint, id=f"error-{input_id}", classes="field-hint", markup=False)
 
     def buttons(self, pane: str, save: str) -> ComposeResult:
@@ -448,7 +450,7 @@ class WelcomeScreen(Screen[None]):
 
     def field_error(self, input_id: str, message: str, *, focus: bool = True) -> None:
         error = self.query_one(f"#error-{input_id}", Static)
-        error.update(sentence(message))
+        error.update(fmt.shown(sentence(message)))
         error.add_class("-error")
         error.display = True
         field = self.query_one(f"#{input_id}", Input)
@@ -463,7 +465,7 @@ class WelcomeScreen(Screen[None]):
         field.add_class("-rejected")
 
     def pane_error(self, pane: str, message: str) -> None:
-        self.query_one(f"#{pane}-error", Static).update(message)
+        self.query_one(f"#{pane}-error", Static).update(fmt.shown(message))
 
     def write_failed(self, exc: Exception) -> str:
         """Words for a write the journal refused (the entry stays in the fields)."""
@@ -646,10 +648,13 @@ class WelcomeScreen(Screen[None]):
         self.template = template
         self.clear_errors("template")
         kind = "an example" if template.builtin else "your template"
+        # A template of her own is drawn as she wrote it, with its controls shown.
         self.query_one("#template-title", Static).update(
-            Text.assemble((template.title, "bold"), (f"  {template.name}, {kind}", "dim"))
+            Text.assemble(
+                (fmt.shown(template.title), "bold"), (f"  {fmt.shown(template.name)}, {kind}", "dim")
+            )
         )
-        self.query_one("#template-note", Static).update(template.note)
+        self.query_one("#template-note", Static).update(fmt.shown(template.note))
         cycle = self.current_cycle()
         if cycle is not None:
             where = f"For your cycle: {cycle_words(cycle)}."
@@ -668,7 +673,7 @@ class WelcomeScreen(Screen[None]):
             )
         else:
             where = "Its doses start today."
-        self.query_one("#template-cycle", Static).update(where)
+        self.query_one("#template-cycle", Static).update(fmt.shown(where))
         rows: list[Widget] = [
             Horizontal(
                 Label("Medication", classes="template-name"),
@@ -679,9 +684,9 @@ class WelcomeScreen(Screen[None]):
         ]
         for index, entry in enumerate(template.medications):
             if entry.taper:
-                dose: Widget = Static(entry.taper, classes="template-taper", markup=False)
+                dose: Widget = Static(fmt.shown(entry.taper), classes="template-taper", markup=False)
             else:
-                dose = Input(
+                dose = SafeInput(
                     entry.dose,
                     placeholder=DOSE_HINT,
                     id=f"dose-{index}",
@@ -690,9 +695,9 @@ class WelcomeScreen(Screen[None]):
                 )
             rows.append(
                 Horizontal(
-                    Label(entry.name, classes="template-name", markup=False),
+                    Label(fmt.shown(entry.name), classes="template-name", markup=False),
                     dose,
-                    Static(entry.describe(), classes="template-when", markup=False),
+                    Static(fmt.shown(entry.describe()), classes="template-when", markup=False),
                     classes="template-row",
                 )
             )
@@ -762,7 +767,7 @@ class WelcomeScreen(Screen[None]):
 
     def prepare_added(self) -> None:
         self.query_one("#added-list", Static).update(
-            "\n".join(f"• {medication_words(m)}" for m in self.added)
+            "\n".join(f"• {fmt.shown(medication_words(m))}" for m in self.added)
         )
 
     def add_one(self) -> None:
@@ -825,7 +830,7 @@ class WelcomeScreen(Screen[None]):
         if by_hand:
             lines = [ONE_STEP_LEFT, "", *lines]
         result = self.query_one("#reminders-result", Static)
-        result.update("\n".join(lines))
+        result.update(fmt.shown("\n".join(lines)))
         result.display = True
         self.query_one("#reminders-ask").display = False
         self.query_one("#reminders-after").display = True

@@ -18,7 +18,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from rpltrack.domain.doses import likely_now
+from rpltrack.domain.doses import gap_note, likely_now
 from rpltrack.domain.models import DoseView
 from rpltrack.tui import format as fmt
 
@@ -88,6 +88,8 @@ class DoseList(Widget, can_focus=True):
         self.views: list[DoseView] = []
         # Each row's cells as (text, component class or None): time, medication, amount, state.
         self.rows: list[tuple[tuple[str, str | None], ...]] = []
+        # The end of each row's state cell that is a clock-change note (drawn quiet), or "".
+        self.notes: list[str] = []
         self.cursor_row = 0
         # The first row drawn under the header, moved only as far as it takes to keep the cursor in view.
         self.top_row = 0
@@ -100,6 +102,7 @@ class DoseList(Widget, can_focus=True):
         keep = self.highlighted_view
         self.views = list(views)
         self.rows = [self.cells(view) for view in views]
+        self.notes = [self.note(view) for view in views]
         self.state_width = max([cell_len(STATE_LABEL), *(cell_len(row[-1][0]) for row in self.rows)])
         index = self._start_index(views, keep, now)
         self.cursor_row = 0 if index is None else index
@@ -109,15 +112,25 @@ class DoseList(Widget, can_focus=True):
         self.refresh(layout=True)
 
     def cells(self, view: DoseView) -> tuple[tuple[str, str | None], ...]:
-        """Time, medication, amount and what happened, each with the component class that colours it."""
+        """Time, medication, amount and what happened, each with the component class that colours it. Her
+        words (the name, a site, a reason) come with their controls shown (fmt.shown), never written raw."""
         state = fmt.dose_state_class(view)
         quiet = QUIET if state in ("-skipped", "-missed") else None
         return (
             (fmt.dose_time(view, self.zone), quiet),
-            (view.medication.name, OVERDUE_NAME if state == "-overdue" else quiet),
+            (fmt.shown(view.medication.name), OVERDUE_NAME if state == "-overdue" else quiet),
             (fmt.dose_amount(view), quiet),
-            (fmt.dose_state(view, self.zone), {"-overdue": OVERDUE, "-taken": TAKEN}.get(state, quiet)),
+            (
+                fmt.dose_state(view, self.zone) + self.note(view),
+                {"-overdue": OVERDUE, "-taken": TAKEN}.get(state, quiet),
+            ),
         )
+
+    @staticmethod
+    def note(view: DoseView) -> str:
+        """' · 11 h after the last dose (clock change)' on a dose a clock change brought sooner or later than
+        usual after the previous one, else ''. The hours come first: a narrow terminal cuts the cell's end."""
+        return "" if view.clock_gap is None else f" · {gap_note(view.clock_gap, short=True)}"
 
     def rendered_rows(self) -> list[tuple[tuple[str, str | None], ...]]:
         """Every row's cells as (text, component class), in order, whether or not it fits on screen."""
@@ -228,22 +241,28 @@ class DoseList(Widget, can_focus=True):
 
     def _line(self, row: int, cells: Sequence[tuple[str, str | None]], style: Style, width: int) -> Strip:
         """One row: the empty edge cell, the cells at their column widths, then `style` to the right edge.
-        A cell's own colour wins over the row's (an overdue dose still reads as overdue when highlighted).
+        A cell's own colour wins over the row's (an overdue dose still reads as overdue when highlighted); a
+        clock-change note at the end of the state cell is drawn quiet, whatever the state's colour.
         Each cell's segments carry its row and column as meta, as a DataTable's do: that keeps neighbouring
         cells of one style apart, so an SVG export places every cell at its column."""
         widths = [column_width for _, column_width in COLUMNS[1:]] + [self.state_width]
         segments = [Segment(" " * COLUMNS[0][1], style + Style.from_meta({"row": row, "column": 0}))]
+        note = self.notes[row] if 0 <= row < len(self.notes) else ""
         for column, ((plain, component), cell_width) in enumerate(zip(cells, widths, strict=True), start=1):
             where = Style.from_meta({"row": row, "column": column})
             text = Text(plain, no_wrap=True, overflow="ellipsis", end="")
             text.truncate(cell_width, overflow="ellipsis")
             pad = " " * (cell_width - text.cell_len)
             cell = style + self.cell_style(component) if component else style
-            if cell == style:
+            split = len(plain) - len(note) if note and column == len(cells) else len(text.plain)
+            head, tail = text.plain[:split], text.plain[split:]
+            if cell == style and not tail:
                 segments.append(Segment(text.plain + pad, style + where))
             else:
                 # The gap after a coloured cell takes the row's style, so a bold state's gap is not bold.
-                segments.append(Segment(text.plain, cell + where))
+                segments.append(Segment(head, cell + where))
+                if tail:
+                    segments.append(Segment(tail, style + self.cell_style(QUIET) + where))
                 if pad:
                     segments.append(Segment(pad, style + where))
         used = COLUMNS[0][1] + sum(widths)
