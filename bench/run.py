@@ -156,9 +156,11 @@ def compare(
     *,
     check_subject: Check | None = None,
     after_subject: Callable[[], None] | None = None,
+    after_baseline: Callable[[], None] | None = None,
 ) -> tuple[Series, Series]:
     """Time `subject` and `baseline` alternately (ABAB…, the order flipped each round, so drift and caches hit
-    both alike), `warmups` untimed rounds first. `after_subject` runs untimed after each subject run."""
+    both alike), `warmups` untimed rounds first. `after_subject` (`after_baseline`) runs untimed after each
+    subject (baseline) run."""
     subj, base = Series(subject[0]), Series(baseline[0])
     for i in range(warmups + n):
         pair = [(subj, subject[1]), (base, baseline[1])]
@@ -173,6 +175,8 @@ def compare(
                 raise BenchError(f"{series.label}: {problem}")
             if series is subj and after_subject:
                 after_subject()
+            if series is base and after_baseline:
+                after_baseline()
             if i >= warmups:
                 series.runs.append(result)
     return subj, base
@@ -510,6 +514,27 @@ def bench_take(setup: Setup, n: int, warmups: int) -> tuple[list[Row], str]:
 
 
 def bench_growth(setup: Setup, n: int, warmups: int) -> list[Row]:
+    """How the quick commands and the export grow from a 1-year to a 10-year journal: flat for `today`,
+    `take` and `remind --once`, at most linear (10x the records) for `export csv`."""
+    rows = [_growth_today(setup, n, warmups), _growth_take(setup, n, warmups)]
+    rows.append(_growth_remind(setup, n, warmups))
+    rows.append(_growth_export(setup, n, warmups))
+    return rows
+
+
+def _growth_row(what: str, big: Series, small: Series, limit: float, target: str) -> Row:
+    ratio = big.median_s / small.median_s
+    return Row(
+        f"growth: {what}, 10-year vs 1-year journal",
+        ms(big.median_s),
+        ms(small.median_s),
+        f"{ratio:.2f}x",
+        target,
+        verdict(ratio <= limit),
+    )
+
+
+def _growth_today(setup: Setup, n: int, warmups: int) -> Row:
     cmd = [setup.rpltrack, "today", "--db"]
     big, small = compare(
         ("today, 10-year journal", [*cmd, str(setup.journals[10])]),
@@ -519,17 +544,93 @@ def bench_growth(setup: Setup, n: int, warmups: int) -> list[Row]:
         n,
         warmups,
     )
-    ratio = big.median_s / small.median_s
-    return [
-        Row(
-            "growth: `rpltrack today`, 10-year vs 1-year journal",
-            ms(big.median_s),
-            ms(small.median_s),
-            f"{ratio:.2f}x",
-            f"≤ {GROWTH_MAX_RATIO}x (flat)",
-            verdict(ratio <= GROWTH_MAX_RATIO),
-        )
-    ]
+    return _growth_row("`rpltrack today`", big, small, GROWTH_MAX_RATIO, f"≤ {GROWTH_MAX_RATIO}x (flat)")
+
+
+def _growth_take(setup: Setup, n: int, warmups: int) -> Row:
+    """The same dose logged (and undone, untimed) on each journal."""
+    slot_at = datetime.combine(setup.take_on, clock_time(8, 0), tzinfo=setup.zone)
+    at = f"{slot_at:%Y-%m-%d %H:%M}"
+    med, _ = choose_take_medication(setup, at, slot_at)
+
+    def take(years: int) -> list[str]:
+        return [setup.rpltrack, "take", med, "--at", at, "--db", str(setup.journals[years])]
+
+    def undo_on(years: int) -> Callable[[], None]:
+        def run() -> None:
+            result = run_child(
+                [setup.rpltrack, "undo", "--db", str(setup.journals[years])], setup.env, setup.root
+            )
+            if result.returncode != 0 or not result.stdout.startswith("Undone:"):
+                raise BenchError(f"rpltrack undo failed: {result.stdout.strip()} {result.stderr.strip()}")
+
+        return run
+
+    def wrote(result: Run) -> str | None:
+        return None if result.stdout.startswith("Saved:") else f"did not log a dose: {result.stdout.strip()}"
+
+    first = run_child(take(1), setup.env, setup.root)
+    if not first.stdout.startswith("Saved:"):
+        raise BenchError(f"`take {med}` on the 1-year journal: {first.stdout.strip()} {first.stderr.strip()}")
+    undo_on(1)()
+    big, small = compare(
+        ("take, 10-year journal", take(10)),
+        ("take, 1-year journal", take(1)),
+        setup.env,
+        setup.root,
+        n,
+        warmups,
+        check_subject=wrote,
+        after_subject=undo_on(10),
+        after_baseline=undo_on(1),
+    )
+    return _growth_row(
+        f"`rpltrack take {med}`", big, small, GROWTH_MAX_RATIO, f"≤ {GROWTH_MAX_RATIO}x (flat)"
+    )
+
+
+def _growth_remind(setup: Setup, n: int, warmups: int) -> Row:
+    """`remind --once` with nothing due on settled copies of both journals."""
+    copies = {years: setup.root / f"journal-remind-growth-{years}y.db" for years in (1, 10)}
+    settles = {years: [setup.python, str(SETTLE_REMINDERS), str(path), TZ] for years, path in copies.items()}
+    for years, settle in settles.items():
+        first = run_child([*settle, str(setup.journals[years])], setup.env, setup.root)
+        if first.returncode != 0:
+            raise BenchError(f"settling the reminders: {last_line(first.stderr)}")
+    cmd = [setup.rpltrack, "remind", "--once", "--wait", "0", "--db"]
+    big, small = compare(
+        ("remind --once, 10-year journal", [*cmd, str(copies[10])]),
+        ("remind --once, 1-year journal", [*cmd, str(copies[1])]),
+        setup.env,
+        setup.root,
+        n,
+        warmups,
+        after_subject=lambda: settle_again(settles[10], setup),
+        after_baseline=lambda: settle_again(settles[1], setup),
+    )
+    return _growth_row(
+        "`rpltrack remind --once`", big, small, GROWTH_MAX_RATIO, f"≤ {GROWTH_MAX_RATIO}x (flat)"
+    )
+
+
+def _growth_export(setup: Setup, n: int, warmups: int) -> Row:
+    """`export csv` of each journal into its own folder: ten times the records may take ten times as long."""
+    cmd = [setup.rpltrack, "export", "csv", "--db"]
+    big, small = compare(
+        (
+            "export csv, 10-year journal",
+            [*cmd, str(setup.journals[10]), "--out", str(setup.root / "growth-10y")],
+        ),
+        (
+            "export csv, 1-year journal",
+            [*cmd, str(setup.journals[1]), "--out", str(setup.root / "growth-1y")],
+        ),
+        setup.env,
+        setup.root,
+        max(3, n // 3),
+        1,
+    )
+    return _growth_row("`rpltrack export csv`", big, small, 10.0, "≤ 10x (linear)")
 
 
 def paint_of(result: Run) -> tuple[float, str]:
