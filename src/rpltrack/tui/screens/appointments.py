@@ -19,7 +19,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from rpltrack.domain.appointments import Appointment, Question
@@ -36,6 +36,7 @@ from rpltrack.tui.screens.appointment_form import (
 )
 from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
 from rpltrack.tui.screens.entry_form import optional
+from rpltrack.tui.widgets.key_bar import KeyBar
 
 EMPTY_TEXT = "No appointments yet — press a to add one"
 NOTHING_UPCOMING = "Nothing booked — press a to add an appointment."
@@ -120,7 +121,7 @@ class AppointmentsScreen(SectionScreen):
             with VerticalScroll(id="appt-info"):
                 yield Static(ABOUT, id="appt-info-text", markup=False)
         yield Static(EMPTY_TEXT, id="appts-empty", markup=False)
-        yield Footer(compact=True)
+        yield KeyBar()
 
     # -- reading --------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from rpltrack.domain.betas import (
@@ -29,6 +29,7 @@ from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
 from rpltrack.tui.screens.forms import ConfirmDialog
+from rpltrack.tui.widgets.key_bar import KeyBar
 
 MAX_LABELLED = 6  # with more draws their labels would overlap, so plotext's own ticks are used
 EMPTY_TEXT = "No betas yet — press a to add one"
@@ -77,7 +78,7 @@ class BetasScreen(SectionScreen):
         yield Static(CONTEXT, id="beta-context", markup=False)
         yield Static(CAVEAT, id="beta-caveat", markup=False)
         yield Static(EMPTY_TEXT, id="betas-empty")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     async def reload(self) -> None:
         draws = self.journal.betas()

@@ -8,7 +8,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from rpltrack.domain.cycles import (
@@ -29,6 +29,7 @@ from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
 from rpltrack.tui.screens.forms import ConfirmDialog
+from rpltrack.tui.widgets.key_bar import KeyBar
 
 EMPTY_TEXT = "No cycles yet — press n to start one"
 
@@ -97,7 +98,7 @@ class CyclesScreen(SectionScreen):
         yield from self.readonly_banner()
         yield OptionList(id="cycles")
         yield Static(EMPTY_TEXT, id="cycles-empty")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     async def reload(self) -> None:
         today = self.clock.today()

@@ -16,7 +16,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from rpltrack.domain.errors import ValidationError
@@ -29,6 +29,7 @@ from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
 from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
 from rpltrack.tui.screens.settings_form import ClinicTargetsForm, saved_words
 from rpltrack.tui.screens.warning_signs import FLAGS_CSS, WarningSignsScreen
+from rpltrack.tui.widgets.key_bar import KeyBar
 
 EMPTY_TEXT = (
     "Nothing to raise right now. As you add lab results, betas and doses, anything worth asking your care "
@@ -144,7 +145,7 @@ class FlagsScreen(SectionScreen):
             with VerticalScroll(id="flag-info"):
                 yield Static(ABOUT, id="flag-info-text", markup=False)
         yield Static(id="flags-unjudged", markup=False)
-        yield Footer(compact=True)
+        yield KeyBar()
 
     # -- reading --------------------------------------------------------------------------------------
 

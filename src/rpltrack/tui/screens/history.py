@@ -8,11 +8,12 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rpltrack.store.missed import missed_doses
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
+from rpltrack.tui.widgets.key_bar import KeyBar
 
 HISTORY_DAYS = 30
 EMPTY_TEXT = f"Nothing logged in the last {HISTORY_DAYS} days — on Today (press t), t marks a dose taken"
@@ -35,7 +36,7 @@ class HistoryScreen(SectionScreen):
             table.add_column(label, key=label.lower())
         yield table
         yield Static(EMPTY_TEXT, id="history-empty")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     async def reload(self) -> None:
         now = self.clock.now()

@@ -17,7 +17,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
 from rpltrack.domain.betas import Op
@@ -27,6 +27,7 @@ from rpltrack.domain.records import record
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.lab_form import LABS_CSS, LabForm
+from rpltrack.tui.widgets.key_bar import KeyBar
 
 EMPTY_TEXT = "No lab results yet — press a to add one (TSH, vitamin D, platelets, antibodies, ...)"
 MAX_LABELLED = 5  # dates under the chart: more would run into each other on a narrow terminal
@@ -219,7 +220,7 @@ class LabsScreen(SectionScreen):
             yield PlotextPlot(id="lab-chart")
         yield Static(id="lab-notes", markup=False)
         yield Static(EMPTY_TEXT, id="labs-empty", markup=False)
-        yield Footer(compact=True)
+        yield KeyBar()
 
     async def reload(self, select: str | None = None) -> None:
         """Read the journal again; keep the highlighted test (or move to `select`, a test just saved)."""

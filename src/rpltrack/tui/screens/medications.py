@@ -7,7 +7,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import Medication, MedicationState, Regimen
@@ -16,6 +16,7 @@ from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.forms import ChangeDoseForm, ConfirmDialog, MedicationForm
 from rpltrack.tui.screens.today import add_medication
+from rpltrack.tui.widgets.key_bar import KeyBar
 
 COLUMNS = (
     ("Name", "name"),
@@ -53,7 +54,7 @@ class MedicationsScreen(SectionScreen):
         yield Static(
             "Taken: doses taken of doses due (as-needed medications are not counted).", id="medications-note"
         )
-        yield Footer(compact=True)
+        yield KeyBar()
 
     async def reload(self) -> None:
         now = self.clock.now().astimezone(self.zone)

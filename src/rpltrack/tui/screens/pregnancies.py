@@ -11,7 +11,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from rpltrack.domain.dating import parse_ga
 from rpltrack.domain.errors import ValidationError
@@ -28,6 +28,7 @@ from rpltrack.domain.pregnancies import (
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.entry_form import EntryForm, Field
+from rpltrack.tui.widgets.key_bar import KeyBar
 
 EMPTY_TEXT = "No pregnancies recorded — press n for a positive test, or l to add a past loss"
 
@@ -103,7 +104,7 @@ class PregnanciesScreen(SectionScreen):
         yield table
         yield Static(id="pregnancy-counts")
         yield Static(EMPTY_TEXT, id="pregnancies-empty")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     async def reload(self) -> None:
         pregnancies = self.journal.pregnancies()

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from rpltrack.domain.doses import injection_sites, next_site
 from rpltrack.domain.errors import ValidationError
@@ -20,6 +20,7 @@ from rpltrack.store.db import JournalError
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
 from rpltrack.tui.widgets.dose_list import DoseList
+from rpltrack.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from rpltrack.domain.appointments import Appointment
@@ -86,7 +87,7 @@ class TodayScreen(SectionScreen):
         yield DoseList(self.zone, id="doses")
         yield Static(EMPTY_TEXT, id="today-empty")
         yield Static(id="today-adherence")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     async def reload(self) -> None:
         """Read today's doses and the week's adherence (a few milliseconds: no thread needed); the count of

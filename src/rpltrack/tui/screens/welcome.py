@@ -21,7 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, ContentSwitcher, Footer, Input, Label, OptionList, Static
+from textual.widgets import Button, ContentSwitcher, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rpltrack.domain.cycles import CYCLE_KIND_WORDS, Cycle, CycleKind, EventKind, Transfer
@@ -34,6 +34,7 @@ from rpltrack.store.db import JournalError
 from rpltrack.store.journal import Journal, JournalReadOnly
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, SectionScreen
+from rpltrack.tui.widgets.key_bar import KeyBar
 from rpltrack.tui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
@@ -291,7 +292,7 @@ class WelcomeScreen(Screen[None]):
                 yield Static(DONE_TEXT, classes="welcome-text", markup=False)
                 with Horizontal(classes="form-buttons"):
                     yield Button("Go to Today", variant="primary", id="done-today")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def field_row(
         self, input_id: str, label: str, hint: str, *, value: str = "", classes: str = ""
