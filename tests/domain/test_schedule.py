@@ -443,3 +443,30 @@ def test_c5_no_occurrence_ever_dropped(zone_name, times, weekdays, start):
             assert slot.local_at.time() in times
         else:
             assert slot.clock_change_day
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    span_start=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+    offset=st.integers(min_value=0, max_value=400),
+    length=st.integers(min_value=0, max_value=60),
+    every_days=st.integers(min_value=1, max_value=14),
+)
+def test_every_n_days_falls_on_the_dates_rrule_gives(span_start, offset, length, every_days):
+    """The every-N-days dates, found by arithmetic (no dateutil on the quick path), are exactly those of
+    rrule(DAILY, interval=N) from the regimen's first day, over any window."""
+    from dateutil.rrule import DAILY, rrule
+
+    from rpltrack.domain.schedule import _rule_days
+
+    regimen = Regimen(
+        effective_on=span_start,
+        amount=Quantity(Decimal(1), "mg"),
+        timing=Timing(TimingKind.TIMES, times=(time(8),), every_days=every_days),
+    )
+    lo = span_start + timedelta(days=offset)
+    hi = lo + timedelta(days=length)
+    expected = rrule(DAILY, dtstart=datetime.combine(span_start, time(0)), interval=every_days).between(
+        datetime.combine(lo, time(0)), datetime.combine(hi, time(0)), inc=True
+    )
+    assert _rule_days(regimen, span_start, lo, hi) == [d.date() for d in expected]
