@@ -28,7 +28,7 @@ from rpltrack.domain.medspec import MedicationInput, build_medication
 from rpltrack.domain.models import DoseStatus
 from rpltrack.store.journal import Journal
 from rpltrack.store.migrations import HEAD
-from tests.cli.support import checksum
+from tests.cli.support import checksum, run_rpltrack
 from tests.conftest import LONDON
 
 COMMANDS = (
@@ -47,15 +47,7 @@ CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER = 1, 2, 3
 def rpltrack(
     db: Path, *args: str, preexec: Callable[[], None] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "rpltrack", "--db", str(db), "--tz", "Europe/London", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        preexec_fn=preexec,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-    )
+    return run_rpltrack(db, *args, preexec=preexec)
 
 
 def sha256(path: Path) -> str:

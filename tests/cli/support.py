@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +55,18 @@ def checksum(path: Path, tables: tuple[str, ...] | None = None) -> str:
         return digest.hexdigest()
     finally:
         conn.close()
+
+
+def run_rpltrack(
+    db: Path, *args: str, preexec: Callable[[], None] | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m rpltrack --db DB --tz Europe/London ARGS` as a real process (extra environment in `env`)."""
+    return subprocess.run(
+        [sys.executable, "-m", "rpltrack", "--db", str(db), "--tz", "Europe/London", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=preexec,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})},
+    )

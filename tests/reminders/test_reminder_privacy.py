@@ -25,6 +25,7 @@ from rpltrack.domain.models import DoseStatus, Medication, Regimen, Timing, Timi
 from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.records import replace
 from rpltrack.store.journal import Journal
+from tests.cli.support import run_rpltrack
 
 from .conftest import FakeServer, need
 from .support import ENTERED, LONDON, at_times, journal_with
@@ -70,14 +71,7 @@ REMIND_ONCE = ("remind", "--once", "--wait", "0")
 
 def remind_once(db_path: Path, tmpdir: Path, **env: str) -> subprocess.CompletedProcess[str]:
     tmpdir.mkdir(mode=0o700, exist_ok=True)
-    return subprocess.run(
-        [sys.executable, "-m", "rpltrack", "--db", str(db_path), "--tz", "Europe/London", *REMIND_ONCE],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "TMPDIR": str(tmpdir), **env},
-    )
+    return run_rpltrack(db_path, *REMIND_ONCE, env={"TMPDIR": str(tmpdir), **env})
 
 
 def sentinels_in(text: str) -> list[str]:
