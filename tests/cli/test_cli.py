@@ -175,6 +175,18 @@ def test_med_edit_other_fields(cli):
     assert (med["name"], med["notes"], med["end"]) == ("baby aspirin", "with food", "2026-12-31")
 
 
+def test_med_edit_notes_have_the_same_limit_as_a_new_medication(cli):
+    """2000 characters, as `med add` allows: more is refused (exit 2, nothing written); exactly 2000 saves."""
+    add_usual(cli)
+    before = checksum(cli.db)
+    rc, _, err = cli("med", "edit", "aspirin", "--notes", "x" * 2001)
+    assert (rc, err) == (2, "rpltrack: notes can be at most 2000 characters\n")
+    assert checksum(cli.db) == before
+    cli.ok("med", "edit", "aspirin", "--notes", "x" * 2000)
+    (med,) = [m for m in cli.json("med", "list", "--as-of", AS_OF) if m["generic"] == "aspirin"]
+    assert med["notes"] == "x" * 2000
+
+
 def test_med_stop_ends_doses_and_keeps_history(cli):
     add_usual(cli)
     cli.ok("take", "aspirin")

@@ -502,6 +502,10 @@ class Journal:
     def update_medication(self, med_id: int, now: datetime, **fields: Any) -> Medication:
         """Change name, notes, supply, end_on or stopped_at (validated through the model)."""
         self._writable()
+        if (
+            len(fields.get("notes") or "") > 2000
+        ):  # as for a new medication (medspec); stored notes still read
+            raise ValidationError("notes can be at most 2000 characters", field="notes")
         med = self.medication(med_id)
         if "supply" in fields and fields["supply"] != med.supply:
             fields.setdefault("supply_at", now)  # a recount: refill-due counts doses taken from here
