@@ -561,13 +561,24 @@ class Journal:
 
     def day(self, day: date, zone: ZoneInfo, now: datetime) -> list[DoseView]:
         """Every dose of local `day` with its state at `now`."""
+        return self.days(day, day, zone, now)[day]
+
+    def days(self, first: date, last: date, zone: ZoneInfo, now: datetime) -> dict[date, list[DoseView]]:
+        """Every dose of each local day from `first` to `last` (inclusive) with its state at `now`, from one
+        read of the medications and the logs of the span."""
         from rpltrack.domain.schedule import day_bounds
 
-        start, end = day_bounds(day, zone)
+        start, _ = day_bounds(first, zone)
+        _, end = day_bounds(last, zone)
         # A day before, in UTC terms, covers any zone offset between the medication's zone and hers.
-        meds = self.medications(in_force_on=day - timedelta(days=1))
+        meds = self.medications(in_force_on=first - timedelta(days=1))
         logs = self.logs_between(start, end)
-        return dose_rules.day_views(meds, logs, day, zone, now, self.grace())
+        grace = self.grace()
+        span = range((last - first).days + 1)
+        return {
+            day: dose_rules.day_views(meds, logs, day, zone, now, grace)
+            for day in (first + timedelta(days=n) for n in span)
+        }
 
     def last_site(self, med_id: int) -> str | None:
         row = self._conn.execute(
