@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.output import say
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
@@ -179,13 +180,13 @@ def appt_list(ctx: Context) -> int:
         for appt in upcoming:
             print(_line(appt, ctx))
             for q in appt.questions:
-                print(terminal_text(f"       ? {q.text}"))
+                say(f"       ? {q.text}")
     if past:
         print("Past:" if not upcoming else "\nPast:")
         for appt in reversed(past):
             print(_line(appt, ctx))
             if appt.decided:
-                print(terminal_text(f"       decided: {appt.decided}"))
+                say(f"       decided: {appt.decided}")
     return 0
 
 
@@ -196,18 +197,18 @@ def appt_show(ctx: Context) -> int:
         return 0
     print(_line(appt, ctx))
     if appt.notes:
-        print(terminal_text(f"     notes: {appt.notes}"))
+        say(f"     notes: {appt.notes}")
     if appt.questions:
         print("     Questions:")
         for q in appt.questions:
             mark = "x" if q.asked else " "
-            print(terminal_text(f"     [{mark}] {q.id}. {q.text}" + (f" — {q.answer}" if q.answer else "")))
+            say(f"     [{mark}] {q.id}. {q.text}" + (f" — {q.answer}" if q.answer else ""))
     else:
         print(
             f'     No questions yet: rpltrack appt ask {appt.id} "..." or rpltrack appt ask {appt.id} --flags'
         )
     if appt.decided:
-        print(terminal_text(f"     Decided: {appt.decided}"))
+        say(f"     Decided: {appt.decided}")
     return 0
 
 
@@ -232,7 +233,7 @@ def appt_edit(ctx: Context) -> int:
         )
     saved = ctx.journal.edit_appointment(a.id, ctx.now(), **fields)
     state = " (cancelled)" if saved.cancelled else ""
-    print(terminal_text(f"Saved: {saved.title} on {saved.at:%a %d %b %Y at %H:%M}{state}."))
+    say(f"Saved: {saved.title} on {saved.at:%a %d %b %Y at %H:%M}{state}.")
     return 0
 
 
@@ -261,7 +262,7 @@ def appt_done(ctx: Context) -> int:
     )
     raised = sum(1 for q in saved.questions if q.asked and q.flag_key)
     extra = f"; {raised} flag(s) marked raised at this appointment" if raised else ""
-    print(terminal_text(f"Recorded: {saved.title}{extra}."))
+    say(f"Recorded: {saved.title}{extra}.")
     return 0
 
 
@@ -285,5 +286,5 @@ def appt_ask(ctx: Context) -> int:
     before = len(ctx.journal.appointment(a.appt).questions)
     saved = ctx.journal.add_questions(a.appt, questions, ctx.now())
     added = len(saved.questions) - before
-    print(terminal_text(f"Added {added} question(s) to {saved.title} ({len(saved.questions)} in all)."))
+    say(f"Added {added} question(s) to {saved.title} ({len(saved.questions)} in all).")
     return 0

@@ -6,7 +6,7 @@ import argparse
 from datetime import date
 
 from rpltrack.cli.context import Context
-from rpltrack.cli.output import iso
+from rpltrack.cli.output import iso, say
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
@@ -273,7 +273,7 @@ def cycle_list(ctx: Context) -> int:
         where = f", {c.clinic}" if c.clinic else ""
         current = dating is not None and ctx.journal.cycle_on(today) == c
         status = f" · {dating.label()}" if current and dating is not None else ""
-        print(terminal_text(f"cycle {c.id}: {CYCLE_KIND_WORDS[c.kind]}{where}, {span}{status}"))
+        say(f"cycle {c.id}: {CYCLE_KIND_WORDS[c.kind]}{where}, {span}{status}")
         if current and dating is not None and (dating.dpo is not None or dating.edd is not None):
             parts = [f"dpo-equivalent {dating.dpo}"] if dating.dpo is not None else []
             parts += [f"estimated due date {dating.edd}"] if dating.edd is not None else []
@@ -287,9 +287,9 @@ def cycle_list(ctx: Context) -> int:
                 )
             )
         for e in c.events:
-            print(terminal_text(f"    {e.on}  {e.kind.value}" + (f": {e.note}" if e.note else "")))
+            say(f"    {e.on}  {e.kind.value}" + (f": {e.note}" if e.note else ""))
         if c.outcome:
-            print(terminal_text(f"    outcome: {c.outcome}"))
+            say(f"    outcome: {c.outcome}")
     return 0
 
 
@@ -550,7 +550,7 @@ def history_show(ctx: Context) -> int:
         return 0
     for p in pregnancies:
         when = p.ended_on or p.started_on
-        print(terminal_text(f"{when}  {p.describe()}" + (" (approximate)" if p.approximate else "")))
+        say(f"{when}  {p.describe()}" + (" (approximate)" if p.approximate else ""))
     print()
     print(
         f"Losses on record: {counts.eshre} under ESHRE 2022 (all losses before 24 weeks, including "

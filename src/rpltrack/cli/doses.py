@@ -6,16 +6,10 @@ import argparse
 from datetime import datetime, timedelta
 
 from rpltrack.cli.context import Context
-from rpltrack.cli.output import dating_json, dose_view_json, dose_view_line, iso, log_json
-from rpltrack.domain.display import terminal_text
+from rpltrack.cli.output import dating_json, dose_view_json, dose_view_line, iso, log_json, say
 from rpltrack.domain.doses import injection_sites, next_site
 from rpltrack.domain.models import DoseStatus
 from rpltrack.domain.schedule import day_bounds
-
-
-def _say(text: str) -> None:
-    """Print a line that may hold her text (a name, a site, a reason): controls are shown, never obeyed."""
-    print(terminal_text(text))
 
 
 def register(
@@ -94,12 +88,12 @@ def cmd_today(ctx: Context) -> int:
         )
         return 0
     where = f" · {dating.label()}" if dating is not None and dating.label() else ""
-    _say(f"{now.astimezone(ctx.zone):%A %d %B %Y, %H:%M} ({ctx.zone.key}){where}")
+    say(f"{now.astimezone(ctx.zone):%A %d %B %Y, %H:%M} ({ctx.zone.key}){where}")
     if not views:
-        _say("No doses scheduled today. Add a medication: rpltrack med add NAME --dose '81 mg' --times 08:00")
+        say("No doses scheduled today. Add a medication: rpltrack med add NAME --dose '81 mg' --times 08:00")
         return 0
     for view in views:
-        _say(dose_view_line(view, ctx.zone))
+        say(dose_view_line(view, ctx.zone))
     return 0
 
 
@@ -124,20 +118,20 @@ def cmd_take(ctx: Context) -> int:
     if not result.created:
         state = log.status.value
         when = log.taken_at or log.logged_at
-        _say(
+        say(
             f"Already logged: {med.name}, {slot_text}, {state} at {when.astimezone(ctx.zone):%H:%M}. "
             "Nothing changed."
         )
         return 0
     assert log.taken_at is not None
     later = " (logged later)" if log.logged_later else ""
-    _say(
+    say(
         f"Saved: {med.name} {log.amount} taken at {log.taken_at.astimezone(ctx.zone):%Y-%m-%d %H:%M}"
         f"{later} — {slot_text}." + (f" Site: {log.site}." if log.site else "")
     )
     if injection_sites(med):
         assert med.id is not None
-        _say(f"Next site in your rotation: {next_site(med, journal.last_site(med.id))}.")
+        say(f"Next site in your rotation: {next_site(med, journal.last_site(med.id))}.")
     return 0
 
 
@@ -149,9 +143,9 @@ def cmd_skip(ctx: Context) -> int:
     assert slot is not None
     when = f"{slot.local_at.astimezone(ctx.zone):%a %H:%M}"
     if not result.created:
-        _say(f"Already logged: {med.name}, the {when} dose, {result.log.status.value}. Nothing changed.")
+        say(f"Already logged: {med.name}, the {when} dose, {result.log.status.value}. Nothing changed.")
         return 0
-    _say(
+    say(
         f"Saved: {med.name}, the {when} dose, skipped"
         + (f" ({result.log.reason})." if result.log.reason else ".")
     )
@@ -161,9 +155,9 @@ def cmd_skip(ctx: Context) -> int:
 def cmd_undo(ctx: Context) -> int:
     undone = ctx.journal.undo(ctx.now())
     if undone is None:
-        _say("Nothing to undo.")
+        say("Nothing to undo.")
         return 0
-    _say(f"Undone: {undone.summary}. The journal is back as it was before.")
+    say(f"Undone: {undone.summary}. The journal is back as it was before.")
     return 0
 
 
@@ -185,7 +179,7 @@ def cmd_log(ctx: Context) -> int:
         ctx.emit_json([log_json(log, med, ctx.zone) for log, med in entries])
         return 0
     if not entries:
-        _say(f"Nothing logged from {first} to {last}.")
+        say(f"Nothing logged from {first} to {last}.")
         return 0
     from rpltrack.domain.zones import zone_elsewhere, zone_label
 
@@ -205,5 +199,5 @@ def cmd_log(ctx: Context) -> int:
                 f" — {log.reason}" if log.reason else "",
             ]
         )
-        _say(f"{when:%Y-%m-%d %H:%M}{label}  {med.name}{slot}: {what}{extra}")
+        say(f"{when:%Y-%m-%d %H:%M}{label}  {med.name}{slot}: {what}{extra}")
     return 0

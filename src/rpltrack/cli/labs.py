@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.output import say
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
@@ -142,7 +143,7 @@ def lab_add(ctx: Context) -> int:
             field="value",
         )
     saved = ctx.journal.add_lab(result, ctx.now())
-    print(terminal_text(f"Saved: {test.name} {_value_text(saved)} on {saved.on}."))
+    say(f"Saved: {test.name} {_value_text(saved)} on {saved.on}.")
     board = _board(ctx)
     new = [
         f
@@ -150,7 +151,7 @@ def lab_add(ctx: Context) -> int:
         if f.since == saved.on and saved.id is not None and f"lab{saved.id}" in f.subject
     ]
     for flag in new:
-        print(terminal_text(f"To raise with your care team: {flag.title} (see rpltrack flags)."))
+        say(f"To raise with your care team: {flag.title} (see rpltrack flags).")
     return 0
 
 
@@ -233,7 +234,7 @@ def labs_list(ctx: Context) -> int:
     for key in sorted(latest, key=lambda k: _test_name(k).casefold()):
         r, count = latest[key]
         more = f"  ({count} results)" if count > 1 else ""
-        print(terminal_text(f"  {_test_name(key):<{width}}  {_lab_line(r)}{more}"))
+        say(f"  {_test_name(key):<{width}}  {_lab_line(r)}{more}")
     return 0
 
 
@@ -296,18 +297,18 @@ def flags_list(ctx: Context) -> int:
         if n > 1:
             print()
         state = f"  [{mark.state.value}{': ' + mark.note if mark and mark.note else ''}]" if mark else ""
-        print(terminal_text(f"{flag.title}{state}"))
-        print(terminal_text(f"  {flag.detail}"))
-        print(terminal_text(f"  {flag.ask}"))
+        say(f"{flag.title}{state}")
+        say(f"  {flag.detail}")
+        say(f"  {flag.ask}")
         for line in flag.context:
-            print(terminal_text(f"  · {line}"))
+            say(f"  · {line}")
         print(f"  Sources: {'; '.join(cite(s) for s in flag.sources)}")
         print(f"  Since {flag.since} · id {flag.key}")
     if board.unjudged:
         print()
         print("Could not judge:")
         for item in board.unjudged:
-            print(terminal_text(f"  · {item.text}"))
+            say(f"  · {item.text}")
     if shown and not ctx.args.all and board.marked:
         print()
         print(f"{len(board.marked)} acknowledged or raised: rpltrack flags --all")

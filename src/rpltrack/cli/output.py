@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from rpltrack.domain.dating import Dating
 
 
+def say(text: str) -> None:
+    """Print a line that may hold her text (a name, a note, a site): its controls are shown, never obeyed."""
+    print(terminal_text(text))
+
+
 def iso(value: datetime | None, zone: ZoneInfo) -> str | None:
     return None if value is None else value.astimezone(zone).isoformat(timespec="seconds")
 

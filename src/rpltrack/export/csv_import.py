@@ -195,7 +195,9 @@ def _zone(text: str) -> ZoneInfo:
     return ZoneInfo(text)
 
 
-def _op(text: str) -> Op:
+def _sign(row: _Row) -> Op:
+    """The "Sign" cell of a censored value ('<', '>', ...): empty is an exact value."""
+    text = row.choice("Sign", ["", *(op.value for op in Op if op is not Op.EQ)])
     return Op.EQ if text == "" else Op(text)
 
 
@@ -328,7 +330,7 @@ def _lab(row: _Row) -> LabResult:
     )
     value = row.build(
         lambda: LabValue(
-            _op(row.choice("Sign", ["", *(op.value for op in Op if op is not Op.EQ)])),
+            _sign(row),
             row.opt_dec("Value"),
             row.opt_text("Unit"),
             row.text("Result text"),
@@ -352,7 +354,7 @@ def _lab(row: _Row) -> LabResult:
 
 
 def _beta(row: _Row) -> BetaDraw:
-    op = _op(row.choice("Sign", ["", *(op.value for op in Op if op is not Op.EQ)]))
+    op = _sign(row)
     value = row.build(lambda: HcgValue(op, row.dec("hCG (mIU/mL)"), row.text("Result (as entered)")))
     drawn = row.instant("Drawn at (ISO 8601)").astimezone(row.zone("Time zone"))
     return row.build(

@@ -71,8 +71,8 @@ SECTION_KEYS: list[BindingType] = [
 ]
 
 
-class SectionScreen(Screen[None]):
-    """A top-level section (a mode). Subclasses compose their body and implement `reload`."""
+class AppScreen(Screen[None]):
+    """A full screen of the app, with the app's journal, clock and zone at hand."""
 
     @property
     def rpl(self) -> RpltrackApp:
@@ -89,6 +89,10 @@ class SectionScreen(Screen[None]):
     @property
     def zone(self) -> ZoneInfo:
         return self.clock.zone
+
+
+class SectionScreen(AppScreen):
+    """A top-level section (a mode). Subclasses compose their body and implement `reload`."""
 
     def readonly_banner(self) -> ComposeResult:
         if self.journal.readonly:

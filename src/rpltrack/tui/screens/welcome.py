@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, ContentSwitcher, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -31,15 +30,13 @@ from rpltrack.domain.models import Medication
 from rpltrack.domain.protocols import MissingDoses, Template
 from rpltrack.domain.settings import DEFAULTS, SETTINGS
 from rpltrack.store.db import JournalError
-from rpltrack.store.journal import Journal, JournalReadOnly
+from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, SectionScreen
+from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, AppScreen, SectionScreen
 from rpltrack.tui.widgets.key_bar import KeyBar
 from rpltrack.tui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
-    from rpltrack.clock import Clock
-    from rpltrack.tui.app import RpltrackApp
     from rpltrack.tui.screens.forms import MedicationForm
 
 WELCOME_CSS = str(Path(__file__).resolve().parent.parent / "welcome.tcss")
@@ -184,7 +181,7 @@ class Pane(VerticalScroll):
         return self.allow_vertical_scroll
 
 
-class WelcomeScreen(Screen[None]):
+class WelcomeScreen(AppScreen):
     """The first-run flow. Opened on an empty journal (RpltrackApp.on_mount) and from the palette."""
 
     CSS_PATH: ClassVar[list[str | PurePath]] = [DIALOGS_CSS, WELCOME_CSS]
@@ -207,18 +204,6 @@ class WelcomeScreen(Screen[None]):
         self.summary: dict[str, str] = {}
         self.install_done = False  # the reminders step has said what installing did
         self.hints: dict[str, str] = {}  # input id -> the words beside it when it has no error
-
-    @property
-    def rpl(self) -> RpltrackApp:
-        return cast("RpltrackApp", self.app)
-
-    @property
-    def journal(self) -> Journal:
-        return self.rpl.journal
-
-    @property
-    def clock(self) -> Clock:
-        return self.rpl.clock
 
     # -- layout ---------------------------------------------------------------------------------------
 
