@@ -26,6 +26,7 @@ from rpltrack.export import csv_export as ex
 from rpltrack.export.csv_import import ImportedMark, parse_export
 from rpltrack.store.exporting import import_csv_export, read_export_files, write_csv_export
 from rpltrack.store.journal import Journal
+from rpltrack.store.writer import AuditedWriter
 from tests.cli.support import checksum
 from tests.export.csv_support import LONDON, NOW, build_small_journal
 
@@ -125,14 +126,14 @@ def test_the_import_is_one_transaction(
     """A failure while writing the last kind of record leaves the journal as empty as it was."""
     _, first = original
     journal = Journal.open(tmp_path / "copy.db", now=NOW)
-    real_insert = Journal._insert
+    real_insert = AuditedWriter.insert
 
-    def failing(self: Journal, change_id: int, table: str, values: dict[str, object]) -> int:
+    def failing(self: AuditedWriter, change_id: int, table: str, values: dict[str, object]) -> int:
         if table == "flag_marks":
             raise sqlite3.OperationalError("disk I/O error")
         return real_insert(self, change_id, table, values)
 
-    monkeypatch.setattr(Journal, "_insert", failing)
+    monkeypatch.setattr(AuditedWriter, "insert", failing)
     with pytest.raises(sqlite3.OperationalError):
         import_csv_export(journal, first, NOW)
     monkeypatch.undo()

@@ -33,3 +33,26 @@ def parse_choice(kind: type[Choice], text: str, what: str, field: str) -> Choice
     except ValueError:
         names = ", ".join(choice.value for choice in kind)
         raise ValidationError(f"unknown {what} {text.strip()!r}: use one of {names}", field=field) from None
+
+
+class NeedsConfirmation(ValidationError):
+    """A value that is possible but unlikely, or a step with consequences: `message` is the question to
+    put to her. Nothing was written; the same call with its confirming argument (`sure=True`) goes ahead."""
+
+
+class DuplicateEntry(ValidationError):
+    """An entry that matches one already recorded (`existing_id`); nothing was written. The same call with
+    `again=True` records it anyway."""
+
+    def __init__(self, message: str, *, existing_id: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.existing_id = existing_id
+
+
+class HasDependents(NeedsConfirmation):
+    """A delete that would take other entries with it or leave them pointing at nothing: `dependents` names
+    them in words ("2 transfers"); nothing was written. `with_dependents=True` goes ahead."""
+
+    def __init__(self, message: str, *, dependents: list[str], field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.dependents = dependents

@@ -1,0 +1,161 @@
+"""The journal's common ground: its connection, the audited writer, settings and the change log."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.settings import SETTINGS, grace_from, setting_for
+from rpltrack.store import rows
+from rpltrack.store.db import JournalError
+from rpltrack.store.migrations import user_version
+from rpltrack.store.writer import TABLES_WITH_AUDIT, AuditedWriter, ChangeRecord
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import ModuleType
+    from typing import Any
+
+
+def appointment_conv() -> ModuleType:
+    """Appointment row conversions, imported on first use (see appointment_rows)."""
+    from rpltrack.store import appointment_rows
+
+    return appointment_rows
+
+
+def lab_conv() -> ModuleType:
+    """Lab and flag-mark row conversions, imported on first use (see lab_rows)."""
+    from rpltrack.store import lab_rows
+
+    return lab_rows
+
+
+def timeline_conv() -> ModuleType:
+    """The timeline's row conversions, imported on first use (see timeline_rows)."""
+    from rpltrack.store import timeline_rows
+
+    return timeline_rows
+
+
+class JournalReadOnly(JournalError):
+    """A write was asked of a journal opened read-only (newer schema or damaged file)."""
+
+
+class JournalBase:
+    """The connection and the audited writer every part of the journal writes through."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path,
+        *,
+        readonly: bool,
+        notes: Sequence[str] = (),
+        backup: Path | None = None,
+        readonly_reason: str = "",
+    ) -> None:
+        self._conn = conn
+        self.path = path
+        self.readonly = readonly
+        self.readonly_reason = readonly_reason
+        self.notes = list(notes)
+        self.migration_backup = backup
+
+    @property
+    def schema_version(self) -> int:
+        return user_version(self._conn)
+
+    def pragma(self, name: str) -> Any:
+        return self._conn.execute(f"PRAGMA {name}").fetchone()[0]
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._conn.in_transaction
+
+    def _writable(self) -> None:
+        if self.readonly:
+            raise JournalReadOnly(self.readonly_reason or "the journal is open read-only; nothing was saved")
+
+    def settings(self) -> dict[str, str]:
+        """Every setting's value in force: hers where she set one, else the default ("" = the guideline
+        default applies). Clinic retests she added (retest.after.*) are included."""
+        values = {key: s.default for key, s in SETTINGS.items()}
+        values.update(self.stored_settings())
+        return values
+
+    def stored_settings(self) -> dict[str, str]:
+        """Only the settings she (or her clinic) set: what overrides a default."""
+        return {
+            row["key"]: row["value"]
+            for row in self._conn.execute("SELECT key, value FROM settings WHERE value != ''")
+        }
+
+    def set_setting(self, key: str, value: str, now: datetime) -> str:
+        """Set `key` (validated; returns the canonical spelling). An empty value resets it to the default."""
+        setting = setting_for(key)
+        if setting is None:
+            raise ValidationError(
+                f"unknown setting {key!r}: known settings are {', '.join(sorted(SETTINGS))}, "
+                "and retest.after.<medication> for a clinic retest after a course"
+            )
+        canonical = setting.parse(value) if value.strip() else ""
+        if not canonical and setting.default and key in SETTINGS:
+            canonical = setting.default
+        self._writable()
+        with self._w.txn():
+            summary = f"set {key} to {canonical}" if canonical else f"reset {key} to its default"
+            change = self._w.open_change("setting", summary, now)
+            before = self._conn.execute("SELECT * FROM settings WHERE key = ?", (key,)).fetchone()
+            self._conn.execute(
+                "INSERT INTO settings (key, value, updated_utc) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_utc = excluded.updated_utc",
+                (key, canonical, rows.utc_text(now)),
+            )
+            after = self._conn.execute(
+                "SELECT rowid AS rid, * FROM settings WHERE key = ?", (key,)
+            ).fetchone()
+            after_d = dict(after)
+            rid = after_d.pop("rid")
+            self._w.audit(change, "settings", int(rid), dict(before) if before else None, after_d)
+        return canonical
+
+    def grace(self) -> timedelta:
+        return grace_from(self.settings())
+
+    def count(self, table: str) -> int:
+        if table not in (*TABLES_WITH_AUDIT, "changes", "audit"):
+            raise ValueError(table)
+        return int(self._conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+    @property
+    def _w(self) -> AuditedWriter:
+        """The audited writer over this journal's connection (every write goes through it)."""
+        return AuditedWriter(self._conn)
+
+    # -- the change log ------------------------------------------------------------------------------
+
+    def changes(self, limit: int = 50) -> list[ChangeRecord]:
+        """Recent changes, newest first, with what each did in words."""
+        return self._w.changes(limit)
+
+    def next_undo(self) -> ChangeRecord | None:
+        """What `undo` would take back now."""
+        return self._w.next_undo()
+
+    def next_redo(self) -> ChangeRecord | None:
+        """What `redo` would re-apply now."""
+        return self._w.next_redo()
+
+    def undo(self, now: datetime) -> ChangeRecord | None:
+        """Take back the most recent change not yet undone (repeatable); None when there is none."""
+        self._writable()
+        return self._w.undo(now)
+
+    def redo(self, now: datetime) -> ChangeRecord | None:
+        """Re-apply what the last undo took back, until a new change is made; None when there is none."""
+        self._writable()
+        return self._w.redo(now)

@@ -1,0 +1,230 @@
+"""Backups, restore, the integrity check and CSV import into an empty journal."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rpltrack.domain.errors import ValidationError
+from rpltrack.store import rows
+from rpltrack.store.base import appointment_conv, lab_conv, timeline_conv
+from rpltrack.store.db import JournalError, connect
+from rpltrack.store.migrations import (
+    HEAD,
+    backup_dir,
+    backup_numbered,
+    backup_to,
+    migrate,
+    user_version,
+)
+from rpltrack.store.protocols import ProtocolStore
+from rpltrack.store.writer import TABLES_WITH_AUDIT
+
+# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from rpltrack.export.csv_import import CsvImport
+
+
+# Daily backups kept in backups/ (the pre-upgrade backups are kept apart and never rotated away).
+DAILY_BACKUPS = 7
+
+
+class PortabilityStore(ProtocolStore):
+    """Backups, restore, check and import."""
+
+    def make_backup(self, now: datetime, dest: Path | None = None) -> Path:
+        """A consistent copy of the journal (SQLite's backup API), owner-only: at `dest`, or in backups/."""
+        if dest is None:
+            return backup_numbered(self._conn, self.path, "manual", now)
+        try:
+            return backup_to(self._conn, dest)
+        except FileExistsError:
+            raise ValidationError(f"{dest} already exists: choose another file name", field="file") from None
+
+    def daily_backup(self, now: datetime) -> Path | None:
+        """Once a day, on the first open that asks (the app, the reminder timer): a backup in backups/, the
+        newest DAILY_BACKUPS kept. None when one was made today already, the journal is read-only, or it
+        holds nothing yet. Raises JournalError when the backup cannot be written (a full disk): no partial
+        file is left."""
+        if self.readonly or not self._conn.execute("SELECT EXISTS (SELECT 1 FROM changes)").fetchone()[0]:
+            return None
+        folder = backup_dir(self.path)
+        day = now.astimezone(UTC).strftime("%Y%m%d")
+        dailies = sorted(folder.glob("journal-*-daily*.db")) if folder.is_dir() else []
+        if any(p.name.startswith(f"journal-{day}T") for p in dailies):
+            return None
+        try:
+            made = backup_numbered(self._conn, self.path, "daily", now)
+        except (OSError, sqlite3.Error) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            raise JournalError(
+                f"today's backup could not be written in {folder} ({reason}); your journal is unchanged. "
+                "Free some space and it is made on the next start."
+            ) from exc
+        for old in sorted(folder.glob("journal-*-daily*.db"))[:-DAILY_BACKUPS]:
+            old.unlink(missing_ok=True)
+        return made
+
+    def check(self) -> list[str]:
+        """Problems SQLite finds in the file (integrity, foreign keys); an empty list when it is healthy."""
+        problems = [str(r[0]) for r in self._conn.execute("PRAGMA integrity_check") if str(r[0]) != "ok"]
+        problems += [
+            f"{r[0]} row {r[1]} points at a missing {r[2]} row"
+            for r in self._conn.execute("PRAGMA foreign_key_check")
+        ]
+        return problems
+
+    def restore(self, source: Path, now: datetime) -> Path:
+        """Replace the journal's contents with the backup at `source`, through SQLite's backup API into this
+        live file (other processes then see the restored state). A backup of the current state is made
+        first and its path returned. A file that is not a healthy rpltrack journal, or is newer, is
+        refused."""
+        self._writable()
+        source = Path(source)
+        if not source.is_file():
+            raise ValidationError(f"there is no backup file at {source}", field="file")
+        try:
+            src = connect(source, readonly=True)
+        except JournalError:
+            raise ValidationError(f"{source} is not an rpltrack journal", field="file") from None
+        try:
+            try:
+                version = user_version(src)
+                tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                healthy = [r[0] for r in src.execute("PRAGMA integrity_check")] == ["ok"]
+            except sqlite3.DatabaseError as exc:
+                raise ValidationError(f"{source} is not an rpltrack journal ({exc})", field="file") from None
+            if version > HEAD:
+                raise ValidationError(
+                    f"{source} was made by a newer rpltrack (schema v{version}); update rpltrack to "
+                    "restore it",
+                    field="file",
+                )
+            if version < 1 or not {"medications", "doses", "changes"} <= tables:
+                raise ValidationError(f"{source} is not an rpltrack journal", field="file")
+            if not healthy:
+                raise ValidationError(f"{source} is damaged (SQLite's integrity check failed)", field="file")
+            safety = backup_numbered(self._conn, self.path, "before-restore", now)
+            src.backup(self._conn)
+        finally:
+            src.close()
+        self._conn.execute("PRAGMA journal_mode = wal")
+        migrate(self._conn, self.path, now)
+        return safety
+
+    def _holds_records(self) -> bool:
+        tables = [t for t in TABLES_WITH_AUDIT if t != "settings"]
+        if any(self._conn.execute(f"SELECT EXISTS (SELECT 1 FROM {t})").fetchone()[0] for t in tables):
+            return True
+        return bool(
+            self._conn.execute("SELECT EXISTS (SELECT 1 FROM settings WHERE value != '')").fetchone()[0]
+        )
+
+    def import_records(self, records: CsvImport, now: datetime) -> dict[str, int]:
+        """Write the records of a CSV export into this journal with their ids: one transaction (all or
+        nothing) and one change, so `undo` takes the whole import back. Only an empty journal takes an
+        import (ids are kept, and flag keys and marks refer to them); any other is refused, unchanged."""
+        self._writable()
+        timeline, labs, appointments = timeline_conv(), lab_conv(), appointment_conv()
+        created = rows.utc_text(now)
+        with self._w.txn():
+            if self._holds_records():
+                raise ValidationError(
+                    f"the journal at {self.path} already has records; an import goes into an empty journal "
+                    "(for example: rpltrack --db new-journal.db import csv DIR). Nothing was imported.",
+                    field="dir",
+                )
+            total = sum(records.counts().values())
+            change = self._w.open_change("import", f"imported {total} records from a CSV export", now)
+            for cycle in records.cycles:
+                self._w.insert(change, "cycles", {"id": cycle.id, **timeline.cycle_values(cycle, now)})
+                for event in cycle.events:
+                    values = {
+                        "id": event.id,
+                        "cycle_id": cycle.id,
+                        "kind": event.kind.value,
+                        "on_date": event.on.isoformat(),
+                        "note": event.note,
+                        "created_utc": created,
+                    }
+                    self._w.insert(change, "cycle_events", values)
+                for transfer in cycle.transfers:
+                    values = {
+                        "id": transfer.id,
+                        "cycle_id": cycle.id,
+                        "on_date": transfer.on.isoformat(),
+                        "embryo_day": transfer.embryo_day,
+                        "embryo_count": transfer.embryo_count,
+                        "grade": transfer.grade,
+                        "pgt": transfer.pgt,
+                        "created_utc": created,
+                    }
+                    self._w.insert(change, "transfers", values)
+            for med in records.medications:
+                assert med.id is not None
+                self._w.insert(change, "medications", {"id": med.id, **rows.medication_values(med, now)})
+                for regimen in med.regimens:
+                    self._w.insert(change, "regimens", rows.regimen_values(med.id, regimen, now))
+            if records.doses:
+                dose_rows = [{"id": log.id, **rows.dose_values(log)} for log in records.doses]
+                columns = list(dose_rows[0])
+                self._conn.executemany(
+                    f"INSERT INTO doses ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+                    [tuple(r.values()) for r in dose_rows],
+                )
+                # One audit row per dose (as bulk_insert_doses writes them), so `undo` takes them back too.
+                self._conn.execute(
+                    "INSERT INTO audit (change_id, tbl, row_id, before, after) "
+                    "SELECT ?, 'doses', id, NULL, json_object('id', id, 'medication_id', medication_id, "
+                    "'slot_utc', slot_utc, 'status', status) FROM doses ORDER BY id",
+                    (change,),
+                )
+            for draw in records.betas:
+                zone = draw.drawn_at.tzinfo
+                zone_name = zone.key if isinstance(zone, ZoneInfo) else "UTC"
+                values = timeline.beta_values(draw, zone_name, draw.unusual, now)
+                self._w.insert(change, "betas", {"id": draw.id, **values})
+            for pregnancy in records.pregnancies:
+                self._w.insert(
+                    change, "pregnancies", {"id": pregnancy.id, **timeline.pregnancy_values(pregnancy, now)}
+                )
+            for result in records.labs:
+                self._w.insert(change, "labs", {"id": result.id, **labs.lab_values(result, now)})
+            for appt in records.appointments:
+                assert appt.id is not None
+                self._w.insert(
+                    change, "appointments", {"id": appt.id, **appointments.appointment_values(appt, now)}
+                )
+                for question in appt.questions:
+                    values = appointments.question_values(appt.id, question, now)
+                    self._w.insert(change, "appointment_questions", {"id": question.id, **values})
+            for mark in records.marks:
+                values = {
+                    "id": mark.id,
+                    "flag_key": mark.key,
+                    "rule": mark.rule,
+                    "state": mark.state,
+                    "title": mark.title,
+                    "note": mark.note,
+                    "appointment_id": mark.appointment_id,
+                    "at_utc": rows.utc_text(mark.at),
+                }
+                self._w.insert(change, "flag_marks", values)
+            for key, value in records.settings.items():
+                before = self._conn.execute("SELECT * FROM settings WHERE key = ?", (key,)).fetchone()
+                self._conn.execute(
+                    "INSERT INTO settings (key, value, updated_utc) VALUES (?, ?, ?) ON CONFLICT (key) "
+                    "DO UPDATE SET value = excluded.value, updated_utc = excluded.updated_utc",
+                    (key, value, created),
+                )
+                after = dict(
+                    self._conn.execute(
+                        "SELECT rowid AS rid, * FROM settings WHERE key = ?", (key,)
+                    ).fetchone()
+                )
+                rid = after.pop("rid")
+                self._w.audit(change, "settings", int(rid), dict(before) if before else None, after)
+        return records.counts()
