@@ -1,4 +1,4 @@
-"""`rpltrack today|take|skip|undo|log`: the daily dose commands."""
+"""`rpltrack today|take|skip|log|dose`: the daily dose commands."""
 
 from __future__ import annotations
 
@@ -50,14 +50,6 @@ def register(
     skip.add_argument("--at", help="which dose: 'YYYY-MM-DD HH:MM' near its time (default: now)")
     skip.add_argument("--reason", default="", help="why, in your words")
     skip.set_defaults(func=cmd_skip)
-
-    undo = sub.add_parser(
-        "undo",
-        parents=[common],
-        help="undo the last change",
-        description="Put the journal back exactly as it was before the last change.",
-    )
-    undo.set_defaults(func=cmd_undo)
 
     log = sub.add_parser(
         "log",
@@ -149,15 +141,6 @@ def cmd_skip(ctx: Context) -> int:
         f"Saved: {med.name}, the {when} dose, skipped"
         + (f" ({result.log.reason})." if result.log.reason else ".")
     )
-    return 0
-
-
-def cmd_undo(ctx: Context) -> int:
-    undone = ctx.journal.undo(ctx.now())
-    if undone is None:
-        say("Nothing to undo.")
-        return 0
-    say(f"Undone: {undone.summary}. The journal is back as it was before.")
     return 0
 
 
