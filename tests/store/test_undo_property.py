@@ -1,5 +1,5 @@
-"""Undo and redo as a whole (#13): any sequence of adds, edits, deletes, undos and redos leaves the journal equal,
-row by row, to a fresh journal where only the surviving changes were made; undoing everything empties it."""
+"""Undo and redo as a whole (#13): any sequence of adds, edits, deletes, undos and redos leaves the journal
+equal, row by row, to a fresh journal where only the surviving changes were made; undoing all empties it."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from tests.store import _support as s
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2026, 11, 1, 9, 0, tzinfo=LONDON)
 
-# An operation: a name (for the failure report) and what it does to a journal at `now`. Its arguments are fixed
-# when it is first run (ids resolved against that journal), so replaying it elsewhere does the same thing.
+# An operation: a name (for the failure report) and what it does to a journal at `now`. Its arguments are
+# fixed when it is first run (ids resolved against that journal): a replay elsewhere does the same thing.
 Step = tuple[str, Callable[[Journal, datetime], Any]]
 
 
