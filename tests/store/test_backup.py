@@ -157,3 +157,110 @@ def test_the_reminder_timer_makes_the_daily_backup(db_path: Path, capsys: pytest
     assert main(["--db", str(db_path), "remind", "--once", "--wait", "0"]) == 0
     capsys.readouterr()
     assert len(list(backup_dir(db_path).glob("journal-*-daily*.db"))) == 1
+
+
+# -- #14: restore verifies the whole schema ------------------------------------------------------------------
+
+
+def _altered_copy(good: Path, bad: Path, *statements: str, foreign_keys: bool = True) -> None:
+    shutil.copy(good, bad)
+    conn = sqlite3.connect(bad)
+    conn.execute("PRAGMA journal_mode = delete")
+    if not foreign_keys:
+        conn.execute("PRAGMA foreign_keys = off")
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+HOSTILE_BACKUPS = {
+    "trigger": (
+        "CREATE TRIGGER sweep AFTER INSERT ON labs BEGIN DELETE FROM betas; END",
+        "an extra trigger 'sweep'",
+    ),
+    "view": ("CREATE VIEW everything AS SELECT * FROM medications", "an extra view 'everything'"),
+    "extra table": ("CREATE TABLE notes_of_someone_else (x TEXT)", "an extra table 'notes_of_someone_else'"),
+    "extra index": ("CREATE INDEX doses_note ON doses (note)", "an extra index 'doses_note'"),
+    "wrong columns": ("ALTER TABLE labs DROP COLUMN note", "the table 'labs' is not as rpltrack makes it"),
+    "missing table": ("DROP TABLE protocol_uses", "no table 'protocol_uses'"),
+    "foreign key violation": (
+        "INSERT INTO doses (medication_id, slot_utc, status, taken_utc, logged_utc, tz) VALUES "
+        "(999, '2026-11-20T08:00:00Z', 'taken', '2026-11-20T08:00:00Z', '2026-11-20T08:00:00Z', 'UTC')",
+        "point at missing ones",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE_BACKUPS))
+def test_b11_restore_refuses_a_backup_unlike_rpltracks_own_schema(tmp_path: Path, kind: str) -> None:
+    """A backup carrying a trigger, a view, an extra table or index, other columns, a missing table or rows
+    that point at missing rows is refused, naming what is wrong; the journal stays byte-identical and no
+    safety backup is made."""
+    path = tmp_path / "journal.db"
+    with Journal.open(path, now=s.NOW) as journal:
+        journal.add_medication(s.daily(), s.NOW)
+        good = journal.make_backup(s.NOW, tmp_path / "good.db")
+    statement, named = HOSTILE_BACKUPS[kind]
+    bad = tmp_path / "bad.db"
+    _altered_copy(good, bad, statement, foreign_keys=False)
+    before = sha256(path)
+    with Journal.open(path, now=s.NOW) as journal, pytest.raises(ValidationError, match=named) as refused:
+        journal.restore(bad, LATER)
+    assert "not restored" in str(refused.value)
+    assert sha256(path) == before
+    assert not (tmp_path / "backups").exists() or not list((tmp_path / "backups").iterdir())
+
+
+def test_b11_the_cli_names_the_trigger_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "journal.db"
+    assert main(["--db", str(path), "med", "add", "aspirin", "--dose", "81 mg", "--times", "08:00"]) == 0
+    good = tmp_path / "good.db"
+    assert main(["--db", str(path), "backup", str(good)]) == 0
+    bad = tmp_path / "bad.db"
+    _altered_copy(good, bad, HOSTILE_BACKUPS["trigger"][0])
+    capsys.readouterr()
+    before = sha256(path)
+    assert main(["--db", str(path), "restore", str(bad)]) == 2
+    assert "an extra trigger 'sweep'" in capsys.readouterr().err
+    assert sha256(path) == before
+
+
+@pytest.mark.parametrize("page_size", [512, 1024, 8192, 65536])
+def test_b11_a_backup_with_another_page_size_restores(tmp_path: Path, page_size: int) -> None:
+    """The backup API cannot change a WAL journal's page size; the restore rewrites the copy first and leaves
+    no file of its own behind."""
+    path = tmp_path / "journal.db"
+    with Journal.open(path, now=s.NOW) as journal:
+        journal.add_medication(s.daily(), s.NOW)
+        good = journal.make_backup(s.NOW, tmp_path / "good.db")
+    conn = sqlite3.connect(good)
+    conn.execute("PRAGMA journal_mode = delete")
+    conn.execute(f"PRAGMA page_size = {page_size}")
+    conn.execute("VACUUM")
+    assert conn.execute("PRAGMA page_size").fetchone()[0] == page_size
+    conn.close()
+    with Journal.open(path, now=s.NOW) as journal:
+        journal.add_medication(s.daily(name="folic acid", dose="1 mg"), s.NOW)
+        journal.restore(good, LATER)
+    with Journal.open(path, now=s.NOW) as reopened:
+        assert [m.name for m in reopened.medications()] == ["aspirin"]
+        assert reopened.check() == []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+@pytest.mark.parametrize("kind", ["truncated", "not sqlite"])
+def test_b11_a_truncated_or_foreign_file_is_refused(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "journal.db"
+    with Journal.open(path, now=s.NOW) as journal:
+        journal.add_medication(s.daily(), s.NOW)
+        good = journal.make_backup(s.NOW, tmp_path / "good.db")
+    bad = tmp_path / "bad.db"
+    data = good.read_bytes()
+    bad.write_bytes(data[: len(data) // 3] if kind == "truncated" else b"just some text\n" * 500)
+    before = sha256(path)
+    with Journal.open(path, now=s.NOW) as journal, pytest.raises(ValidationError):
+        journal.restore(bad, LATER)
+    assert sha256(path) == before

@@ -80,8 +80,9 @@ class PortabilityStore(ProtocolStore):
     def restore(self, source: Path, now: datetime) -> Path:
         """Replace the journal's contents with the backup at `source`, through SQLite's backup API into this
         live file (other processes then see the restored state). A backup of the current state is made
-        first and its path returned. A file that is not a healthy rpltrack journal, or is newer, is
-        refused."""
+        first and its path returned. Refused, with the journal unchanged: a file that is not an rpltrack
+        journal, a newer one, a damaged one, one whose schema is not exactly what rpltrack makes for its
+        version (extra triggers or views, other columns), or one whose rows point at missing rows."""
         self._writable()
         source = Path(source)
         if not source.is_file():
@@ -91,29 +92,75 @@ class PortabilityStore(ProtocolStore):
         except JournalError:
             raise ValidationError(f"{source} is not an rpltrack journal", field="file") from None
         try:
-            try:
-                version = user_version(src)
-                tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                healthy = [r[0] for r in src.execute("PRAGMA integrity_check")] == ["ok"]
-            except sqlite3.DatabaseError as exc:
-                raise ValidationError(f"{source} is not an rpltrack journal ({exc})", field="file") from None
-            if version > HEAD:
-                raise ValidationError(
-                    f"{source} was made by a newer rpltrack (schema v{version}); update rpltrack to "
-                    "restore it",
-                    field="file",
-                )
-            if version < 1 or not {"medications", "doses", "changes"} <= tables:
-                raise ValidationError(f"{source} is not an rpltrack journal", field="file")
-            if not healthy:
-                raise ValidationError(f"{source} is damaged (SQLite's integrity check failed)", field="file")
+            self._check_backup(src, source)
             safety = backup_numbered(self._conn, self.path, "before-restore", now)
-            src.backup(self._conn)
+            self._copy_in(src)
         finally:
             src.close()
         self._conn.execute("PRAGMA journal_mode = wal")
         migrate(self._conn, self.path, now)
         return safety
+
+    def _check_backup(self, src: sqlite3.Connection, source: Path) -> None:
+        """Refuse (ValidationError, naming what is wrong) a file that must not replace the journal."""
+        from rpltrack.store.schema_check import schema_differences
+
+        try:
+            version = user_version(src)
+            tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            healthy = [r[0] for r in src.execute("PRAGMA integrity_check")] == ["ok"]
+            differences = schema_differences(src, version) if 1 <= version <= HEAD else []
+            orphans = src.execute("PRAGMA foreign_key_check").fetchall() if healthy else []
+        except sqlite3.DatabaseError as exc:
+            raise ValidationError(f"{source} is not an rpltrack journal ({exc})", field="file") from None
+        if version > HEAD:
+            raise ValidationError(
+                f"{source} was made by a newer rpltrack (schema v{version}); update rpltrack to restore it",
+                field="file",
+            )
+        if version < 1 or not {"medications", "doses", "changes"} <= tables:
+            raise ValidationError(f"{source} is not an rpltrack journal", field="file")
+        if not healthy:
+            raise ValidationError(f"{source} is damaged (SQLite's integrity check failed)", field="file")
+        if differences:
+            listed = "; ".join(differences[:5]) + ("; …" if len(differences) > 5 else "")
+            raise ValidationError(
+                f"{source} is not a journal as rpltrack writes it ({listed}); it was not restored, because "
+                "anything added to a journal could change or remove records later",
+                field="file",
+            )
+        if orphans:
+            table, row_id, parent = orphans[0][0], orphans[0][1], orphans[0][2]
+            raise ValidationError(
+                f"{source} has entries that point at missing ones ({len(orphans)}, e.g. {table} row {row_id} "
+                f"points at a missing {parent} row); it was not restored",
+                field="file",
+            )
+
+    def _copy_in(self, src: sqlite3.Connection) -> None:
+        """Copy `src` over the live journal. The backup API cannot change the page size of a journal in WAL
+        mode, so a backup with another page size is first rewritten with the journal's (VACUUM INTO a
+        private file beside the journal, removed afterwards)."""
+        page_size = int(self._conn.execute("PRAGMA page_size").fetchone()[0])
+        if int(src.execute("PRAGMA page_size").fetchone()[0]) == page_size:
+            src.backup(self._conn)
+            return
+        import shutil
+        import tempfile
+
+        # A private (0700) folder beside the journal: the copy is hers alone from its first byte.
+        folder = Path(tempfile.mkdtemp(prefix=".restore-", dir=self.path.parent))
+        try:
+            rewritten = folder / "backup.db"
+            src.execute(f"PRAGMA page_size = {page_size}")
+            src.execute("VACUUM INTO ?", (str(rewritten),))
+            same_size = connect(rewritten, readonly=True)
+            try:
+                same_size.backup(self._conn)
+            finally:
+                same_size.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _holds_records(self) -> bool:
         tables = [t for t in TABLES_WITH_AUDIT if t != "settings"]
