@@ -264,3 +264,57 @@ def test_b11_a_truncated_or_foreign_file_is_refused(tmp_path: Path, kind: str) -
     with Journal.open(path, now=s.NOW) as journal, pytest.raises(ValidationError):
         journal.restore(bad, LATER)
     assert sha256(path) == before
+
+
+# -- #14: a damaged journal is named, and never copied over a good backup -----------------------------------
+
+
+def _damage_data_pages(path: Path) -> None:
+    """Overwrite the middle of the last data pages (the schema on page 1 stays readable)."""
+    data = bytearray(path.read_bytes())
+    page = 4096
+    pages = len(data) // page
+    for number in range(max(2, pages - 8), pages - 1):
+        data[number * page + 20 : number * page + 400] = bytes((n * 37 + number) % 256 for n in range(380))
+    path.write_bytes(bytes(data))
+
+
+@pytest.fixture
+def damaged(tmp_path: Path) -> Path:
+    path = tmp_path / "journal.db"
+    assert main(["--db", str(path), "demo", "--years", "1"]) == 0
+    assert main(["--db", str(path), "backup"]) == 0
+    for leftover in (tmp_path / "journal.db-wal", tmp_path / "journal.db-shm"):
+        leftover.unlink(missing_ok=True)
+    _damage_data_pages(path)
+    return path
+
+
+def test_a9_check_names_the_damage_and_the_backups(damaged: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["--db", str(damaged), "check"]) == 1
+    out = capsys.readouterr()
+    assert "looks damaged" in out.out
+    assert "malformed" in out.out or "corrupt" in out.out
+    assert "rpltrack restore FILE" in out.out
+    assert "-manual.db" in out.out  # the backup made before the damage is named
+    assert "unexpected error" not in out.err
+
+
+def test_a9_backup_refuses_a_damaged_journal_unless_told(
+    damaged: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["--db", str(damaged), "backup", str(tmp_path / "copy.db")]) == 2
+    assert "--even-damaged" in capsys.readouterr().err
+    assert not (tmp_path / "copy.db").exists()
+    assert main(["--db", str(damaged), "backup", str(tmp_path / "copy.db"), "--even-damaged"]) == 0
+    assert (tmp_path / "copy.db").exists()
+
+
+def test_a9_the_daily_backup_skips_a_damaged_journal(damaged: Path, tmp_path: Path) -> None:
+    """A damaged journal never becomes a daily backup, so the good ones are never rotated out by it."""
+    before = sorted((tmp_path / "backups").iterdir())
+    with Journal.open(damaged, now=s.NOW) as journal:
+        assert journal.daily_backup(LATER + timedelta(days=3)) is None
+    assert sorted((tmp_path / "backups").iterdir()) == before

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.output import say
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.settings import SETTINGS
 
@@ -60,6 +61,11 @@ def register_files(
         "(default: the backups folder beside the journal).",
     )
     backup.add_argument("file", nargs="?", help="where to write the copy (must not exist yet)")
+    backup.add_argument(
+        "--even-damaged",
+        action="store_true",
+        help="copy a journal that looks damaged anyway (never rotated into the daily backups)",
+    )
     backup.set_defaults(func=cmd_backup)
     restore = sub.add_parser(
         "restore",
@@ -87,7 +93,7 @@ def cmd_backup(ctx: Context) -> int:
 
     dest = Path(ctx.args.file).expanduser() if ctx.args.file else None
     try:
-        written = ctx.journal.make_backup(ctx.now(), dest)
+        written = ctx.journal.make_backup(ctx.now(), dest, even_damaged=ctx.args.even_damaged)
     except (OSError, sqlite3.Error) as exc:
         raise JournalError(
             f"NOT saved: the backup could not be written ({exc}); is the disk full, or the folder "
@@ -106,13 +112,23 @@ def cmd_restore(ctx: Context) -> int:
 
 
 def cmd_check(ctx: Context) -> int:
+    from rpltrack.store.portability import backups_of
+
     journal = ctx.journal
     problems = journal.check()
     if problems:
-        print(f"The journal at {ctx.db_path} has problems:")
+        print(f"The journal at {ctx.db_path} looks damaged. SQLite found:")
         for problem in problems[:20]:
-            print(f"  {problem}")
-        print("Restore a backup with: rpltrack restore FILE (backups are in the backups folder beside it)")
+            say(f"  {problem}")
+        if len(problems) > 20:
+            print(f"  … and {len(problems) - 20} more")
+        backups = backups_of(ctx.db_path)
+        if backups:
+            print("Your newest backups (restore one with: rpltrack restore FILE):")
+            for found in backups[:5]:
+                say(f"  {found}")
+        else:
+            print("No backups were found beside it. Keep the file as it is; rpltrack will not change it.")
         return 1
     print(
         f"The journal at {ctx.db_path} is healthy: schema v{journal.schema_version}, "

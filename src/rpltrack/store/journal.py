@@ -5,8 +5,6 @@ portability); all of them write through the one audited writer (writer.py). This
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,8 +12,8 @@ from rpltrack.store.base import JournalReadOnly
 from rpltrack.store.db import JournalError, connect, prepare_file, tighten_modes
 from rpltrack.store.labs import FLAG_DOSE_WINDOW
 from rpltrack.store.medications import LogResult
-from rpltrack.store.migrations import HEAD, NewerSchema, backup_dir, backup_to, migrate, user_version
-from rpltrack.store.portability import DAILY_BACKUPS, PortabilityStore
+from rpltrack.store.migrations import HEAD, NewerSchema, backup_to, migrate, user_version
+from rpltrack.store.portability import DAILY_BACKUPS, PortabilityStore, damage_in, damaged_reason
 from rpltrack.store.writer import TABLES_WITH_AUDIT, ChangeRecord
 
 __all__ = [
@@ -36,29 +34,9 @@ def _damage(path: Path) -> list[str]:
     except JournalError as exc:
         return [str(exc)]
     try:
-        problems = [str(r[0]) for r in probe.execute("PRAGMA integrity_check") if str(r[0]) != "ok"]
-        problems += [
-            f"{r[0]} row {r[1]} points at a missing {r[2]} row"
-            for r in probe.execute("PRAGMA foreign_key_check")
-        ]
-    except sqlite3.DatabaseError as exc:
-        problems = [str(exc)]
+        return damage_in(probe)
     finally:
         probe.close()
-    return problems
-
-
-def _damaged_reason(path: Path, damage: Sequence[str]) -> str:
-    """The read-only banner for a damaged journal: what is wrong, and the backups to restore from."""
-    folder = backup_dir(path)
-    backups = (
-        sorted(folder.glob("*.db"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.is_dir() else []
-    )
-    listed = "; ".join(str(b) for b in backups[:3]) if backups else f"none found in {folder}"
-    return (
-        f"The journal looks damaged ({damage[0]}), so rpltrack opened it read-only and will not change it. "
-        f"Restore from a backup with `rpltrack restore FILE` (newest backups: {listed})."
-    )
 
 
 class Journal(PortabilityStore):
@@ -102,7 +80,7 @@ class Journal(PortabilityStore):
                 if damage:
                     ro = connect(path, readonly=True)
                     return cls(
-                        ro, path, readonly=True, notes=notes, readonly_reason=_damaged_reason(path, damage)
+                        ro, path, readonly=True, notes=notes, readonly_reason=damaged_reason(path, damage)
                     )
         notes += tighten_modes(path)
         conn = connect(path)

@@ -25,7 +25,41 @@ from rpltrack.store.writer import TABLES_WITH_AUDIT
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from rpltrack.export.csv_import import CsvImport
+
+
+def damage_in(conn: sqlite3.Connection) -> list[str]:
+    """What SQLite's integrity and foreign-key checks find wrong with the journal, in its words; [] when
+    healthy. A file too damaged to be checked at all gives the error SQLite raised."""
+    try:
+        problems = [str(r[0]) for r in conn.execute("PRAGMA integrity_check") if str(r[0]) != "ok"]
+        problems += [
+            f"{r[0]} row {r[1]} points at a missing {r[2]} row"
+            for r in conn.execute("PRAGMA foreign_key_check")
+        ]
+    except sqlite3.DatabaseError as exc:
+        problems = [str(exc)]
+    return problems
+
+
+def backups_of(path: Path) -> list[Path]:
+    """The backups beside the journal at `path`, newest first."""
+    folder = backup_dir(path)
+    if not folder.is_dir():
+        return []
+    return sorted(folder.glob("*.db"), key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def damaged_reason(path: Path, damage: Sequence[str]) -> str:
+    """What to tell her about a damaged journal: what is wrong, and the backups to restore from."""
+    backups = backups_of(path)
+    listed = "; ".join(str(b) for b in backups[:3]) if backups else f"none found in {backup_dir(path)}"
+    return (
+        f"The journal looks damaged ({damage[0]}), so rpltrack opened it read-only and will not change it. "
+        f"Restore from a backup with `rpltrack restore FILE` (newest backups: {listed})."
+    )
 
 
 # Daily backups kept in backups/ (the pre-upgrade backups are kept apart and never rotated away).
@@ -35,8 +69,17 @@ DAILY_BACKUPS = 7
 class PortabilityStore(ProtocolStore):
     """Backups, restore, check and import."""
 
-    def make_backup(self, now: datetime, dest: Path | None = None) -> Path:
-        """A consistent copy of the journal (SQLite's backup API), owner-only: at `dest`, or in backups/."""
+    def make_backup(self, now: datetime, dest: Path | None = None, *, even_damaged: bool = False) -> Path:
+        """A consistent copy of the journal (SQLite's backup API), owner-only: at `dest`, or in backups/. A
+        damaged journal is not copied unless `even_damaged` (a bad copy must not push a good one out)."""
+        damage = self.check()
+        if damage and not even_damaged:
+            raise ValidationError(
+                f"the journal looks damaged ({damage[0]}), so no backup was made: a copy of a damaged "
+                "journal could replace a good backup. Restore a good one with `rpltrack restore FILE`, or "
+                "add --even-damaged to copy it anyway (for example to keep what can still be read)",
+                field="file",
+            )
         if dest is None:
             return backup_numbered(self._conn, self.path, "manual", now)
         try:
@@ -56,6 +99,8 @@ class PortabilityStore(ProtocolStore):
         dailies = sorted(folder.glob("journal-*-daily*.db")) if folder.is_dir() else []
         if any(p.name.startswith(f"journal-{day}T") for p in dailies):
             return None
+        if self.check():
+            return None  # a damaged journal is never rotated in over a good backup
         try:
             made = backup_numbered(self._conn, self.path, "daily", now)
         except (OSError, sqlite3.Error) as exc:
@@ -70,12 +115,7 @@ class PortabilityStore(ProtocolStore):
 
     def check(self) -> list[str]:
         """Problems SQLite finds in the file (integrity, foreign keys); an empty list when it is healthy."""
-        problems = [str(r[0]) for r in self._conn.execute("PRAGMA integrity_check") if str(r[0]) != "ok"]
-        problems += [
-            f"{r[0]} row {r[1]} points at a missing {r[2]} row"
-            for r in self._conn.execute("PRAGMA foreign_key_check")
-        ]
-        return problems
+        return damage_in(self._conn)
 
     def restore(self, source: Path, now: datetime) -> Path:
         """Replace the journal's contents with the backup at `source`, through SQLite's backup API into this
