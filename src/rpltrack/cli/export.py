@@ -172,15 +172,19 @@ def _register_brief(
 
 def _out_file(text: str | None, default_name: str) -> Path:
     """--out as given (a folder gets the default name inside it), else the default name in the documents
-    folder."""
+    folder. A device, pipe or link is refused."""
     from pathlib import Path
 
     from rpltrack.paths import documents_dir
+    from rpltrack.store.exporting import refuse_unsafe_target
 
     if text is None or not text.strip():
         return documents_dir() / default_name
     path = Path(text).expanduser()
-    return path / default_name if path.is_dir() else path
+    if path.is_dir() and not path.is_symlink():
+        path = path / default_name
+    refuse_unsafe_target(path, "out")
+    return path
 
 
 def _write_private(path: Path, text: str) -> None:

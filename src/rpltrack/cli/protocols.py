@@ -387,8 +387,9 @@ def write_new_file(path: Path, text: str, *, force: bool) -> None:
         raise ValidationError(
             f"{path} is a folder: give a file name, like {path / 'template.toml'}", field="file"
         )
-    if not path.parent.is_dir():
-        raise ValidationError(f"there is no folder {path.parent}: create it first", field="file")
+    from rpltrack.store.exporting import refuse_unsafe_target
+
+    refuse_unsafe_target(path)
     if path.exists() and not force:
         raise ValidationError(
             f"{path} already exists: choose another file name, or add --force to replace it", field="file"

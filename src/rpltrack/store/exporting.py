@@ -173,6 +173,36 @@ def write_files(out_dir: Path, files: list[tuple[str, bytes]]) -> list[Path]:
     return [out_dir / name for name, _ in files]
 
 
+def refuse_unsafe_target(path: Path, what: str = "file") -> None:
+    """An output file must be a regular file or a new name in an existing folder: a device (/dev/stdout), a
+    pipe, a folder or a link is refused (the atomic rename would replace it), with what it is."""
+    import stat
+
+    from rpltrack.domain.errors import ValidationError
+
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            raise ValidationError(f"there is no folder {path.parent}: create it first", field=what) from None
+        return
+    except OSError as exc:
+        raise ValidationError(f"cannot look at {path} ({exc.strerror or exc})", field=what) from None
+    kind = (
+        "a link"
+        if stat.S_ISLNK(found.st_mode)
+        else "a folder"
+        if stat.S_ISDIR(found.st_mode)
+        else None
+        if stat.S_ISREG(found.st_mode)
+        else "a device or pipe, not a file"
+    )
+    if kind is not None:
+        raise ValidationError(
+            f"{path} is {kind}: give the name of a regular file (or a new one) to write to", field=what
+        )
+
+
 def _atomic_write(path: Path, payload: bytes) -> Path:
     """`payload` at `path`, 0600 from the first byte: a temporary file beside it, fsync, then os.replace."""
     partial = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")

@@ -328,16 +328,44 @@ def user_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def _gone(pid: int) -> bool:
+    """Whether no process `pid` runs any more (POSIX; elsewhere nothing is assumed gone)."""
+    import os
+
+    if os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _remove_killed_partials(dest: Path) -> None:
+    """Half-written copies for `dest` whose writer was killed (.<name>.<pid>.partial, that process gone)."""
+    import glob
+
+    for stale in dest.parent.glob(f".{glob.escape(dest.name)}.*.partial"):
+        pid_text = stale.name[len(dest.name) + 2 : -len(".partial")]
+        if pid_text.isdigit() and stale.is_file() and not stale.is_symlink() and _gone(int(pid_text)):
+            stale.unlink(missing_ok=True)
+
+
 def backup_to(conn: sqlite3.Connection, dest: Path) -> Path:
     """A consistent copy of the live journal via SQLite's backup API, 0600 from the first byte, written under
-    a temporary name and renamed into place, so `dest` is either absent or a whole copy."""
+    a temporary name of this process (.<name>.<pid>.partial) and linked into place, so `dest` is either
+    absent or a whole copy and an existing file is never replaced. Copies left by a killed run are removed."""
     import os
 
     dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if dest.exists():
+    if dest.exists() or dest.is_symlink():
         raise FileExistsError(dest)
-    partial = dest.with_name(f".{dest.name}.partial")
-    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    _remove_killed_partials(dest)
+    partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
+    partial.unlink(missing_ok=True)  # this process's own, from an attempt that failed before its cleanup
+    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
     os.close(fd)
     try:
         target = sqlite3.connect(str(partial))
@@ -347,10 +375,14 @@ def backup_to(conn: sqlite3.Connection, dest: Path) -> Path:
             target.close()
         with open(partial, "rb") as written:
             os.fsync(written.fileno())
-        os.replace(partial, dest)
-    except BaseException:
+        try:
+            os.link(partial, dest)  # fails if dest appeared meanwhile: never replace a file
+        except FileExistsError:
+            raise
+        except OSError:
+            os.replace(partial, dest)  # a file system without hard links
+    finally:
         partial.unlink(missing_ok=True)
-        raise
     return dest
 
 
