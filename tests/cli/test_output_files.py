@@ -83,3 +83,39 @@ def test_f5_backup_never_replaces_an_existing_file(journal_path: Path, tmp_path:
     dest.write_text("something of hers\n")
     assert main(["--db", str(journal_path), "backup", str(dest)]) == 2
     assert dest.read_text() == "something of hers\n"
+
+
+# -- #14: one output boundary -------------------------------------------------------------------------------
+
+OBEYED = ("\x1b", "\x07", "\x00", "\r", "\u202e")
+
+
+def test_e6_a_templates_control_characters_are_shown_not_obeyed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """protocol import, list and show print a template's title and note with ESC, BEL, OSC 52, NUL, CR and
+    bidi overrides shown as symbols; `protocol export NAME -` into a pipe stays byte-exact."""
+    db = str(tmp_path / "journal.db")
+    exported = tmp_path / "t.toml"
+    assert main(["--db", db, "protocol", "export", "aspirin-lmwh", str(exported)]) == 0
+    text = exported.read_text(encoding="utf-8")
+    hostile = r"x\u001b]52;c;aGk=\u0007 \u0000 \r\u202e y"
+    text = text.replace('name = "aspirin-lmwh"', 'name = "evil"').replace(
+        'title = "Low-dose aspirin, then LMWH from a positive test"', f'title = "{hostile}"'
+    )
+    exported.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--db", db, "protocol", "import", str(exported)]) == 0
+    for argv in (
+        ["protocol", "import", str(exported)],
+        ["protocol", "list"],
+        ["protocol", "show", "evil"],
+        ["protocol", "show", "evil", "--json"],
+        ["labs", "a\rb"],
+    ):
+        assert main(["--db", db, *argv]) in (0, 2)
+        out = capsys.readouterr()
+        for char in OBEYED:
+            assert char not in out.out + out.err, (argv, char)
+    assert main(["--db", db, "protocol", "export", "evil", "-"]) == 0
+    assert capsys.readouterr().out == text  # not a terminal: the template's text exactly

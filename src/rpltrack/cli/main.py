@@ -218,6 +218,18 @@ def _registrar_of(command: str) -> tuple[str, str] | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
+    if _command_word(words) in (None, "ui"):
+        return _main(words)  # the app draws the screen itself
+    from rpltrack.cli import stream
+
+    saved = stream.install()
+    try:
+        return _main(words)
+    finally:
+        stream.restore(saved)
+
+
+def _main(words: list[str]) -> int:
     command = _command_word(words)
     parser = build_parser(command if command in COMMANDS else None)
     args = parser.parse_args(words)

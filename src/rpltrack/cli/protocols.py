@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.stream import write_exact
 from rpltrack.domain.errors import ValidationError
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
@@ -217,7 +217,7 @@ def protocol_show(ctx: Context) -> int:
     template = journal.protocol_template(a.name)
     uses = journal.protocol_uses(template.name)
     if a.toml:
-        sys.stdout.write(_text_of(ctx, template))
+        write_exact(_text_of(ctx, template))
         return 0
     if ctx.as_json:
         ctx.emit_json(
@@ -423,7 +423,7 @@ def protocol_export(ctx: Context) -> int:
     template = ctx.journal.protocol_template(a.name)
     text = _text_of(ctx, template)
     if a.file == "-":
-        sys.stdout.write(text)
+        write_exact(text)
         return 0
     path = Path(a.file).expanduser()
     write_new_file(path, text, force=a.force)
