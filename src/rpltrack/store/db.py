@@ -141,13 +141,27 @@ def _open_failed(path: Path, exc: sqlite3.Error) -> JournalError:
     return JournalError(f"{path} is not an rpltrack journal or is damaged ({exc}). Nothing was changed.")
 
 
+def on_read_only_disk(path: Path) -> bool:
+    """Whether the journal's file system is mounted read-only (nothing can write it, root included)."""
+    try:
+        return bool(os.statvfs(path.parent if not path.exists() else path).f_flag & os.ST_RDONLY)
+    except (AttributeError, OSError):
+        return False
+
+
 def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """A connection with every pragma rpltrack relies on; autocommit mode (no idle read transaction)."""
+    """A connection with every pragma rpltrack relies on; autocommit mode (no idle read transaction). On a
+    read-only file system a read-only connection opens the file as immutable: SQLite cannot create the -shm
+    file a WAL journal needs there, and nothing can change the file under it."""
     check_sqlite_version()
     existed = (_sidecars(path)[0].exists(), _sidecars(path)[1].exists())
     if readonly:
+        immutable = "&immutable=1" if on_read_only_disk(path) else ""
         conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None, check_same_thread=True
+            f"{path.resolve().as_uri()}?mode=ro{immutable}",
+            uri=True,
+            isolation_level=None,
+            check_same_thread=True,
         )
     else:
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=True)

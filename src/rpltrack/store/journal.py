@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rpltrack.store.base import JournalReadOnly
-from rpltrack.store.db import JournalError, connect, prepare_file, tighten_modes
+from rpltrack.store.db import JournalError, connect, on_read_only_disk, prepare_file, tighten_modes
 from rpltrack.store.labs import FLAG_DOSE_WINDOW
 from rpltrack.store.medications import LogResult
 from rpltrack.store.migrations import HEAD, NewerSchema, backup_to, migrate, user_version
@@ -75,6 +75,8 @@ class Journal(PortabilityStore):
                     f"{path} is an SQLite database of another program, not an rpltrack journal; "
                     "rpltrack will not change it. Nothing was changed."
                 )
+            if on_read_only_disk(path):
+                return cls._read_only_disk(path, found, notes)
             if check:
                 damage = _damage(path)
                 if damage:
@@ -97,6 +99,21 @@ class Journal(PortabilityStore):
         if backup is not None:
             notes.append(f"saved a backup before upgrading the journal: {backup}")
         return cls(conn, path, readonly=False, notes=notes, backup=backup)
+
+    @classmethod
+    def _read_only_disk(cls, path: Path, version: int, notes: list[str]) -> Journal:
+        """A journal on a read-only file system: read, exported and backed up elsewhere, never written."""
+        if version < HEAD:
+            raise JournalError(
+                f"{path} is on a read-only disk and was made by an older rpltrack (schema v{version}); this "
+                "version must upgrade it before reading it. Copy it somewhere writable (or make the disk "
+                "writable) and open that. Nothing was changed."
+            )
+        reason = (
+            f"{path} is on a read-only disk, so rpltrack can show, export and back it up elsewhere but "
+            "cannot save anything to it. Nothing was saved."
+        )
+        return cls(connect(path, readonly=True), path, readonly=True, notes=notes, readonly_reason=reason)
 
     def close(self) -> None:
         self._conn.close()
