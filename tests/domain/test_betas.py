@@ -7,9 +7,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rpltrack.domain.betas import (
+    MIN_JUDGED_HOURS,
     BetaDraw,
+    HcgValue,
     Op,
     Verdict,
     assess_pair,
@@ -43,7 +47,10 @@ def draw(day: datetime, value: str, lab: str = "") -> BetaDraw:
         ("<5", Op.LT, "5"),
         ("< 5 mIU/mL", Op.LT, "5"),
         ("> 10000", Op.GT, "10000"),
-        ("1,234 IU/L", Op.EQ, "1234"),
+        ("1,234.5 IU/L", Op.EQ, "1234.5"),
+        ("10,000 IU/L", Op.EQ, "10000"),
+        ("1,234,567", Op.EQ, "1234567"),
+        ("0,5", Op.EQ, "0.5"),
         ("<=2", Op.LE, "2"),
         ("0", Op.EQ, "0"),
     ],
@@ -56,7 +63,16 @@ def test_parse_hcg_keeps_lab_notation(text: str, op: Op, value: str) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("-3", "cannot read the beta"),
+        ("-3", "a beta cannot be negative"),
+        ("-4,9", "a beta cannot be negative"),
+        ("\N{MINUS SIGN}49", "a beta cannot be negative"),
+        ("<-5", "a beta cannot be negative"),
+        ("4,9", r"did you mean 4\.9 or 49\?"),
+        ("12,34", r"did you mean 12\.34 or 1234\?"),
+        ("1e3", "write it in full, like 1000 rather than 1e3"),
+        ("NaN", "not a number"),
+        ("inf", "not a number"),
+        ("200000000", "beyond any lab's range"),
         ("abc", "cannot read the beta"),
         ("120 ng/mL", "unknown unit for hCG: ng/mL"),
         ("positive", "cannot read the beta"),
@@ -149,7 +165,8 @@ def test_pairs_outside_24_to_96_hours_are_shown_not_judged(hours: int, judged: b
     end = datetime.fromtimestamp(start.timestamp() + hours * 3600, NY)
     pair = assess_pair(draw(start, "100"), draw(end, "400"))
     assert (pair.verdict is not Verdict.NOT_JUDGED) is judged
-    assert pair.rise_48h_percent is not None
+    # Under 24 h the 48-h extrapolation means nothing: no rates. Over 96 h they are shown, not judged.
+    assert (pair.rise_48h_percent is not None) is (hours >= 24)
 
 
 @pytest.mark.parametrize(
@@ -210,3 +227,69 @@ def test_draws_outside_a_cycle_start_a_new_series_after_two_weeks() -> None:
         draw(datetime(2026, 2, 1, 8, tzinfo=NY), "90"),
     ]
     assert [len(s) for s in split_series(draws)] == [2, 1]
+
+
+# --- every pair the journal can hold can be assessed and shown (issue #14) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("seconds", "first", "second"),
+    [
+        pytest.param(3600, "100", "300", id="one-hour-apart"),
+        pytest.param(1, "5", "100000000", id="one-second-apart"),
+        pytest.param(60, "0.000000000001", "100000000", id="tiny-first-value"),
+        pytest.param(3600, "250", "250", id="identical-one-hour-apart"),
+        pytest.param(3600, "<5", "120", id="censored-one-hour-apart"),
+    ],
+)
+def test_pairs_under_24_hours_compute_no_rates(seconds: int, first: str, second: str) -> None:
+    """Issue #14: a second beta an hour after the first overflowed the 48-h rise (ratio to the 48th power)
+    and broke `betas`, `brief`, `export csv` and the Betas screen."""
+    start = datetime(2026, 1, 5, 8, tzinfo=NY)
+    end = datetime.fromtimestamp(start.timestamp() + seconds, NY)
+    pair = assess_pair(draw(start, first), draw(end, second))
+    assert pair.verdict in (Verdict.NOT_JUDGED, Verdict.CENSORED)
+    assert pair.rise_48h_percent is None
+    assert pair.doubling_hours is None
+
+
+HCG = st.builds(
+    lambda digits, scale: Decimal(digits).scaleb(-scale),
+    st.integers(min_value=0, max_value=100_000_000),
+    st.integers(min_value=0, max_value=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first=HCG,
+    second=HCG,
+    ops=st.tuples(st.sampled_from(list(Op)), st.sampled_from(list(Op))),
+    seconds=st.integers(min_value=0, max_value=10 * 366 * 24 * 3600),
+)
+def test_every_pair_the_journal_can_hold_is_assessed_and_printable(
+    first: Decimal, second: Decimal, ops: tuple[Op, Op], seconds: int
+) -> None:
+    """Whatever two draws she recorded, the pair is assessed and every figure prints, compares and takes the
+    arithmetic the readers do (the flag's fold rise), with no exception."""
+    start = datetime(2026, 1, 5, 8, tzinfo=NY)
+    end = datetime.fromtimestamp(start.timestamp() + seconds, NY)
+    a = BetaDraw(start, HcgValue(ops[0], first, str(first)))
+    b = BetaDraw(end, HcgValue(ops[1], second, str(second)))
+    pair = assess_pair(a, b)
+    for figure in (
+        pair.hours,
+        pair.change_percent,
+        pair.rise_48h_percent,
+        pair.fall_percent,
+        pair.doubling_hours,
+    ):
+        if figure is not None:
+            assert figure.is_finite()
+            assert f"{figure:f}"
+            float(figure)
+    if pair.rise_48h_percent is not None:
+        (Decimal(1) + pair.rise_48h_percent / 100).quantize(Decimal("0.01"))
+    if seconds < MIN_JUDGED_HOURS * 3600:
+        assert pair.rise_48h_percent is None
+        assert pair.doubling_hours is None

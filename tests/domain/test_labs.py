@@ -340,7 +340,8 @@ def test_canonical_is_none_without_a_conversion(key: str, text: str) -> None:
         ("vitamin-d", "49.92 nmol/L", Fraction(20), 0),
         # §12: 150,000/µL is exactly 150 x10^9/L.
         ("platelets", "150,000/µL", Fraction(150), 0),
-        ("platelets", "149,999/µL", Fraction(150), -1),
+        ("platelets", "149999/µL", Fraction(150), -1),
+        ("platelets", "149,999.0/µL", Fraction(150), -1),
         # ADA pairs: 7.0 mmol/L = 126 mg/dL exactly with the 18.0 factor; 5.6 mmol/L is just above 100.
         ("glucose", "7.0 mmol/L", Fraction(126), 0),
         ("glucose", "5.6 mmol/L", Fraction(100), 1),
@@ -415,8 +416,9 @@ def test_compare_to_threshold_is_none_when_it_cannot_be_judged(key: str, text: s
         ("> 100 mIU/L", Op.GT, "100"),
         (">=100", Op.GE, "100"),
         ("≥ 100", Op.GE, "100"),
-        ("1,234", Op.EQ, "1234"),
-        ("2,5", Op.EQ, "2.5"),
+        ("1,234.0", Op.EQ, "1234"),
+        ("10,000", Op.EQ, "10000"),
+        ("0,5", Op.EQ, "0.5"),
         ("0.50", Op.EQ, "0.50"),
         ("0", Op.EQ, "0"),
     ],
@@ -575,6 +577,10 @@ def test_lit_session_refuses_a_value(text: str, unit: str | None) -> None:
         ("tsh", "1e3", None, "value", "write the number in full"),
         ("tsh", "2.5.1", None, "value", "cannot read the number '2.5.1'"),
         ("tsh", "1,23,456", None, "value", "cannot read the number"),
+        # Issue #14: one grammar for every number; a comma read two ways is asked about, never guessed.
+        ("tsh", "4,9", None, "value", "did you mean 4.9 or 49?"),
+        ("tsh", "1,500", None, "value", "did you mean 1.500 or 1500?"),
+        ("tsh", "2,5 mIU/L", None, "value", "did you mean 2.5 or 25?"),
         ("tsh", "150 000", None, "value", "without spaces inside"),
         ("tsh", "<", None, "value", "a lab notation is a sign and a number"),
         (

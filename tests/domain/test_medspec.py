@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from rpltrack.domain.medspec import (
     parse_date,
     parse_every,
     parse_local_datetime,
+    parse_supply,
     parse_taper,
     parse_time,
     parse_times,
@@ -307,3 +309,69 @@ def test_build_change_of_an_interval_keeps_the_time_of_day():
     assert anchor is not None
     assert anchor.astimezone(NY).strftime("%Y-%m-%d %H:%M") == "2026-11-05 22:00"
     assert anchor - med.current.timing.interval_anchor_at != timedelta(0)  # type: ignore[operator]
+
+
+# --- dates at the edge (issue #14) -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("2026-02-31", "February 2026 has 28 days"),
+        ("2028-02-30", "February 2028 has 29 days"),
+        ("2026-04-31", "April 2026 has 30 days"),
+        ("2026-13-01", "there is no month 13"),
+        ("2026-00-10", "there is no month 0"),
+        ("2026-01-00", "days of the month start at 01"),
+        ("0001-01-01", "outside the years rpltrack keeps (1900 to 2199)"),
+        ("9999-12-31", "outside the years rpltrack keeps (1900 to 2199)"),
+        ("1899-12-31", "outside the years"),
+        ("2200-01-01", "outside the years"),
+        ("yesterday", "cannot read the date 'yesterday': use YYYY-MM-DD"),
+    ],
+)
+def test_a_date_that_is_not_one_says_why(text: str, words: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(words)) as caught:
+        parse_date(text, "until")
+    assert caught.value.field == "until"
+
+
+@pytest.mark.parametrize("text", ["1900-01-01", "2199-12-31", "2026-02-28", "2028-02-29"])
+def test_dates_from_1900_to_2199_are_read(text: str) -> None:
+    assert parse_date(text) == date.fromisoformat(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("2026-02-29 08:00", "February 2026 has 28 days"),
+        ("2026-11-23 24:00", "there is no hour 24"),
+        ("2026-11-23 08:60", "there is no minute 60"),
+        ("9999-12-31 23:59", "outside the years"),
+        ("0001-01-01 00:00", "outside the years"),
+    ],
+)
+def test_a_time_that_is_not_one_says_why(text: str, words: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(words)):
+        parse_local_datetime(text, LONDON)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("99999999999999999999999", "more than rpltrack counts"),
+        ("9" * 5000, "more than rpltrack counts"),
+        ("-1", "cannot be negative"),
+        ("2.5", "whole number"),
+        ("\N{ARABIC-INDIC DIGIT THREE}", "whole number"),
+    ],
+)
+def test_a_supply_beyond_what_can_be_counted_is_refused(text: str, words: str) -> None:
+    """Issue #14: `--supply 99999999999999999999999` failed inside SQLite (exit 1)."""
+    with pytest.raises(ValidationError, match=words):
+        parse_supply(text)
+
+
+def test_a_taper_step_longer_than_ten_years_is_refused() -> None:
+    with pytest.raises(ValidationError, match="at most 3660 days"):
+        parse_taper("20 mg x 9999w", "mg")

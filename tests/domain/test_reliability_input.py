@@ -29,8 +29,8 @@ def med(name: str, dose: str) -> str:
     ("attempt", "field", "words"),
     [
         (lambda: med("aspirin", "0 mg"), "dose", "above zero"),
-        (lambda: med("aspirin", "-81 mg"), "dose", "cannot read the amount"),
-        (lambda: parse_hcg("-1"), "value", "cannot read the beta"),
+        (lambda: med("aspirin", "-81 mg"), "dose", "cannot be negative"),
+        (lambda: parse_hcg("-1"), "value", "cannot be negative"),
         (lambda: parse_lab_value(resolve("TSH"), "-0.1"), "value", "cannot be negative"),
         (lambda: parse_past_date("2026-11-24", NOW.date(), "date"), "date", "future"),
         (

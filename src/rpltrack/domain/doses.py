@@ -39,14 +39,17 @@ def slot_state(
     """(status, overdue) of a slot: a log decides; otherwise due until slot + grace, then missed."""
     if log is not None:
         return log.status, False
-    if now >= slot.slot_at + grace:
+    now_utc, slot_utc = now.astimezone(UTC), slot.slot_at.astimezone(UTC)
+    if now_utc >= slot_utc + grace:
         return DoseStatus.MISSED, False
-    return DoseStatus.DUE, now >= slot.slot_at
+    return DoseStatus.DUE, now_utc >= slot_utc
 
 
 def entered_after(med: Medication, slot: DoseSlot, grace: timedelta) -> bool:
     """True when the slot's grace period had already ended when the medication was entered."""
-    return med.created_at is not None and slot.slot_at + grace <= med.created_at
+    return med.created_at is not None and slot.slot_at.astimezone(UTC) + grace <= med.created_at.astimezone(
+        UTC
+    )
 
 
 def day_views(
@@ -102,7 +105,8 @@ def clock_change_gap(med: Medication, slot: DoseSlot, previous: DoseSlot | None 
     if not today_changes and not is_clock_change_day(day - timedelta(days=1), zone):
         return None
     if previous is None:
-        earlier = expand(med, slot.slot_at - CLOCK_GAP_LOOKBACK, slot.slot_at)
+        slot_utc = slot.slot_at.astimezone(UTC)
+        earlier = expand(med, slot_utc - CLOCK_GAP_LOOKBACK, slot_utc)
         if not earlier:
             return None
         previous = earlier[-1]
@@ -110,7 +114,7 @@ def clock_change_gap(med: Medication, slot: DoseSlot, previous: DoseSlot | None 
     if wall is None or previous_wall is None:
         return None
     usual = wall - previous_wall
-    elapsed = slot.slot_at - previous.slot_at
+    elapsed = slot.slot_at.astimezone(UTC) - previous.slot_at.astimezone(UTC)
     if elapsed == usual or not timedelta(0) < usual <= CLOCK_GAP_MAX_SPACING:
         return None
     changed_on = day if today_changes else day - timedelta(days=1)
@@ -165,30 +169,40 @@ def pick_slot(
     dose, never the next one). The caller leaves a slot that is already logged as it is. None when there is
     no slot at all in the window.
     """
+    target_utc, now_utc = target_at.astimezone(UTC), now.astimezone(UTC)
     if explicit:
-        lo, hi = target_at - timedelta(hours=12), target_at + timedelta(hours=12)
+        lo, hi = target_utc - timedelta(hours=12), target_utc + timedelta(hours=12)
     else:
-        lo, hi = now - timedelta(hours=24), now + TAKE_AHEAD
+        lo, hi = now_utc - timedelta(hours=24), now_utc + TAKE_AHEAD
     slots = expand(med, lo, hi)
     if not slots:
         return None
     if explicit:
-        return min(slots, key=lambda s: (abs(s.slot_at - target_at), s.slot_at))
-    recent = [s for s in slots if s.slot_at not in logged_slots and s.slot_at <= now + TAKE_EARLY]
+        return min(slots, key=lambda s: (abs(s.slot_at.astimezone(UTC) - target_utc), s.slot_at))
+    logged = {at.astimezone(UTC) for at in logged_slots}
+    recent = [
+        s
+        for s in slots
+        if s.slot_at.astimezone(UTC) not in logged and s.slot_at.astimezone(UTC) <= now_utc + TAKE_EARLY
+    ]
     if recent:
         return recent[-1]
-    return min(slots, key=lambda s: (abs(s.slot_at - now), s.slot_at))
+    return min(slots, key=lambda s: (abs(s.slot_at.astimezone(UTC) - now_utc), s.slot_at))
 
 
 def is_logged_later(taken_at: datetime, logged_at: datetime) -> bool:
-    return logged_at - taken_at > LOGGED_LATER_AFTER
+    return logged_at.astimezone(UTC) - taken_at.astimezone(UTC) > LOGGED_LATER_AFTER
 
 
 def check_dose_time(at: datetime, now: datetime) -> None:
-    """A dose cannot be logged in the future (five minutes of clock slack are allowed)."""
-    if at > now + timedelta(minutes=5):
+    """A dose cannot be logged in the future (five minutes of clock slack are allowed).
+
+    Compared as UTC instants: adding minutes to a local time in the repeated hour of a clock change
+    (fold=1) would drop the fold and land an hour off, refusing every dose logged in that hour."""
+    if at.astimezone(UTC) > now.astimezone(UTC) + timedelta(minutes=5):
+        shown = at.astimezone(now.tzinfo)
         raise ValidationError(
-            f"{at:%Y-%m-%d %H:%M} is in the future: log a dose when it has been taken", field="at"
+            f"{shown:%Y-%m-%d %H:%M} is in the future: log a dose when it has been taken", field="at"
         )
 
 
@@ -200,8 +214,9 @@ def adherence(
     grace: timedelta,
 ) -> Adherence:
     """Taken vs due over the last `days` days (slots whose grace period has ended count; later ones wait)."""
-    end = now - grace
-    start = now - timedelta(days=days)
+    now_utc = now.astimezone(UTC)
+    end = now_utc - grace
+    start = now_utc - timedelta(days=days)
     by_slot = {log.slot_at.astimezone(UTC): log for log in logs if log.slot_at is not None}
     taken = skipped = missed = 0
     for slot in expand(med, start, max(start, end)):
@@ -251,20 +266,21 @@ def remaining_doses(med: Medication, now: datetime) -> int | None:
         return None
     zone = ZoneInfo(med.zone)
     _, end = day_bounds(med.last_day, zone)
-    return len(expand(med, now, end)) if end > now else 0
+    return len(expand(med, now, end)) if end > now.astimezone(UTC) else 0
 
 
 def likely_now(views: Sequence[DoseView], now: datetime) -> int | None:
     """Which of today's doses she most likely means when she presses "taken" now (the TUI's starting
     highlight), by the same rule `take` uses: the latest open dose due up to TAKE_EARLY from now, else the
     next open dose, else none."""
+    now_utc = now.astimezone(UTC)
     open_slots = [
-        (i, v.slot.slot_at)
+        (i, v.slot.slot_at.astimezone(UTC))
         for i, v in enumerate(views)
         if v.slot is not None and v.status in (DoseStatus.DUE, DoseStatus.MISSED)
     ]
-    recent = [i for i, at in open_slots if now - timedelta(hours=24) <= at <= now + TAKE_EARLY]
+    recent = [i for i, at in open_slots if now_utc - timedelta(hours=24) <= at <= now_utc + TAKE_EARLY]
     if recent:
         return recent[-1]
-    upcoming = [i for i, at in open_slots if at > now]
+    upcoming = [i for i, at in open_slots if at > now_utc]
     return upcoming[0] if upcoming else None

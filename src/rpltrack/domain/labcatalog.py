@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 
 from rpltrack.domain.betas import Op
@@ -18,6 +18,7 @@ from rpltrack.domain.labs import (
     ReferenceRange,
     canonical,
 )
+from rpltrack.domain.quantities import AmbiguousNumber, quoted, read_number
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 MAX_TEXT = 200  # free-text results (karyotype, blood group)
 MAX_NAME = 80  # a test name (LabResult.test)
 MAX_UNIT = 30  # a unit she writes for a lab of her own
-MAX_NUMBER = 30  # digits and separators in one number
 
 # Word sets (subsets of QUALITATIVE_WORDS, §13), per kind of test.
 _ANTIBODY_WORDS = ("positive", "negative", "weakly positive", "equivocal", "indeterminate")
@@ -633,9 +633,6 @@ _OPS: dict[str, Op] = {
 _DASHES = "\N{EN DASH}\N{EM DASH}\N{MINUS SIGN}"  # typed or pasted for - in a range or a sign
 _OP_RE = re.compile(r"(<=|>=|=<|=>|≤|≥|<|>)\s*")
 _NUMBER_TOKEN_RE = re.compile(r"[0-9.,]+")
-_PLAIN_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
-_THOUSANDS_RE = re.compile(r"[1-9][0-9]{0,2}(?:,[0-9]{3})+(?:\.[0-9]+)?")
-_DECIMAL_COMMA_RE = re.compile(r"0,[0-9]+|[0-9]+,[0-9]{1,2}")
 _SPLIT_NUMBER_RE = re.compile(r"[0-9]+(?:[\s.,]|$)")  # "150 000": digits after a space, not "10^9/L"
 _EXPONENT_RE = re.compile(r"[eE][+-]?[0-9]")
 _NEGATIVE_RE = re.compile(rf"[-{_DASHES}]\s*[0-9.]")
@@ -643,27 +640,10 @@ _NOT_NUMBERS = frozenset({"nan", "+nan", "-nan", "inf", "+inf", "-inf", "infinit
 _EXAMPLE = "a number such as 2.5, or a lab notation such as <0.01"
 
 
-def _to_decimal(token: str, seen: str) -> Decimal:
-    """'2.5' -> 2.5; '150,000' -> 150000 (thousands); '2,5' -> 2.5 (decimal comma); else a ValidationError."""
-    if len(token) > MAX_NUMBER:
-        raise ValidationError(
-            f"the number in {seen!r} is too long: write it as printed on the report", field="value"
-        )
-    if _PLAIN_RE.fullmatch(token):
-        digits = token
-    elif _THOUSANDS_RE.fullmatch(token):
-        digits = token.replace(",", "")
-    elif _DECIMAL_COMMA_RE.fullmatch(token):
-        digits = token.replace(",", ".")
-    else:
-        raise ValidationError(
-            f"cannot read the number {token!r} in {seen!r}: write one number such as 2.5 or 150,000",
-            field="value",
-        )
-    try:
-        return Decimal(digits)
-    except InvalidOperation:  # pragma: no cover - the patterns admit only digits
-        raise ValidationError(f"cannot read the number in {seen!r}", field="value") from None
+def _to_decimal(token: str, seen: str, field: str = "value") -> Decimal:
+    """`token` read by the one number grammar (quantities.read_number): '2.5', '150,000', '0,5'; '2,5' (2.5
+    or 25?) is refused with both readings."""
+    return read_number(token, field=field, seen=seen)
 
 
 def _read_number(seen: str) -> tuple[Op, Decimal, str] | None:
@@ -838,6 +818,8 @@ def _parse_custom(test: LabTest, seen: str, unit_given: str) -> LabValue:
     """A lab of her own: a number with any unit as written, a qualitative word, or free text."""
     try:
         number = _read_number(seen)
+    except AmbiguousNumber:
+        raise  # '4,9' is a number read two ways, never text
     except ValidationError:
         number = None  # not a clean number ("46,XX", "2.5.1"): kept as text below
     if number is None:
@@ -893,10 +875,19 @@ def parse_range(text: str, unit: str | None = None, test: LabTest | None = None)
             trailing = match.group(3).strip()
         else:
             raise ValidationError(f"cannot read the range {seen!r}: {how}", field="range")
+    except AmbiguousNumber as error:
+        raise AmbiguousNumber(
+            f"in the range {quoted(seen)}, {error.message}", readings=error.readings, field="range"
+        ) from None
     except ValidationError as error:
         if error.field == "range":
             raise
-        raise ValidationError(f"cannot read the range {seen!r}: {how}", field="range") from None
+        raise ValidationError(f"cannot read the range {quoted(seen)}: {how}", field="range") from None
+    if _EXPONENT_RE.match(trailing):
+        raise ValidationError(
+            f"cannot read the range {quoted(seen)}: write its numbers in full, like 1000 rather than 1e3",
+            field="range",
+        )
     if trailing:
         _check_range_unit(seen, trailing, unit, test)
     return ReferenceRange(low=low, high=high, raw=seen)

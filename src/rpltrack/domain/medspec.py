@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from rpltrack.domain import catalog
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import WEEKDAY_NAMES, Medication, Regimen, Timing, TimingKind
-from rpltrack.domain.quantities import Quantity, parse_amount, parse_quantity
+from rpltrack.domain.quantities import Quantity, parse_amount, parse_quantity, quoted
 from rpltrack.domain.records import record, replace
 from rpltrack.domain.schedule import resolve_wall_time
 
@@ -17,13 +17,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rpltrack.domain.cycles import Cycle
 
-_TIME_RE = re.compile(r"^\s*([01]?\d|2[0-3])[:.h]?([0-5]\d)\s*$")
-_EVERY_RE = re.compile(r"^\s*(\d+)\s*(h|hr|hrs|hour|hours)\s*$", re.IGNORECASE)
+_TIME_RE = re.compile(r"^\s*([01]?[0-9]|2[0-3])[:.h]?([0-5][0-9])\s*$")
+_EVERY_RE = re.compile(r"^\s*([0-9]{1,4})\s*(h|hr|hrs|hour|hours)\s*$", re.IGNORECASE)
 _TAPER_STEP_RE = re.compile(
-    r"^\s*(?P<amount>.+?)\s+(?:x|for)\s+(?P<n>\d+)\s*(?P<u>d|days?|w|weeks?)\s*$", re.IGNORECASE
+    r"^\s*(?P<amount>.+?)\s+(?:x|for)\s+(?P<n>[0-9]{1,4})\s*(?P<u>d|days?|w|weeks?)\s*$", re.IGNORECASE
 )
 # Read with a pattern rather than strptime, which loads its locale machinery (~1 ms) on first use.
-_DATETIME_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})[ T]+(\d{1,2}):(\d{2})\s*$")
+_DATETIME_RE = re.compile(r"^\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})[ T]+([0-9]{1,2}):([0-9]{2})\s*$")
 EVENT_WORDS = ("cd1", "stims", "trigger", "retrieval", "transfer", "positive-beta")
 
 
@@ -67,22 +67,82 @@ def parse_weekdays(text: str) -> tuple[int, ...]:
     return tuple(sorted(set(days)))
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # the years a date in the journal can fall in [app convention]
+_DATE_RE = re.compile(r"^\s*([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})\s*$")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def check_year(day: date, text: str, field: str) -> date:
+    """`day` when its year is within FIRST_YEAR-LAST_YEAR, else a ValidationError: a date far outside a
+    life's span is a typo, and dates near the ends of the calendar break every later sum (9999-12-31 + 1)."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValidationError(
+            f"the date {quoted(text.strip())} is outside the years rpltrack keeps ({FIRST_YEAR} to "
+            f"{LAST_YEAR}): check the year",
+            field=field,
+        )
+    return day
+
+
+def _calendar_problem(year: int, month: int, day: int) -> str:
+    """Why year-month-day is not a date, in words: 'February 2026 has 28 days'; '' when it is one."""
+    if not 1 <= month <= 12:
+        return f"there is no month {month}: months run from 01 to 12"
+    if day < 1:
+        return "days of the month start at 01"
+    import calendar
+
+    length = calendar.monthrange(year, month)[1] if 1 <= year <= 9999 else 31
+    if day > length:
+        return f"{_MONTHS[month - 1]} {year} has {length} days"
+    return ""
+
+
 def parse_date(text: str, field: str = "date") -> date:
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        if text.strip().lower() in EVENT_WORDS:
+    """'YYYY-MM-DD' (or another ISO 8601 date) between FIRST_YEAR and LAST_YEAR; a ValidationError that says
+    what is wrong otherwise ('February 2026 has 28 days', a cycle event or a gestational age where a date is
+    needed)."""
+    seen = text.strip()
+    shaped = _DATE_RE.match(text)
+    if shaped:
+        year, month, day = (int(g) for g in shaped.groups())
+        problem = _calendar_problem(year, month, day)
+        if problem:
             raise ValidationError(
-                f"{text.strip()!r} is a cycle event; a date is needed here: use YYYY-MM-DD",
+                f"cannot read the date {quoted(seen)}: {problem}; use YYYY-MM-DD, like 2026-11-23",
+                field=field,
+            )
+        return check_year(date(year, month, day), seen, field)
+    try:
+        return check_year(date.fromisoformat(seen), seen, field)
+    except ValueError as error:
+        if isinstance(error, ValidationError):
+            raise
+        if seen.lower() in EVENT_WORDS:
+            raise ValidationError(
+                f"{quoted(seen)} is a cycle event; a date is needed here: use YYYY-MM-DD",
                 field=field,
             ) from None
-        if re.fullmatch(r"\d{1,2}w(\d+d?)?", text.strip().lower()):
+        if re.fullmatch(r"[0-9]{1,2}w([0-9]+d?)?", seen.lower()):
             raise ValidationError(
-                f"{text.strip()!r} is a gestational age; a date is needed here: use YYYY-MM-DD",
+                f"{quoted(seen)} is a gestational age; a date is needed here: use YYYY-MM-DD",
                 field=field,
             ) from None
         raise ValidationError(
-            f"cannot read the date {text.strip()!r}: use YYYY-MM-DD, like 2026-11-23", field=field
+            f"cannot read the date {quoted(seen)}: use YYYY-MM-DD, like 2026-11-23", field=field
         ) from None
 
 
@@ -94,21 +154,61 @@ def parse_past_date(text: str, today: date, field: str = "date") -> date:
     return day
 
 
-def parse_local_datetime(text: str, zone: ZoneInfo, field: str = "at") -> datetime:
-    """'YYYY-MM-DD HH:MM' in `zone` -> aware datetime (a time that does not exist that day moves forward)."""
+def parse_local_datetime(
+    text: str, zone: ZoneInfo, field: str = "at", *, now: datetime | None = None
+) -> datetime:
+    """'YYYY-MM-DD HH:MM' in `zone` -> aware datetime (a time that does not exist that day moves forward).
+
+    A wall time that happens twice (the repeated hour when clocks go back) is its first pass, unless `now`
+    is given and the second pass has already happened: then the later one, the most recent time she can
+    mean ("01:30" typed at 01:40 in the second pass is ten minutes ago, not an hour and ten)."""
+    seen = (text or "").strip()
+    how = 'use "YYYY-MM-DD HH:MM", like "2026-11-23 08:00"'
     match = _DATETIME_RE.match(text or "")
-    try:
-        if not match:
-            raise ValueError(text)
-        year, month, day, hour, minute = (int(g) for g in match.groups())
-        day_on, at = date(year, month, day), time(hour, minute)
-    except ValueError:
-        raise ValidationError(
-            f'cannot read the time {text.strip()!r}: use "YYYY-MM-DD HH:MM", like "2026-11-23 08:00"',
-            field=field,
-        ) from None
+    if not match:
+        raise ValidationError(f"cannot read the time {quoted(seen)}: {how}", field=field)
+    year, month, day, hour, minute = (int(g) for g in match.groups())
+    problem = _calendar_problem(year, month, day)
+    if not problem and hour > 23:
+        problem = f"there is no hour {hour}: hours run from 00 to 23"
+    if not problem and minute > 59:
+        problem = f"there is no minute {minute}: minutes run from 00 to 59"
+    if problem:
+        raise ValidationError(f"cannot read the time {quoted(seen)}: {problem}; {how}", field=field)
+    day_on = check_year(date(year, month, day), seen, field)
+    at = time(hour, minute)
     instant, _ = resolve_wall_time(day_on, at, zone)
+    if now is not None:
+        later = datetime.combine(day_on, at, tzinfo=zone).replace(fold=1).astimezone(UTC)
+        if later != instant and later <= now.astimezone(UTC):
+            instant = later
     return instant.astimezone(zone)
+
+
+MAX_TAPER_STEP_DAYS = 3660  # ten years [app convention]
+MAX_SUPPLY = 100_000  # doses on hand: years of any regimen [app convention]
+_COUNT_RE = re.compile(r"^\s*([0-9]+)\s*$")
+
+
+def parse_supply(text: str) -> int | None:
+    """'--supply 30' -> 30; '' -> None (not counted); a ValidationError for anything but a whole number from
+    0 to MAX_SUPPLY (a count beyond SQLite's integers used to fail only when written)."""
+    if not (text or "").strip():
+        return None
+    seen = quoted(text.strip())
+    if re.fullmatch(r"\s*-\s*[0-9]+\s*", text):
+        raise ValidationError(f"the supply cannot be negative ({seen}): write 0 or more", field="supply")
+    match = _COUNT_RE.match(text)
+    if match is None:
+        raise ValidationError(
+            f"the supply is a count of doses on hand, not {seen}: write a whole number like 30",
+            field="supply",
+        )
+    if len(match.group(1)) > 9 or int(match.group(1)) > MAX_SUPPLY:
+        raise ValidationError(
+            f"a supply of {seen} doses is more than rpltrack counts (at most {MAX_SUPPLY})", field="supply"
+        )
+    return int(match.group(1))
 
 
 def resolve_drug(name: str) -> tuple[str | None, catalog.Drug | None]:
@@ -184,6 +284,11 @@ def parse_taper(text: str, default_unit: str | None) -> list[tuple[Quantity, int
         days = int(match.group("n")) * (7 if match.group("u").lower().startswith("w") else 1)
         if days < 1:
             raise ValidationError("each taper step lasts at least one day", field="taper")
+        if days > MAX_TAPER_STEP_DAYS:
+            raise ValidationError(
+                f"a taper step lasts at most {MAX_TAPER_STEP_DAYS} days ({quoted(part.strip())} was given)",
+                field="taper",
+            )
         steps.append((parse_quantity(match.group("amount"), default_unit), days))
     if not steps:
         raise ValidationError("the taper has no steps", field="taper")
@@ -237,6 +342,10 @@ def build_medication(
         for quantity, days in parse_taper(spec.taper, default_unit):
             regimens.append(Regimen(day, check_amount_for(drug, quantity), _retime(timing, day, zone)))
             day += timedelta(days=days)
+            if day.year > LAST_YEAR:
+                raise ValidationError(
+                    f"this taper would run past {LAST_YEAR}: check its steps", field="taper"
+                )
         taper_end = day - timedelta(days=1)
         until_on = min(until_on, taper_end) if until_on else taper_end
         if spec.dose.strip():
@@ -251,14 +360,7 @@ def build_medication(
             )
         quantity = parse_quantity(spec.dose, default_unit)
         regimens.append(Regimen(start_on, check_amount_for(drug, quantity), timing))
-    supply = None
-    if spec.supply.strip():
-        try:
-            supply = int(spec.supply.strip())
-        except ValueError:
-            raise ValidationError(
-                f"the supply is a count of doses on hand, not {spec.supply!r}", field="supply"
-            ) from None
+    supply = parse_supply(spec.supply)
     route = spec.route.strip() or (drug.routes[0] if drug else "oral")
     if drug and route not in drug.routes:
         raise ValidationError(f"{drug.name} is taken {' or '.join(drug.routes)}, not {route}", field="route")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.records import record
@@ -70,7 +70,6 @@ _ALIASES: dict[str, str] = {
     "puffs": "puff",
 }
 
-_AMOUNT_RE = re.compile(r"^\s*(?P<num>[0-9]+(?:[.,][0-9]+)?)\s*(?P<unit>[^\s0-9].*?)?\s*$")
 MAX_AMOUNT = Decimal(1_000_000)
 
 
@@ -126,31 +125,20 @@ def format_number(value: Decimal) -> str:
 
 
 def parse_amount(text: str) -> tuple[Decimal, str | None]:
-    """'40 mg' -> (40, 'mg'); '2,5 mg' -> (2.5, 'mg'); '1' -> (1, None). ValidationError otherwise."""
-    match = _AMOUNT_RE.match(text or "")
-    if not match:
+    """'40 mg' -> (40, 'mg'); '0,5 mg' -> (0.5, 'mg'); '1' -> (1, None). The number is read by read_number, so
+    '2,5 mg' (2.5 or 25?) is refused with both readings. ValidationError otherwise."""
+    seen = (text or "").strip()
+    refuse_non_numbers(seen, what="an amount", field="dose")
+    found = leading_number(seen, field="dose")
+    if found is None:
         raise ValidationError(
-            f"cannot read the amount {text!r}: write a number and a unit, like '40 mg' or '5000 units'",
+            f"cannot read the amount {quoted(seen)}: write a number and a unit, like '40 mg' or '5000 units'",
             field="dose",
         )
-    raw = match.group("num")
-    whole, comma, fraction = raw.partition(",")
-    if comma and len(fraction) == 3:
-        # '5,000 units' is a thousands separator as often as a decimal comma: a silent 1000x slip.
+    value, unit_text = found
+    if any(c.isdigit() for c in unit_text):
         raise ValidationError(
-            f"the amount {text.strip()!r} is ambiguous: write {whole}{fraction} (no comma) for thousands, "
-            f"or {whole}.{fraction} with a point for a decimal",
-            field="dose",
-        )
-    raw = raw.replace(",", ".")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation as exc:  # pragma: no cover - the regex admits only digits
-        raise ValidationError(f"cannot read the number in {text!r}", field="dose") from exc
-    unit_text = match.group("unit")
-    if unit_text and any(c.isdigit() for c in unit_text):
-        raise ValidationError(
-            f"cannot read the number in {text.strip()!r}: write plain digits with at most one decimal point, "
+            f"cannot read the number in {quoted(seen)}: write plain digits with at most one decimal point, "
             "like '2.5 mg' or '5000 units'",
             field="dose",
         )
@@ -168,3 +156,154 @@ def parse_quantity(text: str, default_unit: str | None = None) -> Quantity:
             )
         unit = default_unit
     return Quantity(value, unit)
+
+
+# --- the number grammar -------------------------------------------------------------------------------------
+
+MAX_SIGNIFICANT_DIGITS = 12
+MAX_WHOLE_DIGITS = 12  # a number is below 10**12
+MAX_DECIMALS = 12  # digits after the decimal point
+MAX_NUMBER_TEXT = 30  # characters of one number as typed, separators included
+MINUS_SIGNS = (
+    "-\N{MINUS SIGN}\N{EN DASH}\N{EM DASH}\N{HYPHEN}\N{SMALL HYPHEN-MINUS}\N{FULLWIDTH HYPHEN-MINUS}"
+)
+_LEADING_NUMBER_RE = re.compile(r"([0-9.][0-9.,]*)(.*)", re.DOTALL)
+_EXPONENT_RE = re.compile(r"\s*[eE][+-]?[0-9]")
+_GROUPED_RE = re.compile(r"[1-9][0-9]{0,2}(?:,[0-9]{3})+")
+_PLAIN_RE = re.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
+_NOT_A_NUMBER = frozenset({"nan", "snan", "qnan", "inf", "infinity", "∞"})
+
+
+class AmbiguousNumber(ValidationError):
+    """A number whose comma reads two ways ('4,9': 4.9 or 49); `readings` holds both, decimal first."""
+
+    def __init__(self, message: str, *, readings: tuple[Decimal, Decimal], field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.readings = readings
+
+
+def quoted(text: str, limit: int = 80) -> str:
+    """`text` in quotes for a message, cut to `limit` characters so a refusal never echoes a whole paste."""
+    shown = text if len(text) <= limit else text[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
+    return repr(shown)
+
+
+def read_number(token: str, *, field: str = "value", seen: str | None = None) -> Decimal:
+    """The one reading of a number she typed, shared by every parser (doses, betas, labs, ranges, settings).
+
+    `token` is the number alone: ASCII digits with at most one point and any commas (the caller splits off
+    a sign such as `<` and a unit). `seen` is the whole input, quoted in messages. The grammar:
+
+    * A point is always the decimal mark: `4.9`, `0.25`, `.5`, `4.`.
+    * Commas group thousands when they can mean nothing else: a first group of one to three digits (not
+      starting with 0), then groups of exactly three, and either two or more groups (`1,234,567`), a decimal
+      point after them (`1,234.5`), or a single group of `000` (`10,000`, `5,000`: a decimal comma is never
+      followed by three zeros alone).
+    * One comma and no point can be a decimal comma (`4,9` = 4.9) or a digit group (`4,9` = 49, `1,500` =
+      1500). It is read as a decimal when the comma cannot group digits: before it a lone `0` (`0,5`) or more
+      than three digits (`1234,5`), or more than three digits after it (`2,5000`). When both readings are
+      possible (one to three digits on each side, `4,9`, `12,34`, `1,500`) the number is refused with both
+      readings (AmbiguousNumber): a silent guess turns 4.9 into 49.
+    * Anything else with a comma (`1,23,456`, `1.234,5`, `1,5.5`) is refused.
+    * Exponents, NaN and infinities are not written in digits and never reach here (see leading_number);
+      a number is below 10**12 with at most 12 significant digits and 12 decimals, and 30 characters.
+
+    A ValidationError (field `field`) says what was wrong and how to write the number.
+    """
+    shown = quoted(seen if seen is not None else token)
+    how = "write it with digits and at most one decimal point, like 2.5 or 5000"
+    if len(token) > MAX_NUMBER_TEXT:
+        raise ValidationError(
+            f"the number in {shown} is too long: write it as printed, like 2.5", field=field
+        )
+    if "," not in token:
+        digits = token
+    elif "." in token:
+        whole, _, fraction = token.partition(".")
+        if not (_GROUPED_RE.fullmatch(whole) and fraction.isdigit() and fraction.isascii()):
+            raise ValidationError(
+                f"{_unreadable(token, shown)}: {how} (no thousands separators)", field=field
+            )
+        digits = whole.replace(",", "") + "." + fraction
+    elif token.count(",") > 1:
+        if not _GROUPED_RE.fullmatch(token):
+            raise ValidationError(f"{_unreadable(token, shown)}: {how}", field=field)
+        digits = token.replace(",", "")
+    else:
+        digits = _one_comma(token, shown, how, field)
+    if not _PLAIN_RE.fullmatch(digits):
+        raise ValidationError(f"{_unreadable(token, shown)}: {how}", field=field)
+    return _bounded(Decimal(digits), digits, shown, field)
+
+
+def _one_comma(token: str, shown: str, how: str, field: str) -> str:
+    """The plain digits of a number with exactly one comma and no point (see read_number)."""
+    before, _, after = token.partition(",")
+    if not (before.isdigit() and after.isdigit()):
+        raise ValidationError(f"{_unreadable(token, shown)}: {how}", field=field)
+    as_decimal = before == "0" or (before[0] != "0" and after != "000")
+    as_grouped = before[0] != "0" and len(before) <= 3 and len(after) <= 3
+    if as_decimal and as_grouped:
+        point, whole = f"{before}.{after}", f"{before}{after}"
+        raise AmbiguousNumber(
+            f"the number {quoted(token)} can be read two ways: did you mean {point} or {whole}? "
+            f"Write {point} with a point for a decimal, or {whole} without a comma",
+            readings=(Decimal(point), Decimal(whole)),
+            field=field,
+        )
+    if as_decimal:
+        return f"{before}.{after}"
+    if as_grouped:
+        return f"{before}{after}"
+    raise ValidationError(f"{_unreadable(token, shown)}: {how}", field=field)
+
+
+def _unreadable(token: str, shown: str) -> str:
+    number = quoted(token)
+    return f"cannot read the number {number}" + ("" if number == shown else f" in {shown}")
+
+
+def _bounded(value: Decimal, digits: str, shown: str, field: str) -> Decimal:
+    whole, _, fraction = digits.partition(".")
+    if len(whole.lstrip("0")) > MAX_WHOLE_DIGITS:
+        raise ValidationError(
+            f"the number in {shown} is far too large: write the value as printed, like 2.5 or 5000",
+            field=field,
+        )
+    if len(fraction) > MAX_DECIMALS or len(value.normalize().as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
+        raise ValidationError(
+            f"the number in {shown} has more digits than rpltrack keeps (at most {MAX_SIGNIFICANT_DIGITS} "
+            f"significant digits and {MAX_DECIMALS} decimals): write it as printed, like 2.5",
+            field=field,
+        )
+    return value
+
+
+def refuse_non_numbers(text: str, *, what: str, field: str = "value") -> None:
+    """A ValidationError when `text` is a negative number, an exponent, NaN or infinity: what no quantity
+    she records can be. `what` names the quantity ('a beta', 'an amount')."""
+    seen = text.strip()
+    bare = seen.lstrip("<>=≤≥ ").replace(" ", "")
+    if bare[:1] and bare[0] in MINUS_SIGNS and bare[1:2] and (bare[1].isdigit() or bare[1] == "."):
+        raise ValidationError(f"{what} cannot be negative ({quoted(seen)}): write it like 2.5", field=field)
+    if bare.lstrip("+-").casefold() in _NOT_A_NUMBER:
+        raise ValidationError(
+            f"{quoted(seen)} is not a number: write {what} in digits, like 2.5", field=field
+        )
+
+
+def leading_number(text: str, *, field: str = "value") -> tuple[Decimal, str] | None:
+    """(number, the text after it) when `text` (after spaces) starts with a digit or a point, else None.
+
+    The number is read by read_number; an exponent straight after it (`1e3`, `2.5E-2`) is refused."""
+    seen = text.strip()
+    match = _LEADING_NUMBER_RE.fullmatch(seen)
+    if match is None:
+        return None
+    token, rest = match.groups()
+    if _EXPONENT_RE.match(rest):
+        raise ValidationError(
+            f"cannot read the number in {quoted(seen)}: write it in full, like 1000 rather than 1e3",
+            field=field,
+        )
+    return read_number(token, field=field, seen=seen), rest.strip()

@@ -9,20 +9,23 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.quantities import MINUS_SIGNS, leading_number, quoted, refuse_non_numbers
 from rpltrack.domain.records import record
 
-_DURATION_RE = re.compile(r"^\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m(?:in)?)?\s*$")
-_INTERVAL_RE = re.compile(r"^\s*(\d{1,4})\s*(d|days?|w|weeks?|m|months?)\s*$", re.IGNORECASE)
+_DURATION_RE = re.compile(r"^\s*(?:([0-9]{1,5})\s*h)?\s*(?:([0-9]{1,6})\s*m(?:in)?)?\s*$")
+_INTERVAL_RE = re.compile(r"^\s*([0-9]{1,4})\s*(d|days?|w|weeks?|m|months?)\s*$", re.IGNORECASE)
 
 
 def parse_duration(text: str) -> timedelta:
     """'2h', '90m', '1h30m' -> timedelta; a ValidationError otherwise."""
     match = _DURATION_RE.match(text or "")
     if not match or not any(match.groups()):
-        raise ValidationError(f"cannot read the duration {text!r}: write it like 2h, 90m or 1h30m")
+        raise ValidationError(
+            f"cannot read the duration {quoted(text or '')}: write it like 2h, 90m or 1h30m"
+        )
     hours, minutes = (int(g) if g else 0 for g in match.groups())
     return timedelta(hours=hours, minutes=minutes)
 
@@ -69,7 +72,9 @@ def parse_interval(text: str) -> Interval:
     """'12w', '84d', '6m' (calendar months) -> Interval; a ValidationError otherwise."""
     match = _INTERVAL_RE.match(text or "")
     if not match:
-        raise ValidationError(f"cannot read the interval {text!r}: write it like 84d, 12w or 6m (months)")
+        raise ValidationError(
+            f"cannot read the interval {quoted(text or '')}: write it like 84d, 12w or 6m (months)"
+        )
     count, unit = int(match.group(1)), match.group(2).lower()
     if count == 0:
         raise ValidationError("an interval must be at least 1 day")
@@ -84,14 +89,24 @@ def parse_interval(text: str) -> Interval:
 
 
 def parse_number(text: str, what: str, low: Decimal, high: Decimal) -> Decimal:
-    try:
-        value = Decimal((text or "").strip())
-    except InvalidOperation:
+    """A number setting above `low` and at most `high`, read by the one number grammar
+    (quantities.read_number): '2,5' is refused with both readings, like everywhere else."""
+    seen = (text or "").strip()
+    example = f"{low + (high - low) / 4:f}"
+    negative = leading_number(seen[1:], field="value") if seen[:1] in MINUS_SIGNS else None
+    if negative is not None and not negative[1]:
         raise ValidationError(
-            f"{what} must be a number, like {low + (high - low) / 4:f}; got {text!r}"
-        ) from None
-    if not value.is_finite() or not low < value <= high:
-        raise ValidationError(f"{what} must be above {low} and at most {high}; got {text.strip()}")
+            f"{what} must be above {low} and at most {high}; got {quoted(seen)}", field="value"
+        )
+    refuse_non_numbers(seen, what=what, field="value")
+    found = leading_number(seen, field="value")
+    if found is None or found[1]:
+        raise ValidationError(f"{what} must be a number, like {example}; got {quoted(seen)}", field="value")
+    value = found[0]
+    if not low < value <= high:
+        raise ValidationError(
+            f"{what} must be above {low} and at most {high}; got {quoted(seen)}", field="value"
+        )
     return value
 
 
