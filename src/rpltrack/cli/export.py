@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.entry import entry_id
 from rpltrack.domain.errors import ValidationError
 
 TYPE_CHECKING = False
@@ -158,7 +159,7 @@ def _register_brief(
         "it in a browser and print it. It names no one you did not type in.",
     )
     brief.add_argument(
-        "--appt", type=int, default=None, metavar="ID", help="the appointment (default: the next one)"
+        "--appt", type=entry_id, default=None, metavar="ID", help="the appointment (default: the next one)"
     )
     brief.add_argument(
         "--out",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.entry import whole_number
 from rpltrack.cli.output import say
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.settings import SETTINGS
@@ -20,9 +21,9 @@ def register(
         description="Fill an empty journal with years of realistic demo data (try rpltrack "
         "with --db demo.db first). Refuses a journal that has data, unless --force.",
     )
-    demo.add_argument("--years", type=int, default=1, help="years of history (1 to 20, default 1)")
+    demo.add_argument("--years", type=whole_number, default=1, help="years of history (1 to 20, default 1)")
     demo.add_argument("--force", action="store_true", help="add demo data to a journal that already has data")
-    demo.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+    demo.add_argument("--seed", type=whole_number, default=7, help=argparse.SUPPRESS)
     demo.set_defaults(func=cmd_demo)
 
     settings = sub.add_parser(

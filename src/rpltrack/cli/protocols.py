@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.entry import entry_id
 from rpltrack.cli.stream import write_exact
 from rpltrack.domain.errors import ValidationError
 
@@ -64,7 +65,7 @@ def register(
     )
     apply.add_argument("name", help="the template's name (rpltrack protocol list)")
     apply.add_argument(
-        "--cycle", type=int, metavar="ID", help="the cycle's id (default: the cycle in progress today)"
+        "--cycle", type=entry_id, metavar="ID", help="the cycle's id (default: the cycle in progress today)"
     )
     apply.add_argument(
         "--dose",
@@ -127,7 +128,7 @@ def register(
         "lengths, so the template fits the next cycle.",
     )
     save.add_argument("name", help="a name like my-fet-2026 (lower-case letters, digits, dashes)")
-    save.add_argument("--from-cycle", type=int, metavar="ID", help="the cycle whose medications to save")
+    save.add_argument("--from-cycle", type=entry_id, metavar="ID", help="the cycle whose medications to save")
     save.add_argument("--title", default="", help="a title in your words")
     save.add_argument(
         "--without",
@@ -389,6 +390,8 @@ def write_new_file(path: Path, text: str, *, force: bool) -> None:
         )
     from rpltrack.store.exporting import refuse_unsafe_target
 
+    if not path.parent.is_dir():
+        raise ValidationError(f"there is no folder {path.parent}: create it first", field="file")
     refuse_unsafe_target(path)
     if path.exists() and not force:
         raise ValidationError(

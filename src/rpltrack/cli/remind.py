@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.entry import seconds
 
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 TYPE_CHECKING = False
@@ -44,7 +45,7 @@ def register(
     )
     remind.add_argument(
         "--wait",
-        type=float,
+        type=seconds,
         default=None,
         metavar="SECONDS",
         help="with --once: how long to keep answering the Taken and Snooze buttons (default 45)",
@@ -52,7 +53,7 @@ def register(
     remind.add_argument(
         "--for",
         dest="run_for",
-        type=float,
+        type=seconds,
         default=None,
         metavar="SECONDS",
         help="with --daemon: stop after this many seconds (default: run until stopped)",

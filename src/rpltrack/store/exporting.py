@@ -174,8 +174,8 @@ def write_files(out_dir: Path, files: list[tuple[str, bytes]]) -> list[Path]:
 
 
 def refuse_unsafe_target(path: Path, what: str = "file") -> None:
-    """An output file must be a regular file or a new name in an existing folder: a device (/dev/stdout), a
-    pipe, a folder or a link is refused (the atomic rename would replace it), with what it is."""
+    """An output file must be a regular file or a new name: a device (/dev/stdout), a pipe, a folder or a
+    link is refused (the atomic rename would replace it), with what it is."""
     import stat
 
     from rpltrack.domain.errors import ValidationError
@@ -183,8 +183,6 @@ def refuse_unsafe_target(path: Path, what: str = "file") -> None:
     try:
         found = os.lstat(path)
     except FileNotFoundError:
-        if not path.parent.is_dir():
-            raise ValidationError(f"there is no folder {path.parent}: create it first", field=what) from None
         return
     except OSError as exc:
         raise ValidationError(f"cannot look at {path} ({exc.strerror or exc})", field=what) from None
