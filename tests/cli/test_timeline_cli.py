@@ -54,9 +54,7 @@ def test_a_transfer_dates_the_today_header(fet: Path, capsys: pytest.CaptureFixt
         pytest.param(
             ("transfer", "add", "--date", "2026-11-11", "--embryo-day", "9"), "not day 9", id="day-9"
         ),
-        pytest.param(
-            ("beta", "add", "-3", "--at", "2026-11-19 08:00"), "cannot read the beta", id="negative"
-        ),
+        pytest.param(("beta", "add", "-3", "--at", "2026-11-19 08:00"), "cannot be negative", id="negative"),
         pytest.param(
             ("beta", "add", "120", "--unit", "ng/mL", "--at", "2026-11-19 08:00"),
             "unknown unit for hCG: ng/mL",

@@ -16,6 +16,7 @@ from rpltrack.domain.cycles import (
     parse_event_kind,
 )
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.records import replace
 
 FET = Cycle(CycleKind.FET, date(2026, 10, 1), transfers=(Transfer(date(2026, 10, 20), 5),))
 
@@ -80,3 +81,44 @@ def test_kind_words_are_parsed_with_clear_errors() -> None:
         parse_cycle_kind("frozen")
     with pytest.raises(ValidationError, match="unknown event 'egg'"):
         parse_event_kind("egg")
+
+
+@pytest.mark.parametrize(
+    ("cd1", "ended_on", "new_cd1", "stale"),
+    [
+        pytest.param(date(2026, 8, 1), None, date(2026, 9, 30), False, id="day-60-the-day-before"),
+        pytest.param(date(2026, 8, 1), None, date(2026, 10, 1), True, id="day-61-the-day-before"),
+        pytest.param(date(2026, 8, 1), date(2026, 8, 29), date(2026, 12, 1), False, id="ended"),
+        pytest.param(date(2026, 8, 1), None, date(2026, 8, 1), False, id="same-day"),
+    ],
+)
+def test_a_cycle_left_open_past_day_60_is_stale(
+    cd1: date, ended_on: date | None, new_cd1: date, stale: bool
+) -> None:
+    assert Cycle(CycleKind.NATURAL, cd1, ended_on=ended_on).stale_on(new_cd1) is stale
+
+
+@pytest.mark.parametrize(
+    ("cd1", "message"),
+    [
+        pytest.param(date(2026, 10, 1), None, id="as-recorded"),
+        pytest.param(date(2026, 10, 21), "before this cycle's CD1", id="cd1-after-the-transfer"),
+    ],
+)
+def test_a_corrected_cd1_keeps_every_event_inside_the_cycle(cd1: date, message: str | None) -> None:
+    cycle = replace(FET, cd1=cd1, events=(CycleEvent(EventKind.RETRIEVAL, date(2026, 10, 15)),))
+    if message is None:
+        cycle.check_timeline()
+    else:
+        with pytest.raises(ValidationError, match=message):
+            cycle.check_timeline()
+
+
+def test_entries_describe_themselves_in_one_line() -> None:
+    cycle = Cycle(CycleKind.FET, date(2026, 10, 20), "CCRM")
+    assert cycle.describe() == "medicated FET from 2026-10-20 at CCRM"
+    assert (
+        Transfer(date(2026, 11, 10), 5, 2, "4AA").describe()
+        == "day-5 transfer on 2026-11-10, 2 embryos (4AA)"
+    )
+    assert CycleEvent(EventKind.RETRIEVAL, date(2026, 11, 1), "x" * 100).describe().endswith("x…")

@@ -7,7 +7,17 @@ from datetime import date
 import pytest
 
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy, count_losses, parse_outcome
+from rpltrack.domain.pregnancies import (
+    Confirmation,
+    Outcome,
+    Pregnancy,
+    count_losses,
+    live_birth_question,
+    overlap_question,
+    parse_outcome,
+    same_day_outcome,
+)
+from rpltrack.domain.records import replace
 
 US = Confirmation.ULTRASOUND
 
@@ -89,3 +99,46 @@ def test_pregnancy_dates_are_checked() -> None:
         Pregnancy(date(2025, 5, 10), Outcome.MISCARRIAGE)
     with pytest.raises(ValidationError, match="unknown outcome 'lost'"):
         parse_outcome("lost")
+
+
+@pytest.mark.parametrize(
+    ("outcome", "ga", "asked"),
+    [
+        pytest.param(Outcome.LIVE_BIRTH, 19 * 7 + 6, True, id="19w6d"),
+        pytest.param(Outcome.LIVE_BIRTH, 20 * 7, False, id="20w0d"),
+        pytest.param(Outcome.LIVE_BIRTH, None, False, id="ga-unknown"),
+        pytest.param(Outcome.MISCARRIAGE, 10 * 7, False, id="not-a-birth"),
+    ],
+)
+def test_a_live_birth_before_20_weeks_is_questioned(outcome: Outcome, ga: int | None, asked: bool) -> None:
+    question = live_birth_question(loss(date(2025, 1, 10), outcome, ga))
+    assert (question is not None) is asked
+
+
+def test_two_outcomes_on_one_day_are_the_same_entry() -> None:
+    first = replace(loss(date(2025, 1, 10), Outcome.MISCARRIAGE, 50), id=1)
+    assert same_day_outcome(loss(date(2025, 1, 10), Outcome.BIOCHEMICAL), [first]) == first
+    assert same_day_outcome(loss(date(2025, 1, 11), Outcome.BIOCHEMICAL), [first]) is None
+    assert same_day_outcome(first, [first]) is None  # an entry never duplicates itself
+    assert same_day_outcome(Pregnancy(date(2025, 1, 10)), [first]) is None  # ongoing: no end date
+
+
+@pytest.mark.parametrize(
+    ("on", "ga", "approximate", "asked"),
+    [
+        # Recorded: a loss on 1 May 2025 at 7w0d, begun around 27 Mar.
+        pytest.param(date(2025, 4, 20), 84, False, True, id="earlier-date-later-ga-overlaps"),
+        pytest.param(date(2025, 3, 1), 84, False, False, id="ended-before-the-other-began"),
+        pytest.param(date(2025, 3, 28), 84, False, True, id="ended-a-day-after-the-other-began"),
+        pytest.param(date(2025, 3, 27), 84, False, False, id="ended-the-day-the-other-began"),
+        pytest.param(date(2025, 4, 20), 84, True, False, id="approximate-never-asked"),
+        pytest.param(date(2025, 4, 20), None, False, False, id="ga-unknown-never-asked"),
+    ],
+)
+def test_losses_whose_pregnancies_would_overlap_are_questioned(
+    on: date, ga: int | None, approximate: bool, asked: bool
+) -> None:
+    recorded = replace(loss(date(2025, 5, 1), Outcome.MISCARRIAGE, 49), id=1)
+    assert recorded.conceived_around == date(2025, 3, 27)
+    new = replace(loss(on, Outcome.MISCARRIAGE, ga), approximate=approximate)
+    assert (overlap_question(new, [recorded]) is not None) is asked

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from rpltrack.domain.dating import (
@@ -16,7 +16,9 @@ from rpltrack.domain.dating import (
     lmp_from_transfer,
 )
 from rpltrack.domain.errors import ValidationError, parse_choice
-from rpltrack.domain.records import record
+from rpltrack.domain.records import field, record, replace
+
+STALE_CYCLE_DAYS = 60  # a cycle left open past this many days was most likely never ended [app convention]
 
 
 class CycleKind(StrEnum):
@@ -49,6 +51,11 @@ class EventKind(StrEnum):
     OTHER = "other"
 
 
+def clip(text: str, limit: int = 80) -> str:
+    """Her text quoted in a message: at most `limit` characters, an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_cycle_kind(text: str) -> CycleKind:
     return parse_choice(CycleKind, text, "cycle kind", "kind")
 
@@ -63,6 +70,12 @@ class CycleEvent:
     on: date
     note: str = ""
     id: int | None = None
+    cycle_id: int | None = field(default=None, compare=False)  # set when read from the journal
+
+    def describe(self) -> str:
+        """'retrieval on 2026-11-05: 12 eggs' (her note quoted at most 80 characters)."""
+        note = f": {clip(self.note)}" if self.note else ""
+        return f"{self.kind.value} on {self.on}{note}"
 
 
 @record(frozen=True)
@@ -75,6 +88,7 @@ class Transfer:
     grade: str = ""
     pgt: str = ""
     id: int | None = None
+    cycle_id: int | None = field(default=None, compare=False)  # set when read from the journal
 
     def __post_init__(self) -> None:
         check_embryo_day(self.embryo_day)
@@ -82,6 +96,12 @@ class Transfer:
             raise ValidationError(f"the number of embryos is 1 to 5, not {self.embryo_count}", field="count")
         if len(self.grade) > 60 or len(self.pgt) > 60:
             raise ValidationError("grade and PGT notes can be at most 60 characters", field="grade")
+
+    def describe(self) -> str:
+        """'day-5 transfer on 2026-11-10, 1 embryo (4AA, euploid)'."""
+        embryos = f"{self.embryo_count} embryo{'s' if self.embryo_count > 1 else ''}"
+        extra = ", ".join(clip(x) for x in (self.grade, self.pgt) if x)
+        return f"day-{self.embryo_day} transfer on {self.on}, {embryos}" + (f" ({extra})" if extra else "")
 
 
 @record(frozen=True)
@@ -127,6 +147,29 @@ class Cycle:
 
     def check_transfer(self, transfer: Transfer) -> None:
         self.check_event(CycleEvent(EventKind.TRANSFER, transfer.on))
+
+    def check_timeline(self) -> None:
+        """Every recorded event and transfer still fits the cycle (after a correction to CD1 or an event):
+        each is checked against all the others."""
+        for event in self.events:
+            others = replace(self, events=tuple(e for e in self.events if e is not event))
+            others.check_event(event)
+        for transfer in self.transfers:
+            others = replace(self, transfers=tuple(t for t in self.transfers if t is not transfer))
+            others.check_transfer(transfer)
+
+    def describe(self) -> str:
+        """'medicated FET from 2026-10-20 at CCRM' (to 2026-11-30 once ended)."""
+        span = f"{self.cd1} to {self.ended_on}" if self.ended_on else f"from {self.cd1}"
+        where = f" at {clip(self.clinic)}" if self.clinic else ""
+        return f"{CYCLE_KIND_WORDS[self.kind]} {span}{where}"
+
+    def stale_on(self, cd1: date) -> bool:
+        """Still open when a new cycle starts on `cd1`, and past day STALE_CYCLE_DAYS the day before: most
+        likely a cycle that ended without being marked ended."""
+        if self.ended_on is not None or self.cd1 >= cd1:
+            return False
+        return cycle_day(self.cd1, cd1 - timedelta(days=1)) > STALE_CYCLE_DAYS
 
     def event_on(self, kind: EventKind) -> date | None:
         """The first date of an event of `kind` (a transfer from either record)."""

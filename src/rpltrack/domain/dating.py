@@ -50,6 +50,11 @@ def format_ga(days: int) -> str:
     return f"{days // 7}w {days % 7}d"
 
 
+def day_words(day: date) -> str:
+    """'3 Dec 2026': a day as she reads it in the change log."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def cycle_day(cd1: date, on: date) -> int:
     """CD1 is day 1."""
     return (on - cd1).days + 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from rpltrack.domain.dating import format_ga
@@ -11,6 +11,8 @@ from rpltrack.domain.records import record
 
 LOSS_LIMIT_DAYS = 24 * 7  # ESHRE and RCOG: a loss before 24+0 weeks [S2] [S6]
 FIRST_TRIMESTER_DAYS = 14 * 7  # rpltrack reads the first trimester as < 14+0 weeks [app convention]
+LIVE_BIRTH_CHECK_DAYS = 20 * 7  # a live birth recorded before 20+0 weeks is asked about [app convention]
+CONCEPTION_DAYS = 14  # conception is counted as 2 weeks after the LMP(-equivalent) (reference §5)
 
 
 class Outcome(StrEnum):
@@ -39,6 +41,8 @@ OUTCOME_WORDS: dict[Outcome, str] = {
 
 SPONTANEOUS_LOSSES = (Outcome.BIOCHEMICAL, Outcome.PUL, Outcome.MISCARRIAGE, Outcome.STILLBIRTH)
 NOT_COUNTED = (Outcome.ECTOPIC, Outcome.MOLAR, Outcome.TERMINATION)
+# What `rpltrack loss` records and corrects: every way a pregnancy can end but a live birth or a termination.
+LOSS_OUTCOMES = (*SPONTANEOUS_LOSSES, Outcome.ECTOPIC, Outcome.MOLAR)
 
 
 class Confirmation(StrEnum):
@@ -97,11 +101,78 @@ class Pregnancy:
             return self.outcome is not Outcome.STILLBIRTH
         return self.ga_at_end_days < LOSS_LIMIT_DAYS
 
+    @property
+    def is_loss(self) -> bool:
+        """Ended in a loss of any kind (what `rpltrack loss` records), counted or not."""
+        return self.outcome in LOSS_OUTCOMES
+
+    @property
+    def conceived_around(self) -> date | None:
+        """When an ended pregnancy with an exact date and GA began (its LMP-equivalent + 2 weeks); None when
+        either is missing or marked approximate."""
+        if self.ended_on is None or self.ga_at_end_days is None or self.approximate:
+            return None
+        return self.ended_on - timedelta(days=max(self.ga_at_end_days - CONCEPTION_DAYS, 0))
+
     def describe(self) -> str:
         words = OUTCOME_WORDS[self.outcome]
         if self.ga_at_end_days is not None:
             words += f" at {'about ' if self.approximate else ''}{format_ga(self.ga_at_end_days)}"
         return words
+
+    def describe_dated(self) -> str:
+        """'miscarriage at 7w 2d on 2025-05-01', 'ongoing since 2026-11-19'."""
+        if self.ended_on is None:
+            return f"ongoing since {self.started_on}"
+        return f"{self.describe()} on {self.ended_on}"
+
+
+def same_day_outcome(pregnancy: Pregnancy, others: list[Pregnancy]) -> Pregnancy | None:
+    """Another recorded pregnancy that ended on the same day as `pregnancy`: the same loss entered twice
+    (two pregnancies cannot end on one day; twins are one pregnancy). None when there is none."""
+    if pregnancy.ended_on is None:
+        return None
+    for other in others:
+        if other.id is not None and other.id == pregnancy.id:
+            continue
+        if other.ended_on == pregnancy.ended_on:
+            return other
+    return None
+
+
+def live_birth_question(pregnancy: Pregnancy) -> str | None:
+    """The question to ask before keeping a live birth recorded before 20 weeks (likely a mistyped outcome
+    or gestational age); None when there is nothing to ask."""
+    ga = pregnancy.ga_at_end_days
+    if pregnancy.outcome is not Outcome.LIVE_BIRTH or ga is None or ga >= LIVE_BIRTH_CHECK_DAYS:
+        return None
+    return (
+        f"A live birth at {format_ga(ga)} is before 20 weeks: is the outcome or the gestational age "
+        "mistyped? Keep it as written?"
+    )
+
+
+def overlap_question(pregnancy: Pregnancy, others: list[Pregnancy]) -> str | None:
+    """Two pregnancies cannot be under way at once: the question to ask when an ended pregnancy, dated by
+    its end and GA, would have begun before another recorded one (also dated exactly) had ended, and ended
+    after that one began. Approximate dates or missing GAs are never questioned."""
+    begun = pregnancy.conceived_around
+    if begun is None or pregnancy.ended_on is None:
+        return None
+    for other in others:
+        if other.id is not None and other.id == pregnancy.id:
+            continue
+        other_begun = other.conceived_around
+        if other_begun is None or other.ended_on is None:
+            continue
+        if begun < other.ended_on and other_begun < pregnancy.ended_on:
+            return (
+                f"A {pregnancy.describe()} on {pregnancy.ended_on} would have begun around {begun}, while "
+                f"the {other.describe()} on {other.ended_on} (begun around {other_begun}) was still under "
+                "way; two pregnancies cannot overlap. Is a date or a gestational age mistyped? Keep it "
+                "as written?"
+            )
+    return None
 
 
 @record(frozen=True)

@@ -1,11 +1,11 @@
-"""Cycles, their events and transfers, beta results, pregnancies and losses."""
+"""Cycles, their events and transfers, beta results, pregnancies and losses: recording, correcting and
+removing them, each as one audited change that undo takes back whole."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.errors import DuplicateEntry, HasDependents, NeedsConfirmation, ValidationError
 from rpltrack.domain.records import replace
 from rpltrack.store import rows
 from rpltrack.store.base import JournalBase, timeline_conv
@@ -13,6 +13,7 @@ from rpltrack.store.base import JournalBase, timeline_conv
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import sqlite3
     from typing import Any
 
     from rpltrack.domain.betas import BetaDraw
@@ -20,9 +21,104 @@ if TYPE_CHECKING:
     from rpltrack.domain.dating import Dating
     from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 
+_CYCLE_FIELDS = ("kind", "cd1", "clinic", "notes", "ended_on", "outcome")
+_EVENT_FIELDS = ("kind", "on", "note")
+_TRANSFER_FIELDS = ("on", "embryo_day", "embryo_count", "grade", "pgt")
+_BETA_FIELDS = ("value", "drawn_at", "lab", "cycle_id")
+_PREGNANCY_FIELDS = (
+    "started_on",
+    "outcome",
+    "ended_on",
+    "ga_at_end_days",
+    "confirmed",
+    "how_found",
+    "approximate",
+    "cycle_id",
+    "notes",
+)
+# Tables whose rows point at a cycle without belonging to it: a deleted cycle leaves them unlinked.
+_LINKED_TO_CYCLE = ("betas", "pregnancies", "medications", "protocol_uses")
+
+
+def _known(fields: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
+    unknown = sorted(set(fields) - set(allowed))
+    if unknown:
+        raise TypeError(f"cannot edit {', '.join(unknown)} of a {what}; editable: {', '.join(allowed)}")
+
+
+def _counted(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _shown(value: object) -> str:
+    """A value as it reads in a change's summary (her text cut at 80 characters)."""
+    from enum import Enum
+
+    from rpltrack.domain.cycles import clip
+
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, date):
+        from rpltrack.domain.dating import day_words
+
+        return day_words(value)
+    return clip(str(value))
+
+
+def _said(label: str, before: object, after: object) -> str:
+    """'lab from Quest to Labcorp', 'clinic set to CCRM', 'notes cleared'."""
+    if before is None or before == "":
+        return f"{label} set to {_shown(after)}"
+    if after is None or after == "":
+        return f"{label} cleared (was {_shown(before)})"
+    return f"{label} from {_shown(before)} to {_shown(after)}"
+
+
+def _summary(what: str, parts: list[str]) -> str:
+    """'changed the beta drawn 2026-12-03 08:00: value from 30100 to 301; lab set to Quest'."""
+    return f"changed {what}: {'; '.join(parts)}"
+
+
+def _anchored_to(row: sqlite3.Row, event: str) -> bool:
+    """Whether a medication's stored start or end is placed by the cycle's `event` (a gestational-age end
+    counts from the transfer; a length counts from the start)."""
+    from rpltrack.domain.anchors import looks_like_ga, parse_event_anchor
+
+    start = row["start_anchor"]
+    if start is not None and parse_event_anchor(start).event == event:
+        return True
+    end = row["end_anchor"]
+    if end is None:
+        return False
+    if end.startswith("for:"):
+        return start is not None and parse_event_anchor(start).event == event
+    if looks_like_ga(end):
+        return event == "transfer"
+    return parse_event_anchor(end, "until").event == event
+
+
+def _drawn(at: datetime) -> str:
+    """'3 Dec 2026 08:00': a draw time in its own zone, as she reads it in the change log."""
+    from rpltrack.domain.dating import day_words
+
+    return f"{day_words(at.date())} {at:%H:%M}"
+
+
+def _zone_key(at: datetime) -> str:
+    from zoneinfo import ZoneInfo
+
+    zone = at.tzinfo
+    return zone.key if isinstance(zone, ZoneInfo) else "UTC"
+
 
 class TimelineStore(JournalBase):
     """Cycles, events, transfers, betas, pregnancies and losses."""
+
+    # -- reading ------------------------------------------------------------------------------------
 
     def cycles(self) -> list[Cycle]:
         """Every cycle, newest CD1 first, with its events and transfers in date order."""
@@ -57,11 +153,95 @@ class TimelineStore(JournalBase):
             return found[0]
         raise ValidationError(f"there is no cycle with id {cycle_id}: see rpltrack cycle list", field="cycle")
 
+    def _cycle_by_id(self, cycle_id: int) -> Cycle:
+        """cycle(), with an unknown id reported against the id (edit and delete take it as the argument)."""
+        try:
+            return self.cycle(cycle_id)
+        except ValidationError as exc:
+            raise ValidationError(exc.message, field="id") from None
+
     def cycle_on(self, day: date) -> Cycle | None:
         """The latest cycle that covers `day` (started on or before it and not ended before it)."""
         return next((c for c in self.cycles() if c.active_on(day)), None)
 
-    def add_cycle(self, cycle: Cycle, now: datetime) -> Cycle:
+    def event(self, event_id: int) -> CycleEvent:
+        """One cycle event by id (its cycle in `cycle_id`)."""
+        row = self._conn.execute("SELECT * FROM cycle_events WHERE id = ?", (event_id,)).fetchone()
+        if row is None:
+            raise ValidationError(
+                f"there is no event with id {event_id}: see rpltrack cycle list", field="id"
+            )
+        found: CycleEvent = timeline_conv().event_of(row)
+        return found
+
+    def transfer(self, transfer_id: int) -> Transfer:
+        """One transfer by id (its cycle in `cycle_id`)."""
+        row = self._conn.execute("SELECT * FROM transfers WHERE id = ?", (transfer_id,)).fetchone()
+        if row is None:
+            raise ValidationError(
+                f"there is no transfer with id {transfer_id}: see rpltrack cycle list", field="id"
+            )
+        found: Transfer = timeline_conv().transfer_of(row)
+        return found
+
+    def beta(self, beta_id: int) -> BetaDraw:
+        """One beta result by id."""
+        row = self._conn.execute("SELECT * FROM betas WHERE id = ?", (beta_id,)).fetchone()
+        if row is None:
+            raise ValidationError(
+                f"there is no beta result with id {beta_id}: see rpltrack betas", field="id"
+            )
+        found: BetaDraw = timeline_conv().beta_of(row)
+        return found
+
+    def pregnancy(self, pregnancy_id: int) -> Pregnancy:
+        """One pregnancy or loss by id."""
+        row = self._conn.execute("SELECT * FROM pregnancies WHERE id = ?", (pregnancy_id,)).fetchone()
+        if row is None:
+            raise ValidationError(
+                f"there is no pregnancy or loss with id {pregnancy_id}: see rpltrack history", field="id"
+            )
+        found: Pregnancy = timeline_conv().pregnancy_of(row)
+        return found
+
+    def cycle_of_transfer(self, transfer_id: int) -> Cycle:
+        return self.cycle(int(self.transfer(transfer_id).cycle_id or 0))
+
+    def cycle_of_event(self, event_id: int) -> Cycle:
+        return self.cycle(int(self.event(event_id).cycle_id or 0))
+
+    # -- cycles -------------------------------------------------------------------------------------
+
+    def _new_cycle_question(self, cycle: Cycle) -> tuple[str, list[Cycle]]:
+        """What to ask before a new cycle starts ('' when nothing), and the open cycles it would end."""
+        from rpltrack.domain.dating import cycle_day
+        from rpltrack.domain.pregnancies import Outcome
+
+        questions: list[str] = []
+        ongoing = [p for p in self.pregnancies() if p.outcome is Outcome.ONGOING]
+        if ongoing:
+            since = f" (positive test on {ongoing[0].started_on})" if ongoing[0].started_on else ""
+            questions.append(
+                f"A pregnancy{since} is recorded as ongoing. A new cycle does not end it, and it keeps its "
+                "own dating; if it has ended, record how it ended first."
+            )
+        stale = [c for c in self.cycles() if c.id != cycle.id and c.stale_on(cycle.cd1)]
+        the_day = cycle.cd1 - timedelta(days=1)
+        for old in stale:
+            questions.append(
+                f"Cycle {old.id} ({old.describe()}) was never ended and would be on day "
+                f"{cycle_day(old.cd1, the_day)} by then: it will be ended on {the_day}, the day before the "
+                "new CD1."
+            )
+        if not questions:
+            return "", []
+        kind = cycle.kind.value
+        return " ".join([*questions, f"Start the {kind} cycle from {cycle.cd1}?"]), stale
+
+    def add_cycle(self, cycle: Cycle, now: datetime, *, sure: bool = False) -> Cycle:
+        """Start a cycle. While a pregnancy is ongoing, or when an earlier cycle was left open past day 60,
+        asks first (NeedsConfirmation); with `sure` the stale cycles are ended the day before the new CD1
+        in the same change. The ongoing pregnancy is never touched."""
         self._writable()
         previous = self.cycle_on(cycle.cd1)
         if previous is not None and previous.cd1 == cycle.cd1 and previous.kind is cycle.kind:
@@ -69,10 +249,18 @@ class TimelineStore(JournalBase):
                 f"a {cycle.kind.value} cycle from {cycle.cd1} is already recorded (cycle {previous.id})",
                 field="cd1",
             )
+        question, stale = self._new_cycle_question(cycle)
+        if question and not sure:
+            raise NeedsConfirmation(question, field="cd1")
+        summary = f"started a {cycle.kind.value} cycle on {cycle.cd1}"
+        if stale:
+            summary += f" and ended {', '.join(f'cycle {c.id}' for c in stale)} the day before"
         with self._w.txn():
-            change = self._w.open_change(
-                "cycle add", f"started a {cycle.kind.value} cycle on {cycle.cd1}", now
-            )
+            change = self._w.open_change("cycle add", summary, now)
+            for old in stale:
+                assert old.id is not None
+                ended = (cycle.cd1 - timedelta(days=1)).isoformat()
+                self._w.update(change, "cycles", old.id, {"ended_on": ended})
             cycle_id = self._w.insert(change, "cycles", timeline_conv().cycle_values(cycle, now))
         return self.cycle(cycle_id)
 
@@ -84,6 +272,122 @@ class TimelineStore(JournalBase):
             change = self._w.open_change("cycle end", f"ended cycle {cycle_id} on {on}", now)
             self._w.update(change, "cycles", cycle_id, {"ended_on": on.isoformat(), "outcome": outcome})
         return self.cycle(cycle_id)
+
+    def edit_cycle(self, cycle_id: int, now: datetime, **fields: Any) -> Cycle:
+        """Correct a cycle's kind, CD1, clinic, notes, end date or outcome (ended_on=None reopens it). Its
+        events and transfers must still fit; schedules anchored to CD1 follow."""
+        from rpltrack.domain.cycles import parse_cycle_kind
+
+        _known(fields, _CYCLE_FIELDS, "cycle")
+        self._writable()
+        cycle = self._cycle_by_id(cycle_id)
+        if isinstance(fields.get("kind"), str):
+            fields["kind"] = parse_cycle_kind(fields["kind"])
+        for text in ("clinic", "notes", "outcome"):
+            if text in fields:
+                fields[text] = (fields[text] or "").strip()
+        changed = replace(cycle, **fields)
+        changed.check_timeline()
+        if changed == cycle:
+            return cycle
+        if changed.cd1 != cycle.cd1 or changed.kind is not cycle.kind:
+            twin = next(
+                (
+                    c
+                    for c in self.cycles()
+                    if c.id != cycle_id and c.cd1 == changed.cd1 and c.kind is changed.kind
+                ),
+                None,
+            )
+            if twin is not None:
+                raise ValidationError(
+                    f"a {changed.kind.value} cycle from {changed.cd1} is already recorded (cycle {twin.id})",
+                    field="cd1",
+                )
+        labels = {"kind": "kind", "cd1": "CD1", "clinic": "clinic", "notes": "notes", "ended_on": "end"}
+        labels["outcome"] = "outcome"
+        parts = []
+        for name in _CYCLE_FIELDS:
+            before, after = getattr(cycle, name), getattr(changed, name)
+            if before != after:
+                parts.append("notes changed" if name == "notes" else _said(labels[name], before, after))
+        values = timeline_conv().cycle_values(changed, now)
+        values.pop("created_utc")
+        summary = _summary(f"cycle {cycle_id} ({cycle.describe()})", parts)
+        with self._w.txn():
+            change = self._w.open_change("cycle edit", summary, now)
+            self._w.update(change, "cycles", cycle_id, values)
+        return self.cycle(cycle_id)
+
+    def _linked_medications(self, cycle_id: int) -> list[sqlite3.Row]:
+        return self._conn.execute(
+            "SELECT id, name, start_anchor, end_anchor FROM medications WHERE cycle_id = ? ORDER BY id",
+            (cycle_id,),
+        ).fetchall()
+
+    def dependents_of_cycle(self, cycle_id: int) -> list[str]:
+        """What a delete of the cycle takes with it (events, transfers) or leaves unlinked (betas,
+        pregnancies, medications, protocols applied to it), in words; [] when nothing."""
+        cycle = self._cycle_by_id(cycle_id)
+
+        def linked(table: str) -> int:
+            found = self._conn.execute(f"SELECT count(*) FROM {table} WHERE cycle_id = ?", (cycle_id,))
+            return int(found.fetchone()[0])
+
+        words: list[str] = []
+        if cycle.transfers:
+            words.append(_counted(len(cycle.transfers), "transfer"))
+        if cycle.events:
+            words.append(_counted(len(cycle.events), "event"))
+        if betas := linked("betas"):
+            words.append(_counted(betas, "beta result"))
+        if pregnancies := linked("pregnancies"):
+            words.append(_counted(pregnancies, "pregnancy or loss", "pregnancies or losses"))
+        meds = self._linked_medications(cycle_id)
+        anchored = sum(1 for m in meds if m["start_anchor"] is not None or m["end_anchor"] is not None)
+        if anchored:
+            words.append(_counted(anchored, "medication") + " scheduled from its events")
+        if len(meds) > anchored:
+            words.append(_counted(len(meds) - anchored, "medication") + " tied to it")
+        if uses := linked("protocol_uses"):
+            words.append(_counted(uses, "protocol") + " applied to it")
+        return words
+
+    def delete_cycle(self, cycle_id: int, now: datetime, *, with_dependents: bool = False) -> Cycle:
+        """Remove a cycle with its events and transfers; beta results, pregnancies, medications and protocol
+        uses that point at it stay, unlinked. One change: undo restores every row and link exactly.
+        Refused (HasDependents) when anything depends on it, unless `with_dependents`."""
+        self._writable()
+        cycle = self._cycle_by_id(cycle_id)
+        dependents = self.dependents_of_cycle(cycle_id)
+        if dependents and not with_dependents:
+            raise HasDependents(
+                f"cycle {cycle_id} ({cycle.describe()}) has {', '.join(dependents)}: deleting it deletes its "
+                "events and transfers, and leaves the rest without a cycle",
+                dependents=dependents,
+                field="id",
+            )
+        summary = f"deleted cycle {cycle_id} ({cycle.describe()})"
+        if dependents:
+            summary += f", which had {', '.join(dependents)}"
+        with self._w.txn():
+            change = self._w.open_change("cycle delete", summary, now)
+            for table in _LINKED_TO_CYCLE:
+                linked = self._conn.execute(
+                    f"SELECT id FROM {table} WHERE cycle_id = ? ORDER BY id", (cycle_id,)
+                ).fetchall()
+                for row in linked:
+                    self._w.update(change, table, int(row["id"]), {"cycle_id": None})
+            for table in ("cycle_events", "transfers"):
+                owned = self._conn.execute(
+                    f"SELECT id FROM {table} WHERE cycle_id = ? ORDER BY id", (cycle_id,)
+                ).fetchall()
+                for row in owned:
+                    self._w.delete(change, table, int(row["id"]))
+            self._w.delete(change, "cycles", cycle_id)
+        return cycle
+
+    # -- events -------------------------------------------------------------------------------------
 
     def add_event(self, cycle_id: int, event: CycleEvent, now: datetime) -> Cycle:
         self._writable()
@@ -100,6 +404,74 @@ class TimelineStore(JournalBase):
             change = self._w.open_change("event add", f"{event.kind.value} on {event.on}", now)
             self._w.insert(change, "cycle_events", values)
         return self.cycle(cycle_id)
+
+    def edit_event(self, event_id: int, now: datetime, **fields: Any) -> CycleEvent:
+        """Correct an event's kind, date or note; schedules anchored to it follow."""
+        from rpltrack.domain.cycles import parse_event_kind
+
+        _known(fields, _EVENT_FIELDS, "cycle event")
+        self._writable()
+        event = self.event(event_id)
+        if isinstance(fields.get("kind"), str):
+            fields["kind"] = parse_event_kind(fields["kind"])
+        if "note" in fields:
+            fields["note"] = (fields["note"] or "").strip()
+        changed = replace(event, **fields)
+        if changed == event:
+            return event
+        cycle = self.cycle(int(event.cycle_id or 0))
+        others = replace(cycle, events=tuple(e for e in cycle.events if e.id != event_id))
+        others.check_event(changed)
+        parts = []
+        if changed.kind is not event.kind:
+            parts.append(_said("kind", event.kind, changed.kind))
+        if changed.on != event.on:
+            parts.append(_said("date", event.on, changed.on))
+        if changed.note != event.note:
+            parts.append(_said("note", event.note, changed.note))
+        summary = _summary(f"the {event.kind.value} of {event.on} in cycle {cycle.id}", parts)
+        values = {"kind": changed.kind.value, "on_date": changed.on.isoformat(), "note": changed.note}
+        with self._w.txn():
+            change = self._w.open_change("event edit", summary, now)
+            self._w.update(change, "cycle_events", event_id, values)
+        return self.event(event_id)
+
+    def move_event(self, event_id: int, on: date, now: datetime) -> Cycle:
+        """Correct an event's date; schedules anchored to it follow."""
+        event = self.edit_event(event_id, now, on=on)
+        return self.cycle(int(event.cycle_id or 0))
+
+    def _anchored_medications(self, cycle_id: int, event: str) -> list[sqlite3.Row]:
+        return [m for m in self._linked_medications(cycle_id) if _anchored_to(m, event)]
+
+    def dependents_of_event(self, event_id: int) -> list[str]:
+        """Medications of the event's cycle whose start or end is placed by an event of its kind."""
+        event = self.event(event_id)
+        meds = self._anchored_medications(int(event.cycle_id or 0), event.kind.value)
+        if not meds:
+            return []
+        return [_counted(len(meds), "medication") + f" scheduled from the {event.kind.value}"]
+
+    def delete_event(self, event_id: int, now: datetime, *, with_dependents: bool = False) -> CycleEvent:
+        """Remove one cycle event. Refused (HasDependents) when medications are scheduled from an event of
+        its kind in its cycle, unless `with_dependents` (they then wait for, or follow, another one)."""
+        self._writable()
+        event = self.event(event_id)
+        dependents = self.dependents_of_event(event_id)
+        if dependents and not with_dependents:
+            raise HasDependents(
+                f"{', '.join(dependents)}: without the {event.describe()}, their start or end waits for "
+                f"another {event.kind.value} date",
+                dependents=dependents,
+                field="id",
+            )
+        summary = f"deleted the {event.describe()} from cycle {event.cycle_id}"
+        with self._w.txn():
+            change = self._w.open_change("event delete", summary, now)
+            self._w.delete(change, "cycle_events", event_id)
+        return event
+
+    # -- transfers ----------------------------------------------------------------------------------
 
     def add_transfer(self, cycle_id: int, transfer: Transfer, now: datetime) -> Cycle:
         self._writable()
@@ -121,6 +493,78 @@ class TimelineStore(JournalBase):
             self._w.insert(change, "transfers", values)
         return self.cycle(cycle_id)
 
+    def edit_transfer(
+        self, transfer_id: int, now: datetime | date, *earlier_form: Any, **fields: Any
+    ) -> Transfer:
+        """Correct a transfer's date, embryo day, number of embryos, grade or PGT; anchored schedules and
+        dating follow. The earlier form edit_transfer(id, on, embryo_day, now) still works."""
+        if earlier_form:
+            embryo_day, at = earlier_form
+            fields = {"on": now, "embryo_day": embryo_day, **fields}
+            now = at
+        assert isinstance(now, datetime)
+        _known(fields, _TRANSFER_FIELDS, "transfer")
+        self._writable()
+        transfer = self.transfer(transfer_id)
+        for text in ("grade", "pgt"):
+            if text in fields:
+                fields[text] = (fields[text] or "").strip()
+        changed = replace(transfer, **fields)
+        if changed == transfer:
+            return transfer
+        cycle = self.cycle(int(transfer.cycle_id or 0))
+        replace(cycle, transfers=tuple(t for t in cycle.transfers if t.id != transfer_id)).check_transfer(
+            changed
+        )
+        labels = {"on": "date", "embryo_day": "embryo day", "embryo_count": "embryos", "grade": "grade"}
+        labels["pgt"] = "PGT"
+        parts = [
+            _said(labels[name], getattr(transfer, name), getattr(changed, name))
+            for name in _TRANSFER_FIELDS
+            if getattr(transfer, name) != getattr(changed, name)
+        ]
+        summary = _summary(f"the transfer of {transfer.on} in cycle {cycle.id}", parts)
+        values = {
+            "on_date": changed.on.isoformat(),
+            "embryo_day": changed.embryo_day,
+            "embryo_count": changed.embryo_count,
+            "grade": changed.grade,
+            "pgt": changed.pgt,
+        }
+        with self._w.txn():
+            change = self._w.open_change("transfer edit", summary, now)
+            self._w.update(change, "transfers", transfer_id, values)
+        return self.transfer(transfer_id)
+
+    def dependents_of_transfer(self, transfer_id: int) -> list[str]:
+        """Medications of the transfer's cycle scheduled from the transfer (or to a gestational age)."""
+        transfer = self.transfer(transfer_id)
+        meds = self._anchored_medications(int(transfer.cycle_id or 0), "transfer")
+        if not meds:
+            return []
+        return [_counted(len(meds), "medication") + " scheduled from the transfer"]
+
+    def delete_transfer(self, transfer_id: int, now: datetime, *, with_dependents: bool = False) -> Transfer:
+        """Remove one transfer. Refused (HasDependents) when medications are scheduled from it, unless
+        `with_dependents` (they then wait for, or follow, another transfer)."""
+        self._writable()
+        transfer = self.transfer(transfer_id)
+        dependents = self.dependents_of_transfer(transfer_id)
+        if dependents and not with_dependents:
+            raise HasDependents(
+                f"{', '.join(dependents)}: without the {transfer.describe()}, their start or end waits "
+                "for another transfer date",
+                dependents=dependents,
+                field="id",
+            )
+        summary = f"deleted the {transfer.describe()} from cycle {transfer.cycle_id}"
+        with self._w.txn():
+            change = self._w.open_change("transfer delete", summary, now)
+            self._w.delete(change, "transfers", transfer_id)
+        return transfer
+
+    # -- betas --------------------------------------------------------------------------------------
+
     def betas(self) -> list[BetaDraw]:
         """Every beta result, oldest first."""
         return [
@@ -128,25 +572,129 @@ class TimelineStore(JournalBase):
             for r in self._conn.execute("SELECT * FROM betas ORDER BY drawn_utc, id")
         ]
 
-    def add_beta(self, draw: BetaDraw, now: datetime, *, confirmed_unusual: bool = False) -> BetaDraw:
+    def add_beta(
+        self, draw: BetaDraw, now: datetime, *, confirmed_unusual: bool = False, again: bool = False
+    ) -> BetaDraw:
+        """Record a beta result (in the cycle that covers its draw unless one is given). The same value
+        drawn at the same time as a stored result is refused (DuplicateEntry) unless `again`."""
         self._writable()
-        zone = draw.drawn_at.tzinfo
-        zone_name = zone.key if isinstance(zone, ZoneInfo) else "UTC"
         if draw.cycle_id is None:
             cycle = self.cycle_on(draw.drawn_at.date())
             draw = replace(draw, cycle_id=cycle.id if cycle else None)
         else:
             self.cycle(draw.cycle_id)
+        if not again:
+            twin = next(
+                (
+                    b
+                    for b in self.betas()
+                    if b.drawn_at == draw.drawn_at
+                    and (b.value.op, b.value.value) == (draw.value.op, draw.value.value)
+                ),
+                None,
+            )
+            if twin is not None:
+                assert twin.id is not None
+                raise DuplicateEntry(
+                    f"a beta of {twin.value} mIU/mL drawn {twin.drawn_at:%Y-%m-%d %H:%M} is already "
+                    f"recorded (beta {twin.id})",
+                    existing_id=twin.id,
+                    field="value",
+                )
         with self._w.txn():
             change = self._w.open_change(
                 "beta add", f"beta {draw.value} drawn {rows.utc_text(draw.drawn_at)}", now
             )
             beta_id = self._w.insert(
-                change, "betas", timeline_conv().beta_values(draw, zone_name, confirmed_unusual, now)
+                change,
+                "betas",
+                timeline_conv().beta_values(draw, _zone_key(draw.drawn_at), confirmed_unusual, now),
             )
-        row = self._conn.execute("SELECT * FROM betas WHERE id = ?", (beta_id,)).fetchone()
-        stored: BetaDraw = timeline_conv().beta_of(row)
-        return stored
+        return self.beta(beta_id)
+
+    def edit_beta(self, beta_id: int, now: datetime, *, sure: bool = False, **fields: Any) -> BetaDraw:
+        """Correct a beta's value, draw time, lab or cycle. A new value above the plausible range is asked
+        about first (NeedsConfirmation) unless `sure`. A new draw time outside its cycle moves the result
+        to the cycle that covers it (unless a cycle_id is given)."""
+        _known(fields, _BETA_FIELDS, "beta result")
+        self._writable()
+        draw = self.beta(beta_id)
+        row = self._conn.execute("SELECT confirmed_unusual FROM betas WHERE id = ?", (beta_id,)).fetchone()
+        if "lab" in fields:
+            fields["lab"] = (fields["lab"] or "").strip()
+        changed = replace(draw, **fields)
+        if changed.drawn_at != draw.drawn_at:
+            changed.check_drawn(now)
+            if "cycle_id" not in fields:
+                current = self.cycle(draw.cycle_id) if draw.cycle_id is not None else None
+                local_day = changed.drawn_at.date()
+                if current is None or not current.active_on(local_day):
+                    covering = self.cycle_on(local_day)
+                    changed = replace(changed, cycle_id=covering.id if covering else None)
+        if changed.cycle_id is not None and changed.cycle_id != draw.cycle_id:
+            self.cycle(changed.cycle_id)
+        if changed == draw:
+            return draw
+        same_value = (changed.value.op, changed.value.value) == (draw.value.op, draw.value.value)
+        confirmed = bool(row["confirmed_unusual"]) if same_value else False
+        if changed.unusual and not same_value:
+            if not sure:
+                raise NeedsConfirmation(
+                    f"{changed.value} mIU/mL is unusually high for a beta: check the number and unit on the "
+                    "report. Keep it as written?",
+                    field="value",
+                )
+            confirmed = True
+        parts = []
+        if not same_value:
+            parts.append(_said("value", draw.value, changed.value))
+        if changed.drawn_at != draw.drawn_at:
+            parts.append(
+                _said(
+                    "drawn",
+                    _drawn(draw.drawn_at),
+                    _drawn(changed.drawn_at.astimezone(draw.drawn_at.tzinfo)),
+                )
+            )
+        if changed.lab != draw.lab:
+            parts.append(_said("lab", draw.lab, changed.lab))
+        if changed.cycle_id != draw.cycle_id:
+            parts.append(
+                _said(
+                    "cycle",
+                    f"cycle {draw.cycle_id}" if draw.cycle_id else "",
+                    f"cycle {changed.cycle_id}" if changed.cycle_id else "",
+                )
+            )
+        what = f"the beta of {_drawn(draw.drawn_at)}"
+        summary = (
+            f"changed {what} from {draw.value} to {changed.value}"
+            if parts == [_said("value", draw.value, changed.value)]
+            else _summary(what, parts or ["value written as given"])
+        )
+        values = timeline_conv().beta_values(changed, _zone_key(changed.drawn_at), confirmed, now)
+        values.pop("created_utc")
+        with self._w.txn():
+            change = self._w.open_change("beta edit", summary, now)
+            self._w.update(change, "betas", beta_id, values)
+        return self.beta(beta_id)
+
+    def dependents_of_beta(self, beta_id: int) -> list[str]:
+        """Nothing depends on a beta result alone (its pairs and flags are worked out from the rest)."""
+        self.beta(beta_id)
+        return []
+
+    def delete_beta(self, beta_id: int, now: datetime, *, with_dependents: bool = False) -> BetaDraw:
+        """Remove one beta result; the series, flags and exports are worked out again without it."""
+        self._writable()
+        draw = self.beta(beta_id)
+        summary = f"deleted the beta of {draw.value} drawn {_drawn(draw.drawn_at)}"
+        with self._w.txn():
+            change = self._w.open_change("beta delete", summary, now)
+            self._w.delete(change, "betas", beta_id)
+        return draw
+
+    # -- pregnancies and losses ---------------------------------------------------------------------
 
     def pregnancies(self) -> list[Pregnancy]:
         """Every pregnancy and past loss, oldest first."""
@@ -156,7 +704,33 @@ class TimelineStore(JournalBase):
         ]
         return sorted(found, key=lambda p: (p.sort_on, p.id or 0))
 
-    def add_pregnancy(self, pregnancy: Pregnancy, now: datetime) -> Pregnancy:
+    def _check_outcome(self, pregnancy: Pregnancy, *, again: bool, sure: bool, overlap: bool) -> None:
+        """The duplicate and plausibility checks of a pregnancy about to be written (any id is its own)."""
+        from rpltrack.domain.pregnancies import live_birth_question, overlap_question, same_day_outcome
+
+        others = [p for p in self.pregnancies() if pregnancy.id is None or p.id != pregnancy.id]
+        twin = same_day_outcome(pregnancy, others)
+        if twin is not None and not again:
+            assert twin.id is not None
+            raise DuplicateEntry(
+                f"a {twin.describe()} on {twin.ended_on} is already recorded (entry {twin.id}); the same "
+                "loss entered twice would be counted twice",
+                existing_id=twin.id,
+                field="date",
+            )
+        questions = [live_birth_question(pregnancy)]
+        if overlap:
+            questions.append(overlap_question(pregnancy, others))
+        asked = [q for q in questions if q]
+        if asked and not sure:
+            raise NeedsConfirmation(" ".join(asked), field="ga")
+
+    def add_pregnancy(
+        self, pregnancy: Pregnancy, now: datetime, *, again: bool = False, sure: bool = False
+    ) -> Pregnancy:
+        """Record a pregnancy from its positive test, or a past loss on its own. An outcome on the same day
+        as a recorded one is refused (DuplicateEntry) unless `again`; a live birth before 20 weeks, or a
+        loss whose dates overlap another's, is asked about (NeedsConfirmation) unless `sure`."""
         self._writable()
         if pregnancy.cycle_id is not None:
             self.cycle(pregnancy.cycle_id)
@@ -168,13 +742,12 @@ class TimelineStore(JournalBase):
                 "(rpltrack pregnancy end)",
                 field="date",
             )
+        self._check_outcome(pregnancy, again=again, sure=sure, overlap=True)
         summary = f"recorded a pregnancy ({pregnancy.describe()})"
         with self._w.txn():
             change = self._w.open_change("pregnancy add", summary, now)
             preg_id = self._w.insert(change, "pregnancies", timeline_conv().pregnancy_values(pregnancy, now))
-        row = self._conn.execute("SELECT * FROM pregnancies WHERE id = ?", (preg_id,)).fetchone()
-        saved: Pregnancy = timeline_conv().pregnancy_of(row)
-        return saved
+        return self.pregnancy(preg_id)
 
     def end_pregnancy(
         self,
@@ -184,8 +757,12 @@ class TimelineStore(JournalBase):
         ga_days: int | None,
         confirmed: Confirmation | None,
         now: datetime,
+        *,
+        again: bool = False,
+        sure: bool = False,
     ) -> Pregnancy:
-        """Record how a pregnancy ended (the ongoing one unless an id is given)."""
+        """Record how a pregnancy ended (the ongoing one unless an id is given). The same checks as
+        add_pregnancy: an outcome already recorded on that day, a live birth before 20 weeks."""
         self._writable()
         candidates = [
             p
@@ -204,17 +781,139 @@ class TimelineStore(JournalBase):
             dating = self.cycle(current.cycle_id).dating_on(on, pregnant=True)
             ga_days = dating.ga_days
         ended = replace(current, outcome=outcome, ended_on=on, ga_at_end_days=ga_days, confirmed=confirmed)
+        self._check_outcome(ended, again=again, sure=sure, overlap=False)
         values = timeline_conv().pregnancy_values(ended, now)
         values.pop("created_utc")
         with self._w.txn():
             change = self._w.open_change("pregnancy end", f"recorded {ended.describe()}", now)
             self._w.update(change, "pregnancies", current.id, values)
-        row = self._conn.execute("SELECT * FROM pregnancies WHERE id = ?", (current.id,)).fetchone()
-        saved: Pregnancy = timeline_conv().pregnancy_of(row)
-        return saved
+        return self.pregnancy(current.id)
 
-    def dating_on(self, day: date) -> Dating | None:
-        """Where she is on `day`: cycle day, days past transfer, GA while a pregnancy is ongoing."""
+    def edit_pregnancy(
+        self, pregnancy_id: int, now: datetime, *, sure: bool = False, **fields: Any
+    ) -> Pregnancy:
+        """Correct a pregnancy or loss: its positive test date, how it was found, outcome, end date, GA at
+        the end, confirmation, approximate mark, cycle or notes. outcome=ONGOING without an end date
+        reopens it (end, GA and confirmation cleared). A live birth before 20 weeks is asked about
+        (NeedsConfirmation) unless `sure`."""
+        from rpltrack.domain.pregnancies import Confirmation, Outcome, parse_outcome
+
+        _known(fields, _PREGNANCY_FIELDS, "pregnancy")
+        self._writable()
+        current = self.pregnancy(pregnancy_id)
+        if isinstance(fields.get("outcome"), str):
+            fields["outcome"] = parse_outcome(fields["outcome"])
+        for name in ("confirmed", "how_found"):
+            if isinstance(fields.get(name), str):
+                fields[name] = Confirmation(fields[name])
+        if "notes" in fields:
+            fields["notes"] = (fields["notes"] or "").strip()
+        if fields.get("outcome") is Outcome.ONGOING and "ended_on" not in fields:
+            fields.update(ended_on=None, ga_at_end_days=None, confirmed=None)
+        changed = replace(current, **fields)
+        if changed == current:
+            return current
+        if changed.cycle_id is not None and changed.cycle_id != current.cycle_id:
+            self.cycle(changed.cycle_id)
+        reopened = changed.outcome is Outcome.ONGOING and current.outcome is not Outcome.ONGOING
+        if reopened and any(p.outcome is Outcome.ONGOING for p in self.pregnancies()):
+            raise ValidationError(
+                "another pregnancy is recorded as ongoing: record how that one ended first",
+                field="outcome",
+            )
+        outcome_changed = (changed.outcome, changed.ga_at_end_days) != (
+            current.outcome,
+            current.ga_at_end_days,
+        )
+        if outcome_changed:
+            self._check_outcome(changed, again=True, sure=sure, overlap=False)
+        labels = {
+            "started_on": "positive test",
+            "outcome": "outcome",
+            "ended_on": "end",
+            "ga_at_end_days": "gestational age",
+            "confirmed": "confirmed by",
+            "how_found": "found by",
+            "approximate": "approximate",
+            "cycle_id": "cycle",
+            "notes": "notes",
+        }
+        parts = []
+        for name in _PREGNANCY_FIELDS:
+            before, after = getattr(current, name), getattr(changed, name)
+            if before == after:
+                continue
+            if name == "notes":
+                parts.append("notes changed")
+            elif name == "ga_at_end_days":
+                from rpltrack.domain.dating import format_ga
+
+                shown = [format_ga(d) if d is not None else None for d in (before, after)]
+                parts.append(_said(labels[name], *shown))
+            else:
+                parts.append(_said(labels[name], before, after))
+        what = "loss" if current.is_loss else "pregnancy"
+        summary = _summary(f"the {what} {current.describe_dated()}", parts)
+        values = timeline_conv().pregnancy_values(changed, now)
+        values.pop("created_utc")
+        with self._w.txn():
+            change = self._w.open_change("pregnancy edit", summary, now)
+            self._w.update(change, "pregnancies", pregnancy_id, values)
+        return self.pregnancy(pregnancy_id)
+
+    def dependents_of_pregnancy(self, pregnancy_id: int) -> list[str]:
+        """Medications scheduled from this pregnancy's positive test (when its cycle records no positive-beta
+        event of its own)."""
+        from rpltrack.domain.cycles import EventKind
+
+        pregnancy = self.pregnancy(pregnancy_id)
+        if pregnancy.cycle_id is None or pregnancy.started_on is None:
+            return []
+        if self.cycle(pregnancy.cycle_id).event_on(EventKind.POSITIVE_BETA) is not None:
+            return []
+        meds = self._anchored_medications(pregnancy.cycle_id, "positive-beta")
+        if not meds:
+            return []
+        return [_counted(len(meds), "medication") + " scheduled from its positive test"]
+
+    def delete_pregnancy(
+        self, pregnancy_id: int, now: datetime, *, with_dependents: bool = False
+    ) -> Pregnancy:
+        """Remove one pregnancy or loss; the loss counts are worked out again without it. Refused
+        (HasDependents) when medications are scheduled from its positive test, unless `with_dependents`."""
+        self._writable()
+        pregnancy = self.pregnancy(pregnancy_id)
+        dependents = self.dependents_of_pregnancy(pregnancy_id)
+        if dependents and not with_dependents:
+            raise HasDependents(
+                f"{', '.join(dependents)}: without the pregnancy {pregnancy.describe_dated()}, their start "
+                "or end waits for another positive test",
+                dependents=dependents,
+                field="id",
+            )
+        what = "loss" if pregnancy.is_loss else "pregnancy"
+        summary = f"deleted the {what} {pregnancy.describe_dated()}"
+        with self._w.txn():
+            change = self._w.open_change("pregnancy delete", summary, now)
+            self._w.delete(change, "pregnancies", pregnancy_id)
+        return pregnancy
+
+    # -- dating -------------------------------------------------------------------------------------
+
+    def dating_cycle_on(self, day: date) -> tuple[Cycle, bool] | None:
+        """The cycle `day` is dated from, and whether a pregnancy is ongoing: the ongoing pregnancy's own
+        cycle (a later cycle never re-dates it), else the latest cycle that covers the day."""
+        from rpltrack.domain.pregnancies import Outcome
+
+        ongoing = next((p for p in self.pregnancies() if p.outcome is Outcome.ONGOING), None)
+        if ongoing is not None:
+            own: Cycle | None = None
+            if ongoing.cycle_id is not None:
+                own = self.cycle(ongoing.cycle_id)
+            elif ongoing.started_on is not None:
+                own = next((c for c in self.cycles() if c.cd1 <= ongoing.started_on), None)
+            if own is not None and own.cd1 <= day:
+                return own, True
         row = self._conn.execute(
             "SELECT id FROM cycles WHERE cd1 <= :day AND (ended_on IS NULL OR ended_on >= :day) "
             "ORDER BY cd1 DESC, id DESC LIMIT 1",
@@ -222,49 +921,16 @@ class TimelineStore(JournalBase):
         ).fetchone()
         if row is None:
             return None
-        pregnant = self._conn.execute("SELECT EXISTS (SELECT 1 FROM pregnancies WHERE outcome = 'ongoing')")
         cycle: Cycle = self._load_cycles("WHERE id = ?", (row["id"],))[0]
-        return cycle.dating_on(day, pregnant=bool(pregnant.fetchone()[0]))
+        # A cycle that began after the positive test never dates that pregnancy.
+        pregnant = ongoing is not None and (ongoing.started_on is None or cycle.cd1 <= ongoing.started_on)
+        return cycle, pregnant
 
-    def _cycle_of(self, table: str, row_id: int) -> Cycle:
-        row = self._conn.execute(f"SELECT cycle_id FROM {table} WHERE id = ?", (row_id,)).fetchone()
-        if row is None:
-            what = "event" if table == "cycle_events" else "transfer"
-            raise ValidationError(f"there is no {what} with id {row_id}: see rpltrack cycle list", field="id")
-        return self.cycle(int(row["cycle_id"]))
-
-    def move_event(self, event_id: int, on: date, now: datetime) -> Cycle:
-        """Correct an event's date; schedules anchored to it follow."""
-        self._writable()
-        cycle = self._cycle_of("cycle_events", event_id)
-        assert cycle.id is not None
-        (event,) = (e for e in cycle.events if e.id == event_id)
-        others = replace(cycle, events=tuple(e for e in cycle.events if e.id != event_id))
-        others.check_event(replace(event, on=on))
-        with self._w.txn():
-            change = self._w.open_change(
-                "event edit", f"moved {event.kind.value} from {event.on} to {on}", now
-            )
-            self._w.update(change, "cycle_events", event_id, {"on_date": on.isoformat()})
-        return self.cycle(cycle.id)
-
-    def edit_transfer(self, transfer_id: int, on: date, embryo_day: int, now: datetime) -> Cycle:
-        """Correct a transfer's date or embryo day; anchored schedules and dating follow."""
-        self._writable()
-        cycle = self._cycle_of("transfers", transfer_id)
-        assert cycle.id is not None
-        (transfer,) = (t for t in cycle.transfers if t.id == transfer_id)
-        changed = replace(transfer, on=on, embryo_day=embryo_day)
-        replace(cycle, transfers=tuple(t for t in cycle.transfers if t.id != transfer_id)).check_transfer(
-            changed
-        )
-        summary = f"changed the transfer of {transfer.on} to {on}, day {embryo_day}"
-        with self._w.txn():
-            change = self._w.open_change("transfer edit", summary, now)
-            self._w.update(
-                change, "transfers", transfer_id, {"on_date": on.isoformat(), "embryo_day": embryo_day}
-            )
-        return self.cycle(cycle.id)
-
-    def cycle_of_transfer(self, transfer_id: int) -> Cycle:
-        return self._cycle_of("transfers", transfer_id)
+    def dating_on(self, day: date) -> Dating | None:
+        """Where she is on `day`: cycle day, days past transfer, GA while a pregnancy is ongoing (always
+        from that pregnancy's own cycle)."""
+        found = self.dating_cycle_on(day)
+        if found is None:
+            return None
+        cycle, pregnant = found
+        return cycle.dating_on(day, pregnant=pregnant)

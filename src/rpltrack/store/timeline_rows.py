@@ -48,7 +48,13 @@ def cycle_of(row: sqlite3.Row, events: tuple[CycleEvent, ...], transfers: tuple[
 
 
 def event_of(row: sqlite3.Row) -> CycleEvent:
-    return CycleEvent(EventKind(row["kind"]), date.fromisoformat(row["on_date"]), row["note"], id=row["id"])
+    return CycleEvent(
+        EventKind(row["kind"]),
+        date.fromisoformat(row["on_date"]),
+        row["note"],
+        id=row["id"],
+        cycle_id=row["cycle_id"],
+    )
 
 
 def transfer_of(row: sqlite3.Row) -> Transfer:
@@ -59,6 +65,7 @@ def transfer_of(row: sqlite3.Row) -> Transfer:
         row["grade"],
         row["pgt"],
         id=row["id"],
+        cycle_id=row["cycle_id"],
     )
 
 
