@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.entry import entry_id, whole_number
 from rpltrack.cli.output import iso, say
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
@@ -52,7 +53,7 @@ def register(
         description="Correct a cycle (ids: rpltrack cycle list). Only the options given change; its events "
         "and transfers must still fit, and schedules tied to CD1 follow.",
     )
-    c_edit.add_argument("id", type=int, help="the cycle's id")
+    c_edit.add_argument("id", type=entry_id, help="the cycle's id")
     c_edit.add_argument("--kind", help="natural, fet, ivf, iui, ti or other")
     c_edit.add_argument("--cd1", help="the first day of the period, YYYY-MM-DD")
     c_edit.add_argument("--clinic", help="the clinic's name ('' removes it)")
@@ -67,7 +68,7 @@ def register(
         description="Remove a cycle with its events and transfers; beta results, pregnancies and "
         "medications tied to it stay, without a cycle. Asks first (on a terminal) unless --yes.",
     )
-    c_delete.add_argument("id", type=int, help="the cycle's id")
+    c_delete.add_argument("id", type=entry_id, help="the cycle's id")
     c_delete.add_argument("--yes", action="store_true", help="delete without asking")
     c_delete.set_defaults(func=cycle_delete)
     lst = c_sub.add_parser(
@@ -86,7 +87,7 @@ def register(
     )
     end.add_argument("--date", default="", help="the last day, YYYY-MM-DD (default today)")
     end.add_argument("--outcome", default="", help="in your words, e.g. 'negative beta', 'pregnant'")
-    end.add_argument("--cycle", type=int, help="the cycle's id (default: the current cycle)")
+    end.add_argument("--cycle", type=entry_id, help="the cycle's id (default: the current cycle)")
     end.set_defaults(func=cycle_end)
 
     event = sub.add_parser(
@@ -107,7 +108,7 @@ def register(
     )
     e_add.add_argument("--date", required=True, help="YYYY-MM-DD")
     e_add.add_argument("--note", default="", help="a note")
-    e_add.add_argument("--cycle", type=int, help="the cycle's id (default: the current cycle)")
+    e_add.add_argument("--cycle", type=entry_id, help="the cycle's id (default: the current cycle)")
     e_add.set_defaults(func=event_add)
     e_edit = e_sub.add_parser(
         "edit",
@@ -116,7 +117,7 @@ def register(
         description="Correct an event's kind, date or note (ids: rpltrack cycle list). Schedules that "
         "start or end at the event follow it.",
     )
-    e_edit.add_argument("id", type=int, help="the event's id")
+    e_edit.add_argument("id", type=entry_id, help="the event's id")
     e_edit.add_argument("--kind", help="stims, trigger, retrieval, transfer, beta, positive-beta, ...")
     e_edit.add_argument("--date", help="the right date, YYYY-MM-DD")
     e_edit.add_argument("--note", help="a note ('' removes it)")
@@ -127,7 +128,7 @@ def register(
         help="remove an event",
         description="Remove one cycle event. Asks first (on a terminal) unless --yes.",
     )
-    e_delete.add_argument("id", type=int, help="the event's id")
+    e_delete.add_argument("id", type=entry_id, help="the event's id")
     e_delete.add_argument("--yes", action="store_true", help="delete without asking")
     e_delete.set_defaults(func=event_delete)
 
@@ -145,11 +146,11 @@ def register(
         description="Record a transfer: date and embryo day as your clinic charts it.",
     )
     t_add.add_argument("--date", required=True, help="YYYY-MM-DD")
-    t_add.add_argument("--embryo-day", type=int, required=True, help="3, 5, 6 or 7")
-    t_add.add_argument("--count", type=int, default=1, help="number of embryos (default 1)")
+    t_add.add_argument("--embryo-day", type=whole_number, required=True, help="3, 5, 6 or 7")
+    t_add.add_argument("--count", type=whole_number, default=1, help="number of embryos (default 1)")
     t_add.add_argument("--grade", default="", help="the embryo grade as written, e.g. 4AA")
     t_add.add_argument("--pgt", default="", help="PGT status as written, e.g. euploid")
-    t_add.add_argument("--cycle", type=int, help="the cycle's id (default: the current cycle)")
+    t_add.add_argument("--cycle", type=entry_id, help="the cycle's id (default: the current cycle)")
     t_add.set_defaults(func=transfer_add)
     t_edit = t_sub.add_parser(
         "edit",
@@ -158,10 +159,10 @@ def register(
         description="Correct a transfer (ids: rpltrack cycle list). Schedules anchored to the "
         "transfer, and gestational ages, follow it.",
     )
-    t_edit.add_argument("id", type=int, help="the transfer's id")
+    t_edit.add_argument("id", type=entry_id, help="the transfer's id")
     t_edit.add_argument("--date", default="", help="the right date, YYYY-MM-DD")
-    t_edit.add_argument("--embryo-day", type=int, help="3, 5, 6 or 7")
-    t_edit.add_argument("--count", type=int, help="number of embryos")
+    t_edit.add_argument("--embryo-day", type=whole_number, help="3, 5, 6 or 7")
+    t_edit.add_argument("--count", type=whole_number, help="number of embryos")
     t_edit.add_argument("--grade", help="the embryo grade as written ('' removes it)")
     t_edit.add_argument("--pgt", help="PGT status as written ('' removes it)")
     t_edit.set_defaults(func=transfer_edit)
@@ -171,7 +172,7 @@ def register(
         help="remove a transfer",
         description="Remove one transfer. Asks first (on a terminal) unless --yes.",
     )
-    t_delete.add_argument("id", type=int, help="the transfer's id")
+    t_delete.add_argument("id", type=entry_id, help="the transfer's id")
     t_delete.add_argument("--yes", action="store_true", help="delete without asking")
     t_delete.set_defaults(func=transfer_delete)
 
@@ -205,7 +206,7 @@ def register(
         help="correct a result",
         description="Correct a beta result (ids: rpltrack betas): e.g. rpltrack beta edit 7 --value 301.",
     )
-    b_edit.add_argument("id", type=int, help="the result's id")
+    b_edit.add_argument("id", type=entry_id, help="the result's id")
     b_edit.add_argument("--value", help="e.g. 301, <5, >10000")
     b_edit.add_argument("--unit", default=None, help="the unit of --value: mIU/mL (default) or IU/L")
     b_edit.add_argument("--at", help="when it was drawn, 'YYYY-MM-DD HH:MM'")
@@ -220,7 +221,7 @@ def register(
         help="remove a result",
         description="Remove one beta result. Asks first (on a terminal) unless --yes.",
     )
-    b_delete.add_argument("id", type=int, help="the result's id")
+    b_delete.add_argument("id", type=entry_id, help="the result's id")
     b_delete.add_argument("--yes", action="store_true", help="delete without asking")
     b_delete.set_defaults(func=beta_delete)
     betas = sub.add_parser(
@@ -248,7 +249,7 @@ def register(
     )
     p_add.add_argument("--date", required=True, help="the positive test, YYYY-MM-DD")
     p_add.add_argument("--how", default="hcg", help="hcg, urine or ultrasound")
-    p_add.add_argument("--cycle", type=int, help="the cycle's id (default: the current cycle, if any)")
+    p_add.add_argument("--cycle", type=entry_id, help="the cycle's id (default: the current cycle, if any)")
     p_add.set_defaults(func=pregnancy_add)
     p_end = p_sub.add_parser(
         "end",
@@ -261,7 +262,7 @@ def register(
     p_end.add_argument("--outcome", required=True, help="see above")
     p_end.add_argument("--ga", default="", help="gestational age then, e.g. 7w2d")
     p_end.add_argument("--confirmed", default="", help="hcg, ultrasound or histology")
-    p_end.add_argument("--id", type=int, help="the pregnancy's id (default: the ongoing one)")
+    p_end.add_argument("--id", type=entry_id, help="the pregnancy's id (default: the ongoing one)")
     p_end.add_argument("--yes", action="store_true", help="keep an unlikely outcome after checking it")
     p_end.add_argument(
         "--again", action="store_true", help="record it even though an outcome on that day is recorded"
@@ -274,7 +275,7 @@ def register(
         description="Correct a pregnancy or its outcome (ids: rpltrack history). Only the options given "
         "change; --outcome ongoing reopens an ended pregnancy.",
     )
-    p_edit.add_argument("id", type=int, help="the pregnancy's id")
+    p_edit.add_argument("id", type=entry_id, help="the pregnancy's id")
     p_edit.add_argument("--date", help="the positive test, YYYY-MM-DD")
     p_edit.add_argument("--how", help="hcg, urine or ultrasound")
     p_edit.add_argument("--cycle", help="the cycle's id ('none' unlinks it)")
@@ -294,7 +295,7 @@ def register(
         description="Remove one pregnancy or loss; the counts are worked out again. Asks first (on a "
         "terminal) unless --yes.",
     )
-    p_delete.add_argument("id", type=int, help="the pregnancy's id")
+    p_delete.add_argument("id", type=entry_id, help="the pregnancy's id")
     p_delete.add_argument("--yes", action="store_true", help="delete without asking")
     p_delete.set_defaults(func=pregnancy_delete)
 
@@ -330,7 +331,7 @@ def register(
         description="Correct a recorded loss (ids: rpltrack history). Only the options given change. "
         "An ongoing pregnancy or a live birth is changed with rpltrack pregnancy edit.",
     )
-    l_edit.add_argument("id", type=int, help="the loss's id")
+    l_edit.add_argument("id", type=entry_id, help="the loss's id")
     l_edit.add_argument("--date", help="YYYY-MM-DD")
     l_edit.add_argument("--ga", help="gestational age, e.g. 7w2d ('none' removes it)")
     l_edit.add_argument("--kind", help="miscarriage, biochemical, pul, ectopic, molar, stillbirth")
@@ -347,7 +348,7 @@ def register(
         description="Remove one recorded loss; the counts are worked out again. Asks first (on a "
         "terminal) unless --yes.",
     )
-    l_delete.add_argument("id", type=int, help="the loss's id")
+    l_delete.add_argument("id", type=entry_id, help="the loss's id")
     l_delete.add_argument("--yes", action="store_true", help="delete without asking")
     l_delete.set_defaults(func=loss_delete)
 
@@ -646,7 +647,7 @@ def beta_add(ctx: Context) -> int:
     from rpltrack.domain.medspec import parse_local_datetime
 
     a = ctx.args
-    draw = BetaDraw(parse_local_datetime(a.at, ctx.zone), parse_hcg(a.value, a.unit), a.lab.strip())
+    draw = BetaDraw(parse_local_datetime(a.at, ctx.zone, now=ctx.now()), parse_hcg(a.value, a.unit), a.lab.strip())
     draw.check_drawn(ctx.now())
     if draw.unusual and not a.confirm:
         raise ValidationError(
@@ -678,7 +679,7 @@ def beta_edit(ctx: Context) -> int:
     elif a.unit is not None:
         raise ValidationError("give the value with its unit: --value 301 --unit IU/L", field="unit")
     if a.at is not None:
-        fields["drawn_at"] = parse_local_datetime(a.at, ctx.zone)
+        fields["drawn_at"] = parse_local_datetime(a.at, ctx.zone, now=ctx.now())
     if a.lab is not None:
         fields["lab"] = a.lab.strip()
     if not fields:
