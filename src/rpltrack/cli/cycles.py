@@ -647,7 +647,9 @@ def beta_add(ctx: Context) -> int:
     from rpltrack.domain.medspec import parse_local_datetime
 
     a = ctx.args
-    draw = BetaDraw(parse_local_datetime(a.at, ctx.zone, now=ctx.now()), parse_hcg(a.value, a.unit), a.lab.strip())
+    draw = BetaDraw(
+        parse_local_datetime(a.at, ctx.zone, now=ctx.now()), parse_hcg(a.value, a.unit), a.lab.strip()
+    )
     draw.check_drawn(ctx.now())
     if draw.unusual and not a.confirm:
         raise ValidationError(
