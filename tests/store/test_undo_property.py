@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from rpltrack.domain.appointments import Appointment, AppointmentKind
 from rpltrack.domain.betas import BetaDraw, HcgValue, Op
-from rpltrack.domain.cycles import Cycle, CycleKind
+from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind
 from rpltrack.domain.errors import ValidationError
 from rpltrack.store.journal import Journal
 from rpltrack.store.writer import TABLES_WITH_AUDIT
@@ -63,19 +63,66 @@ def make_step(journal: Journal, kind: str, n: int) -> Step | None:
         if appt_id is None:
             return None
         return kind, lambda j, now: j.edit_appointment(appt_id, now, where=f"room {n}")
+    if kind == "cycle edit":
+        cycle_id = _pick(journal, "cycles", n)
+        if cycle_id is None:
+            return None
+        return kind, lambda j, now: j.edit_cycle(cycle_id, now, notes=f"notes {n}", clinic="Riverside")
+    if kind == "cycle delete":
+        cycle_id = _pick(journal, "cycles", n)
+        if cycle_id is None:
+            return None
+        return kind, lambda j, now: j.delete_cycle(cycle_id, now, with_dependents=True)
+    if kind == "event add":
+        cycle_id = _pick(journal, "cycles", n)
+        if cycle_id is None:
+            return None
+        cycle = journal.cycle(cycle_id)
+        event = CycleEvent(EventKind.ULTRASOUND, cycle.cd1 + timedelta(days=n % 20))
+        return kind, lambda j, now: j.add_event(cycle_id, event, now)
+    if kind == "event delete":
+        event_id = _pick(journal, "cycle_events", n)
+        if event_id is None:
+            return None
+        return kind, lambda j, now: j.delete_event(event_id, now, with_dependents=True)
+    if kind == "beta edit":
+        beta_id = _pick(journal, "betas", n)
+        if beta_id is None:
+            return None
+        value = HcgValue(Op.EQ, Decimal(20 + n))
+        return kind, lambda j, now: j.edit_beta(beta_id, now, value=value)
+    if kind == "beta delete":
+        beta_id = _pick(journal, "betas", n)
+        if beta_id is None:
+            return None
+        return kind, lambda j, now: j.delete_beta(beta_id, now)
     if kind == "setting":
         value = f"{1 + n % 5}h"
         return kind, lambda j, now: j.set_setting("reminders.grace", value, now)
     raise AssertionError(kind)
 
 
-KINDS = ("med add", "med edit", "cycle add", "beta add", "appt add", "appt edit", "setting")
+KINDS = (
+    "med add",
+    "med edit",
+    "cycle add",
+    "cycle edit",
+    "cycle delete",
+    "event add",
+    "event delete",
+    "beta add",
+    "beta edit",
+    "beta delete",
+    "appt add",
+    "appt edit",
+    "setting",
+)
 ACTIONS = st.lists(
     st.one_of(
         st.tuples(st.sampled_from(KINDS), st.integers(0, 1000)),
         st.tuples(st.sampled_from(("undo", "redo")), st.just(0)),
     ),
-    max_size=14,
+    max_size=20,
 )
 
 
@@ -119,7 +166,7 @@ def run(journal: Journal, actions: list[tuple[str, int]]) -> list[tuple[Step, da
     return done
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(actions=ACTIONS)
 def test_undo_redo_equal_replaying_the_surviving_changes(actions: list[tuple[str, int]]) -> None:
     with tempfile.TemporaryDirectory() as folder:
