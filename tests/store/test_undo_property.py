@@ -89,16 +89,16 @@ def make_step(journal: Journal, kind: str, n: int) -> Step | None:
         beta_id = _pick(journal, "betas", n)
         if beta_id is None:
             return None
-        value = HcgValue(Op.EQ, Decimal(20 + n))
-        return kind, lambda j, now: j.edit_beta(beta_id, now, value=value)
+        corrected = HcgValue(Op.EQ, Decimal(20 + n))
+        return kind, lambda j, now: j.edit_beta(beta_id, now, value=corrected)
     if kind == "beta delete":
         beta_id = _pick(journal, "betas", n)
         if beta_id is None:
             return None
         return kind, lambda j, now: j.delete_beta(beta_id, now)
     if kind == "setting":
-        value = f"{1 + n % 5}h"
-        return kind, lambda j, now: j.set_setting("reminders.grace", value, now)
+        grace = f"{1 + n % 5}h"
+        return kind, lambda j, now: j.set_setting("reminders.grace", grace, now)
     raise AssertionError(kind)
 
 
