@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
+from textual.binding import Binding
+
 from rpltrack.domain.models import DoseStatus
 from rpltrack.tui.app import RpltrackApp
+from rpltrack.tui.screens.appointments import AppointmentsScreen
 from rpltrack.tui.screens.forms import ReasonDialog
-from rpltrack.tui.screens.medications import MedicationsScreen
+from rpltrack.tui.screens.history import HistoryScreen
 from rpltrack.tui.screens.today import TodayScreen
-from rpltrack.tui.widgets.key_bar import KeyBar
+from rpltrack.tui.widgets.key_bar import KeyBar, key_runs
 from tests.tui.helpers import SIZE, add_med, statuses
 
 
@@ -21,16 +25,54 @@ async def test_the_bar_shows_the_screens_keys_and_follows_the_screen(journal, cl
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         today = bar_text(app)
-        assert today.startswith(" t Taken s Skip u Undo")
-        assert " m h c b p r f o Sections ? Help q Quit " in today
+        assert today.startswith(
+            " t Taken s Skip a Add medication l As needed 1-9 Sections u Undo ? Help q Quit "
+        )
         assert today.rstrip().endswith("▏^p Search actions")
         assert len(today) == SIZE[0]  # the palette's key sits at the right edge
-        await pilot.press("m")
+        await pilot.press("3")
         await pilot.pause()
-        assert isinstance(app.screen, MedicationsScreen)
-        meds = bar_text(app)
-        assert meds.startswith(" a Add e Change dose x Stop")
-        assert " t h c b p r f o Sections " in meds  # Medications is the section she is in
+        assert isinstance(app.screen, HistoryScreen)
+        assert bar_text(app).startswith(
+            " 1-9 Sections u Undo ? Help q Quit "
+        )  # the same keys on every section
+
+
+@pytest.mark.parametrize(
+    ("keys", "drawn"),
+    [
+        ("123456789", "1-9"),
+        ("12345679", "1-7 9"),
+        ("123", "1-3"),
+        ("12", "1 2"),
+        ("1245", "1 2 4 5"),
+        ("abc", "a b c"),
+    ],
+    ids=["all-nine", "one-left-out", "three-make-a-run", "two-do-not", "gaps", "letters"],
+)
+def test_a_groups_digits_are_drawn_as_runs(keys, drawn):
+    items = [(Binding(key, "noop", key), True) for key in keys]
+    assert (
+        " ".join(
+            run[0][0].key if len(run) == 1 else f"{run[0][0].key}-{run[-1][0].key}" for run in key_runs(items)
+        )
+        == drawn
+    )
+
+
+async def test_a_click_on_either_end_of_the_section_run_goes_there(journal, clock):
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.click(KeyBar, offset=(bar_text(app).index("1-9") + 1, 0))  # the dash is not a key
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+        await pilot.click(KeyBar, offset=(bar_text(app).index("1-9") + 2, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, AppointmentsScreen)
+        await pilot.click(KeyBar, offset=(bar_text(app).index("1-9"), 0))
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
 
 
 async def test_a_click_on_a_key_presses_it(journal, clock):

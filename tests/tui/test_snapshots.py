@@ -14,14 +14,14 @@ def test_today_on_demo_data(snap_compare, demo_app):
     """The header 'Monday 23 November · CD 44 · 24dp5dt · 6w 1d' and 08:40 on the right.
     08:40: levothyroxine, aspirin, folic acid and prednisone taken; Lovenox (08:00) overdue, highlighted
     and selected; prednisone and progesterone in oil due at 20:00; the 7-day line at the bottom. Under the
-    header, once counted: '7 things to raise with your care team — press f', then the next appointment:
-    'Next: Dr Lee (hematologist) · Thu 26 Nov 14:00 · 2 questions — press o'."""
+    header, once counted: '7 things to raise with your care team — press 8', then the next appointment:
+    'Next: Dr Lee (hematologist) · Thu 26 Nov 14:00 · 2 questions — press 9'."""
     assert snap_compare(demo_app, terminal_size=SIZE, run_before=flags_counted)
 
 
 def test_medications_on_demo_data(snap_compare, demo_app):
     """The six current medications first, with 7- and 30-day percentages; then those of past cycles."""
-    assert snap_compare(demo_app, terminal_size=SIZE, press=["m"])
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["2"])
 
 
 def test_medication_form_with_a_unit_slip(snap_compare, demo_app):
@@ -40,7 +40,8 @@ def test_medication_form_with_a_unit_slip(snap_compare, demo_app):
 
 
 def test_help_screen(snap_compare, demo_app):
-    """The keys in plain words, grouped by Today, Medications and Anywhere, over the dimmed Today screen."""
+    """Keys on Today, read from its bindings: its own (t, s, the moving keys, a, l), those that mean the same
+    everywhere (u, U, ?, q, ^p) and the sections 1-9, in plain words, over the dimmed Today screen."""
     assert snap_compare(demo_app, terminal_size=SIZE, press=["question_mark"])
 
 
@@ -48,16 +49,16 @@ def test_betas_on_demo_data(snap_compare, demo_app):
     """Eight draws newest first (547 highlighted) beside a log-scale chart of the current series 112, 251,
     547 (8-12 Nov); five pairs with hours, rise per 48 h or fall, doubling time, minimum 49 % [S15] and the
     verdict; the context line (Barnhart 2004 [S13], Seeber 2006 [S14]) and the caveat once, dim."""
-    assert snap_compare(demo_app, terminal_size=SIZE, press=["b"])
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["5"])
 
 
 def test_cycles_on_demo_data(snap_compare, demo_app):
     """Three medicated FET cycles newest first: the current one highlighted with 'current · CD 44 · 24dp5dt ·
     6w 1d', its transfer, positive beta and first scan; the two ended ones with their outcome."""
-    assert snap_compare(demo_app, terminal_size=SIZE, press=["c"])
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["4"])
 
 
 def test_pregnancies_on_demo_data(snap_compare, demo_app):
     """The ongoing pregnancy and four losses newest first (one approximate); the §1 sentence; ESHRE 4 [S1],
     ASRM 2 [S5], RCOG 4 [S6], longest run 4; the dim note that one loss has no weeks recorded."""
-    assert snap_compare(demo_app, terminal_size=SIZE, press=["p"])
+    assert snap_compare(demo_app, terminal_size=SIZE, press=["6"])

@@ -13,7 +13,7 @@ from rpltrack.store.db import NotSaved
 from rpltrack.store.journal import Journal
 from rpltrack.tui.app import RpltrackApp
 from rpltrack.tui.screens.forms import ReasonDialog, SitePicker
-from rpltrack.tui.screens.today import EMPTY_TEXT, TodayScreen
+from rpltrack.tui.screens.today import EMPTY_TEXT, TakenWhenDialog, TodayScreen
 from rpltrack.tui.widgets.dose_list import OVERDUE, TAKEN, DoseList
 from tests.tui.helpers import SIZE, add_med, flags_counted, notices, statuses
 
@@ -56,18 +56,21 @@ async def test_t_marks_the_highlighted_dose_taken(journal, clock):
         await pilot.pause()
         assert rows(app) == ["08:00 | aspirin | 81 mg | taken 08:40"]
         assert state_styles(app) == [TAKEN]
-        assert "Saved: aspirin taken at 08:40." in notices(app)
+        assert "Saved: aspirin taken at 08:40 — u to undo." in notices(app)
     assert statuses(journal.path, clock) == [("aspirin", DoseStatus.TAKEN)]
 
 
 async def test_t_in_the_afternoon_logs_the_missed_morning_dose_like_the_cli(journal, clock):
     """At 13:36 with the 08:00 dose missed and the 20:00 one due, the first press means the morning dose,
-    as `rpltrack take` would (domain.doses.likely_now), not the evening one."""
+    as `rpltrack take` would (domain.doses.likely_now), not the evening one (taken now, when asked)."""
     add_med(journal, clock, "prednisone", "5 mg", "08:00,20:00")
     clock.set(clock.now().replace(hour=13, minute=36))
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, TakenWhenDialog)
+        await pilot.press("down", "enter")  # "Now, 13:36"
         await pilot.pause()
         assert rows(app) == ["08:00 | prednisone | 5 mg | taken 13:36", "20:00 | prednisone | 5 mg | due"]
     assert statuses(journal.path, clock) == [("prednisone", DoseStatus.TAKEN), ("prednisone", DoseStatus.DUE)]
@@ -165,7 +168,7 @@ async def test_u_undoes_the_last_change(journal, clock):
         await pilot.press("u")
         await pilot.pause()
         assert rows(app) == ["08:00 | aspirin | 81 mg | overdue"]
-        assert any(n.startswith("Saved: Undone: took aspirin") for n in notices(app))
+        assert any(n.startswith("Undo: Undone: took aspirin") for n in notices(app))
     assert statuses(journal.path, clock) == [("aspirin", DoseStatus.DUE)]
 
 
@@ -268,16 +271,16 @@ async def test_today_counts_the_things_to_raise_and_says_nothing_when_there_are_
         await flags_counted(pilot)
         line = app.screen.query_one("#today-flags", Static)
         assert line.display
-        assert str(line.render()) == "1 thing to raise with your care team — press f"
+        assert str(line.render()) == "1 thing to raise with your care team — press 8"
         for on in (date(2026, 3, 10), date(2026, 7, 4)):
             journal.add_pregnancy(Pregnancy(None, Outcome.BIOCHEMICAL, on, 35, Confirmation.HCG), clock.now())
-        await pilot.press("f", "a", "enter", "t")  # acknowledge one on Flags, then back to Today
+        await pilot.press("8", "a", "enter", "1")  # acknowledge one on Flags, then back to Today
         await flags_counted(pilot)
         assert isinstance(app.screen, TodayScreen)
-        assert str(line.render()) == "1 thing to raise with your care team — press f"
-        await pilot.press("f", "tab", "u", "t")
+        assert str(line.render()) == "1 thing to raise with your care team — press 8"
+        await pilot.press("8", "tab", "b", "1")
         await flags_counted(pilot)
-        assert str(line.render()) == "2 things to raise with your care team — press f"
+        assert str(line.render()) == "2 things to raise with your care team — press 8"
 
 
 async def test_the_refresh_timer_moves_an_open_dose_to_missed(journal, clock):
@@ -338,7 +341,7 @@ async def test_today_reads_the_journal_once_before_its_first_paint(demo_journal,
         await pilot.pause()
         assert reads == ["reload"]
         # Coming back to Today is a resume, and it reads again.
-        await pilot.press("m", "t")
+        await pilot.press("2", "1")
         await pilot.pause()
         assert reads == ["reload", "reload"]
 
@@ -362,7 +365,7 @@ async def test_l_logs_an_as_needed_dose_taken_now(journal, clock):
         await pilot.press("down", "enter")
         await pilot.pause()
         assert "08:40 | paracetamol | 4 mg | taken 08:40 (as needed)" in rows(app)
-        assert "Saved: paracetamol taken at 08:40 (as needed)." in notices(app)
+        assert "Saved: paracetamol taken at 08:40 (as needed) — u to undo." in notices(app)
     with Journal.open(journal.path) as reopened:
         logs = reopened.logs_between(clock.now().replace(hour=0), clock.now().replace(hour=23))
     assert [(log.status, log.slot_at) for log in logs] == [(DoseStatus.TAKEN, None)]

@@ -20,7 +20,7 @@ from rpltrack.domain.display import terminal_text
 from rpltrack.domain.reminder_words import Notice, Urgency
 from rpltrack.store.journal import Journal
 from rpltrack.tui.commands import RpltrackCommands
-from rpltrack.tui.screens.base import SectionScreen
+from rpltrack.tui.screens.base import SECTION_GO_KEYS, SectionScreen
 from rpltrack.tui.screens.help import HelpScreen
 from rpltrack.tui.screens.today import TodayScreen
 
@@ -113,7 +113,15 @@ class RpltrackApp(App[None]):
     DEFAULT_MODE = "today"
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {RpltrackCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+p", "command_palette", "Search actions", show=False, priority=True, id="palette"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Search actions",
+            show=False,
+            priority=True,
+            tooltip="search every action by name, such as “Welcome and set-up” or “Export for my doctor”",
+            id="palette",
+        ),
     ]
 
     def __init__(
@@ -216,5 +224,8 @@ class RpltrackApp(App[None]):
         )
 
     def action_help(self) -> None:
+        """The keys of the screen she is on, read from its bindings."""
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            names = {mode: name for mode, _, name in SECTION_GO_KEYS}
+            here = names.get(self.current_mode) if isinstance(self.screen, SectionScreen) else None
+            self.push_screen(HelpScreen(self.screen, here or "this screen"))

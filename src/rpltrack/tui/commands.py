@@ -8,6 +8,7 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from rpltrack.domain.records import record
+from rpltrack.tui.screens.base import SECTION_KEY, SectionScreen
 
 SECTIONS = (
     ("today", "Go to Today"),
@@ -19,6 +20,11 @@ SECTIONS = (
     ("labs", "Go to Labs (results)"),
     ("flags", "Go to Flags (things to raise)"),
     ("appointments", "Go to Appointments"),
+)
+# Kept out of the key line (no room), offered here on every section: (binding id, name, action, help).
+UNDO_REDO = (
+    ("undo", "Undo", "undo", "the last change, said in words"),
+    ("redo", "Redo", "redo", "what undo took back"),
 )
 WARNING_SIGNS = "Warning signs (anticoagulants)"
 EXPORT = "Export for my doctor"
@@ -39,7 +45,8 @@ class RpltrackCommands(Provider):
 
     def commands(self) -> Iterator[Command]:
         seen: set[str] = set()
-        also: frozenset[str] = getattr(self.screen, "PALETTE_ALSO", frozenset())
+        seen_ids: set[str] = set()
+        also: frozenset[str] = getattr(self.screen, "PALETTE_ALSO", frozenset()) | {"redo"}
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             if not binding.description or binding.system or not active.enabled:
@@ -49,14 +56,20 @@ class RpltrackCommands(Provider):
             if binding.action.startswith("app.switch_mode") or binding.description in seen:
                 continue
             seen.add(binding.description)
+            seen_ids.add(binding.id or "")
             shown = binding.key_display or self.app.get_key_display(binding)
             yield Command(
                 binding.description,
                 f"key: {shown or key}",
                 partial(self.app.run_action, binding.action, active.node),
             )
+        if isinstance(self.screen, SectionScreen):
+            # A section that binds u (or U) to an action of its own still offers undo and redo here.
+            for binding_id, name, action, words in UNDO_REDO:
+                if binding_id not in seen_ids and name not in seen:
+                    yield Command(name, words, partial(self.app.run_action, action, self.screen))
         for mode, name in SECTIONS:
-            yield Command(name, f"the {mode} screen", partial(self.app.switch_mode, mode))
+            yield Command(name, f"key: {SECTION_KEY[mode]}", partial(self.app.switch_mode, mode))
         if not any(words.startswith("Warning signs") for words in seen):
             yield Command(WARNING_SIGNS, "bleeding and clot signs to know", self.show_warning_signs)
         if EXPORT not in seen:

@@ -1,15 +1,18 @@
-"""SectionScreen: what every top-level screen shares (journal access, the read-only banner, safe writes)."""
+"""SectionScreen: what every top-level screen shares (journal access, the read-only banner, safe writes,
+saying what was written and undoing it), and the keys that mean the same on every section."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Static
@@ -17,7 +20,7 @@ from textual.widgets import Button, Input, Static
 from rpltrack.clock import Clock
 from rpltrack.domain.errors import ValidationError
 from rpltrack.store.db import JournalError, NotSaved
-from rpltrack.store.journal import Journal, JournalReadOnly
+from rpltrack.store.journal import ChangeRecord, Journal, JournalReadOnly
 from rpltrack.tui.format import shown
 
 if TYPE_CHECKING:
@@ -34,41 +37,73 @@ NOT_SAVED = "NOT saved — your entry is kept. Please try again in a moment."
 READ_ONLY = "This journal is read-only, so nothing was changed."
 
 
-# The sections and the key that opens each one from any other section.
+# The sections in order, the key that opens each one from any section, and its name. Digits, because no
+# section uses a digit for an action: a key that goes somewhere on one screen never writes on another (#13).
 SECTION_GO_KEYS = (
-    ("today", "t", "Today"),
-    ("medications", "m", "Medications"),
-    ("history", "h", "History"),
-    ("cycles", "c", "Cycles"),
-    ("betas", "b", "Betas"),
-    ("pregnancies", "p", "Pregnancies"),
-    ("labs", "r", "Labs (results)"),
-    ("flags", "f", "Flags"),
-    ("appointments", "o", "Appointments"),
+    ("today", "1", "Today"),
+    ("medications", "2", "Medications"),
+    ("history", "3", "History"),
+    ("cycles", "4", "Cycles"),
+    ("betas", "5", "Betas"),
+    ("pregnancies", "6", "Pregnancies"),
+    ("labs", "7", "Labs (results)"),
+    ("flags", "8", "Flags"),
+    ("appointments", "9", "Appointments"),
 )
+SECTION_KEY = {mode: key for mode, key, _ in SECTION_GO_KEYS}
 
 
-# Nine sections do not fit the footer one by one beside a screen's own keys, so they share one footer entry
-# ("t m h c b p r f o  Sections"); each key keeps its own description for the tooltip, the help and the
-# palette.
+# Nine sections do not fit the key line one by one beside a screen's own keys, so they share one entry
+# ("1-9 Sections"); each key keeps its own description for the help and the palette.
 SECTIONS_GROUP = Binding.Group("Sections")
 
 
-def go_keys(here: str, *, skip: tuple[str, ...] = ()) -> list[BindingType]:
-    """A key for every other section (`skip` leaves out those whose key the section uses for itself)."""
+def go_keys(here: str) -> list[BindingType]:
+    """A key for every section, `here` (the section asking) included, so the digits read the same on every
+    screen (pressing here's own key stays put)."""
     return [
-        Binding(key, f"app.switch_mode('{mode}')", label, id=f"go-{mode}", group=SECTIONS_GROUP)
+        Binding(
+            key,
+            f"app.switch_mode('{mode}')",
+            label,
+            tooltip=f"{label} (you are here)" if mode == here else f"go to {label}",
+            id=f"go-{mode}",
+            group=SECTIONS_GROUP,
+        )
         for mode, key, label in SECTION_GO_KEYS
-        if mode != here and mode not in skip
     ]
 
 
-# Every section ends its BINDINGS with these, so the footer reads left to right from the section's own keys.
+# Every section ends its BINDINGS with these, so the key line reads left to right from the section's own keys.
 SECTION_KEYS: list[BindingType] = [
-    Binding("question_mark", "app.help", "Help", key_display="?", id="help"),
-    Binding("f1", "app.help", "Help", show=False, id="help-f1"),
-    Binding("q", "app.quit", "Quit", id="quit"),
+    Binding(
+        "u",
+        "undo",
+        "Undo",
+        tooltip="undo the last change; unless you just made it here, it names the change and asks first",
+        id="undo",
+    ),
+    Binding(
+        "U,ctrl+y",
+        "redo",
+        "Redo",
+        show=False,
+        tooltip="redo what undo took back; unless you just undid it here, it asks first",
+        id="redo",
+    ),
+    Binding("question_mark", "app.help", "Help", key_display="?", tooltip="this help", id="help"),
+    Binding("f1", "app.help", "Help", show=False, tooltip="this help", id="help-f1"),
+    Binding("q", "app.quit", "Quit", tooltip="quit (everything is already saved)", id="quit"),
 ]
+# The ids of SECTION_KEYS and go_keys: the keys that mean the same on every section (the help lists them
+# once, under "Everywhere" and "Sections", apart from the screen's own).
+EVERYWHERE_IDS = frozenset({"undo", "redo", "help", "help-f1", "quit", "palette"})
+
+# `u` takes back at once a change made on the same screen this long ago at most (and still the newest
+# change); anything else it names first and asks. Read on the app's clock.
+UNDO_AT_ONCE_WITHIN = timedelta(minutes=1)
+# How long a "… — u to undo" notice stays up.
+ANNOUNCE_SECONDS = 8.0
 
 
 class AppScreen(Screen[None]):
@@ -150,6 +185,166 @@ class SectionScreen(AppScreen):
         except (JournalError, ValidationError) as exc:
             self.explain(exc)
             return False, None
+
+    # -- saying what was written, and taking it back -----------------------------------------------------
+
+    # (change id, when) of the last change made on this screen and announced, and of the last change undone
+    # here: what `u` and `U` may take back or re-apply without asking first.
+    _made_here: tuple[int, datetime] | None = None
+    _undone_here: tuple[int, datetime] | None = None
+
+    def announce(self, what: str, made_at: datetime | None = None) -> None:
+        """Say what a write did, '<what> — u to undo.', right after it returns. With `made_at` (the `now` the
+        write was given), the change is remembered as made here: `u` pressed on this screen within
+        UNDO_AT_ONCE_WITHIN takes it back without asking. Without it (or when the write changed nothing),
+        `u` names the change and asks first."""
+        self.notify(f"{what.rstrip('.')} — u to undo.", title="Saved", timeout=ANNOUNCE_SECONDS, markup=False)
+        self._made_here = None
+        if made_at is None:
+            return
+        try:
+            change = self.journal.next_undo()
+        except JournalError:
+            return  # `u` will ask first: the safe side
+        # The change log keeps whole seconds; a change that does not carry this write's time is not this
+        # write's (a write that changed nothing opens no change).
+        if change is not None and change.at == made_at.astimezone(UTC).replace(microsecond=0):
+            self._made_here = (change.id, self.clock.now())
+
+    def _just_here(self, mark: tuple[int, datetime] | None, change: ChangeRecord) -> bool:
+        """True when `change` is the one `mark` remembers, marked on this screen a moment ago."""
+        return (
+            mark is not None
+            and mark[0] == change.id
+            and timedelta(0) <= self.clock.now() - mark[1] <= UNDO_AT_ONCE_WITHIN
+        )
+
+    async def action_undo(self) -> None:
+        """Undo the newest change: at once if it was made on this screen a moment ago, else after saying
+        what it is ("Undo: took aspirin (2026-11-23 08:00 dose)?")."""
+        if not self.can_write():
+            return
+        try:
+            target = self.journal.next_undo()
+        except JournalError as exc:
+            self.explain(exc)
+            return
+        if target is None:
+            self.notify("There is nothing to undo.", title="Undo")
+            return
+        if self._just_here(self._made_here, target):
+            await self._undo(target.id)
+            return
+
+        async def answered(yes: bool | None) -> None:
+            if yes:
+                await self._undo(target.id)
+
+        self.app.push_screen(ChangeDialog("Undo", target, self.zone), answered)
+
+    async def _undo(self, expected: int) -> None:
+        now = self.clock.now()
+
+        def undo() -> ChangeRecord | None:
+            # The question named one change: undo nothing if another became the newest meanwhile.
+            current = self.journal.next_undo()
+            return None if current is None or current.id != expected else self.journal.undo(now)
+
+        ok, undone = self.write(undo)
+        if not ok:
+            return
+        self._made_here = None
+        if undone is None:
+            self.notify("The journal changed meanwhile, so nothing was undone. Press u again.", title="Undo")
+            return
+        self._undone_here = (undone.id, now)
+        self.notify(
+            f"Undone: {undone.summary} — U to redo.", title="Undo", timeout=ANNOUNCE_SECONDS, markup=False
+        )
+        await self.reload()
+
+    async def action_redo(self) -> None:
+        """Re-apply what the last undo took back: at once if it was undone on this screen a moment ago, else
+        after saying what it is."""
+        if not self.can_write():
+            return
+        try:
+            target = self.journal.next_redo()
+        except JournalError as exc:
+            self.explain(exc)
+            return
+        if target is None:
+            self.notify("There is nothing to redo.", title="Redo")
+            return
+        if self._just_here(self._undone_here, target):
+            await self._redo(target.id)
+            return
+
+        async def answered(yes: bool | None) -> None:
+            if yes:
+                await self._redo(target.id)
+
+        self.app.push_screen(ChangeDialog("Redo", target, self.zone), answered)
+
+    async def _redo(self, expected: int) -> None:
+        now = self.clock.now()
+
+        def redo() -> ChangeRecord | None:
+            current = self.journal.next_redo()
+            return None if current is None or current.id != expected else self.journal.redo(now)
+
+        ok, redone = self.write(redo)
+        if not ok:
+            return
+        self._undone_here = None
+        if redone is None:
+            self.notify("The journal changed meanwhile, so nothing was redone. Press U again.", title="Redo")
+            return
+        self._made_here = (redone.id, now)
+        self.notify(
+            f"Redone: {redone.summary} — u to undo.", title="Redo", timeout=ANNOUNCE_SECONDS, markup=False
+        )
+        await self.reload()
+
+
+class ChangeDialog(ModalScreen[bool]):
+    """'Undo: took aspirin (2026-11-23 08:00 dose)?' with when the change was made. Enter (or y) does it;
+    Escape (or n) leaves the journal as it is."""
+
+    CSS_PATH = DIALOGS_CSS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "answer(False)", "Keep it", id="change-dialog-no"),
+        Binding("n", "answer(False)", "Keep it", show=False, id="change-dialog-n"),
+        Binding("y", "answer(True)", "Yes", show=False, id="change-dialog-yes"),
+    ]
+
+    def __init__(self, verb: str, change: ChangeRecord, zone: ZoneInfo) -> None:
+        super().__init__()
+        self.verb = verb
+        self.change = change
+        self.zone = zone
+
+    def compose(self) -> ComposeResult:
+        made = self.change.at.astimezone(self.zone)
+        with Vertical(id="change-dialog", classes="dialog"):
+            yield Static(shown(f"{self.verb}: {self.change.summary}?"), classes="dialog-title", markup=False)
+            yield Static(
+                f"A change made {made:%a} {made.day} {made:%b %Y} at {made:%H:%M}.", classes="dialog-text"
+            )
+            with Horizontal(classes="form-buttons"):
+                yield Button(self.verb, variant="warning", id="yes")
+                yield Button("Keep it as it is", variant="primary", id="no")
+            yield Static(f"Enter: {self.verb.lower()} · Escape: keep it as it is", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#yes", Button).focus()
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
 
 
 class FormScreen(ModalScreen[T | None]):

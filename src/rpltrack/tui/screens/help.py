@@ -1,110 +1,90 @@
-"""HelpScreen: every key, in plain words."""
+"""HelpScreen: the keys of the screen it was opened on, in plain words, read from that screen's bindings."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from pathlib import PurePath
 from typing import ClassVar
 
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import ActiveBinding, Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from rpltrack.tui.screens.base import DIALOGS_CSS
+from rpltrack.tui.screens.base import DIALOGS_CSS, EVERYWHERE_IDS, SECTIONS_CSS, SECTIONS_GROUP
 
-HELP_SECTIONS = (
-    (
-        "On Today",
-        (
-            ("↑ ↓", "move between doses"),
-            ("t", "mark the highlighted dose as taken (injections ask where it went)"),
-            ("s", "skip the highlighted dose, with a reason if you like"),
-            ("u", "undo the last change"),
-            ("a", "add a medication"),
-            ("l", "log an as-needed medication taken now"),
-        ),
-    ),
-    (
-        "On Medications",
-        (
-            ("a", "add a medication"),
-            ("e", "change a dose or its times from a date (history is kept)"),
-            ("x", "stop a medication (it asks first)"),
-            ("w", "warning signs to know on an anticoagulant (heparin, LMWH)"),
-        ),
-    ),
-    (
-        "On Cycles",
-        (
-            ("n", "start a cycle"),
-            ("e  f", "add an event or a transfer to the highlighted cycle"),
-            ("x", "end the highlighted cycle (it asks first)"),
-        ),
-    ),
-    (
-        "On Betas",
-        (("a", "add a beta result (a number, or a lab notation such as <5)"),),
-    ),
-    (
-        "On Pregnancies",
-        (
-            ("n", "record a positive test"),
-            ("e", "record how the ongoing pregnancy ended"),
-            ("l", "add a past loss"),
-        ),
-    ),
-    (
-        "On Flags (things to raise with your care team)",
-        (
-            ("↑ ↓  Tab", "move in a list, or to the other list"),
-            ("a", "acknowledge the highlighted flag, with a note if you like"),
-            ("r", "mark it raised at an appointment, with what was decided"),
-            ("u", "make an acknowledged or raised flag active again"),
-            ("s", "your clinic's targets (empty means the guideline default)"),
-            ("w", "warning signs to know on an anticoagulant"),
-        ),
-    ),
-    (
-        "On Labs",
-        (
-            ("↑ ↓", "move between tests; the highlighted one's results and chart show below"),
-            ("a", "add a lab result (TSH, vitamin D, platelets, antibodies, ...)"),
-            ("r", "go to Labs from the other sections (on Flags, r marks a flag raised)"),
-        ),
-    ),
-    (
-        "On Appointments",
-        (
-            ("↑ ↓  Tab", "move in a list, or between upcoming and past"),
-            ("a  e", "add an appointment, or change the highlighted one"),
-            ("n", "add a question of your own to bring"),
-            ("g", "ask about your flags: each thing to raise becomes a question"),
-            ("d", "record the visit: what was decided, and the questions you asked"),
-            ("x", "cancel the appointment (it asks first; it stays in your record)"),
-            ("s", "export files for your doctor (from any screen: ctrl+p, then Export)"),
-        ),
-    ),
-    (
-        "Anywhere",
-        (
-            ("m  h", "go to Medications or History (the dose log)"),
-            ("c  b  p", "go to Cycles, Betas or Pregnancies and losses"),
-            ("f", "go to Flags: things to raise with your care team"),
-            ("o", "go to Appointments: upcoming and past, and your questions"),
-            ("t", "back to Today (from any other section)"),
-            ("ctrl+p", "search every action by name, such as “Welcome and set-up”"),
-            ("? or F1", "this help"),
-            ("Escape", "close a form or dialog without saving"),
-            ("q", "quit (everything is already saved)"),
-        ),
-    ),
+# Textual's own keys for moving about (they carry no id): named once, in words, when the screen has them
+# (and no binding of the app's own gives them another meaning there).
+MOVING = (
+    (("up", "down"), "move in a list"),
+    (("tab", "shift+tab"), "move to the next part of the screen, or back"),
 )
 
 
-class HelpScreen(ModalScreen[None]):
-    """The keys, grouped by screen. Any of Escape, q, ? or F1 closes it."""
+# One line of the help: the keys (as drawn) that run one action, and what it does in words.
+HelpLine = tuple[tuple[str, ...], str]
 
-    CSS_PATH = DIALOGS_CSS
+
+def help_lines(
+    bindings: Mapping[str, ActiveBinding], key_display: Callable[[Binding], str]
+) -> list[tuple[str, list[HelpLine]]]:
+    """The keys `bindings` holds, as (part, lines): the screen's own keys, the keys that mean the same
+    everywhere, and the sections. Each of the app's bindings (those with an id) appears once, with every key
+    bound to its action; the words are its tooltip, else its description."""
+    parts: dict[str, dict[tuple[str, int], tuple[list[str], str]]] = {
+        "This screen": {},
+        "Everywhere": {},
+        "Sections": {},
+    }
+    for active in bindings.values():
+        binding = active.binding
+        if binding.id is None or not binding.description:
+            continue
+        if binding.group is SECTIONS_GROUP:
+            part = parts["Sections"]
+        elif binding.id in EVERYWHERE_IDS:
+            part = parts["Everywhere"]
+        else:
+            part = parts["This screen"]
+        # A group's keys share one line (the dose list's ↑ ↓ home end …); any other action has its own.
+        if binding.group is not None and part is parts["This screen"]:
+            line, words = (f"group: {binding.group.description}", id(active.node)), binding.group.description
+        else:
+            line, words = (binding.action, id(active.node)), binding.tooltip or binding.description
+        keys, _ = part.setdefault(line, ([], words))
+        keys.append(key_display(binding))
+    lines = {title: [(tuple(keys), words) for keys, words in part.values()] for title, part in parts.items()}
+    lines["This screen"] += [
+        (tuple(key_display(bindings[k].binding) for k in keys), words)
+        for keys, words in MOVING
+        if all(k in bindings and bindings[k].binding.id is None for k in keys)
+    ]
+    return [(title, part_lines) for title, part_lines in lines.items() if part_lines]
+
+
+# The width of the keys' column; longer keys wrap inside it, the words beside them.
+KEYS_WIDTH = 14
+
+
+def help_row(keys: tuple[str, ...], words: str) -> Table:
+    """One line of the help: the keys in bold in their column, the words beside them (wrapped under
+    themselves, not under the keys)."""
+    row = Table.grid(padding=(0, 2))
+    row.add_column(width=KEYS_WIDTH, style="bold")
+    row.add_column(ratio=1)
+    row.add_row(Text(" ".join(keys)), Text(words))
+    return row
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys of the screen below, grouped: its own, the keys that mean the same everywhere, and the
+    sections. Built from that screen's active bindings, so it shows exactly the keys it binds. Any of
+    Escape, q, ? or F1 closes it."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = [DIALOGS_CSS, SECTIONS_CSS]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Close", id="help-close"),
         Binding("q", "close", "Close", show=False, id="help-close-q"),
@@ -112,14 +92,24 @@ class HelpScreen(ModalScreen[None]):
         Binding("f1", "close", "Close", show=False, id="help-close-f1"),
     ]
 
+    def __init__(self, about: Screen[object], title: str) -> None:
+        super().__init__()
+        self.about = about
+        self.title_words = title
+        self.sections: list[tuple[str, list[HelpLine]]] = []
+
     def compose(self) -> ComposeResult:
+        # Read when it opens: the keys of the screen below as they are now (its focused list's included).
+        self.sections = help_lines(self.about.active_bindings, self.app.get_key_display)
         with Vertical(id="help", classes="dialog"):
-            yield Static("Keys  [dim](Escape closes this)[/dim]", classes="dialog-title")
+            yield Static(
+                f"Keys on {self.title_words}  [dim](Escape closes this)[/dim]", classes="dialog-title"
+            )
             with VerticalScroll(id="help-body"):
-                for index, (title, keys) in enumerate(HELP_SECTIONS):
+                for index, (title, lines) in enumerate(self.sections):
                     yield Static(title, classes="help-section" + (" -first" if index == 0 else ""))
-                    for key, words in keys:
-                        yield Static(f"[b]{key:<9}[/b] {words}", classes="help-line")
+                    for keys, words in lines:
+                        yield Static(help_row(keys, words), classes="help-line")
             yield Static(
                 "Your journal stays on this computer. rpltrack never gives medical advice.",
                 classes="dialog-hint",

@@ -3,26 +3,42 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from rpltrack.domain.doses import injection_sites, next_site
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.medspec import parse_local_datetime, parse_time
 from rpltrack.domain.models import DoseStatus, DoseView, Medication, MedicationState
+from rpltrack.domain.records import record
+from rpltrack.domain.schedule import resolve_wall_time
 from rpltrack.store.db import JournalError
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
+from rpltrack.tui.screens.base import (
+    DIALOGS_CSS,
+    SECTION_KEY,
+    SECTION_KEYS,
+    SECTIONS_CSS,
+    SectionScreen,
+    go_keys,
+)
 from rpltrack.tui.widgets.dose_list import DoseList
 from rpltrack.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
+    from pathlib import PurePath
+
+    from textual.widgets import Input, OptionList
+
+    from rpltrack.clock import Clock
     from rpltrack.domain.appointments import Appointment
     from rpltrack.tui.screens.forms import MedicationForm
 
@@ -38,7 +54,7 @@ FLAG_COUNT_DELAY = 0.1
 
 
 def appointment_line(appt: Appointment, now: datetime, zone: ZoneInfo) -> str:
-    """'Next: Dr Lee (reproductive endocrinologist) · Mon 30 Nov 10:15 · 2 questions — press o'."""
+    """'Next: Dr Lee (reproductive endocrinologist) · Mon 30 Nov 10:15 · 2 questions — press 9'."""
     at = appt.at.astimezone(zone)
     days = (at.date() - now.astimezone(zone).date()).days
     if days == 0:
@@ -51,24 +67,23 @@ def appointment_line(appt: Appointment, now: datetime, zone: ZoneInfo) -> str:
     if appt.questions:
         count = len(appt.questions)
         parts.append(f"{count} question" if count == 1 else f"{count} questions")
-    return " · ".join(parts) + " — press o"
+    return " · ".join(parts) + f" — press {SECTION_KEY['appointments']}"
 
 
 def flags_line(active: int) -> str:
-    """'2 things to raise with your care team — press f', or '' when there is nothing to raise."""
+    """'2 things to raise with your care team — press 8', or '' when there is nothing to raise."""
     if not active:
         return ""
     things = "thing" if active == 1 else "things"
-    return f"{active} {things} to raise with your care team — press f"
+    return f"{active} {things} to raise with your care team — press {SECTION_KEY['flags']}"
 
 
 class TodayScreen(SectionScreen):
     """The day's doses, the time, and a modest line about the last seven days."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("u", "undo", "Undo", id="undo"),
-        Binding("a", "add_medication", "Add medication", id="add-medication"),
-        Binding("l", "log_prn", "As needed", id="log-prn"),
+        Binding("a", "add_medication", "Add medication", tooltip="add a medication", id="add-medication"),
+        Binding("l", "log_prn", "As needed", tooltip="log an as-needed medication taken now", id="log-prn"),
         *go_keys("today"),
         *SECTION_KEYS,
     ]
@@ -109,7 +124,7 @@ class TodayScreen(SectionScreen):
         self.call_after_refresh(self.show_next_appointment)
 
     def show_next_appointment(self) -> None:
-        """'Next: Dr Lee (...) · Mon 30 Nov 10:15 · 2 questions — press o', or nothing when none is booked.
+        """'Next: Dr Lee (...) · Mon 30 Nov 10:15 · 2 questions — press 9', or nothing when none is booked.
         A small read, after the doses paint (the appointment code loads on first use)."""
         now = self.clock.now()
         try:
@@ -124,7 +139,7 @@ class TodayScreen(SectionScreen):
 
     @work(thread=True, exclusive=True, group="flag-count", exit_on_error=False)
     def count_flags(self) -> None:
-        """'2 things to raise with your care team — press f'. The flag engine reads the whole journal (about
+        """'2 things to raise with your care team — press 8'. The flag engine reads the whole journal (about
         15 ms on ten years of data, and 20-35 ms to import the first time), so it runs in a thread with its
         own connection (a SQLite connection belongs to its thread) and the doses paint without waiting."""
         from rpltrack.flags.rules import board
@@ -160,42 +175,73 @@ class TodayScreen(SectionScreen):
 
     @on(DoseList.TakeRequested)
     async def _take_requested(self, event: DoseList.TakeRequested) -> None:
+        """Taken: a dose past its grace period asks when first, an injection asks where; then it is saved."""
         view = event.view
         if not self.can_write() or self._already(view):
             return
+        if view.slot is None or not self._past_grace(view.slot.slot_at):
+            await self._ask_site(view, None)
+            return
+        slot = view.slot
+
+        async def chosen(when: TakenAt | None) -> None:
+            if when is not None:
+                await self._ask_site(view, when.at)
+
+        self.app.push_screen(
+            TakenWhenDialog(f"{view.medication.name} {fmt.dose_amount(view)}", slot.slot_at, self.clock),
+            chosen,
+        )
+
+    def _past_grace(self, slot_at: datetime) -> bool:
+        """True when a dose due at `slot_at` is more than the grace period late now (the grace is read only
+        for a dose already past its time)."""
+        late = self.clock.now() - slot_at
+        if late <= timedelta(0):
+            return False
+        try:
+            return late > self.journal.grace()
+        except JournalError:
+            return False  # the write that follows says what is wrong
+
+    async def _ask_site(self, view: DoseView, at: datetime | None) -> None:
+        """Save the dose taken `at` (None: now); an injection first asks where it went."""
         med = view.medication
         sites = injection_sites(med)
         if not sites:
-            await self.take(view, None)
+            await self.take(view, None, at)
             return
         assert med.id is not None
         last = self.journal.last_site(med.id)
 
         async def picked(site: str | None) -> None:
             if site is not None:
-                await self.take(view, site)
+                await self.take(view, site, at)
 
         from rpltrack.tui.screens.forms import SitePicker
 
         self.app.push_screen(SitePicker(med.name, sites, next_site(med, last), last), picked)
 
-    async def take(self, view: DoseView, site: str | None) -> None:
+    async def take(self, view: DoseView, site: str | None, at: datetime | None = None) -> None:
+        """Log `view` taken `at` (None: now), as `rpltrack take --at` would: a time well before now is marked
+        "logged later" by the journal."""
         now = self.clock.now()
         slot_at = view.slot.slot_at if view.slot else None
         ok, result = self.write(
             lambda: self.journal.record_dose(
-                view.medication, DoseStatus.TAKEN, now, self.zone, slot_at=slot_at, site=site
+                view.medication, DoseStatus.TAKEN, now, self.zone, at=at, slot_at=slot_at, site=site
             )
         )
         if not ok or result is None:
             return
         if result.created:
+            taken = (at or now).astimezone(self.zone)
+            when = f"{taken:%H:%M}"
+            if taken.date() != now.astimezone(self.zone).date():
+                when += f" on {taken:%a} {taken.day} {taken:%b}"
+            later = ", logged later" if result.log.logged_later else ""
             where = f", {site}" if site else ""
-            self.notify(
-                f"{view.medication.name} taken at {now.astimezone(self.zone):%H:%M}{where}.",
-                title="Saved",
-                markup=False,
-            )
+            self.announce(f"{view.medication.name} taken at {when}{later}{where}", now)
         else:
             self.notify(
                 f"{view.medication.name} was already logged; nothing changed.",
@@ -224,34 +270,24 @@ class TodayScreen(SectionScreen):
         assert view.slot is not None
         slot_at = view.slot.slot_at
         now = self.clock.now()
-        ok, _ = self.write(
+        ok, result = self.write(
             lambda: self.journal.record_dose(
                 view.medication, DoseStatus.SKIPPED, now, self.zone, slot_at=slot_at, reason=reason
             )
         )
-        if not ok:
+        if not ok or result is None:
             return
-        self.notify(
-            f"{view.medication.name} at {fmt.dose_time(view, self.zone)} marked skipped.",
-            title="Saved",
-            markup=False,
-        )
+        if not result.created:
+            self.notify(
+                f"{view.medication.name} was already logged; nothing changed.",
+                title="Already logged",
+                markup=False,
+            )
+        else:
+            self.announce(f"{view.medication.name} at {fmt.dose_time(view, self.zone)} marked skipped", now)
         await self.reload()
 
-    # -- undo and add --------------------------------------------------------------------------------
-
-    async def action_undo(self) -> None:
-        if not self.can_write():
-            return
-        now = self.clock.now()
-        ok, undone = self.write(lambda: self.journal.undo(now))
-        if not ok:
-            return
-        if undone is None:
-            self.notify("There is nothing to undo.", title="Undo")
-            return
-        self.notify(f"Undone: {undone.summary}.", title="Saved", markup=False)
-        await self.reload()
+    # -- adding a medication ---------------------------------------------------------------------------
 
     def action_add_medication(self) -> None:
         if self.can_write():
@@ -296,9 +332,7 @@ class TodayScreen(SectionScreen):
         ok, _ = self.write(lambda: self.journal.record_dose(med, DoseStatus.TAKEN, now, self.zone))
         if not ok:
             return
-        self.notify(
-            f"{med.name} taken at {now.astimezone(self.zone):%H:%M} (as needed).", title="Saved", markup=False
-        )
+        self.announce(f"{med.name} taken at {now.astimezone(self.zone):%H:%M} (as needed)", now)
         await self.reload()
 
 
@@ -309,8 +343,9 @@ def add_medication(screen: SectionScreen, form: MedicationForm) -> None:
     async def done(med: Medication | None) -> None:
         if med is None:
             return
+        now = screen.clock.now()
         try:
-            saved = screen.journal.add_medication(med, screen.clock.now())
+            saved = screen.journal.add_medication(med, now)
         except (JournalError, ValidationError) as exc:
             notice = screen.explain(exc)
             errors = {exc.field: exc.message} if isinstance(exc, ValidationError) and exc.field else {}
@@ -325,11 +360,128 @@ def add_medication(screen: SectionScreen, form: MedicationForm) -> None:
                 ),
             )
             return
-        screen.notify(
-            f"{saved.name} {saved.current.amount}, {saved.current.timing.describe()}.",
-            title="Saved",
-            markup=False,
-        )
+        screen.announce(f"{saved.name} {saved.current.amount}, {saved.current.timing.describe()}", now)
         await screen.reload()
 
     screen.app.push_screen(form, done)
+
+
+# -- taken when? ---------------------------------------------------------------------------------------
+
+# A typed time may be this far from the dose's time at most: as `rpltrack take --at`, which takes the dose
+# nearest the time given within 12 hours; further away it would be another dose.
+TYPED_TIME_REACH = timedelta(hours=12)
+
+
+@record(frozen=True)
+class TakenAt:
+    """The answer to "taken when?": `at`, or now when `at` is None."""
+
+    at: datetime | None
+
+
+def parse_taken_at(text: str, slot_at: datetime, now: datetime, zone: ZoneInfo) -> datetime:
+    """The time she typed for a dose due at `slot_at`: 'HH:MM' on the dose's day, or 'YYYY-MM-DD HH:MM', in
+    `zone`; never after `now`, and within TYPED_TIME_REACH of the dose's time (ValidationError otherwise)."""
+    typed = text.strip()
+    quoted = fmt.shown(typed[:80])
+    how = "type a time as HH:MM, like 09:15, or as YYYY-MM-DD HH:MM"
+    if not typed:
+        raise ValidationError(f"No time given: {how}.", field="at")
+    day = slot_at.astimezone(zone).date()
+    try:
+        if "-" in typed:
+            at = parse_local_datetime(typed, zone)
+        else:
+            at, _ = resolve_wall_time(day, parse_time(typed), zone)
+    except ValidationError:
+        raise ValidationError(f"Cannot read the time '{quoted}': {how}.", field="at") from None
+    at = at.astimezone(zone)
+    if at > now:
+        raise ValidationError(
+            f"{at:%H:%M} on {at:%a} {at.day} {at:%b} is still to come (it is {now.astimezone(zone):%H:%M} "
+            "now): type the time you took it.",
+            field="at",
+        )
+    if abs(at - slot_at) > TYPED_TIME_REACH:
+        due = slot_at.astimezone(zone)
+        raise ValidationError(
+            f"{at:%H:%M} on {at:%a} {at.day} {at:%b} is more than 12 hours from this dose's time "
+            f"({due:%H:%M} on {due:%a} {due.day} {due:%b}): type when you took this dose.",
+            field="at",
+        )
+    return at
+
+
+class TakenWhenDialog(ModalScreen[TakenAt | None]):
+    """A dose marked taken well after its time: when was it taken? At its time (the default), now, or a
+    time she types. Dismisses a TakenAt, or None (Escape) to save nothing."""
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = [DIALOGS_CSS, SECTIONS_CSS]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="taken-when-cancel"),
+    ]
+
+    def __init__(self, what: str, slot_at: datetime, clock: Clock) -> None:
+        super().__init__()
+        self.what = what
+        self.slot_at = slot_at
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import OptionList
+        from textual.widgets.option_list import Option
+
+        from rpltrack.tui.widgets.safe_input import SafeInput
+
+        zone = self.clock.zone
+        due = self.slot_at.astimezone(zone)
+        with Vertical(id="taken-when", classes="dialog"):
+            yield Static(
+                f"{fmt.shown(self.what)} was due at {due:%H:%M}. When did you take it?",
+                classes="dialog-title",
+                markup=False,
+            )
+            yield OptionList(
+                Option(f"At {due:%H:%M}, its time", id="scheduled"),
+                Option(f"Now, {self.clock.now().astimezone(zone):%H:%M}", id="now"),
+                Option("At another time…", id="other"),
+                id="taken-when-options",
+                markup=False,
+            )
+            yield SafeInput(placeholder="HH:MM, or YYYY-MM-DD HH:MM", id="taken-when-at", compact=True)
+            yield Static(id="taken-when-error", markup=False)
+            yield Static(
+                "A time before now is marked “logged later”. Enter to choose · Escape to go back",
+                classes="dialog-hint",
+            )
+
+    def on_mount(self) -> None:
+        from textual.widgets import OptionList
+
+        options = self.query_one("#taken-when-options", OptionList)
+        options.highlighted = 0
+        options.focus()
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id == "scheduled":
+            self.dismiss(TakenAt(self.slot_at))
+        elif event.option.id == "now":
+            self.dismiss(TakenAt(None))
+        else:
+            self.add_class("-typing")
+            self.query_one("#taken-when-at").focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            at = parse_taken_at(event.value, self.slot_at, self.clock.now(), self.clock.zone)
+        except ValidationError as exc:
+            self.query_one("#taken-when-error", Static).update(exc.message)
+            self.add_class("-rejected")
+            return
+        self.dismiss(TakenAt(at))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

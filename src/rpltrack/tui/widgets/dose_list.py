@@ -38,6 +38,9 @@ CURSOR = "dose-list--cursor"
 COLUMNS = (("", 1), ("Time", 7), ("Medication", 30), ("Amount", 16))
 STATE_LABEL = "State"
 
+# The keys that move the highlight: one line of the help.
+MOVING = Binding.Group("move between doses")
+
 
 def dose_key(view: DoseView) -> tuple[int | None, datetime | None, int | None]:
     """Identifies a row across refreshes: the medication and its slot (or the log, for as-needed doses)."""
@@ -56,14 +59,26 @@ class DoseList(Widget, can_focus=True):
     that fit under the header and keeps the highlighted one in view."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "request_take", "Taken", id="take-dose"),
-        Binding("s", "request_skip", "Skip", id="skip-dose"),
-        Binding("up,k", "cursor_up", "Previous dose", id="previous-dose", show=False),
-        Binding("down,j", "cursor_down", "Next dose", id="next-dose", show=False),
-        Binding("home", "cursor_first", "First dose", id="first-dose", show=False),
-        Binding("end", "cursor_last", "Last dose", id="last-dose", show=False),
-        Binding("pageup", "cursor_page(-1)", "Page up", id="page-up-doses", show=False),
-        Binding("pagedown", "cursor_page(1)", "Page down", id="page-down-doses", show=False),
+        Binding(
+            "t",
+            "request_take",
+            "Taken",
+            tooltip="mark the highlighted dose taken (a late one asks when; an injection asks where)",
+            id="take-dose",
+        ),
+        Binding(
+            "s",
+            "request_skip",
+            "Skip",
+            tooltip="skip the highlighted dose, with a reason if you like",
+            id="skip-dose",
+        ),
+        Binding("up,k", "cursor_up", "Previous dose", id="previous-dose", show=False, group=MOVING),
+        Binding("down,j", "cursor_down", "Next dose", id="next-dose", show=False, group=MOVING),
+        Binding("home", "cursor_first", "First dose", id="first-dose", show=False, group=MOVING),
+        Binding("end", "cursor_last", "Last dose", id="last-dose", show=False, group=MOVING),
+        Binding("pageup", "cursor_page(-1)", "Page up", id="page-up-doses", show=False, group=MOVING),
+        Binding("pagedown", "cursor_page(1)", "Page down", id="page-down-doses", show=False, group=MOVING),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {OVERDUE, OVERDUE_NAME, TAKEN, QUIET, HEADER, CURSOR}

@@ -3,8 +3,8 @@
 Textual's Footer mounts a widget per key and restyles each one, and composes twice on start (once empty,
 once the bindings are known): about a tenth of a second of the app's start on a slow laptop, for one line
 of text. KeyBar draws the same line (the keys of the focused screen, a group's keys side by side with the
-group's name, the command palette's key on the right) from the screen's active bindings whenever they
-change. A click on a key presses it.
+group's name and a run of digits as '1-9', the command palette's key on the right) from the screen's active
+bindings whenever they change. A click on a key presses it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class KeyBar(Widget):
-    """One line of key hints: `t m c b p r f o Sections  ? Help  q Quit        ▏^p Search actions`."""
+    """One line of key hints: `t Taken s Skip … 1-9 Sections u Undo ? Help q Quit      ▏^p Search actions`."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"key-bar--key", "key-bar--description"}
     DEFAULT_CSS = """
@@ -57,7 +57,7 @@ class KeyBar(Widget):
     def _bindings_changed(self, screen: Screen[object]) -> None:
         self.refresh()
 
-    def _shown(self) -> list[tuple[Binding, bool]]:
+    def shown_bindings(self) -> list[tuple[Binding, bool]]:
         """The bindings to show, in the screen's order, one per action (the first key of each)."""
         seen: set[str] = set()
         shown: list[tuple[Binding, bool]] = []
@@ -83,13 +83,16 @@ class KeyBar(Widget):
             spans.append((start, line.cell_len, binding.key))
 
         line.append(" ")
-        for group, members in groupby(self._shown(), lambda item: item[0].group):
+        for group, members in groupby(self.shown_bindings(), lambda item: item[0].group):
             items = list(members)
             if group is not None and len(items) > 1:
-                for index, (binding, enabled) in enumerate(items):
+                for index, run in enumerate(key_runs(items)):
                     if index:
                         line.append(" ")
-                    key(binding, enabled)
+                    key(*run[0])
+                    if len(run) > 1:
+                        line.append("-", key_style)
+                        key(*run[-1])
                 line.append(f" {group.description}", description_style)
                 line.append(" ")
                 continue
@@ -124,3 +127,20 @@ class KeyBar(Widget):
 
 
 _DIM = Style(dim=True)
+
+
+def key_runs(items: list[tuple[Binding, bool]]) -> list[list[tuple[Binding, bool]]]:
+    """A group's keys in runs: three or more consecutive digits make one run, drawn '1-9' (each end
+    clickable); any other key is a run of its own."""
+    runs: list[list[tuple[Binding, bool]]] = []
+    for item in items:
+        last = runs[-1][-1][0].key if runs else ""
+        key = item[0].key
+        if len(key) == len(last) == 1 and key.isdigit() and last.isdigit() and int(key) == int(last) + 1:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    split: list[list[tuple[Binding, bool]]] = []
+    for run in runs:
+        split.extend([run] if len(run) >= 3 else [[item] for item in run])
+    return split
