@@ -32,7 +32,7 @@ def shown(app: Any, widget_id: str) -> str:
 
 async def open_export(pilot: Any, folder: Path) -> ExportScreen:
     """Open the Export screen from Appointments (s) and point it at `folder`."""
-    await pilot.press("o")
+    await pilot.press("9")
     await pilot.pause()
     assert isinstance(pilot.app.screen, AppointmentsScreen)
     await pilot.press("s")
