@@ -124,8 +124,8 @@ def test_bad_appointment_input_is_refused_and_writes_nothing(
 
 def test_edit_moves_it_and_cancel_keeps_it_in_the_record(cli: Cli) -> None:
     add_visit(cli)
-    assert "Tue 01 Dec 2026 at 09:00" in cli.ok("appt", "edit", "1", "--at", "2026-12-01 09:00")
-    assert cli.ok("appt", "edit", "1", "--cancel").endswith("(cancelled).\n")
+    assert "to Tue 01 Dec 2026 at 09:00" in cli.ok("appt", "edit", "1", "--at", "2026-12-01 09:00")
+    assert "cancelled (kept in the record)" in cli.ok("appt", "edit", "1", "--cancel")
     assert cli.json("appt", "list") == []
     [kept] = cli.json("appt", "list", "--all")
     assert kept["cancelled"] is True

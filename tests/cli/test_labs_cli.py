@@ -24,7 +24,7 @@ def file_bytes(path: Path) -> str:
 
 def test_lab_add_stores_the_value_as_entered_and_lists_it(cli: Cli) -> None:
     out = cli.ok("lab", "add", "TSH", "2.1", "--date", "2026-11-20", "--range", "0.4-4.0")
-    assert out.startswith("Saved: TSH 2.1 mIU/L on 2026-11-20.")
+    assert out.startswith("Saved: TSH 2.1 mIU/L on 2026-11-20 (lab 1).")
     [row] = cli.json("labs")
     assert row["test"] == "tsh"
     assert row["value"] == "2.1"

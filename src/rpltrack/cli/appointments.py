@@ -1,4 +1,5 @@
-"""`rpltrack appt add|list|show|edit|done|ask`: appointments, their questions and what was decided."""
+"""`rpltrack appt add|list|show|edit|delete|done|ask` and `rpltrack question edit|delete`: appointments,
+their questions and what was decided."""
 
 from __future__ import annotations
 
@@ -38,6 +39,9 @@ def register(
     add.add_argument("--purpose", default="", help="what it is for")
     add.add_argument("--notes", default="", help="notes of your own")
     add.add_argument("--ask-flags", action="store_true", help="add every active flag as a question")
+    add.add_argument(
+        "--yes", action="store_true", help="keep a date more than two years ahead without asking"
+    )
     add.set_defaults(func=appt_add)
 
     lst = a_sub.add_parser("list", parents=[common], help="upcoming appointments, then recent ones")
@@ -60,7 +64,23 @@ def register(
     edit.add_argument("--purpose", default=None, help="what it is for")
     edit.add_argument("--notes", default=None, help="notes of your own")
     edit.add_argument("--cancel", action="store_true", help="it is cancelled (kept in the record)")
+    edit.add_argument(
+        "--yes", action="store_true", help="keep a date more than two years ahead without asking"
+    )
     edit.set_defaults(func=appt_edit)
+
+    delete = a_sub.add_parser(
+        "delete",
+        parents=[common],
+        help="remove an appointment entered by mistake, with its questions",
+        description="Remove one appointment (ID from rpltrack appt list) and its questions; flags marked "
+        "raised there keep their mark, without the appointment. Without --yes it shows what goes and asks; "
+        "rpltrack undo brings it all back. To keep it in the record as cancelled: rpltrack appt edit ID "
+        "--cancel.",
+    )
+    delete.add_argument("id", type=_entry_id, metavar="ID")
+    delete.add_argument("--yes", action="store_true", help="delete without asking")
+    delete.set_defaults(func=appt_delete)
 
     done = a_sub.add_parser(
         "done",
@@ -83,6 +103,44 @@ def register(
     ask.add_argument("--flags", action="store_true", help="add every active flag as a question")
     ask.set_defaults(func=appt_ask)
 
+    question = sub.add_parser(
+        "question",
+        parents=[common],
+        help="correct or remove a question for an appointment",
+        description="A question's ID is shown by rpltrack appt show APPT. rpltrack undo takes a change back.",
+    )
+    q_sub = question.add_subparsers(dest="question_command", metavar="COMMAND", required=True)
+    q_edit = q_sub.add_parser(
+        "edit",
+        parents=[common],
+        help="change its words, tick it off, or keep the answer: rpltrack question edit 4 --asked",
+        description="Change only what you give; the rest stays.",
+    )
+    q_edit.add_argument("id", type=_entry_id, metavar="ID")
+    q_edit.add_argument("--text", default=None, help="the question's words")
+    asked = q_edit.add_mutually_exclusive_group()
+    asked.add_argument(
+        "--asked", dest="asked", action="store_const", const=True, default=None, help="it was asked"
+    )
+    asked.add_argument(
+        "--not-asked", dest="asked", action="store_const", const=False, help="it was not asked"
+    )
+    q_edit.add_argument("--answer", default=None, help='the answer you were given ("" removes it)')
+    q_edit.set_defaults(func=question_edit)
+    q_delete = q_sub.add_parser("delete", parents=[common], help="remove a question")
+    q_delete.add_argument("id", type=_entry_id, metavar="ID")
+    q_delete.add_argument("--yes", action="store_true", help="delete without asking")
+    q_delete.set_defaults(func=question_delete)
+
+
+def _entry_id(text: str) -> int:
+    """An entry's id on the command line: a whole number from 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text[:80]!r} is not an id: give the number rpltrack shows, like 3"
+        )
+    return int(text)
+
 
 def _when(ctx: Context, text: str) -> datetime:
     from rpltrack.domain.medspec import parse_local_datetime
@@ -100,6 +158,7 @@ def _flag_questions(ctx: Context) -> list[Any]:
 
 
 def appt_add(ctx: Context) -> int:
+    from rpltrack.cli.confirm import with_confirmation
     from rpltrack.domain.appointments import Appointment, parse_appointment_kind
 
     a = ctx.args
@@ -112,7 +171,8 @@ def appt_add(ctx: Context) -> int:
         notes=a.notes.strip(),
         questions=tuple(_flag_questions(ctx)) if a.ask_flags else (),
     )
-    saved = ctx.journal.add_appointment(appt, ctx.now())
+    journal = ctx.journal
+    saved = with_confirmation(lambda sure: journal.add_appointment(appt, ctx.now(), sure=sure), yes=a.yes)
     asked = f" with {len(saved.questions)} question(s) from your flags" if saved.questions else ""
     print(
         terminal_text(
@@ -180,7 +240,7 @@ def appt_list(ctx: Context) -> int:
         for appt in upcoming:
             print(_line(appt, ctx))
             for q in appt.questions:
-                say(f"       ? {q.text}")
+                say(f"       ? {q.id}. {q.text}")
     if past:
         print("Past:" if not upcoming else "\nPast:")
         for appt in reversed(past):
@@ -213,7 +273,12 @@ def appt_show(ctx: Context) -> int:
 
 
 def appt_edit(ctx: Context) -> int:
-    from rpltrack.domain.appointments import parse_appointment_kind
+    from rpltrack.cli.confirm import with_confirmation
+    from rpltrack.domain.appointments import (
+        appointment_differences,
+        appointment_words,
+        parse_appointment_kind,
+    )
 
     a = ctx.args
     fields: dict[str, Any] = {}
@@ -231,9 +296,76 @@ def appt_edit(ctx: Context) -> int:
         raise ValidationError(
             "nothing to change: give --at, --with, --kind, --where, --purpose, --notes or --cancel"
         )
-    saved = ctx.journal.edit_appointment(a.id, ctx.now(), **fields)
-    state = " (cancelled)" if saved.cancelled else ""
-    say(f"Saved: {saved.title} on {saved.at:%a %d %b %Y at %H:%M}{state}.")
+    journal = ctx.journal
+    current = journal.appointment(a.id)
+    saved = with_confirmation(
+        lambda sure: journal.edit_appointment(a.id, ctx.now(), sure=sure, **fields), yes=a.yes
+    )
+    words = appointment_differences(current, saved)
+    what = f"{appointment_words(current)} (appointment {a.id})"
+    if not words:
+        say(f"Nothing changed: {what} already says that.")
+        return 0
+    say(f"Changed {what}: {'; '.join(words)}. rpltrack undo takes it back.")
+    return 0
+
+
+def appt_delete(ctx: Context) -> int:
+    from rpltrack.cli.confirm import confirm_or_refuse
+    from rpltrack.domain.appointments import appointment_words
+
+    a = ctx.args
+    journal = ctx.journal
+    current = journal.appointment(a.id)
+    dependents = journal.dependents_of_appointment(a.id)
+    what = f"{appointment_words(current)} (appointment {a.id})"
+    marks = any("flag" in d for d in dependents)
+    also = f", with {' and '.join(dependents)}" if dependents else ""
+    kept = " (the flag marks are kept, without the appointment)" if marks else ""
+    confirm_or_refuse(f"Delete {what}{also}{kept}?", yes=a.yes)
+    journal.delete_appointment(a.id, ctx.now(), with_dependents=True)
+    say(f"Deleted {what}{also}{kept}. rpltrack undo takes it back.")
+    return 0
+
+
+def question_edit(ctx: Context) -> int:
+    from rpltrack.domain.appointments import appointment_words, question_differences, question_words
+
+    a = ctx.args
+    journal = ctx.journal
+    fields: dict[str, Any] = {}
+    if a.text is not None:
+        fields["text"] = a.text.strip()
+    if a.asked is not None:
+        fields["asked"] = a.asked
+    if a.answer is not None:
+        fields["answer"] = a.answer.strip()
+    if not fields:
+        raise ValidationError("nothing to change: give --text, --asked, --not-asked or --answer", field="id")
+    current = journal.question(a.id)
+    appt = journal.appointment_of_question(a.id)
+    saved = journal.edit_question(a.id, ctx.now(), **fields)
+    words = question_differences(current, saved)
+    what = f"the question {question_words(current)} for {appointment_words(appt)}"
+    if not words:
+        say(f"Nothing changed: {what} already says that.")
+        return 0
+    say(f"Changed {what}: {'; '.join(words)}. rpltrack undo takes it back.")
+    return 0
+
+
+def question_delete(ctx: Context) -> int:
+    from rpltrack.cli.confirm import confirm_or_refuse
+    from rpltrack.domain.appointments import appointment_words, question_words
+
+    a = ctx.args
+    journal = ctx.journal
+    current = journal.question(a.id)
+    appt = journal.appointment_of_question(a.id)
+    what = f"the question {question_words(current)} for {appointment_words(appt)}"
+    confirm_or_refuse(f"Delete {what}?", yes=a.yes)
+    journal.delete_question(a.id, ctx.now(), with_dependents=True)
+    say(f"Deleted {what}. rpltrack undo takes it back.")
     return 0
 
 

@@ -11,9 +11,10 @@ from rpltrack.domain.errors import ValidationError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
-    from rpltrack.domain.labs import LabResult, LabTest
+    from rpltrack.domain.labs import LabResult, LabTest, LabValue
     from rpltrack.flags.model import Flag, FlagMark
     from rpltrack.flags.rules import Board
 
@@ -54,7 +55,58 @@ def register(
         help="you were taking heparin, warfarin or another anticoagulant when the blood was drawn",
     )
     add.add_argument("--confirm", action="store_true", help="keep a value rpltrack finds unusual")
+    add.add_argument(
+        "--again",
+        action="store_true",
+        help="record it even though the same test, day and value is already recorded (a second result)",
+    )
     add.set_defaults(func=lab_add)
+
+    edit = lab_sub.add_parser(
+        "edit",
+        parents=[common],
+        help="correct a result: rpltrack lab edit 3 --value 2.1 --date 2026-11-20",
+        description="Change only what you give; the rest stays. ID is the result's id shown by "
+        'rpltrack labs. An empty --range, --note or --lab ("") removes it. '
+        "rpltrack undo takes the correction back.",
+    )
+    edit.add_argument("id", metavar="ID", type=_entry_id)
+    edit.add_argument("--test", default=None, help="the test (a catalog name or alias, or your own name)")
+    edit.add_argument("--value", default=None, help="the result as the report prints it")
+    edit.add_argument("--unit", default=None, help="the unit on the report")
+    edit.add_argument("--date", default=None, help="the day of the draw, YYYY-MM-DD")
+    edit.add_argument("--range", default=None, help="the reference range printed on the report, e.g. 0.4-4.0")
+    edit.add_argument("--note", default=None, help="a note of your own")
+    edit.add_argument("--lab", default=None, help="which laboratory")
+    drawn = edit.add_mutually_exclusive_group()
+    drawn.add_argument(
+        "--on-anticoagulant",
+        dest="on_anticoagulant",
+        action="store_const",
+        const=True,
+        default=None,
+        help="you were taking an anticoagulant when the blood was drawn",
+    )
+    drawn.add_argument(
+        "--not-on-anticoagulant",
+        dest="on_anticoagulant",
+        action="store_const",
+        const=False,
+        help="you were not taking an anticoagulant when the blood was drawn",
+    )
+    edit.add_argument("--confirm", action="store_true", help="keep a value rpltrack finds unusual")
+    edit.set_defaults(func=lab_edit)
+
+    delete = lab_sub.add_parser(
+        "delete",
+        parents=[common],
+        help="remove a result entered by mistake: rpltrack lab delete 3",
+        description="Remove one result (ID from rpltrack labs). Without --yes it shows the result and asks; "
+        "rpltrack undo brings it back.",
+    )
+    delete.add_argument("id", metavar="ID", type=_entry_id)
+    delete.add_argument("--yes", action="store_true", help="delete without asking")
+    delete.set_defaults(func=lab_delete)
 
     labs = sub.add_parser(
         "labs",
@@ -142,8 +194,8 @@ def lab_add(ctx: Context) -> int:
             "to keep it",
             field="value",
         )
-    saved = ctx.journal.add_lab(result, ctx.now())
-    say(f"Saved: {test.name} {_value_text(saved)} on {saved.on}.")
+    saved = _refuse_duplicate(lambda: ctx.journal.add_lab(result, ctx.now(), again=a.again))
+    say(f"Saved: {test.name} {_value_text(saved)} on {saved.on} (lab {saved.id}).")
     board = _board(ctx)
     new = [
         f
@@ -152,6 +204,125 @@ def lab_add(ctx: Context) -> int:
     ]
     for flag in new:
         say(f"To raise with your care team: {flag.title} (see rpltrack flags).")
+    return 0
+
+
+def _entry_id(text: str) -> int:
+    """An entry's id on the command line: a whole number from 1."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(
+            f"{text[:80]!r} is not an id: give the number shown by rpltrack labs, like 3"
+        )
+    return int(text)
+
+
+def _refuse_duplicate(attempt: Callable[[], LabResult]) -> LabResult:
+    """`attempt()`, its DuplicateEntry worded for the command line (exit 2, naming --again)."""
+    from rpltrack.domain.errors import DuplicateEntry
+
+    try:
+        return attempt()
+    except DuplicateEntry as exc:
+        raise ValidationError(
+            f"{exc.message}: nothing was saved. If this is a second result, add --again; to correct "
+            f"lab {exc.existing_id}, use rpltrack lab edit {exc.existing_id}.",
+            field=exc.field,
+        ) from None
+
+
+def lab_edit(ctx: Context) -> int:
+    from rpltrack.cli.confirm import with_confirmation
+    from rpltrack.domain.labcatalog import parse_range, resolve
+    from rpltrack.domain.labs import day_words, lab_differences
+    from rpltrack.domain.medspec import parse_past_date
+
+    a = ctx.args
+    journal = ctx.journal
+    current = journal.lab(a.id)
+    fields: dict[str, Any] = {}
+    test = resolve(a.test) if a.test is not None else resolve(current.test)
+    if a.test is not None:
+        fields["test"] = test.key
+    if a.value is not None or a.unit is not None or a.test is not None:
+        fields["value"] = _edited_value(test, current, a.value, a.unit)
+    if a.date is not None:
+        fields["on"] = parse_past_date(a.date, ctx.clock.today(), "date")
+    if a.range is not None:
+        unit = fields.get("value", current.value).unit
+        fields["reference"] = parse_range(a.range, unit, test) if a.range.strip() else None
+    for name in ("note", "lab"):
+        if getattr(a, name) is not None:
+            fields[name] = getattr(a, name).strip()
+    if a.on_anticoagulant is not None:
+        fields["on_anticoagulant"] = a.on_anticoagulant
+    if not fields:
+        raise ValidationError(
+            "nothing to change: give --test, --value, --unit, --date, --range, --note, --lab, "
+            "--on-anticoagulant or --not-on-anticoagulant",
+            field="id",
+        )
+    value = fields.get("value", current.value)
+    if fields.get("reference", current.reference) is not None and value.number is None:
+        raise ValidationError(
+            'a reference range goes with a number, not with a word or text: add --range "" to remove it',
+            field="range",
+        )
+    if fields.get("on_anticoagulant", current.on_anticoagulant) and not (
+        test.asks_anticoagulant or test.custom
+    ):
+        raise ValidationError(
+            f"--on-anticoagulant is recorded for tests it affects (lupus anticoagulant), not {test.name}: "
+            "add --not-on-anticoagulant",
+            field="on_anticoagulant",
+        )
+    saved = with_confirmation(
+        lambda sure: journal.edit_lab(a.id, ctx.now(), sure=sure, **fields), yes=a.confirm, flag="--confirm"
+    )
+    words = lab_differences(current, saved, lambda key: resolve(key).name)
+    what = f"{resolve(current.test).name} of {day_words(current.on)} (lab {a.id})"
+    if not words:
+        say(f"Nothing changed: {what} already says that.")
+        return 0
+    say(f"Changed {what}: {'; '.join(words)}. rpltrack undo takes it back.")
+    return 0
+
+
+def _edited_value(test: LabTest, current: LabResult, text: str | None, unit: str | None) -> LabValue:
+    """The value as corrected: the new text (or the stored value without its unit) in the new unit (or,
+    when none is given, the stored unit where the text carries none)."""
+    from rpltrack.domain.labcatalog import parse_lab_value
+
+    if text is None:
+        stored = current.value
+        if stored.number is None:
+            text = stored.text
+        else:
+            text = f"{'' if stored.op.value == '=' else stored.op.value}{stored.number:f}"
+    if unit is not None:
+        return parse_lab_value(test, text, unit)
+    if current.value.unit:
+        try:
+            return parse_lab_value(test, text, current.value.unit)
+        except ValidationError as exc:
+            if exc.field != "unit":
+                raise
+    return parse_lab_value(test, text, None)
+
+
+def lab_delete(ctx: Context) -> int:
+    from rpltrack.cli.confirm import confirm_or_refuse
+    from rpltrack.domain.labcatalog import resolve
+    from rpltrack.domain.labs import day_words
+
+    a = ctx.args
+    journal = ctx.journal
+    current = journal.lab(a.id)
+    dependents = journal.dependents_of_lab(a.id)
+    what = f"{resolve(current.test).name} {_value_text(current)} of {day_words(current.on)} (lab {a.id})"
+    also = f", and your marks on its flags ({', '.join(dependents)})" if dependents else ""
+    confirm_or_refuse(f"Delete {what}{also}?", yes=a.yes)
+    journal.delete_lab(a.id, ctx.now(), with_dependents=True)
+    say(f"Deleted {what}{also}. rpltrack undo takes it back.")
     return 0
 
 
@@ -216,7 +387,7 @@ def labs_list(ctx: Context) -> int:
             return 0
         print(f"{test.name}: {len(results)} result{'s' if len(results) != 1 else ''}")
         for r in results:
-            print("  " + terminal_text(_lab_line(r)))
+            print(f"  {r.id:>3}  " + terminal_text(_lab_line(r)))
         return 0
     results = journal.labs()
     if ctx.as_json:
@@ -230,11 +401,11 @@ def labs_list(ctx: Context) -> int:
         count = latest[r.test][1] + 1 if r.test in latest else 1
         latest[r.test] = (r, count)
     width = max(len(_test_name(k)) for k in latest)
-    print("Latest result of each test (rpltrack labs TEST for its history):")
+    print("Latest result of each test, with its id (rpltrack labs TEST for its history):")
     for key in sorted(latest, key=lambda k: _test_name(k).casefold()):
         r, count = latest[key]
         more = f"  ({count} results)" if count > 1 else ""
-        say(f"  {_test_name(key):<{width}}  {_lab_line(r)}{more}")
+        say(f"  {r.id:>3}  {_test_name(key):<{width}}  {_lab_line(r)}{more}")
     return 0
 
 

@@ -105,3 +105,84 @@ class Appointment:
 
     def upcoming(self, now: datetime) -> bool:
         return not self.done and not self.cancelled and self.at >= now
+
+
+# The fields of an appointment that a correction may change; its questions have their own edits.
+EDITABLE_APPOINTMENT_FIELDS = frozenset(
+    {"at", "kind", "with_name", "where", "purpose", "notes", "decided", "done_at", "cancelled"}
+)
+EDITABLE_QUESTION_FIELDS = frozenset({"text", "asked", "answer"})
+
+# An appointment further ahead than this is possible but more likely a mistyped year: she is asked first.
+FAR_AHEAD_YEARS = 2
+
+
+def when_words(at: datetime) -> str:
+    """'Mon 30 Nov 2026 at 10:15', in the zone the time carries."""
+    return f"{at:%a %d %b %Y at %H:%M}"
+
+
+def appointment_words(appt: Appointment) -> str:
+    """'Dr Lee (hematologist) on Mon 30 Nov 2026 at 10:15': how an appointment is named in a sentence."""
+    return f"{appt.title} on {when_words(appt.at)}"
+
+
+def far_ahead_question(at: datetime, now: datetime) -> str | None:
+    """The question to ask before keeping an appointment more than two years ahead, or None."""
+    from dateutil.relativedelta import relativedelta  # only a write of an appointment needs it
+
+    if at <= now + relativedelta(years=FAR_AHEAD_YEARS):
+        return None
+    return f"The appointment is on {when_words(at)}, more than two years from now: is the year right?"
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 3]}..."'
+
+
+def _text_change(what: str, before: str, after: str) -> str:
+    if not before:
+        return f"{what} set to {_quoted(after)}"
+    if not after:
+        return f"{what} removed"
+    return f"{what} from {_quoted(before)} to {_quoted(after)}"
+
+
+def appointment_differences(old: Appointment, new: Appointment) -> list[str]:
+    """What a correction changed, in words ('the time from … to …', 'cancelled'); empty when nothing."""
+    words: list[str] = []
+    if old.at != new.at or str(old.at.tzinfo) != str(new.at.tzinfo):
+        words.append(f"the time from {when_words(old.at)} to {when_words(new.at)}")
+    if old.kind is not new.kind:
+        words.append(f"the kind from {KIND_WORDS[old.kind]} to {KIND_WORDS[new.kind]}")
+    for what, before, after in (
+        ("who it is with", old.with_name, new.with_name),
+        ("the place", old.where, new.where),
+        ("the purpose", old.purpose, new.purpose),
+        ("the notes", old.notes, new.notes),
+        ("what was decided", old.decided, new.decided),
+    ):
+        if before != after:
+            words.append(_text_change(what, before, after))
+    if old.done_at != new.done_at:
+        words.append("the visit marked done" if new.done_at else "the visit no longer marked done")
+    if old.cancelled != new.cancelled:
+        words.append("cancelled (kept in the record)" if new.cancelled else "no longer cancelled")
+    return words
+
+
+def question_words(question: Question) -> str:
+    """The question quoted, shortened: '"Should I keep taking aspirin?"'."""
+    return _quoted(question.text)
+
+
+def question_differences(old: Question, new: Question) -> list[str]:
+    """What a correction of a question changed, in words; empty when nothing."""
+    words: list[str] = []
+    if old.text != new.text:
+        words.append(f"the words from {_quoted(old.text)} to {_quoted(new.text)}")
+    if old.asked != new.asked:
+        words.append("marked asked" if new.asked else "marked not asked")
+    if old.answer != new.answer:
+        words.append(_text_change("the answer", old.answer, new.answer))
+    return words

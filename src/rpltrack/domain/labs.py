@@ -18,6 +18,11 @@ from rpltrack.domain.betas import Op
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.records import field, record
 
+# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 class LabKind(StrEnum):
     QUANTITATIVE = "quantitative"  # a number with a unit (maybe also a word: TPO-Ab "positive")
@@ -231,3 +236,71 @@ def format_fraction(value: Fraction, places: int = 2) -> str:
     """A converted number for display: up to `places` decimals, trailing zeros dropped (49.92, 31.8, 2.5)."""
     text = f"{float(value):.{places}f}".rstrip("0").rstrip(".")
     return text or "0"
+
+
+# The fields of a result that a correction may change (the rest is the record's own bookkeeping).
+EDITABLE_LAB_FIELDS = frozenset(
+    {"test", "on", "value", "reference", "on_anticoagulant", "note", "confirmed_unusual", "lab"}
+)
+
+
+def same_result(first: LabResult, second: LabResult) -> bool:
+    """The same test, day and value (2.10 is 2.1; the unit and a censoring sign count): a duplicate."""
+    a, b = first.value, second.value
+    return (
+        first.test == second.test
+        and first.on == second.on
+        and (a.op, a.number, a.unit, a.text.casefold()) == (b.op, b.number, b.unit, b.text.casefold())
+    )
+
+
+def day_words(day: date) -> str:
+    """'3 Dec 2026': a day as she reads it in the change log."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def value_words(value: LabValue) -> str:
+    """The result as shown ('2.1 mIU/L', '<0.01 mIU/L', 'positive'), or 'a session' when it has no value."""
+    return str(value) or "a session"
+
+
+def _quoted(text: str, limit: int = 60) -> str:
+    return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 3]}..."'
+
+
+def lab_differences(old: LabResult, new: LabResult, name_of: Callable[[str], str]) -> list[str]:
+    """What a correction changed, in words ('the value from 2.1 mIU/L to 3.4 mIU/L'); `name_of` turns a
+    test key into the name she knows it by. Empty when nothing changed."""
+    words: list[str] = []
+    if old.test != new.test:
+        words.append(f"the test from {name_of(old.test)} to {name_of(new.test)}")
+    if value_words(old.value) != value_words(new.value):
+        words.append(f"the value from {value_words(old.value)} to {value_words(new.value)}")
+    elif old.value.raw != new.value.raw:
+        words.append(f"the value as written from {_quoted(old.value.raw)} to {_quoted(new.value.raw)}")
+    if old.on != new.on:
+        words.append(f"the date from {day_words(old.on)} to {day_words(new.on)}")
+    if old.reference != new.reference:
+        if old.reference is None:
+            words.append(f"the reference range set to {new.reference}")
+        elif new.reference is None:
+            words.append(f"the reference range {old.reference} removed")
+        else:
+            words.append(f"the reference range from {old.reference} to {new.reference}")
+    if old.on_anticoagulant != new.on_anticoagulant:
+        words.append(
+            "marked as drawn on an anticoagulant"
+            if new.on_anticoagulant
+            else "no longer marked as drawn on an anticoagulant"
+        )
+    for what, before, after in (("the note", old.note, new.note), ("the laboratory", old.lab, new.lab)):
+        if before != after:
+            if not before:
+                words.append(f"{what} set to {_quoted(after)}")
+            elif not after:
+                words.append(f"{what} removed")
+            else:
+                words.append(f"{what} from {_quoted(before)} to {_quoted(after)}")
+    if old.confirmed_unusual != new.confirmed_unusual and old.value == new.value:
+        words.append("the value marked as checked" if new.confirmed_unusual else "the check mark removed")
+    return words

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.errors import HasDependents, NeedsConfirmation, ValidationError
 from rpltrack.domain.records import replace
 from rpltrack.store import rows
 from rpltrack.store.base import appointment_conv
@@ -35,25 +36,55 @@ class AppointmentStore(LabStore):
         ]
 
     def appointment(self, appointment_id: int) -> Appointment:
-        for appt in self.appointments():
-            if appt.id == appointment_id:
-                return appt
-        raise ValidationError(
-            f"there is no appointment with id {appointment_id}: see rpltrack appt list", field="appt"
+        """One appointment with its questions; an unknown id is a ValidationError (field "id")."""
+        conv = appointment_conv()
+        row = self._conn.execute("SELECT * FROM appointments WHERE id = ?", (appointment_id,)).fetchone()
+        if row is None:
+            raise ValidationError(
+                f"there is no appointment with id {appointment_id}: see rpltrack appt list", field="id"
+            )
+        questions = tuple(
+            conv.question_of(q)
+            for q in self._conn.execute(
+                "SELECT * FROM appointment_questions WHERE appointment_id = ? ORDER BY id", (appointment_id,)
+            )
         )
+        found: Appointment = conv.appointment_of(row, questions)
+        return found
 
-    def add_appointment(self, appt: Appointment, now: datetime) -> Appointment:
+    def add_appointment(self, appt: Appointment, now: datetime, *, sure: bool = False) -> Appointment:
+        """Store an appointment with its questions. One more than two years ahead is a question
+        (NeedsConfirmation) unless `sure`."""
+        from rpltrack.domain.appointments import appointment_words, far_ahead_question
+
         self._writable()
+        question = None if sure else far_ahead_question(appt.at, now)
+        if question is not None:
+            raise NeedsConfirmation(question, field="at")
         conv = appointment_conv()
         with self._w.txn():
-            change = self._w.open_change("appt add", f"{appt.title} at {rows.utc_text(appt.at)}", now)
+            change = self._w.open_change("appt add", f"added {appointment_words(appt)}", now)
             appt_id = self._w.insert(change, "appointments", conv.appointment_values(appt, now))
-            for question in appt.questions:
-                self._w.insert(change, "appointment_questions", conv.question_values(appt_id, question, now))
+            for question_ in appt.questions:
+                self._w.insert(change, "appointment_questions", conv.question_values(appt_id, question_, now))
         return self.appointment(appt_id)
 
-    def edit_appointment(self, appointment_id: int, now: datetime, **fields: Any) -> Appointment:
-        """Change when, with whom, where, why, notes, what was decided, or cancel (validated by the model)."""
+    def edit_appointment(
+        self, appointment_id: int, now: datetime, *, sure: bool = False, **fields: Any
+    ) -> Appointment:
+        """Change when, with whom, where, why, notes, what was decided, whether done, or cancel: only the
+        fields given, checked by the model; nothing changed is no change. A new time more than two years
+        ahead is a question (NeedsConfirmation) unless `sure`."""
+        from rpltrack.domain.appointments import (
+            EDITABLE_APPOINTMENT_FIELDS,
+            appointment_differences,
+            appointment_words,
+            far_ahead_question,
+        )
+
+        unknown = set(fields) - EDITABLE_APPOINTMENT_FIELDS
+        if unknown:
+            raise TypeError(f"edit_appointment() cannot change {', '.join(sorted(unknown))}")
         self._writable()
         current = self.appointment(appointment_id)
         updated = replace(current, **fields)
@@ -62,15 +93,66 @@ class AppointmentStore(LabStore):
         changed = {k: v for k, v in new.items() if old[k] != v and k != "created_utc"}
         if not changed:
             return current
+        if not sure and ("at_utc" in changed or "tz" in changed):
+            question = far_ahead_question(updated.at, now)
+            if question is not None:
+                raise NeedsConfirmation(question, field="at")
+        words = appointment_differences(current, updated)
         with self._w.txn():
             change = self._w.open_change(
-                "appt edit", f"edited {current.title}: {', '.join(sorted(changed))}", now
+                "appt edit", f"changed {appointment_words(current)}: {'; '.join(words)}", now
             )
             self._w.update(change, "appointments", appointment_id, changed)
         return self.appointment(appointment_id)
 
+    def _flag_marks_at(self, appointment_id: int) -> list[int]:
+        """The ids of her flag marks that say a flag was raised at this appointment."""
+        return [
+            int(r["id"])
+            for r in self._conn.execute(
+                "SELECT id FROM flag_marks WHERE appointment_id = ? ORDER BY id", (appointment_id,)
+            )
+        ]
+
+    def dependents_of_appointment(self, appointment_id: int) -> list[str]:
+        """What a delete would touch, in words ('3 questions', '1 flag marked raised there'); [] if none."""
+        appt = self.appointment(appointment_id)
+        return _dependent_words(len(appt.questions), len(self._flag_marks_at(appointment_id)))
+
+    def delete_appointment(
+        self, appointment_id: int, now: datetime, *, with_dependents: bool = False
+    ) -> Appointment:
+        """Remove an appointment: its questions go with it and flag marks raised there no longer point at
+        it (HasDependents unless `with_dependents`). One change: undo brings it all back."""
+        from rpltrack.domain.appointments import appointment_words
+
+        self._writable()
+        current = self.appointment(appointment_id)
+        marks = self._flag_marks_at(appointment_id)
+        dependents = _dependent_words(len(current.questions), len(marks))
+        what = appointment_words(current)
+        if dependents and not with_dependents:
+            raise HasDependents(
+                f"{what} has {' and '.join(dependents)}: deleting it deletes its questions "
+                "(flag marks are kept, without the appointment)",
+                dependents=dependents,
+                field="id",
+            )
+        summary = f"deleted {what}" + (f" ({', '.join(dependents)})" if dependents else "")
+        with self._w.txn():
+            change = self._w.open_change("appt delete", summary, now)
+            for mark_id in marks:
+                self._w.update(change, "flag_marks", mark_id, {"appointment_id": None})
+            for q in current.questions:
+                if q.id is not None:
+                    self._w.delete(change, "appointment_questions", q.id)
+            self._w.delete(change, "appointments", appointment_id)
+        return current
+
     def add_questions(self, appointment_id: int, questions: Sequence[Question], now: datetime) -> Appointment:
         """Add questions to an appointment; a flag already asked about there is not added twice."""
+        from rpltrack.domain.appointments import appointment_words
+
         self._writable()
         current = self.appointment(appointment_id)
         have = {q.flag_key for q in current.questions if q.flag_key} | {q.text for q in current.questions}
@@ -78,26 +160,89 @@ class AppointmentStore(LabStore):
         if new:
             conv = appointment_conv()
             with self._w.txn():
-                change = self._w.open_change("appt ask", f"{len(new)} question(s) for {current.title}", now)
+                count = f"{len(new)} question{'s' if len(new) != 1 else ''}"
+                change = self._w.open_change(
+                    "appt ask", f"added {count} for {appointment_words(current)}", now
+                )
                 for question in new:
                     self._w.insert(
                         change, "appointment_questions", conv.question_values(appointment_id, question, now)
                     )
         return self.appointment(appointment_id)
 
-    def answer_question(self, question_id: int, now: datetime, *, asked: bool, answer: str = "") -> None:
-        self._writable()
-        row = self._conn.execute(
+    def _question_row(self, question_id: int) -> sqlite3.Row:
+        row: sqlite3.Row | None = self._conn.execute(
             "SELECT * FROM appointment_questions WHERE id = ?", (question_id,)
         ).fetchone()
         if row is None:
-            raise ValidationError(f"there is no question with id {question_id}", field="question")
-        Question(row["text"], asked=asked, answer=answer)  # validates
-        with self._w.txn():
-            change = self._w.open_change("appt answer", f"question {question_id}", now)
-            self._w.update(
-                change, "appointment_questions", question_id, {"asked": int(asked), "answer": answer}
+            raise ValidationError(
+                f"there is no question with id {question_id}: rpltrack appt show APPT lists an appointment's "
+                "questions with their ids",
+                field="id",
             )
+        return row
+
+    def question(self, question_id: int) -> Question:
+        """One question; an unknown id is a ValidationError (field "id")."""
+        found: Question = appointment_conv().question_of(self._question_row(question_id))
+        return found
+
+    def appointment_of_question(self, question_id: int) -> Appointment:
+        """The appointment a question is for."""
+        return self.appointment(int(self._question_row(question_id)["appointment_id"]))
+
+    def edit_question(self, question_id: int, now: datetime, **fields: Any) -> Question:
+        """Correct a question: its words (`text`), whether it was `asked`, its `answer`; only the fields
+        given, checked by the model; nothing changed is no change."""
+        from rpltrack.domain.appointments import (
+            EDITABLE_QUESTION_FIELDS,
+            appointment_words,
+            question_differences,
+            question_words,
+        )
+
+        unknown = set(fields) - EDITABLE_QUESTION_FIELDS
+        if unknown:
+            raise TypeError(f"edit_question() cannot change {', '.join(sorted(unknown))}")
+        self._writable()
+        current = self.question(question_id)
+        updated = replace(current, **fields)
+        old, new = _question_columns(current), _question_columns(updated)
+        changed = {k: v for k, v in new.items() if old[k] != v}
+        if not changed:
+            return current
+        appt = self.appointment_of_question(question_id)
+        words = question_differences(current, updated)
+        summary = (
+            f"changed the question {question_words(current)} for {appointment_words(appt)}: "
+            + "; ".join(words)
+        )
+        with self._w.txn():
+            change = self._w.open_change("question edit", summary, now)
+            self._w.update(change, "appointment_questions", question_id, changed)
+        return self.question(question_id)
+
+    def dependents_of_question(self, question_id: int) -> list[str]:
+        """Nothing depends on a question: [] (an unknown id is a ValidationError)."""
+        self.question(question_id)
+        return []
+
+    def delete_question(self, question_id: int, now: datetime, *, with_dependents: bool = False) -> Question:
+        """Remove one question from its appointment; returns it."""
+        from rpltrack.domain.appointments import appointment_words, question_words
+
+        self._writable()
+        current = self.question(question_id)
+        appt = self.appointment_of_question(question_id)
+        summary = f"deleted the question {question_words(current)} for {appointment_words(appt)}"
+        with self._w.txn():
+            change = self._w.open_change("question delete", summary, now)
+            self._w.delete(change, "appointment_questions", question_id)
+        return current
+
+    def answer_question(self, question_id: int, now: datetime, *, asked: bool, answer: str = "") -> None:
+        """Tick a question off (or not) and keep the answer given."""
+        self.edit_question(question_id, now, asked=asked, answer=answer)
 
     def appointment_done(
         self,
@@ -159,3 +304,18 @@ class AppointmentStore(LabStore):
                 else:
                     self._w.update(change, "flag_marks", int(old["id"]), values)
         return self.appointment(appointment_id)
+
+
+def _question_columns(q: Question) -> dict[str, Any]:
+    """The columns of a question a correction may change."""
+    return {"text": q.text, "asked": int(q.asked), "answer": q.answer}
+
+
+def _dependent_words(questions: int, marks: int) -> list[str]:
+    """['3 questions', '1 flag marked raised there'] (only what there is)."""
+    words = []
+    if questions:
+        words.append(f"{questions} question{'s' if questions != 1 else ''}")
+    if marks:
+        words.append(f"{marks} flag{'s' if marks != 1 else ''} marked raised there")
+    return words

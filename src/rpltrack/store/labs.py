@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.errors import DuplicateEntry, HasDependents, NeedsConfirmation, ValidationError
 from rpltrack.store import rows
 from rpltrack.store.base import lab_conv
 from rpltrack.store.medications import MedicationStore
@@ -13,6 +14,8 @@ from rpltrack.store.medications import MedicationStore
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from rpltrack.domain.labs import LabResult
     from rpltrack.flags.model import Flag, FlagMark, JournalSnapshot, MarkState
 
@@ -39,22 +42,133 @@ class LabStore(MedicationStore):
         found: LabResult = lab_conv().lab_of(row)
         return found
 
-    def add_lab(self, result: LabResult, now: datetime) -> LabResult:
-        """Store a result as entered. An unusual value (a typo guard of the lab catalog) is refused unless
-        it is marked confirmed: she has checked the number and unit."""
-        from rpltrack.domain.labcatalog import is_unusual, resolve
+    def add_lab(
+        self, result: LabResult, now: datetime, *, again: bool = False, sure: bool = False
+    ) -> LabResult:
+        """Store a result as entered. An unusual value (a typo guard of the lab catalog) is a question
+        (NeedsConfirmation) unless it is marked confirmed or `sure`: she has checked the number and unit.
+        The same test, day and value already stored is refused (DuplicateEntry) unless `again`."""
+        from rpltrack.domain.labcatalog import resolve
+        from rpltrack.domain.labs import day_words, value_words
 
         self._writable()
-        if is_unusual(resolve(result.test), result.value) and not result.confirmed_unusual:
-            raise ValidationError(
-                f"{result.value} is unusual for this test: check the number and unit on the report, then "
-                "confirm to keep it",
-                field="value",
-            )
+        test = resolve(result.test)
+        result = self._checked_unusual(result, test.name, confirmed=result.confirmed_unusual or sure)
+        if not again:
+            existing = self._same_result(result)
+            if existing is not None and existing.id is not None:
+                raise DuplicateEntry(
+                    f"{test.name} {value_words(result.value)} of {day_words(result.on)} is already recorded "
+                    f"(lab {existing.id})",
+                    existing_id=existing.id,
+                    field="value",
+                )
         with self._w.txn():
-            change = self._w.open_change("lab add", f"{result.test} {result.value} on {result.on}", now)
+            summary = f"added {test.name} {value_words(result.value)} of {day_words(result.on)}"
+            change = self._w.open_change("lab add", summary, now)
             lab_id = self._w.insert(change, "labs", lab_conv().lab_values(result, now))
         return self.lab(lab_id)
+
+    def _checked_unusual(self, result: LabResult, name: str, *, confirmed: bool) -> LabResult:
+        """`result` marked checked when its value is unusual and she confirmed it (unmarked when it is not
+        unusual); a question (NeedsConfirmation) when it is unusual and not confirmed."""
+        from rpltrack.domain.labcatalog import is_unusual, resolve
+        from rpltrack.domain.labs import value_words
+        from rpltrack.domain.records import replace
+
+        unusual = is_unusual(resolve(result.test), result.value)
+        if unusual and not confirmed:
+            raise NeedsConfirmation(
+                f"{name} {value_words(result.value)} is unusual — check the number and unit on the report. "
+                "Keep it?",
+                field="value",
+            )
+        return replace(result, confirmed_unusual=unusual)
+
+    def _same_result(self, result: LabResult) -> LabResult | None:
+        """A stored result of the same test, day and value as `result` (another entry than itself)."""
+        from rpltrack.domain.labs import same_result
+
+        for row in self._conn.execute(
+            "SELECT * FROM labs WHERE test = ? AND on_date = ? ORDER BY id",
+            (result.test, result.on.isoformat()),
+        ):
+            found: LabResult = lab_conv().lab_of(row)
+            if found.id != result.id and same_result(found, result):
+                return found
+        return None
+
+    def edit_lab(self, lab_id: int, now: datetime, *, sure: bool = False, **fields: Any) -> LabResult:
+        """Correct a result: only the fields given change (test, on, value, reference, on_anticoagulant,
+        note, lab, confirmed_unusual), checked by the model; nothing changed is no change. An edited value
+        that is unusual is a question (NeedsConfirmation) unless `sure` or confirmed_unusual=True."""
+        from rpltrack.domain.labcatalog import resolve
+        from rpltrack.domain.labs import EDITABLE_LAB_FIELDS, day_words, lab_differences
+        from rpltrack.domain.records import replace
+
+        unknown = set(fields) - EDITABLE_LAB_FIELDS
+        if unknown:
+            raise TypeError(f"edit_lab() cannot change {', '.join(sorted(unknown))}")
+        self._writable()
+        current = self.lab(lab_id)
+        updated = replace(current, **fields)
+        value_kept = (updated.test, updated.value) == (current.test, current.value)
+        confirmed = (
+            sure or bool(fields.get("confirmed_unusual")) or (value_kept and current.confirmed_unusual)
+        )
+        updated = self._checked_unusual(updated, resolve(updated.test).name, confirmed=confirmed)
+        conv = lab_conv()
+        old, new = conv.lab_values(current, now), conv.lab_values(updated, now)
+        changed = {k: v for k, v in new.items() if old[k] != v and k != "created_utc"}
+        if not changed:
+            return current
+        words = lab_differences(current, updated, lambda key: resolve(key).name)
+        summary = f"changed {resolve(current.test).name} of {day_words(current.on)}: {'; '.join(words)}"
+        with self._w.txn():
+            change = self._w.open_change("lab edit", summary, now)
+            self._w.update(change, "labs", lab_id, changed)
+        return self.lab(lab_id)
+
+    def _marks_on_lab(self, lab_id: int) -> list[sqlite3.Row]:
+        """Her marks on the flags this result raised (their keys name it: tsh-above-target:lab12)."""
+        subject = f"lab{lab_id}"
+        return [
+            row
+            for row in self._conn.execute("SELECT * FROM flag_marks ORDER BY id")
+            if subject in str(row["flag_key"]).split(":")[1:]
+        ]
+
+    def dependents_of_lab(self, lab_id: int) -> list[str]:
+        """What goes with a result when it is deleted, in words ("1 flag you acknowledged"); [] when none."""
+        self.lab(lab_id)
+        return _mark_words(self._marks_on_lab(lab_id))
+
+    def delete_lab(self, lab_id: int, now: datetime, *, with_dependents: bool = False) -> LabResult:
+        """Remove a result; her marks on the flags it raised go with it (HasDependents unless
+        `with_dependents`). One change: undo brings both back."""
+        from rpltrack.domain.labcatalog import resolve
+        from rpltrack.domain.labs import day_words, value_words
+
+        self._writable()
+        current = self.lab(lab_id)
+        marks = self._marks_on_lab(lab_id)
+        what = f"{resolve(current.test).name} {value_words(current.value)} of {day_words(current.on)}"
+        dependents = _mark_words(marks)
+        if dependents and not with_dependents:
+            raise HasDependents(
+                f"{what} has {' and '.join(dependents)}: deleting it deletes those marks too",
+                dependents=dependents,
+                field="id",
+            )
+        summary = f"deleted {what}" + (
+            f" and the marks on its flags ({', '.join(dependents)})" if marks else ""
+        )
+        with self._w.txn():
+            change = self._w.open_change("lab delete", summary, now)
+            for mark in marks:
+                self._w.delete(change, "flag_marks", int(mark["id"]))
+            self._w.delete(change, "labs", lab_id)
+        return current
 
     def snapshot(self, now: datetime, zone: ZoneInfo) -> JournalSnapshot:
         """What the flag rules read, as of `now`: everything clinical, and the dose logs of the short
@@ -141,3 +255,15 @@ class LabStore(MedicationStore):
             str(r["flag_key"]): str(r["title"])
             for r in self._conn.execute("SELECT flag_key, title FROM flag_marks")
         }
+
+
+def _mark_words(marks: list[sqlite3.Row]) -> list[str]:
+    """Marks on flags in words: ['1 flag you acknowledged', '2 flags marked raised']."""
+    acknowledged = sum(1 for m in marks if m["state"] == "acknowledged")
+    raised = len(marks) - acknowledged
+    words = []
+    if acknowledged:
+        words.append(f"{acknowledged} flag{'s' if acknowledged != 1 else ''} you acknowledged")
+    if raised:
+        words.append(f"{raised} flag{'s' if raised != 1 else ''} marked raised")
+    return words
