@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.entry import entry_id
 from rpltrack.cli.output import say
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
@@ -51,12 +52,12 @@ def register(
     lst.set_defaults(func=appt_list)
 
     show = a_sub.add_parser("show", parents=[common], help="one appointment with its questions")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=entry_id)
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.set_defaults(func=appt_show)
 
     edit = a_sub.add_parser("edit", parents=[common], help="change an appointment, or cancel it")
-    edit.add_argument("id", type=int)
+    edit.add_argument("id", type=entry_id)
     edit.add_argument("--at", default=None, help='when, "YYYY-MM-DD HH:MM"')
     edit.add_argument("--with", dest="with_name", default=None, help="with whom")
     edit.add_argument("--kind", default=None, help=KINDS)
@@ -78,7 +79,7 @@ def register(
         "rpltrack undo brings it all back. To keep it in the record as cancelled: rpltrack appt edit ID "
         "--cancel.",
     )
-    delete.add_argument("id", type=_entry_id, metavar="ID")
+    delete.add_argument("id", type=entry_id, metavar="ID")
     delete.add_argument("--yes", action="store_true", help="delete without asking")
     delete.set_defaults(func=appt_delete)
 
@@ -87,7 +88,7 @@ def register(
         parents=[common],
         help="record the visit: what was decided; flags asked about are marked raised",
     )
-    done.add_argument("id", type=int)
+    done.add_argument("id", type=entry_id)
     done.add_argument("--decided", default="", help="what was decided")
     done.add_argument(
         "--not-asked",
@@ -98,7 +99,7 @@ def register(
     done.set_defaults(func=appt_done)
 
     ask = a_sub.add_parser("ask", parents=[common], help="add a question to an appointment")
-    ask.add_argument("appt", type=int, metavar="APPT")
+    ask.add_argument("appt", type=entry_id, metavar="APPT")
     ask.add_argument("text", nargs="?", default="", metavar="TEXT")
     ask.add_argument("--flags", action="store_true", help="add every active flag as a question")
     ask.set_defaults(func=appt_ask)
@@ -116,7 +117,7 @@ def register(
         help="change its words, tick it off, or keep the answer: rpltrack question edit 4 --asked",
         description="Change only what you give; the rest stays.",
     )
-    q_edit.add_argument("id", type=_entry_id, metavar="ID")
+    q_edit.add_argument("id", type=entry_id, metavar="ID")
     q_edit.add_argument("--text", default=None, help="the question's words")
     asked = q_edit.add_mutually_exclusive_group()
     asked.add_argument(
@@ -128,18 +129,9 @@ def register(
     q_edit.add_argument("--answer", default=None, help='the answer you were given ("" removes it)')
     q_edit.set_defaults(func=question_edit)
     q_delete = q_sub.add_parser("delete", parents=[common], help="remove a question")
-    q_delete.add_argument("id", type=_entry_id, metavar="ID")
+    q_delete.add_argument("id", type=entry_id, metavar="ID")
     q_delete.add_argument("--yes", action="store_true", help="delete without asking")
     q_delete.set_defaults(func=question_delete)
-
-
-def _entry_id(text: str) -> int:
-    """An entry's id on the command line: a whole number from 1."""
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(
-            f"{text[:80]!r} is not an id: give the number rpltrack shows, like 3"
-        )
-    return int(text)
 
 
 def _when(ctx: Context, text: str) -> datetime:

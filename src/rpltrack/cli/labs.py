@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.entry import entry_id
 from rpltrack.cli.output import say
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
@@ -70,7 +71,7 @@ def register(
         'rpltrack labs. An empty --range, --note or --lab ("") removes it. '
         "rpltrack undo takes the correction back.",
     )
-    edit.add_argument("id", metavar="ID", type=_entry_id)
+    edit.add_argument("id", metavar="ID", type=entry_id)
     edit.add_argument("--test", default=None, help="the test (a catalog name or alias, or your own name)")
     edit.add_argument("--value", default=None, help="the result as the report prints it")
     edit.add_argument("--unit", default=None, help="the unit on the report")
@@ -104,7 +105,7 @@ def register(
         description="Remove one result (ID from rpltrack labs). Without --yes it shows the result and asks; "
         "rpltrack undo brings it back.",
     )
-    delete.add_argument("id", metavar="ID", type=_entry_id)
+    delete.add_argument("id", metavar="ID", type=entry_id)
     delete.add_argument("--yes", action="store_true", help="delete without asking")
     delete.set_defaults(func=lab_delete)
 
@@ -146,7 +147,7 @@ def register(
     ack.set_defaults(func=flag_ack)
     raised = flag_sub.add_parser("raised", parents=[common], help="mark a flag raised at an appointment")
     raised.add_argument("id", metavar="ID")
-    raised.add_argument("--appt", type=int, default=None, help="the appointment's id")
+    raised.add_argument("--appt", type=entry_id, default=None, help="the appointment's id")
     raised.add_argument("--note", default="", help="what was decided")
     raised.set_defaults(func=flag_raised)
     unmark = flag_sub.add_parser("unmark", parents=[common], help="make an acknowledged flag active again")
@@ -205,15 +206,6 @@ def lab_add(ctx: Context) -> int:
     for flag in new:
         say(f"To raise with your care team: {flag.title} (see rpltrack flags).")
     return 0
-
-
-def _entry_id(text: str) -> int:
-    """An entry's id on the command line: a whole number from 1."""
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(
-            f"{text[:80]!r} is not an id: give the number shown by rpltrack labs, like 3"
-        )
-    return int(text)
 
 
 def _refuse_duplicate(attempt: Callable[[], LabResult]) -> LabResult:
