@@ -1,4 +1,4 @@
-"""`rpltrack today|take|skip|log|dose`: the daily dose commands."""
+"""`rpltrack today|take|skip|log|dose`: the daily dose commands, and correcting a logged dose."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ def register(
         help="log a dose as taken",
         description="Log a dose as taken: the open dose nearest now, or nearest --at.",
     )
-    take.add_argument("name", help="medication name, generic or brand (e.g. aspirin, lovenox)")
+    take.add_argument(
+        "name", metavar="ID|NAME", help="medication name, generic or brand (e.g. aspirin, lovenox), or its id"
+    )
     take.add_argument("--at", help="when it was taken, 'YYYY-MM-DD HH:MM' (default: now)")
     take.add_argument(
         "--amount", help="the amount actually taken, e.g. '40 mg' (default: the scheduled dose)"
@@ -46,7 +48,7 @@ def register(
         help="log a scheduled dose as skipped",
         description="Log a scheduled dose as skipped, with a reason.",
     )
-    skip.add_argument("name")
+    skip.add_argument("name", metavar="ID|NAME", help="medication name, generic or brand, or its id")
     skip.add_argument("--at", help="which dose: 'YYYY-MM-DD HH:MM' near its time (default: now)")
     skip.add_argument("--reason", default="", help="why, in your words")
     skip.set_defaults(func=cmd_skip)
@@ -61,6 +63,55 @@ def register(
     log.add_argument("--to", help="last day, YYYY-MM-DD")
     log.add_argument("--json", action="store_true", help="machine-readable output")
     log.set_defaults(func=cmd_log)
+
+    dose = sub.add_parser(
+        "dose",
+        parents=[common],
+        help="correct or delete a logged dose",
+        description="Correct a logged dose (taken or skipped) or delete it; rpltrack log shows each "
+        "one's id. rpltrack undo takes a correction back.",
+    )
+    dose_sub = dose.add_subparsers(dest="dose_command", metavar="COMMAND", required=True)
+    edit = dose_sub.add_parser(
+        "edit",
+        parents=[common],
+        help="correct a logged dose",
+        description="Change only what is given. A skipped dose made --taken is taken at its scheduled time "
+        "unless --at says otherwise; a taken dose made --skipped loses its time, amount and site.",
+    )
+    edit.add_argument("id", type=_dose_id, help="the dose's id, as rpltrack log shows it")
+    edit.add_argument("--at", help="when it was taken, 'YYYY-MM-DD HH:MM'")
+    edit.add_argument("--amount", help="the amount taken, e.g. '40 mg' ('' for the scheduled dose)")
+    edit.add_argument("--site", help="injection site, e.g. 'left abdomen' ('' to clear)")
+    edit.add_argument("--note", help="a note kept with this dose ('' to clear)")
+    edit.add_argument("--reason", help="why it was skipped ('' to clear)")
+    status = edit.add_mutually_exclusive_group()
+    status.add_argument(
+        "--taken", dest="status", action="store_const", const="taken", help="it was taken after all"
+    )
+    status.add_argument(
+        "--skipped", dest="status", action="store_const", const="skipped", help="it was not taken"
+    )
+    edit.set_defaults(func=cmd_dose_edit)
+    delete = dose_sub.add_parser(
+        "delete",
+        parents=[common],
+        help="delete a logged dose",
+        description="Delete a dose logged by mistake (its dose is open again). Asks first on a terminal; "
+        "without one, --yes is needed. rpltrack undo takes it back.",
+    )
+    delete.add_argument("id", type=_dose_id, help="the dose's id, as rpltrack log shows it")
+    delete.add_argument("--yes", action="store_true", help="go ahead without asking")
+    delete.set_defaults(func=cmd_dose_delete)
+
+
+def _dose_id(text: str) -> int:
+    digits = text.strip().removeprefix("#").strip()
+    if not digits.isdigit() or len(digits) > 18:
+        raise argparse.ArgumentTypeError(
+            f"{text[:80]!r} is not a dose id: give the number rpltrack log shows, e.g. 12"
+        )
+    return int(digits)
 
 
 def cmd_today(ctx: Context) -> int:
@@ -99,7 +150,7 @@ def cmd_take(ctx: Context) -> int:
     from rpltrack.domain.quantities import parse_quantity
 
     a, journal, now = ctx.args, ctx.journal, ctx.now()
-    med = journal.find_medication(a.name, now)
+    med = journal.find_medication(a.name, now, command="rpltrack take")
     amount = parse_quantity(a.amount, med.current.amount.unit) if a.amount else None
     site = " ".join(a.site.split()) if a.site else None
     result = journal.record_dose(
@@ -129,7 +180,7 @@ def cmd_take(ctx: Context) -> int:
 
 def cmd_skip(ctx: Context) -> int:
     a, journal, now = ctx.args, ctx.journal, ctx.now()
-    med = journal.find_medication(a.name, now)
+    med = journal.find_medication(a.name, now, command="rpltrack skip")
     result = journal.record_dose(med, DoseStatus.SKIPPED, now, ctx.zone, at=_at(ctx), reason=a.reason.strip())
     slot = result.slot
     assert slot is not None
@@ -182,5 +233,53 @@ def cmd_log(ctx: Context) -> int:
                 f" — {log.reason}" if log.reason else "",
             ]
         )
-        say(f"{when:%Y-%m-%d %H:%M}{label}  {med.name}{slot}: {what}{extra}")
+        say(f"{log.id:>3}  {when:%Y-%m-%d %H:%M}{label}  {med.name}{slot}: {what}{extra}")
+    return 0
+
+
+def cmd_dose_edit(ctx: Context) -> int:
+    from rpltrack.domain.errors import ValidationError
+    from rpltrack.domain.quantities import parse_quantity
+    from rpltrack.store.medications import dose_edit_words, dose_words
+
+    a, journal, now = ctx.args, ctx.journal, ctx.now()
+    before = journal.dose(a.id)
+    med = journal.medication(before.medication_id)
+    fields: dict[str, object] = {}
+    if a.status is not None:
+        fields["status"] = DoseStatus(a.status)
+    if a.at is not None:
+        fields["taken_at"] = _at(ctx)
+    if a.amount is not None:
+        fields["amount"] = parse_quantity(a.amount, med.current.amount.unit) if a.amount.strip() else None
+    for key in ("site", "note", "reason"):
+        if getattr(a, key) is not None:
+            fields[key] = getattr(a, key)
+    if not fields:
+        raise ValidationError(
+            "nothing to change: give --at, --amount, --site, --note, --reason, --taken or --skipped"
+        )
+    after = journal.edit_dose(a.id, now, **fields)
+    if after == before:
+        say(f"Nothing changed: {dose_words(med, before)} already reads so.")
+        return 0
+    words = "; ".join(dose_edit_words(before, after))
+    say(f"Saved: {dose_words(med, before)} — {words}. (rpltrack undo takes it back.)")
+    return 0
+
+
+def cmd_dose_delete(ctx: Context) -> int:
+    from rpltrack.cli.confirm import confirm_or_refuse
+    from rpltrack.store.medications import dose_words
+
+    a, journal, now = ctx.args, ctx.journal, ctx.now()
+    log = journal.dose(a.id)
+    med = journal.medication(log.medication_id)
+    state = f"{log.status.value} {log.amount}" if log.amount else log.status.value
+    if log.taken_at is not None:
+        state += f" at {log.taken_at.astimezone(ctx.zone):%Y-%m-%d %H:%M}"
+    what = f"{dose_words(med, log)} (id {a.id}, {state})"
+    confirm_or_refuse(f"Delete {what}?", yes=a.yes)
+    journal.delete_dose(a.id, now)
+    say(f"Deleted: {what}. (rpltrack undo takes it back.)")
     return 0

@@ -1,4 +1,4 @@
-"""`rpltrack med add|list|edit|stop` and `rpltrack adherence`."""
+"""`rpltrack med add|list|edit|stop|delete` and `rpltrack adherence`."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import argparse
 from datetime import datetime, time
 
 from rpltrack.cli.context import Context
-from rpltrack.cli.output import adherence_json, medication_json, percent_text
+from rpltrack.cli.output import adherence_json, medication_json, percent_text, say
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.doses import remaining_doses
-from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.errors import DuplicateEntry, ValidationError
 from rpltrack.domain.models import Medication, MedicationState
+
+WHICH_HELP = "the medication's id (rpltrack med list shows it) or its name, generic or brand"
 
 
 def register(
@@ -18,7 +20,7 @@ def register(
 ) -> None:
     med = sub.add_parser(
         "med",
-        help="add, list, edit or stop medications",
+        help="add, list, edit, stop or delete medications",
         parents=[common],
         description="Medications and their schedules.",
     )
@@ -63,6 +65,11 @@ def register(
     add.add_argument("--supply", default="", help="doses on hand")
     add.add_argument("--route", default="", help="oral, vaginal, subcutaneous, intramuscular, ...")
     add.add_argument("--notes", default="", help="anything to remember (kept only in the journal)")
+    add.add_argument(
+        "--again",
+        action="store_true",
+        help="add it even though a medication of the same name is current (a second course alongside)",
+    )
     add.add_argument("--json", action="store_true", help="print the saved medication as JSON")
     add.set_defaults(func=med_add)
 
@@ -80,20 +87,44 @@ def register(
     edit = med_sub.add_parser(
         "edit",
         parents=[common],
-        help="change a dose or schedule from a date",
-        description="Change a medication. A dose or timing change takes effect on "
-        "--from (default today); the old dose stays in the history.",
+        help="correct a medication, or change its dose from a date",
+        description="Change a medication: only the options given change. A dose or timing change takes "
+        "effect on --from (default today); the old dose stays in the history. rpltrack undo takes it back.",
     )
-    edit.add_argument("name")
+    edit.add_argument("which", metavar="ID|NAME", help=WHICH_HELP)
     edit.add_argument("--dose", default="", help="new amount and unit")
     edit.add_argument("--times", default="", help="new times of day")
     edit.add_argument("--every", default="", help="new interval in hours, e.g. 12h")
     edit.add_argument("--from", dest="effective", default="", help="first day of the change, YYYY-MM-DD")
-    edit.add_argument("--rename", default=None, help="a new name")
+    edit.add_argument("--name", "--rename", dest="rename", default=None, help="a new name")
+    edit.add_argument("--route", default=None, help="oral, vaginal, subcutaneous, intramuscular, ...")
+    edit.add_argument(
+        "--start", default=None, help="first day, YYYY-MM-DD, or a cycle event such as transfer-5d"
+    )
+    edit.add_argument(
+        "--until",
+        default=None,
+        help="last day, YYYY-MM-DD, an event such as transfer+14d, or a gestational age such as 36w0d "
+        "('' for no end)",
+    )
+    edit.add_argument(
+        "--cycle", type=int, help="the cycle an event or gestational age refers to (default: current)"
+    )
     edit.add_argument("--notes", default=None, help="replace the notes")
-    edit.add_argument("--supply", default=None, help="doses on hand")
-    edit.add_argument("--until", default=None, help="last day, YYYY-MM-DD ('' to clear)")
+    edit.add_argument("--supply", default=None, help="doses on hand ('' for not counted)")
     edit.set_defaults(func=med_edit)
+
+    delete = med_sub.add_parser(
+        "delete",
+        parents=[common],
+        help="delete a medication entered by mistake",
+        description="Delete a medication and its schedule. Logged doses are never deleted: a medication "
+        "with any is stopped from now instead, keeping its history. Asks first on a terminal; without one, "
+        "--yes is needed. rpltrack undo takes it back.",
+    )
+    delete.add_argument("which", metavar="ID|NAME", help=WHICH_HELP)
+    delete.add_argument("--yes", action="store_true", help="go ahead without asking")
+    delete.set_defaults(func=med_delete)
 
     stop = med_sub.add_parser(
         "stop",
@@ -101,7 +132,7 @@ def register(
         help="stop a medication",
         description="Stop a medication now, or from the start of --date.",
     )
-    stop.add_argument("name")
+    stop.add_argument("which", metavar="ID|NAME", help=WHICH_HELP)
     stop.add_argument("--date", default="", help="the first day without doses, YYYY-MM-DD (default: now)")
     stop.set_defaults(func=med_stop)
 
@@ -139,7 +170,14 @@ def med_add(ctx: Context) -> int:
     journal, today = ctx.journal, ctx.clock.today()
     cycle = journal.cycle(a.cycle) if a.cycle is not None else journal.cycle_on(today)
     med = build_medication(spec, ctx.zone, ctx.now(), cycle)
-    saved = journal.add_medication(med, ctx.now())
+    try:
+        saved = journal.add_medication(med, ctx.now(), again=a.again)
+    except DuplicateEntry as exc:
+        raise ValidationError(
+            f"{exc.message}. Nothing was added. To change that one: rpltrack med edit {exc.existing_id} "
+            f"--dose ...; to add a second {med.name} anyway, add --again",
+            field="name",
+        ) from None
     if ctx.as_json:
         ctx.emit_json(medication_json(saved, ctx.now(), today, ctx.zone))
         return 0
@@ -207,71 +245,105 @@ def med_list(ctx: Context) -> int:
         assert m.id is not None
         span = span_text(m)
         state = m.state(now, today).value
-        print(f"{terminal_text(m.name)}: {m.current.amount}, {m.current.timing.describe()} ({span}; {state})")
+        print(
+            f"{m.id:>3}  {terminal_text(m.name)}: {m.current.amount}, {m.current.timing.describe()} "
+            f"({span}; {state})"
+        )
         if len(m.regimens) > 1:
             history = "; ".join(f"{r.amount} from {r.effective_on}" for r in m.regimens)
-            print(f"    doses: {history}")
+            print(f"{INDENT}doses: {history}")
         if m.id in week:
             print(
-                f"    taken: 7 days {percent_text(week.get(m.id))}, 30 days {percent_text(month.get(m.id))}"
+                f"{INDENT}taken: 7 days {percent_text(week.get(m.id))}, "
+                f"30 days {percent_text(month.get(m.id))}"
             )
         remaining = remaining_doses(m, now)
         on_hand = ctx.journal.on_hand(m)
         supply = f"{on_hand} on hand" if on_hand is not None else ""
         if remaining is not None:
             left = f"{remaining} dose{'s' if remaining != 1 else ''} left in the schedule"
-            print(f"    {left}; {supply}" if supply else f"    {left}")
+            print(f"{INDENT}{left}; {supply}" if supply else f"{INDENT}{left}")
         elif supply:
-            print(f"    {supply}")
+            print(f"{INDENT}{supply}")
         if m.notes:
-            print(f"    notes: {terminal_text(m.notes)}")
+            print(f"{INDENT}notes: {terminal_text(m.notes)}")
     return 0
+
+
+INDENT = " " * 7  # under the name, past the id
 
 
 def med_edit(ctx: Context) -> int:
-    from rpltrack.domain.medspec import build_change, parse_date
+    from rpltrack.domain.medspec import build_change, parse_supply
+    from rpltrack.store.medications import medication_edit_words
 
     a, journal, now = ctx.args, ctx.journal, ctx.now()
-    med = journal.find_medication(a.name, now)
+    med = journal.find_medication(a.which, now, command="rpltrack med edit")
     assert med.id is not None
-    did: list[str] = []
-    if a.dose or a.times or a.every:
-        regimen = build_change(med, a.dose, a.times, a.every, a.effective, ctx.zone, now)
-        med = journal.change_regimen(med.id, regimen, now)
-        did.append(f"{regimen.amount} {regimen.timing.describe()} from {regimen.effective_on}")
     fields: dict[str, object] = {}
+    if a.dose or a.times or a.every:
+        fields["regimen"] = build_change(med, a.dose, a.times, a.every, a.effective, ctx.zone, now)
     if a.rename is not None:
-        fields["name"] = " ".join(a.rename.split())
+        fields["name"] = a.rename
+    if a.route is not None:
+        fields["route"] = a.route
     if a.notes is not None:
         fields["notes"] = a.notes.strip()
     if a.supply is not None:
-        try:
-            fields["supply"] = int(a.supply) if a.supply.strip() else None
-        except ValueError:
-            raise ValidationError(
-                f"--supply is a whole number of doses, not {a.supply!r}", field="supply"
-            ) from None
-    if a.until is not None:
-        fields["end_on"] = parse_date(a.until, "until") if a.until.strip() else None
-    if fields:
-        assert med.id is not None
-        med = journal.update_medication(med.id, now, **fields)
-        did.append(", ".join(sorted(fields)).replace("end_on", "end date"))
-    if not did:
+        fields["supply"] = parse_supply(a.supply)
+    fields.update(_span_fields(ctx, med))
+    if not fields:
         raise ValidationError(
-            "nothing to change: give --dose, --times, --every, --rename, --notes, --supply or --until"
+            "nothing to change: give --dose, --times, --every, --name, --route, --start, --until, --notes "
+            "or --supply"
         )
-    print(f"Saved: {terminal_text(med.name)} — " + "; ".join(did) + ".")
-    if len(med.regimens) > 1:
-        print("    doses: " + "; ".join(f"{r.amount} from {r.effective_on}" for r in med.regimens))
+    saved = journal.edit_medication(med.id, now, **fields)
+    words = medication_edit_words(med, saved)
+    if not words:
+        say(f"Nothing changed: {saved.name} already reads so.")
+        return 0
+    say(f"Saved: {saved.name} — " + "; ".join(words) + ". (rpltrack undo takes it back.)")
+    if len(saved.regimens) > 1:
+        say(f"{INDENT}doses: " + "; ".join(f"{r.amount} from {r.effective_on}" for r in saved.regimens))
     return 0
+
+
+def _span_fields(ctx: Context, med: Medication) -> dict[str, object]:
+    """--start and --until as the fields they change: a date, or an event / gestational age of a cycle."""
+    from rpltrack.domain import anchors
+    from rpltrack.domain.medspec import parse_date
+
+    a = ctx.args
+    fields: dict[str, object] = {}
+    start, until = (a.start or "").strip(), (a.until or "").strip()
+    needs_cycle = False
+    if a.start is not None:
+        if anchors.looks_like_event(start):
+            fields["start_anchor"] = str(anchors.parse_event_anchor(start))
+            needs_cycle = True
+        else:
+            fields["start_on"] = parse_date(start, "start")
+    if a.until is not None:
+        fields["end_on"], fields["end_anchor"] = None, None
+        if until and (anchors.looks_like_event(until) or anchors.looks_like_ga(until)):
+            fields["end_anchor"] = anchors.parse_end_anchor(until)
+            needs_cycle = True
+        elif until:
+            fields["end_on"] = parse_date(until, "until")
+    if a.cycle is not None:
+        fields["cycle_id"] = ctx.journal.cycle(a.cycle).id
+    elif needs_cycle and med.cycle_id is None:
+        cycle = ctx.journal.cycle_on(ctx.clock.today())
+        if cycle is not None:
+            fields["cycle_id"] = cycle.id
+    return fields
 
 
 def med_stop(ctx: Context) -> int:
     from rpltrack.domain.medspec import parse_date
 
     a, journal, now = ctx.args, ctx.journal, ctx.now()
-    med = journal.find_medication(a.name, now)
+    med = journal.find_medication(a.which, now, command="rpltrack med stop")
     assert med.id is not None
     at = now
     if a.date:
@@ -280,7 +352,38 @@ def med_stop(ctx: Context) -> int:
     name = terminal_text(stopped.name)
     print(
         f"Stopped: {name} — no doses from {at.astimezone(ctx.zone):%Y-%m-%d %H:%M} on. "
-        "Its history stays in the journal."
+        "Its history stays in the journal. (rpltrack undo takes it back.)"
+    )
+    return 0
+
+
+def med_delete(ctx: Context) -> int:
+    from rpltrack.cli.confirm import confirm_or_refuse, interactive, with_confirmation
+
+    a, journal, now = ctx.args, ctx.journal, ctx.now()
+    med = journal.find_medication(a.which, now, command="rpltrack med delete")
+    assert med.id is not None
+    med_id = med.id
+    what = (
+        f"{med.name} (id {med_id}: {med.current.amount}, {med.current.timing.describe()}, {span_text(med)})"
+    )
+    dependents = journal.dependents_of_medication(med_id)
+    if not a.yes and interactive():
+        say(f"{what}" + (f"; {', '.join(dependents)}" if dependents else ""))
+    if not dependents:
+        confirm_or_refuse(f"Delete {what}?", yes=a.yes)
+        journal.delete_medication(med_id, now)
+        say(f"Deleted: {what}. (rpltrack undo takes it back.)")
+        return 0
+    stopped = with_confirmation(
+        lambda sure: journal.delete_medication(med_id, now, with_dependents=sure), yes=a.yes
+    )
+    assert stopped.stopped_at is not None
+    say(
+        f"Stopped instead of deleted: {stopped.name} has {dependents[0]} and logged doses are never "
+        f"deleted, so it is stopped from {stopped.stopped_at.astimezone(ctx.zone):%Y-%m-%d %H:%M} and its "
+        "history stays. "
+        "(rpltrack undo takes it back.)"
     )
     return 0
 
