@@ -474,7 +474,7 @@ async def test_c10_history_shows_original_local_time(
 
     app = RpltrackApp(journal=Journal.open(db), clock=FixedClock(taken_at + timedelta(days=1), local_zone()))
     async with app.run_test(size=(110, 34)) as pilot:
-        await pilot.press("h")
+        await pilot.press("3")
         await pilot.pause()
         table = app.screen.query_one("#history", DataTable)
         rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
@@ -548,7 +548,7 @@ BAD_INPUT = [
     (("med", "add", "fragmin", "--dose", "50 mg", "--times", "08:00"), "enter the IU on your syringe"),
     (("med", "add", "progesterone", "--dose", "50 mg", "--times", "08:00"), "which progesterone?"),
     (("med", "add", "aspirin", "--dose", "81", "--times", "8pm"), "cannot read the time '8pm'"),
-    (("med", "add", "heparin", "--dose", "5,000 units", "--times", "08:00"), "ambiguous"),
+    (("med", "add", "heparin", "--dose", "1,500 units", "--times", "08:00"), "read two ways"),
     (("med", "add", "aspirin", "--dose", "81 mg"), "when is it taken?"),
     (("med", "add", "aspirin", "--dose", "81 mg", "--times", "08:00", "--start", "transfer"), "cycle event"),
     (("med", "edit", "aspirin"), "nothing to change"),

@@ -31,7 +31,7 @@ def log_in(
 def test_log_in_the_zone_it_was_logged_in_is_unchanged(cli: Cli, capsys: pytest.CaptureFixture[str]) -> None:
     add_and_take(cli)
     assert log_in(cli, capsys, "Europe/London") == (
-        "2026-11-22 08:05  aspirin (08:00 dose): taken 81 mg — logged later\n"
+        "  1  2026-11-22 08:05  aspirin (08:00 dose): taken 81 mg — logged later\n"
     )
 
 
@@ -49,7 +49,7 @@ def test_log_elsewhere_keeps_the_logged_clock_and_says_where(
     add_and_take(cli)
     # Tokyo's 22 Nov ends at 15:00 London time: ask for the days around it.
     assert log_in(cli, capsys, zone, days=("21", "23")) == (
-        f"2026-11-22 08:05{label}  aspirin (08:00 dose): taken 81 mg — logged later\n"
+        f"  1  2026-11-22 08:05{label}  aspirin (08:00 dose): taken 81 mg — logged later\n"
     )
 
 

@@ -71,6 +71,6 @@ def test_a8_rpltrack_check_reports_the_damage_and_changes_nothing(
 
 def test_a8_a_dose_can_still_be_logged_after_a_clean_check(demo_file: Path) -> None:
     with Journal.open(demo_file, now=s.NOW, check=True) as journal:
-        med = journal.add_medication(s.daily(), s.NOW)
+        med = journal.add_medication(s.daily(), s.NOW, again=True)  # the demo has an aspirin already
         result = journal.record_dose(med, DoseStatus.TAKEN, s.NOW, s.LONDON)
     assert result.created

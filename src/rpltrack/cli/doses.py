@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime, timedelta
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.entry import entry_id
 from rpltrack.cli.output import dating_json, dose_view_json, dose_view_line, iso, log_json, say
 from rpltrack.domain.doses import injection_sites, next_site
 from rpltrack.domain.models import DoseStatus
@@ -79,7 +80,7 @@ def register(
         description="Change only what is given. A skipped dose made --taken is taken at its scheduled time "
         "unless --at says otherwise; a taken dose made --skipped loses its time, amount and site.",
     )
-    edit.add_argument("id", type=_dose_id, help="the dose's id, as rpltrack log shows it")
+    edit.add_argument("id", type=entry_id, help="the dose's id, as rpltrack log shows it")
     edit.add_argument("--at", help="when it was taken, 'YYYY-MM-DD HH:MM'")
     edit.add_argument("--amount", help="the amount taken, e.g. '40 mg' ('' for the scheduled dose)")
     edit.add_argument("--site", help="injection site, e.g. 'left abdomen' ('' to clear)")
@@ -100,18 +101,9 @@ def register(
         description="Delete a dose logged by mistake (its dose is open again). Asks first on a terminal; "
         "without one, --yes is needed. rpltrack undo takes it back.",
     )
-    delete.add_argument("id", type=_dose_id, help="the dose's id, as rpltrack log shows it")
+    delete.add_argument("id", type=entry_id, help="the dose's id, as rpltrack log shows it")
     delete.add_argument("--yes", action="store_true", help="go ahead without asking")
     delete.set_defaults(func=cmd_dose_delete)
-
-
-def _dose_id(text: str) -> int:
-    digits = text.strip().removeprefix("#").strip()
-    if not digits.isdigit() or len(digits) > 18:
-        raise argparse.ArgumentTypeError(
-            f"{text[:80]!r} is not a dose id: give the number rpltrack log shows, e.g. 12"
-        )
-    return int(digits)
 
 
 def cmd_today(ctx: Context) -> int:
@@ -143,7 +135,7 @@ def cmd_today(ctx: Context) -> int:
 def _at(ctx: Context) -> datetime | None:
     from rpltrack.domain.medspec import parse_local_datetime
 
-    return parse_local_datetime(ctx.args.at, ctx.zone) if ctx.args.at else None
+    return parse_local_datetime(ctx.args.at, ctx.zone, now=ctx.now()) if ctx.args.at else None
 
 
 def cmd_take(ctx: Context) -> int:

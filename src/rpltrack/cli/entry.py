@@ -17,8 +17,8 @@ def _shown(text: str) -> str:
 def entry_id(text: str) -> int:
     """An argparse type for the id of an entry (`beta edit ID`, `--appt ID`, `--cycle ID`): a whole number
     from 1 to 2**63-1, SQLite's range. Anything else is refused at the edge (argparse: exit 2) instead of
-    failing inside the database with an OverflowError."""
-    seen = text.strip()
+    failing inside the database with an OverflowError. A leading '#' is allowed ('#7'), as for medications."""
+    seen = text.strip().removeprefix("#")
     if not (seen.isascii() and seen.isdigit()):
         raise ArgumentTypeError(
             f"an id is a whole number such as 7, as listed by the list commands, not {_shown(text)}"

@@ -6,6 +6,7 @@ import argparse
 from datetime import datetime, time
 
 from rpltrack.cli.context import Context
+from rpltrack.cli.entry import entry_id
 from rpltrack.cli.output import adherence_json, medication_json, percent_text, say
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.doses import remaining_doses
@@ -56,7 +57,7 @@ def register(
     )
     add.add_argument("--for", dest="for_", default="", help="a course length, e.g. '10 days', '3 months'")
     add.add_argument(
-        "--cycle", type=int, help="the cycle an event or gestational age refers to (default: current)"
+        "--cycle", type=entry_id, help="the cycle an event or gestational age refers to (default: current)"
     )
     add.add_argument("--prn", action="store_true", help="as needed: no schedule, log doses when taken")
     add.add_argument(
@@ -108,7 +109,7 @@ def register(
         "('' for no end)",
     )
     edit.add_argument(
-        "--cycle", type=int, help="the cycle an event or gestational age refers to (default: current)"
+        "--cycle", type=entry_id, help="the cycle an event or gestational age refers to (default: current)"
     )
     edit.add_argument("--notes", default=None, help="replace the notes")
     edit.add_argument("--supply", default=None, help="doses on hand ('' for not counted)")

@@ -22,7 +22,7 @@ def fill_demo(journal: Journal, now: datetime, zone: ZoneInfo, years: int, seed:
     lab results; returns (medications, doses) added. A journal that already has cycles or pregnancies keeps
     its own timeline: only medications and doses are added to it."""
     timeline = not journal.count("cycles") and not journal.count("pregnancies")
-    saved = [journal.add_medication(med, now) for med in demo_medications(now, zone, years)]
+    saved = [journal.add_medication(med, now, again=True) for med in demo_medications(now, zone, years)]
     logs = demo_logs(saved, now, zone, seed)
     journal.bulk_insert_doses(logs, now)
     if not timeline:
