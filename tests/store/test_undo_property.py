@@ -18,6 +18,7 @@ from rpltrack.domain.appointments import Appointment, AppointmentKind
 from rpltrack.domain.betas import BetaDraw, HcgValue, Op
 from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.labs import LabResult, LabValue
 from rpltrack.store.journal import Journal
 from rpltrack.store.writer import TABLES_WITH_AUDIT
 from tests.store import _support as s
@@ -28,6 +29,12 @@ START = datetime(2026, 11, 1, 9, 0, tzinfo=LONDON)
 # An operation: a name (for the failure report) and what it does to a journal at `now`. Its arguments are
 # fixed when it is first run (ids resolved against that journal): a replay elsewhere does the same thing.
 Step = tuple[str, Callable[[Journal, datetime], Any]]
+
+
+def lab_value(text: str) -> LabValue:
+    from rpltrack.domain.labcatalog import parse_lab_value, resolve
+
+    return parse_lab_value(resolve("TSH"), text)
 
 
 def _ids(journal: Journal, table: str) -> list[int]:
@@ -96,6 +103,36 @@ def make_step(journal: Journal, kind: str, n: int) -> Step | None:
         if beta_id is None:
             return None
         return kind, lambda j, now: j.delete_beta(beta_id, now)
+    if kind == "med rename":
+        med_id = _pick(journal, "medications", n)
+        if med_id is None:
+            return None
+        return kind, lambda j, now: j.edit_medication(med_id, now, name=f"renamed {n}", notes="fixed")
+    if kind == "med delete":
+        med_id = _pick(journal, "medications", n)
+        if med_id is None:
+            return None
+        return kind, lambda j, now: j.delete_medication(med_id, now, with_dependents=True)
+    if kind == "lab add":
+        result = LabResult(
+            "tsh", date(2026, 10, 1) + timedelta(days=n % 30), lab_value(f"{1 + n % 4}.{n % 10}")
+        )
+        return kind, lambda j, now: j.add_lab(result, now)
+    if kind == "lab edit":
+        lab_id = _pick(journal, "labs", n)
+        if lab_id is None:
+            return None
+        return kind, lambda j, now: j.edit_lab(lab_id, now, note=f"note {n}")
+    if kind == "lab delete":
+        lab_id = _pick(journal, "labs", n)
+        if lab_id is None:
+            return None
+        return kind, lambda j, now: j.delete_lab(lab_id, now, with_dependents=True)
+    if kind == "appt delete":
+        appt_id = _pick(journal, "appointments", n)
+        if appt_id is None:
+            return None
+        return kind, lambda j, now: j.delete_appointment(appt_id, now, with_dependents=True)
     if kind == "setting":
         grace = f"{1 + n % 5}h"
         return kind, lambda j, now: j.set_setting("reminders.grace", grace, now)
@@ -115,6 +152,12 @@ KINDS = (
     "beta delete",
     "appt add",
     "appt edit",
+    "appt delete",
+    "med rename",
+    "med delete",
+    "lab add",
+    "lab edit",
+    "lab delete",
     "setting",
 )
 ACTIONS = st.lists(
