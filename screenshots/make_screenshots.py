@@ -23,6 +23,7 @@ from rpltrack.tui.screens.today import TodayScreen
 
 OUT = Path(__file__).resolve().parent
 SIZE = (110, 34)
+SMALL = (80, 24)  # the smallest terminal every form is made for
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 23, 8, 40, tzinfo=LONDON)
 
@@ -39,7 +40,7 @@ async def today(pilot: Pilot[None]) -> None:
 
 
 async def medications(pilot: Pilot[None]) -> None:
-    await pilot.press("m")
+    await pilot.press("2")
     await pilot.pause()
 
 
@@ -59,33 +60,50 @@ async def help_screen(pilot: Pilot[None]) -> None:
 
 
 async def betas(pilot: Pilot[None]) -> None:
-    await pilot.press("b")
+    await pilot.press("5")
+    await pilot.pause()
+
+
+async def beta_edit(pilot: Pilot[None]) -> None:
+    """Correcting a beta on Betas: e on the newest draw opens the add form filled in from it; its value is
+    selected, so typing the right number replaces it (here 30100, mistyped for 301, being corrected)."""
+    await betas(pilot)
+    await pilot.press("e")
+    await pilot.pause()
+    await pilot.press(*"301")
+    await pilot.pause()
+
+
+async def beta_delete(pilot: Pilot[None]) -> None:
+    """d on Betas: the draw in plain words, and the question, with Keep it focused."""
+    await betas(pilot)
+    await pilot.press("d")
     await pilot.pause()
 
 
 async def cycles(pilot: Pilot[None]) -> None:
-    await pilot.press("c")
+    await pilot.press("4")
     await pilot.pause()
 
 
 async def pregnancies(pilot: Pilot[None]) -> None:
-    await pilot.press("p")
+    await pilot.press("6")
     await pilot.pause()
 
 
 async def labs(pilot: Pilot[None]) -> None:
     """Labs with TSH highlighted: every result and its trend."""
-    await pilot.press("r")
+    await pilot.press("7")
     await pilot.pause()
 
 
 async def flags(pilot: Pilot[None]) -> None:
-    await pilot.press("f")
+    await pilot.press("8")
     await pilot.pause()
 
 
 async def appointments(pilot: Pilot[None]) -> None:
-    await pilot.press("o")
+    await pilot.press("9")
     await pilot.pause()
 
 
@@ -138,6 +156,13 @@ SHOTS: tuple[tuple[str, Steps], ...] = (
     ("flags", flags),
     ("appointments", appointments),
 )
+# Correcting the record (#13), at the usual size and on a small terminal.
+CORRECTION_SHOTS: tuple[tuple[str, Steps, tuple[int, int]], ...] = (
+    ("beta-edit", beta_edit, SIZE),
+    ("beta-delete", beta_delete, SIZE),
+    ("beta-edit-80x24", beta_edit, SMALL),
+    ("beta-delete-80x24", beta_delete, SMALL),
+)
 # On an empty journal, as a new user first sees rpltrack.
 FIRST_RUN_SHOTS: tuple[tuple[str, Steps], ...] = (
     ("welcome", welcome),
@@ -146,16 +171,24 @@ FIRST_RUN_SHOTS: tuple[tuple[str, Steps], ...] = (
 )
 
 
-async def shoot(name: str, steps: Steps, db: Path, out: Path) -> Path:
+async def shoot(name: str, steps: Steps, db: Path, out: Path, size: tuple[int, int] = SIZE) -> Path:
     """One screenshot from a fresh copy of the app, so no shot depends on another."""
     clock = FixedClock(NOW, LONDON)
     with Journal.open(db, now=NOW) as journal:
         app = RpltrackApp(journal=journal, clock=clock, welcome=True)
-        async with app.run_test(size=SIZE) as pilot:
+        async with app.run_test(size=size) as pilot:
             await steps(pilot)
             svg = Path(app.save_screenshot(f"{name}.svg", str(out)))
-    cairosvg.svg2png(url=str(svg), write_to=str(out / f"{name}.png"), output_width=1400)
+    width = 1400 * size[0] // SIZE[0]  # the same size of letter at every terminal size
+    cairosvg.svg2png(url=str(svg), write_to=str(out / f"{name}.png"), output_width=width)
     return svg
+
+
+def demo_journal(db: Path) -> Path:
+    """A fresh demo journal per shot: a shot that writes cannot change the next one."""
+    with Journal.open(db, now=NOW) as journal:
+        fill_demo(journal, NOW, LONDON, years=1)
+    return db
 
 
 async def main(out: Path = OUT) -> list[Path]:
@@ -163,11 +196,9 @@ async def main(out: Path = OUT) -> list[Path]:
     made: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, steps in SHOTS:
-            # A fresh demo journal per shot: a shot that writes cannot change the next one.
-            db = Path(tmp) / name / "journal.db"
-            with Journal.open(db, now=NOW) as journal:
-                fill_demo(journal, NOW, LONDON, years=1)
-            made.append(await shoot(name, steps, db, out))
+            made.append(await shoot(name, steps, demo_journal(Path(tmp) / name / "journal.db"), out))
+        for name, steps, size in CORRECTION_SHOTS:
+            made.append(await shoot(name, steps, demo_journal(Path(tmp) / name / "journal.db"), out, size))
         for name, steps in FIRST_RUN_SHOTS:
             made.append(await shoot(name, steps, Path(tmp) / name / "journal.db", out))
     return made

@@ -68,7 +68,7 @@ def info(app: Any) -> str:
 
 
 async def open_appointments(pilot: Any) -> None:
-    await pilot.press("o")
+    await pilot.press("9")
     await pilot.pause()
     assert isinstance(pilot.app.screen, AppointmentsScreen)
 
@@ -100,7 +100,7 @@ async def test_upcoming_soonest_first_and_past_newest_first_with_the_detail(jour
         ]
         assert titles(app, "past") == [
             "Ultrasound | Fri 20 Nov 2026 · 14:00 · cancelled",
-            "Dr Okafor (hematologist) | Mon 2 Nov 2026 · 09:30 · not recorded yet — press d",
+            "Dr Okafor (hematologist) | Mon 2 Nov 2026 · 09:30 · not recorded yet — press v",
         ]
         shown = info(app)
         assert shown.startswith("Dr Lee (reproductive endocrinologist)\nMonday 30 November 2026 at 10:15\n")
@@ -112,7 +112,7 @@ async def test_upcoming_soonest_first_and_past_newest_first_with_the_detail(jour
         assert "Cancelled — kept in your record." in info(app)
         await pilot.press("down")
         await pilot.pause()
-        assert "After the visit, press d to record what was decided." in info(app)
+        assert "After the visit, press v to record what was decided." in info(app)
 
 
 async def test_no_appointments_is_said_gently(journal, clock):
@@ -145,7 +145,8 @@ async def test_a_adds_an_appointment_through_the_form_and_it_is_on_disk(journal,
             **{"with": "Dr Lee", "where": "City Fertility", "purpose": "results review"},
         )
         assert isinstance(app.screen, AppointmentsScreen)
-        assert "Saved: Dr Lee (reproductive endocrinologist), Mon 30 Nov 2026 · 10:15." in notices(app)
+        said = "Saved: Dr Lee (reproductive endocrinologist), Mon 30 Nov 2026 · 10:15 — u to undo."
+        assert said in notices(app)
         assert titles(app, "upcoming") == ["Dr Lee (reproductive endocrinologist) | Mon 30 Nov 2026 · 10:15"]
     [saved] = reopened(journal)
     assert saved.at == at(clock, 30, 10, 15)
@@ -166,12 +167,12 @@ async def test_a_bad_time_shows_beside_the_field_and_nothing_is_saved(journal, c
         form = app.screen
         await fill_and_save(pilot, when="30/11 10:15", **{"with": "Dr Lee"})
         assert app.screen is form
-        assert "cannot read the time '30/11 10:15'" in field_error(app, "when")
+        assert "Cannot read the time '30/11 10:15'" in field_error(app, "when")
         assert form.query_one("#entry-with", Input).value == "Dr Lee"  # her entry is kept
         await fill_and_save(pilot, when="2026-11-30 10:15")  # no kind chosen yet
         assert app.screen is form
         assert field_error(app, "when") == ""
-        assert "choose who the appointment is with" in field_error(app, "kind")
+        assert "Choose who the appointment is with" in field_error(app, "kind")
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, AppointmentsScreen)
@@ -209,7 +210,8 @@ async def test_e_changes_the_highlighted_appointment(journal, clock):
         assert isinstance(form, AppointmentForm)
         assert form.query_one("#entry-when", Input).value == "2026-11-30 10:15"
         await fill_and_save(pilot, when="2026-12-01 09:00", where="Clinic B")
-        assert "Saved: Dr Lee (reproductive endocrinologist), Tue 1 Dec 2026 · 09:00." in notices(app)
+        said = "Saved: Dr Lee (reproductive endocrinologist), Tue 1 Dec 2026 · 09:00 — u to undo."
+        assert said in notices(app)
     [saved] = reopened(journal)
     assert (saved.at, saved.where, saved.with_name) == (at(clock, 1, 9, month=12), "Clinic B", "Dr Lee")
 
@@ -250,7 +252,7 @@ async def test_n_adds_a_question_of_her_own(journal, clock):
         await pilot.pause()
         assert isinstance(app.screen, EntryForm)
         await fill_and_save(pilot, question="   ")
-        assert "a question needs some words" in field_error(app, "question")
+        assert "A question needs some words" in field_error(app, "question")
         await fill_and_save(pilot, question="Should I keep taking aspirin after 12 weeks?")
         assert isinstance(app.screen, AppointmentsScreen)
         assert "[ ] Should I keep taking aspirin after 12 weeks?" in info(app)
@@ -290,7 +292,7 @@ async def test_d_records_the_visit_and_marks_the_flag_raised_at_it(journal, cloc
         await open_appointments(pilot)
         await pilot.press("g")
         await pilot.pause()
-        await pilot.press("d")
+        await pilot.press("v")
         await pilot.pause()
         form = app.screen
         assert isinstance(form, VisitForm)
@@ -300,8 +302,8 @@ async def test_d_records_the_visit_and_marks_the_flag_raised_at_it(journal, cloc
         await pilot.pause()
         assert isinstance(app.screen, AppointmentsScreen)
         assert (
-            "Saved: Visit recorded: Dr Shah (endocrinologist). 1 flag marked raised at this appointment."
-            in notices(app)
+            "Saved: Visit recorded: Dr Shah (endocrinologist). 1 flag marked raised at this appointment"
+            " — u to undo." in notices(app)
         )
         shown = info(app)
         assert f"[x] {TSH_QUESTION}" in shown
@@ -327,14 +329,14 @@ async def test_a_question_left_unticked_does_not_mark_its_flag(journal, clock):
         await open_appointments(pilot)
         await pilot.press("g")
         await pilot.pause()
-        await pilot.press("d")
+        await pilot.press("v")
         await pilot.pause()
         app.screen.query_one(SelectionList).focus()
         await pilot.press("space")  # untick the flag's question
         await pilot.pause()
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert "Saved: Visit recorded: Endocrinologist." in notices(app)
+        assert "Saved: Visit recorded: Endocrinologist — u to undo." in notices(app)
     with Journal.open(journal.path) as fresh:
         assert fresh.flag_marks() == {}
         assert [q.asked for q in fresh.appointment(visit.id or 0).questions] == [False]
@@ -345,7 +347,7 @@ async def test_d_before_the_day_of_the_visit_is_refused_gently(journal, clock):
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await open_appointments(pilot)
-        await pilot.press("d")
+        await pilot.press("v")
         await pilot.pause()
         assert isinstance(app.screen, AppointmentsScreen)
         assert any("record the visit on or after that day" in n for n in notices(app))
@@ -377,16 +379,15 @@ async def test_the_palette_offers_every_key_of_the_screen_even_those_out_of_the_
     async with app.run_test(size=SIZE) as pilot:
         await open_appointments(pilot)
         commands = {c.name: c.help for c in RpltrackCommands(app.screen).commands()}
-    assert list(commands)[:9] == [
+    assert list(commands)[:8] == [
         "Add",
         "Edit",
         "Ask",
         "Ask about flags",
         "Record visit",
+        "Delete",
         "Cancel appointment",
         "Export for my doctor",
-        "Help",
-        "Quit",
     ]
     assert (commands["Cancel appointment"], commands["Export for my doctor"]) == ("key: x", "key: s")
     assert "Go to Appointments" in commands
@@ -412,10 +413,10 @@ async def test_today_shows_the_next_appointment_and_o_opens_appointments(journal
         line = app.screen.query_one("#today-appointment", Static)
         assert line.display
         assert str(line.render()) == (
-            "Next: Dr Lee (reproductive endocrinologist) · Mon 30 Nov 10:15 · 2 questions — press o"
+            "Next: Dr Lee (reproductive endocrinologist) · Mon 30 Nov 10:15 · 2 questions — press 9"
         )
         await open_appointments(pilot)
-        await pilot.press("t")
+        await pilot.press("1")
         await pilot.pause()
         assert isinstance(app.screen, TodayScreen)
 
@@ -432,7 +433,7 @@ async def test_today_says_today_for_an_appointment_later_today_and_nothing_when_
         await pilot.pause()
         line = app.screen.query_one("#today-appointment", Static)
         assert line.display
-        assert str(line.render()) == "Next: Ultrasound · today 14:00 — press o"
+        assert str(line.render()) == "Next: Ultrasound · today 14:00 — press 9"
 
 
 # -- snapshot -------------------------------------------------------------------------------------
@@ -468,4 +469,4 @@ def test_appointments_with_two_upcoming_and_one_past(snap_compare, journal, cloc
     )
     journal.appointment_done(okafor.id or 0, clock.now(), decided="Repeat aCL and LA in 12 weeks.")
     app = RpltrackApp(journal=journal, clock=clock)
-    assert snap_compare(app, terminal_size=SIZE, press=["o"])
+    assert snap_compare(app, terminal_size=SIZE, press=["9"])

@@ -38,7 +38,7 @@ def draw(journal: Journal, clock, at: str, value: str, lab: str = "") -> None:
 
 async def test_betas_show_draws_pairs_minimum_verdict_and_the_caveat_once(demo_app):
     async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.press("b")
+        await pilot.press("5")
         await pilot.pause()
         assert isinstance(demo_app.screen, BetasScreen)
         draws = table_rows(demo_app, "beta-draws")
@@ -65,7 +65,7 @@ async def test_betas_show_draws_pairs_minimum_verdict_and_the_caveat_once(demo_a
 async def test_betas_with_no_draw_invite_her_to_add_one(journal, clock):
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("b")
+        await pilot.press("5")
         await pilot.pause()
         assert app.screen.has_class("-empty")
         assert text_of(app, "betas-empty") == EMPTY_TEXT
@@ -76,7 +76,7 @@ async def test_a_falling_current_series_from_two_labs_asks_her_to_call_and_cauti
     draw(journal, clock, "2026-11-21 08:00", "210", "LabCorp")
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("b")
+        await pilot.press("5")
         await pilot.pause()
         assert text_of(app, "beta-ask") == (
             "Your beta went from 300 to 210 mIU/mL in 48.0 h (a 30.0 % fall). "
@@ -89,12 +89,12 @@ async def test_a_falling_current_series_from_two_labs_asks_her_to_call_and_cauti
 async def test_a_adds_a_censored_beta_kept_as_a_bound(journal, clock):
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("b", "a")
+        await pilot.press("5", "a")
         await pilot.pause()
         await fill_and_save(pilot, value="<5", at="2026-11-23 07:30", lab="Quest")
         assert isinstance(app.screen, BetasScreen)
         assert table_rows(app, "beta-draws") == [["23 Nov 2026 07:30", "<5", "Quest"]]
-        assert "Saved: Beta <5 mIU/mL drawn 23 Nov 2026 07:30." in notices(app)
+        assert "Saved: Added beta <5 mIU/mL drawn 23 Nov 2026 07:30 — u to undo." in notices(app)
     [saved] = reopened_betas(journal)
     assert (saved.value.op, saved.value.value, saved.lab) == (Op.LT, Decimal(5), "Quest")
 
@@ -102,18 +102,18 @@ async def test_a_adds_a_censored_beta_kept_as_a_bound(journal, clock):
 async def test_a_beta_in_ng_per_ml_is_refused_beside_the_result_and_nothing_is_written(journal, clock):
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("b", "a")
+        await pilot.press("5", "a")
         await pilot.pause()
         await fill_and_save(pilot, value="112 ng/mL", at="2026-11-23 07:30")
         assert isinstance(app.screen, EntryForm)
-        assert field_error(app, "value").startswith("unknown unit for hCG: ng/mL")
+        assert field_error(app, "value").startswith("Unknown unit for hCG: ng/mL")
     assert reopened_betas(journal) == []
 
 
 async def test_an_unusual_beta_asks_first_and_going_back_keeps_her_entry(journal, clock):
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("b", "a")
+        await pilot.press("5", "a")
         await pilot.pause()
         await fill_and_save(pilot, value="300000", at="2026-11-23 07:30")
         assert isinstance(app.screen, ConfirmDialog)

@@ -29,7 +29,7 @@ def reopened_cycles(journal: Journal) -> list[Cycle]:
 async def test_cycles_with_no_cycle_invite_her_to_start_one(journal, clock):
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c")
+        await pilot.press("4")
         await pilot.pause()
         assert isinstance(app.screen, CyclesScreen)
         assert app.screen.has_class("-empty")
@@ -38,7 +38,7 @@ async def test_cycles_with_no_cycle_invite_her_to_start_one(journal, clock):
 
 async def test_cycles_show_newest_first_with_where_she_is_and_the_timeline(demo_app):
     async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.press("c")
+        await pilot.press("4")
         await pilot.pause()
         cycles = shown(demo_app)
     assert len(cycles) == 3
@@ -53,12 +53,12 @@ async def test_cycles_show_newest_first_with_where_she_is_and_the_timeline(demo_
 async def test_n_starts_a_cycle_and_it_is_on_disk(journal, clock):
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c", "n")
+        await pilot.press("4", "n")
         await pilot.pause()
         await fill_and_save(pilot, kind="fet", cd1="2026-11-02", clinic="Riverside Fertility")
         assert isinstance(app.screen, CyclesScreen)
         assert shown(app)[0].startswith("Medicated FET · Riverside Fertility · CD1 2 Nov 2026 · current")
-        assert "Saved: Medicated FET cycle from CD1 2 Nov 2026." in notices(app)
+        assert "Saved: Medicated FET cycle from CD1 2 Nov 2026 — u to undo." in notices(app)
     [cycle] = reopened_cycles(journal)
     assert (cycle.kind, cycle.cd1, cycle.clinic) == (CycleKind.FET, date(2026, 11, 2), "Riverside Fertility")
 
@@ -66,7 +66,7 @@ async def test_n_starts_a_cycle_and_it_is_on_disk(journal, clock):
 async def test_a_future_cd1_is_refused_beside_the_field_and_nothing_is_written(journal, clock):
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c", "n")
+        await pilot.press("4", "n")
         await pilot.pause()
         await fill_and_save(pilot, kind="natural", cd1="2026-12-01")
         assert isinstance(app.screen, EntryForm)
@@ -78,10 +78,10 @@ async def test_e_and_f_add_an_event_and_a_transfer_to_the_highlighted_cycle(jour
     journal.add_cycle(Cycle(CycleKind.FET, date(2026, 10, 20)), clock.now())
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c", "e")
+        await pilot.press("4", "a")
         await pilot.pause()
         await fill_and_save(pilot, kind="ultrasound", date="2026-11-20", note="lining 9 mm")
-        await pilot.press("f")
+        await pilot.press("t")
         await pilot.pause()
         await fill_and_save(pilot, date="2026-11-09", embryo_day="5", count="1", grade="4AA", pgt="euploid")
         lines = [" ".join(line.split()) for line in shown(app)[0].splitlines()[1:]]
@@ -98,7 +98,7 @@ async def test_a_transfer_before_cd1_is_refused_beside_the_date(journal, clock):
     journal.add_cycle(Cycle(CycleKind.FET, date(2026, 10, 20)), clock.now())
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c", "f")
+        await pilot.press("4", "t")
         await pilot.pause()
         await fill_and_save(pilot, date="2026-10-01", embryo_day="5")
         assert isinstance(app.screen, EntryForm)
@@ -110,7 +110,7 @@ async def test_x_ends_the_cycle_only_after_she_confirms(journal, clock):
     journal.add_cycle(Cycle(CycleKind.FET, date(2026, 10, 20)), clock.now())
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("c", "x")
+        await pilot.press("4", "x")
         await pilot.pause()
         await fill_and_save(pilot, date="2026-11-22", outcome="negative beta")
         assert isinstance(app.screen, ConfirmDialog)

@@ -74,7 +74,7 @@ def stored(journal: Journal) -> dict[str, str]:
 
 
 async def open_flags(pilot: Any) -> None:
-    await pilot.press("f")
+    await pilot.press("8")
     await pilot.pause()
     assert isinstance(pilot.app.screen, FlagsScreen)
 
@@ -137,7 +137,7 @@ async def test_a_acknowledges_the_flag_it_moves_and_u_makes_it_active_again(jour
         await pilot.press("tab")  # to the second list
         await pilot.pause()
         assert "Acknowledged 23 Nov 2026" in info(app)
-        await pilot.press("u")
+        await pilot.press("b")
         await pilot.pause()
         assert titles(app, "active") == [TSH, RPL]
         assert titles(app, "marked") == []
@@ -178,7 +178,7 @@ async def test_r_marks_raised_with_a_note_and_the_appointment(journal, clock):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form  # a bad appointment number keeps the dialog open, nothing saved
-        assert "the appointment is its number" in field_error(app, "appt")
+        assert "The appointment is its number" in field_error(app, "appt")
         assert marks(journal) == {}
         form.query_one("#entry-appt", Input).value = "3"
         await pilot.press("ctrl+s")
@@ -273,7 +273,7 @@ async def test_clinic_targets_with_a_bad_value_save_nothing(journal, clock):
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert app.screen is form
-        error = form.query_one("#target-error-tsh-target", Static)
+        error = form.query_one("#error-tsh-target", Static)
         assert error.display
         assert str(error.render()) == "TSH target must be a number, like 5; got 'abc'"
         assert app.focused is form.query_one("#target-tsh-target", Input)
@@ -310,7 +310,7 @@ async def test_warning_signs_open_from_flags_and_medications_and_close(journal, 
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, FlagsScreen)
-        await pilot.press("m", "w")
+        await pilot.press("2", "w")
         await pilot.pause()
         assert isinstance(app.screen, WarningSignsScreen)
         await pilot.press("q")  # q closes the page, it does not quit
@@ -352,4 +352,4 @@ def test_flags_with_two_active_and_one_acknowledged(snap_compare, journal, clock
     )
     journal.mark_flag(vitamin_d, MarkState.ACKNOWLEDGED, now, note="taking 1000 IU daily")
     app = RpltrackApp(journal=journal, clock=clock)
-    assert snap_compare(app, terminal_size=SIZE, press=["f"])
+    assert snap_compare(app, terminal_size=SIZE, press=["8"])

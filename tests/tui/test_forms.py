@@ -32,7 +32,7 @@ async def test_adding_a_medication_through_the_form_saves_it(journal, clock):
         await pilot.press(*"aspirin", "tab", *"81 mg", "tab", *"20:00", "enter")
         await pilot.pause()
         assert isinstance(app.screen, TodayScreen)
-        assert "Saved: aspirin 81 mg, 20:00 daily." in notices(app)
+        assert "Saved: aspirin 81 mg, 20:00 daily — u to undo." in notices(app)
     with Journal.open(journal.path) as reopened:
         [med] = reopened.medications()
     assert (med.name, str(med.current.amount), med.current.timing.describe()) == (
@@ -70,7 +70,7 @@ async def test_fixing_the_error_then_saving_clears_it(journal, clock):
         await pilot.press("enter")
         await pilot.pause()
         assert str(app.screen.query_one("#error-times", Static).render()).startswith(
-            "cannot read the time '8'"
+            "Cannot read the time '8'"
         )
         await pilot.press("backspace", *"08:00", "enter")
         await pilot.pause()

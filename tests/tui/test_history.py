@@ -55,7 +55,7 @@ def fill(journal: Journal) -> None:
 
 async def history_rows(app: RpltrackApp) -> list[list[str]]:
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("h")
+        await pilot.press("3")
         await pilot.pause()
         table = app.screen.query_one("#history", DataTable)
         return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
@@ -93,7 +93,7 @@ async def test_history_leaves_out_doses_before_the_medication_was_entered(journa
     journal.add_medication(medication("aspirin", "81 mg", "08:00"), clock.now() - timedelta(minutes=30))
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("h")
+        await pilot.press("3")
         await pilot.pause()
         assert app.screen.query_one("#history", DataTable).row_count == 0
         assert app.screen.has_class("-empty")

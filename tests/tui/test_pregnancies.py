@@ -40,7 +40,7 @@ def loss(on: date, outcome: Outcome, ga: int | None = None) -> Pregnancy:
 
 async def test_pregnancies_list_the_history_and_the_counts_under_each_definition(demo_app):
     async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.press("p")
+        await pilot.press("6")
         await pilot.pause()
         assert isinstance(demo_app.screen, PregnanciesScreen)
         assert rows(demo_app) == [
@@ -62,7 +62,7 @@ async def test_pregnancies_list_the_history_and_the_counts_under_each_definition
 async def test_pregnancies_with_nothing_recorded_say_how_to_start(journal, clock):
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("p")
+        await pilot.press("6")
         await pilot.pause()
         assert app.screen.has_class("-empty")
         assert str(app.screen.query_one("#pregnancies-empty", Static).render()) == EMPTY_TEXT
@@ -77,7 +77,7 @@ async def test_an_ectopic_inside_the_run_is_explained(journal, clock):
         journal.add_pregnancy(loss(on, outcome, 50), clock.now())
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("p")
+        await pilot.press("6")
         await pilot.pause()
         text = " ".join(counts(app).split())
     assert "The longest run includes an ectopic or molar pregnancy or a termination" in text
@@ -87,7 +87,7 @@ async def test_an_ectopic_inside_the_run_is_explained(journal, clock):
 async def test_n_records_a_positive_test(journal, clock):
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("p", "n")
+        await pilot.press("6", "n")
         await pilot.pause()
         await fill_and_save(pilot, date="2026-11-20", how="urine")
         assert rows(app) == [["20 Nov 2026", "pregnancy, ongoing", "", "urine test", ""]]
@@ -101,7 +101,7 @@ async def test_n_records_a_positive_test(journal, clock):
 
 async def test_e_records_how_it_ended_gently_and_a_bad_ga_is_refused_first(demo_app, demo_journal):
     async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.press("p", "e")
+        await pilot.press("6", "x")
         await pilot.pause()
         await fill_and_save(pilot, outcome="miscarriage", date="2026-11-23", ga="45w", confirmed="ultrasound")
         assert isinstance(demo_app.screen, EntryForm)
@@ -111,7 +111,7 @@ async def test_e_records_how_it_ended_gently_and_a_bad_ga_is_refused_first(demo_
         assert isinstance(demo_app.screen, PregnanciesScreen)
         assert rows(demo_app)[0][:3] == ["23 Nov 2026", "miscarriage", "6w 1d"]
         said = notices(demo_app)[-1]
-    assert said == "Saved: Miscarriage at 6w 1d, 23 Nov 2026. It is part of your record."
+    assert said == "Saved: Miscarriage at 6w 1d, 23 Nov 2026. It is part of your record — u to undo."
     assert "congrat" not in said.lower()
     ended = reopened(demo_journal)[-1]
     assert (ended.outcome, ended.ended_on, ended.ga_at_end_days) == (
@@ -124,7 +124,7 @@ async def test_e_records_how_it_ended_gently_and_a_bad_ga_is_refused_first(demo_
 async def test_l_adds_a_past_loss_marked_approximate(journal, clock):
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("p", "l")
+        await pilot.press("6", "l")
         await pilot.pause()
         await fill_and_save(pilot, kind="biochemical", date="2024-03-01", approx=True)
         assert rows(app) == [["1 Mar 2024", "biochemical pregnancy loss", "", "", "approximate"]]
@@ -135,9 +135,9 @@ async def test_l_adds_a_past_loss_marked_approximate(journal, clock):
 
 async def test_a_second_ongoing_pregnancy_is_refused_beside_the_date(demo_app, demo_journal):
     async with demo_app.run_test(size=SIZE) as pilot:
-        await pilot.press("p", "n")
+        await pilot.press("6", "n")
         await pilot.pause()
         await fill_and_save(pilot, date="2026-11-22")
         assert isinstance(demo_app.screen, EntryForm)
-        assert field_error(demo_app, "date").startswith("a pregnancy is already recorded as ongoing")
+        assert field_error(demo_app, "date").startswith("A pregnancy is already recorded as ongoing")
     assert len(reopened(demo_journal)) == 5

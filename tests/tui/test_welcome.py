@@ -151,6 +151,7 @@ def test_the_command_line_opens_the_app_with_the_welcome_and_the_installer(db_pa
 
     opened: list[RpltrackApp] = []
     monkeypatch.setattr(RpltrackApp, "run", lambda self, *args, **kwargs: opened.append(self))
+    db_path.parent.mkdir(parents=True)  # --db names a file in a folder that exists
     assert main(["--db", str(db_path)]) == 0
     [app] = opened
     assert app.welcome
@@ -303,9 +304,7 @@ async def test_a_bad_cd1_is_shown_beside_the_field_and_nothing_is_written(journa
         await pilot.press("enter")
         await pilot.pause()
         assert pane(app) == "cycle"
-        assert field_error(app, "cycle-cd1") == (
-            "Cannot read the date '2026-13-05': use YYYY-MM-DD, like 2026-11-23."
-        )
+        assert field_error(app, "cycle-cd1").startswith("Cannot read the date '2026-13-05'")
         assert app.screen.query_one("#cycle-cd1", Input).has_class("-rejected")
         assert app.screen.focused is app.screen.query_one("#cycle-cd1", Input)
         # Put right, the hint comes back and the cycle is saved.
@@ -497,7 +496,7 @@ async def test_the_palette_reopens_the_welcome_and_done_lands_on_today(journal, 
     add_med(journal, clock, "aspirin", "81 mg", "08:00")
     app = RpltrackApp(journal=journal, clock=clock, welcome=True)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("m")
+        await pilot.press("2")
         await pilot.pause()
         [command] = [c for c in RpltrackCommands(app.screen).commands() if c.name == WELCOME]
         command.run()

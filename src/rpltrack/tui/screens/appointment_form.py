@@ -100,13 +100,7 @@ def read_fields(entered: dict[str, str], zone: ZoneInfo) -> dict[str, Any]:
 
 
 class AppointmentForm(EntryForm[Appointment]):
-    """Add or change an appointment, or add a question to one (an EntryForm that fits a short terminal)."""
-
-    def on_mount(self) -> None:
-        fit_to_terminal(self)
-
-    def on_resize(self) -> None:
-        fit_to_terminal(self)
+    """Add or change an appointment, or add or change a question of one (an EntryForm)."""
 
 
 class VisitForm(FormScreen[Appointment]):

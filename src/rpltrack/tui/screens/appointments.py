@@ -1,12 +1,13 @@
 """AppointmentsScreen: upcoming and past appointments, the questions to bring, and what was decided (#5).
 
 Her questions are a checklist: her own (n), and the active flags, added with one key (g). After the visit she
-records what was decided and ticks the questions she asked (d); the flags behind them are marked raised at
+records what was decided and ticks the questions she asked (v); the flags behind them are marked raised at
 that appointment, as `rpltrack appt done` does. A cancelled appointment stays in the record, marked so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import PurePath
@@ -35,7 +36,8 @@ from rpltrack.tui.screens.appointment_form import (
     read_fields,
 )
 from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
-from rpltrack.tui.screens.entry_form import optional
+from rpltrack.tui.screens.entry_form import Answers, optional
+from rpltrack.tui.screens.forms import Picker, ask_delete
 from rpltrack.tui.widgets.key_bar import KeyBar
 
 EMPTY_TEXT = "No appointments yet — press a to add one"
@@ -43,7 +45,7 @@ NOTHING_UPCOMING = "Nothing booked — press a to add an appointment."
 NO_QUESTIONS = "No questions yet — press n to add one, or g to add your flags."
 ABOUT = (
     "Your appointments: when, with whom, and the questions to bring. Press g to turn the things to raise "
-    "(your flags) into questions; after the visit, press d to record what was decided."
+    "(your flags) into questions; after the visit, press v to record what was decided."
 )
 
 ListName = Literal["upcoming", "past"]
@@ -66,7 +68,7 @@ def state_words(appt: Appointment, now: datetime) -> str:
         return "visit recorded"
     if appt.upcoming(now):
         return ""
-    return "not recorded yet — press d"
+    return "not recorded yet — press v"
 
 
 def questions_table(questions: tuple[Question, ...]) -> Table:
@@ -92,7 +94,9 @@ class AppointmentsScreen(SectionScreen):
         Binding("e", "edit", "Edit", id="appt-edit"),
         Binding("n", "ask", "Ask", id="appt-ask"),
         Binding("g", "ask_flags", "Ask about flags", id="appt-ask-flags"),
-        Binding("d", "record_visit", "Record visit", id="appt-done"),
+        Binding("v", "record_visit", "Record visit", id="appt-done"),
+        Binding("d", "delete", "Delete", id="appt-delete"),
+        Binding("delete", "delete", "Delete", show=False, id="appt-delete-key"),
         # Out of the footer, which has no room left at 110 columns: the help lists them, and the palette
         # offers them (PALETTE_ALSO; the export from every screen too, commands.py).
         Binding("x", "cancel_appointment", "Cancel appointment", show=False, id="appt-cancel"),
@@ -228,7 +232,7 @@ class AppointmentsScreen(SectionScreen):
             parts.append(Text("\nDecided", style="bold"))
             parts.append(fmt.plain(appt.decided))
         elif not appt.cancelled and not appt.done and not appt.upcoming(self.clock.now()):
-            parts.append(Text("\nAfter the visit, press d to record what was decided.", style="dim"))
+            parts.append(Text("\nAfter the visit, press v to record what was decided.", style="dim"))
         return Group(*parts)
 
     @on(OptionList.OptionHighlighted)
@@ -260,7 +264,7 @@ class AppointmentsScreen(SectionScreen):
         return day_and_time(appt.at.astimezone(self.zone))
 
     async def saved(self, words: str, appt_id: int | None) -> None:
-        self.notify(words, title="Saved", markup=False)
+        self.announce(words, self.clock.now())
         await self.reload(follow=appt_id)
 
     # -- adding and changing --------------------------------------------------------------------------
@@ -269,9 +273,9 @@ class AppointmentsScreen(SectionScreen):
         if not self.can_write():
             return
 
-        def submit(entered: dict[str, str]) -> Appointment:
+        def submit(entered: dict[str, str], answers: Answers) -> Appointment:
             appt = Appointment(**read_fields(entered, self.zone))
-            return self.journal.add_appointment(appt, self.clock.now())
+            return self.journal.add_appointment(appt, self.clock.now(), **answers.given())
 
         async def done(saved: Appointment | None) -> None:
             if saved is not None:
@@ -286,18 +290,60 @@ class AppointmentsScreen(SectionScreen):
         )
         self.app.push_screen(form, done)
 
-    def action_edit(self) -> None:
+    def choose_entry(self, verb: str, then: Callable[[Appointment, Question | None], None]) -> None:
+        """The highlighted appointment, or one of its questions (a picker, the appointment first)."""
         appt = self.chosen_or_say()
-        if appt is None or appt.id is None or not self.can_write():
+        if appt is None or appt.id is None:
             return
+        if not appt.questions:
+            then(appt, None)
+            return
+        by_id = {str(q.id): q for q in appt.questions}
+        choices = [("appointment", f"The appointment: {appt.title}, {self.when(appt)}")]
+        choices += [(str(q.id), f"Question: {q.text}") for q in appt.questions]
+
+        def picked(key: str | None) -> None:
+            if key is not None:
+                then(appt, by_id.get(key))
+
+        self.app.push_screen(Picker(f"What {verb}?", choices), picked)
+
+    def action_edit(self) -> None:
+        if self.can_write():
+            self.choose_entry("to change", self.edit_entry)
+
+    def edit_entry(self, appt: Appointment, question: Question | None) -> None:
+        assert appt.id is not None
         appt_id = appt.id
+        if question is not None and question.id is not None:
+            question_id = question.id
+
+            def submit_question(entered: dict[str, str], answers: Answers) -> Appointment:
+                self.journal.edit_question(question_id, self.clock.now(), text=optional(entered["question"]))
+                return self.journal.appointment(appt_id)
+
+            async def question_done(saved: Appointment | None) -> None:
+                if saved is not None:
+                    await self.reload(follow=appt_id)
+                    self.announce(f"Question changed for {saved.title}", self.clock.now())
+
+            form = AppointmentForm(
+                "Change the question",
+                QUESTION_FIELDS,
+                submit_question,
+                initial={"question": question.text},
+                intro=f"For {appt.title}, {self.when(appt)}. {SAVE_KEYS}",
+                form_id="question-form",
+            )
+            self.app.push_screen(form, question_done)
+            return
         initial = initial_values(appt, self.zone)
 
-        def submit(entered: dict[str, str]) -> Appointment:
+        def submit(entered: dict[str, str], answers: Answers) -> Appointment:
             fields = read_fields(entered, self.zone)
             if entered["when"].strip() == initial["when"]:
                 del fields["at"]  # unchanged: keep the zone it was entered in
-            return self.journal.edit_appointment(appt_id, self.clock.now(), **fields)
+            return self.journal.edit_appointment(appt_id, self.clock.now(), **answers.given(), **fields)
 
         async def done(saved: Appointment | None) -> None:
             if saved is not None:
@@ -310,8 +356,37 @@ class AppointmentsScreen(SectionScreen):
             initial=initial,
             intro=SAVE_KEYS,
             form_id="appointment-form",
+            what="appointment",
         )
         self.app.push_screen(form, done)
+
+    def action_delete(self) -> None:
+        self.choose_entry("to delete", self.delete_entry)
+
+    def delete_entry(self, appt: Appointment, question: Question | None) -> None:
+        assert appt.id is not None
+        appt_id = appt.id
+
+        async def after() -> None:
+            await self.reload(follow=appt_id)
+
+        if question is not None and question.id is not None:
+            question_id = question.id
+            ask_delete(
+                self,
+                f"the question “{question.text}” of {appt.title}",
+                lambda: self.journal.dependents_of_question(question_id),
+                lambda now: self.journal.delete_question(question_id, now, with_dependents=True),
+                after,
+            )
+            return
+        ask_delete(
+            self,
+            f"{appt.title}, {self.when(appt)}",
+            lambda: self.journal.dependents_of_appointment(appt_id),
+            lambda now: self.journal.delete_appointment(appt_id, now, with_dependents=True),
+            self.reload,
+        )
 
     def action_cancel_appointment(self) -> None:
         appt = self.chosen_or_say()
@@ -348,7 +423,7 @@ class AppointmentsScreen(SectionScreen):
             return
         appt_id, before = appt.id, len(appt.questions)
 
-        def submit(entered: dict[str, str]) -> Appointment:
+        def submit(entered: dict[str, str], answers: Answers) -> Appointment:
             question = Question(optional(entered["question"]))
             return self.journal.add_questions(appt_id, [question], self.clock.now())
 

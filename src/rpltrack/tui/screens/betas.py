@@ -5,6 +5,7 @@ The app imports this module only when Betas first opens, so plotext never slows 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC
 from typing import ClassVar
 
@@ -23,16 +24,17 @@ from rpltrack.domain.betas import (
     parse_hcg,
     split_series,
 )
-from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.errors import NeedsConfirmation
 from rpltrack.domain.medspec import parse_local_datetime
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
-from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
-from rpltrack.tui.screens.forms import ConfirmDialog
+from rpltrack.tui.screens.entry_form import Answers, Checks, EntryForm, Field, optional
+from rpltrack.tui.screens.forms import ask_delete
 from rpltrack.tui.widgets.key_bar import KeyBar
 
 MAX_LABELLED = 6  # with more draws their labels would overlap, so plotext's own ticks are used
 EMPTY_TEXT = "No betas yet — press a to add one"
+NO_DRAW = "There is no beta to choose yet. Press a to add one."
 CAVEAT = (
     "These minimum rises come from studies of natural pregnancies in women with pain or bleeding, not IVF "
     "[S13] [S14] [S15]. rpltrack judges draws 24 to 96 h apart."
@@ -55,6 +57,9 @@ class BetasScreen(SectionScreen):
     CSS_PATH = SECTIONS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_beta", "Add beta", id="beta-add"),
+        Binding("e", "edit_beta", "Edit", id="beta-edit"),
+        Binding("d", "delete_beta", "Delete", id="beta-delete"),
+        Binding("delete", "delete_beta", "Delete", show=False, id="beta-delete-key"),
         *go_keys("betas"),
         *SECTION_KEYS,
     ]
@@ -84,11 +89,17 @@ class BetasScreen(SectionScreen):
         draws = self.journal.betas()
         pairs = assess_series(draws)
         table = self.query_one("#beta-draws", DataTable)
+        selected = self.selected_id()
         table.clear()
         for draw in reversed(draws):
             at = draw.drawn_at.astimezone(self.zone)
             # Cells as Text (fmt.cells): the lab's name as she wrote it, never read as markup.
-            table.add_row(*fmt.cells(f"{fmt.long_day(at.date())} {at:%H:%M}", fmt.beta_value(draw), draw.lab))
+            table.add_row(
+                *fmt.cells(f"{fmt.long_day(at.date())} {at:%H:%M}", fmt.beta_value(draw), draw.lab),
+                key=str(draw.id),
+            )
+        if selected is not None and str(selected) in {str(d.id) for d in draws}:
+            table.move_cursor(row=table.get_row_index(str(selected)), animate=False)
         pair_table = self.query_one("#beta-pairs", DataTable)
         pair_table.clear()
         for pair in reversed(pairs):
@@ -142,58 +153,128 @@ class BetasScreen(SectionScreen):
         plt.title("Current series, log scale")
         plot.refresh()
 
+    # -- the highlighted draw -------------------------------------------------------------------------
+
+    def selected_id(self) -> int | None:
+        table = self.query_one("#beta-draws", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return int(key) if key is not None else None
+
+    def selected(self) -> BetaDraw | None:
+        beta_id = self.selected_id()
+        draw = next((d for d in self.journal.betas() if d.id == beta_id), None)
+        if draw is None:
+            self.notify(NO_DRAW, title="Betas")
+        return draw
+
+    def words(self, draw: BetaDraw) -> str:
+        """'the beta of 301 mIU/mL drawn Thu 3 Dec 2026 09:00 (City Lab)': a draw in plain words."""
+        at = draw.drawn_at.astimezone(self.zone)
+        lab = f" ({draw.lab})" if draw.lab else ""
+        return f"the beta of {fmt.beta_value(draw)} mIU/mL drawn {fmt.long_day(at.date())} {at:%H:%M}{lab}"
+
+    # -- adding, changing, deleting -------------------------------------------------------------------
+
     def action_add_beta(self) -> None:
         if not self.can_write():
             return
         draws = self.journal.betas()
         now = self.clock.now().astimezone(self.zone)
-        self.open_beta_form({"at": f"{now:%Y-%m-%d %H:%M}", "lab": draws[-1].lab if draws else ""})
+        initial = {"at": f"{now:%Y-%m-%d %H:%M}", "lab": draws[-1].lab if draws else ""}
 
-    def open_beta_form(self, initial: dict[str, str]) -> None:
-        """The add form; an unusually high value asks first, and going back reopens it with her entry."""
-
-        def submit(entered: dict[str, str]) -> BetaDraw:
-            if not entered["value"].strip():
-                raise ValidationError(
-                    "write the result, e.g. 112, or <5 as the lab printed it", field="value"
-                )
-            value = parse_hcg(entered["value"])
-            draw = BetaDraw(parse_local_datetime(entered["at"], self.zone), value, optional(entered["lab"]))
-            draw.check_drawn(self.clock.now())
-            return draw
-
-        async def save(draw: BetaDraw, confirmed: bool) -> None:
-            ok, saved = self.write(
-                lambda: self.journal.add_beta(draw, self.clock.now(), confirmed_unusual=confirmed)
+        def submit(entered: dict[str, str], answers: Answers) -> BetaDraw:
+            draw = self.read_draw(entered)
+            if draw.unusual and not answers.sure:
+                raise NeedsConfirmation(unusual_question(draw), field="value")
+            return self.journal.add_beta(
+                draw, self.clock.now(), confirmed_unusual=answers.sure, again=answers.again
             )
-            if ok and saved is not None:
-                at = saved.drawn_at.astimezone(self.zone)
-                self.notify(
-                    f"Beta {fmt.beta_value(saved)} mIU/mL drawn {fmt.long_day(at.date())} {at:%H:%M}.",
-                    title="Saved",
-                    markup=False,
-                )
-                await self.reload()
 
-        async def done(draw: BetaDraw | None) -> None:
-            if draw is None:
+        self.open_form("Add a beta result", initial, submit, "Added")
+
+    def action_edit_beta(self) -> None:
+        draw = self.selected()
+        if draw is None or draw.id is None or not self.can_write():
+            return
+        beta_id = draw.id
+        at = draw.drawn_at.astimezone(self.zone)
+        initial = {
+            "value": draw.value.raw or fmt.beta_value(draw),
+            "at": f"{at:%Y-%m-%d %H:%M}",
+            "lab": draw.lab,
+        }
+
+        def submit(entered: dict[str, str], answers: Answers) -> BetaDraw:
+            changed = self.read_draw(entered)
+            fields = {"value": changed.value, "lab": changed.lab}
+            if entered["at"].strip() != initial["at"]:
+                fields["drawn_at"] = changed.drawn_at  # unchanged: keep the zone it was entered in
+            return self.journal.edit_beta(beta_id, self.clock.now(), sure=answers.sure, **fields)
+
+        self.open_form("Change the beta result", initial, submit, "Corrected")
+
+    def read_draw(self, entered: dict[str, str]) -> BetaDraw:
+        """What she entered as a BetaDraw; every field that cannot be read is said at once."""
+        checks = Checks()
+        if not entered["value"].strip():
+            checks.fail("value", "write the result, e.g. 112, or <5 as the lab printed it")
+        else:
+            with checks.on("value"):
+                value = parse_hcg(entered["value"])
+        with checks.on("at"):
+            at = parse_local_datetime(entered["at"], self.zone)
+        checks.done()
+        draw = BetaDraw(at, value, optional(entered["lab"]))
+        draw.check_drawn(self.clock.now())
+        return draw
+
+    def open_form(
+        self,
+        title: str,
+        initial: dict[str, str],
+        submit: Callable[[dict[str, str], Answers], BetaDraw],
+        said: str,
+    ) -> None:
+        """The beta form (to add or to change one); once saved, the screen is read again and it is said."""
+
+        async def done(saved: BetaDraw | None) -> None:
+            if saved is None:
                 return
-            if not draw.unusual:
-                await save(draw, False)
-                return
-
-            async def answered(keep: bool | None) -> None:
-                if keep:
-                    await save(draw, True)
-                    return
-                at = draw.drawn_at.astimezone(self.zone)
-                self.open_beta_form({"value": draw.value.raw, "at": f"{at:%Y-%m-%d %H:%M}", "lab": draw.lab})
-
-            question = (
-                f"{fmt.beta_value(draw)} mIU/mL is unusually high for a beta. Please check the number and "
-                "the unit on the report.\n\nKeep this value?"
+            await self.reload()
+            self.follow(saved.id)
+            at = saved.drawn_at.astimezone(self.zone)
+            self.announce(
+                f"{said} beta {fmt.beta_value(saved)} mIU/mL drawn {fmt.long_day(at.date())} {at:%H:%M}",
+                self.clock.now(),
             )
-            self.app.push_screen(ConfirmDialog(question, yes="Keep it", no="Go back"), answered)
 
-        form = EntryForm("Add a beta result", BETA_FIELDS, submit, initial=initial, form_id="beta-form")
+        form = EntryForm(title, BETA_FIELDS, submit, initial=initial, form_id="beta-form", what="beta")
         self.app.push_screen(form, done)
+
+    def follow(self, beta_id: int | None) -> None:
+        """Put the cursor on a draw just saved."""
+        table = self.query_one("#beta-draws", DataTable)
+        if beta_id is not None and str(beta_id) in {key.value for key in table.rows}:
+            table.move_cursor(row=table.get_row_index(str(beta_id)), animate=False)
+
+    def action_delete_beta(self) -> None:
+        draw = self.selected()
+        if draw is None or draw.id is None:
+            return
+        beta_id = draw.id
+        ask_delete(
+            self,
+            self.words(draw),
+            lambda: self.journal.dependents_of_beta(beta_id),
+            lambda now: self.journal.delete_beta(beta_id, now, with_dependents=True),
+            self.reload,
+        )
+
+
+def unusual_question(draw: BetaDraw) -> str:
+    return (
+        f"{fmt.beta_value(draw)} mIU/mL is unusually high for a beta. Please check the number and the unit "
+        "on the report.\n\nKeep this value?"
+    )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,16 +23,19 @@ from rpltrack.domain.cycles import (
     parse_event_kind,
 )
 from rpltrack.domain.dating import EMBRYO_DAYS
-from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import parse_past_date
 from rpltrack.domain.records import replace
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
-from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
-from rpltrack.tui.screens.forms import ConfirmDialog
+from rpltrack.tui.screens.entry_form import Answers, Checks, EntryForm, Field, optional
+from rpltrack.tui.screens.forms import ConfirmDialog, Picker, ask_delete
 from rpltrack.tui.widgets.key_bar import KeyBar
 
 EMPTY_TEXT = "No cycles yet — press n to start one"
+END_EDIT_FIELDS = (
+    Field("ended", "Last day", "YYYY-MM-DD (empty: the cycle goes on)"),
+    Field("outcome", "Outcome", "optional, in your words"),
+)
 
 CYCLE_FIELDS = (
     Field("kind", "Kind", choices=tuple((k.value, CYCLE_KIND_WORDS[k]) for k in CycleKind)),
@@ -74,7 +78,7 @@ def cycle_option(cycle: Cycle, dating_label: str, *, last: bool) -> Option:
         text.append(f"\n   {fmt.long_day(on):>11}   ")
         text.append(words)
     if not cycle.events and not cycle.transfers and cycle.ended_on is None:
-        text.append("\n   nothing recorded yet: e adds an event, f a transfer", style="dim")
+        text.append("\n   nothing recorded yet: a adds an event, t a transfer", style="dim")
     if not last:
         text.append("\n")  # a blank line between cycles, inside the option so it is not a stop of its own
     return Option(text, id=str(cycle.id))
@@ -86,10 +90,13 @@ class CyclesScreen(SectionScreen):
     CSS_PATH = SECTIONS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_cycle", "New cycle", id="cycle-new"),
-        Binding("e", "add_event", "Event", id="cycle-event"),
-        Binding("f", "add_transfer", "Transfer", id="cycle-transfer"),
+        Binding("a", "add_event", "Event", id="cycle-event"),
+        Binding("t", "add_transfer", "Transfer", id="cycle-transfer"),
         Binding("x", "end_cycle", "End cycle", id="cycle-end"),
-        *go_keys("cycles", skip=("flags",)),
+        Binding("e", "edit", "Edit", id="cycle-edit"),
+        Binding("d", "delete", "Delete", id="cycle-delete"),
+        Binding("delete", "delete", "Delete", show=False, id="cycle-delete-key"),
+        *go_keys("cycles"),
         *SECTION_KEYS,
     ]
 
@@ -144,7 +151,7 @@ class CyclesScreen(SectionScreen):
     async def saved(self, cycle: Cycle | None, words: str) -> None:
         if cycle is None:
             return
-        self.notify(words, title="Saved", markup=False)
+        self.announce(words, self.clock.now())
         await self.reload()
         if cycle.id is not None:
             options = self.query_one("#cycles", OptionList)
@@ -160,16 +167,8 @@ class CyclesScreen(SectionScreen):
         latest = next(iter(self.journal.cycles()), None)
         today = self.clock.today()
 
-        def submit(entered: dict[str, str]) -> Cycle:
-            if not entered["kind"]:
-                raise ValidationError("choose the kind of cycle", field="kind")
-            cycle = Cycle(
-                parse_cycle_kind(entered["kind"]),
-                parse_past_date(entered["cd1"], today, "cd1"),
-                optional(entered["clinic"]),
-                optional(entered["notes"]),
-            )
-            return self.journal.add_cycle(cycle, self.clock.now())
+        def submit(entered: dict[str, str], answers: Answers) -> Cycle:
+            return self.journal.add_cycle(read_cycle(entered, today), self.clock.now(), **answers.given())
 
         initial = {
             "kind": latest.kind.value if latest else "",
@@ -191,15 +190,8 @@ class CyclesScreen(SectionScreen):
             return
         cycle_id, today = cycle.id, self.clock.today()
 
-        def submit(entered: dict[str, str]) -> Cycle:
-            if not entered["kind"]:
-                raise ValidationError("choose what happened", field="kind")
-            event = CycleEvent(
-                parse_event_kind(entered["kind"]),
-                parse_past_date(entered["date"], today),
-                optional(entered["note"]),
-            )
-            return self.journal.add_event(cycle_id, event, self.clock.now())
+        def submit(entered: dict[str, str], answers: Answers) -> Cycle:
+            return self.journal.add_event(cycle_id, read_event(entered, today), self.clock.now())
 
         async def done(saved: Cycle | None) -> None:
             await self.saved(saved, f"Event added to the cycle from CD1 {fmt.long_day(cycle.cd1)}.")
@@ -219,22 +211,8 @@ class CyclesScreen(SectionScreen):
             return
         cycle_id, today = cycle.id, self.clock.today()
 
-        def submit(entered: dict[str, str]) -> Cycle:
-            count_text = entered["count"].strip() or "1"
-            if not count_text.isdigit():
-                raise ValidationError(
-                    f"the number of embryos is a whole number, 1 to 5, not {count_text!r}", field="count"
-                )
-            if not entered["embryo_day"]:
-                raise ValidationError("choose the embryo's day as your clinic charts it", field="embryo_day")
-            transfer = Transfer(
-                parse_past_date(entered["date"], today),
-                int(entered["embryo_day"]),
-                int(count_text),
-                optional(entered["grade"]),
-                optional(entered["pgt"]),
-            )
-            return self.journal.add_transfer(cycle_id, transfer, self.clock.now())
+        def submit(entered: dict[str, str], answers: Answers) -> Cycle:
+            return self.journal.add_transfer(cycle_id, read_transfer(entered, today), self.clock.now())
 
         async def done(saved: Cycle | None) -> None:
             await self.saved(saved, f"Transfer added to the cycle from CD1 {fmt.long_day(cycle.cd1)}.")
@@ -260,7 +238,7 @@ class CyclesScreen(SectionScreen):
         assert cycle.id is not None
         cycle_id, today = cycle.id, self.clock.today()
 
-        def submit(entered: dict[str, str]) -> tuple[date, str]:
+        def submit(entered: dict[str, str], answers: Answers) -> tuple[date, str]:
             on = parse_past_date(entered["date"], today)
             replace(cycle, ended_on=on)  # checks the last day is not before CD1, beside the field
             return on, optional(entered["outcome"])
@@ -297,3 +275,209 @@ class CyclesScreen(SectionScreen):
             form_id="end-cycle-form",
         )
         self.app.push_screen(form, confirm)
+
+    # -- changing and deleting ------------------------------------------------------------------------
+
+    def choose_entry(self, verb: str, then: Callable[[Cycle, str], None]) -> None:
+        """What to change or delete in the highlighted cycle: the cycle itself, or one of its transfers or
+        events (a picker, the cycle first); a cycle with nothing recorded goes straight to it."""
+        cycle = self.selected()
+        if cycle is None or cycle.id is None:
+            return
+        choices = [("cycle", f"The cycle: {fmt.cycle_heading(cycle)}, CD1 {fmt.long_day(cycle.cd1)}")]
+        choices += [
+            (f"transfer-{t.id}", f"{fmt.long_day(t.on)}  {fmt.transfer_text(t)}") for t in cycle.transfers
+        ]
+        choices += [(f"event-{e.id}", f"{fmt.long_day(e.on)}  {fmt.event_text(e)}") for e in cycle.events]
+        if len(choices) == 1:
+            then(cycle, "cycle")
+            return
+
+        def picked(key: str | None) -> None:
+            if key is not None:
+                then(cycle, key)
+
+        self.app.push_screen(Picker(f"What {verb}?", choices), picked)
+
+    def action_edit(self) -> None:
+        if self.can_write():
+            self.choose_entry("to change", self.edit_entry)
+
+    def action_delete(self) -> None:
+        self.choose_entry("to delete", self.delete_entry)
+
+    def edit_entry(self, cycle: Cycle, key: str) -> None:
+        today = self.clock.today()
+        assert cycle.id is not None
+        cycle_id = cycle.id
+        if key == "cycle":
+            fields = CYCLE_FIELDS + (END_EDIT_FIELDS if cycle.ended_on is not None else ())
+
+            def submit(entered: dict[str, str], answers: Answers) -> object:
+                changed = read_cycle(entered, today)
+                values: dict[str, Any] = {
+                    "kind": changed.kind,
+                    "cd1": changed.cd1,
+                    "clinic": changed.clinic,
+                    "notes": changed.notes,
+                }
+                if cycle.ended_on is not None:
+                    checks = Checks()
+                    with checks.on("ended"):
+                        text = entered["ended"].strip()
+                        values["ended_on"] = parse_past_date(text, today, "ended") if text else None
+                    checks.done()
+                    values["outcome"] = optional(entered["outcome"])
+                return self.journal.edit_cycle(cycle_id, self.clock.now(), **values)
+
+            initial = {
+                "kind": cycle.kind.value,
+                "cd1": cycle.cd1.isoformat(),
+                "clinic": cycle.clinic,
+                "notes": cycle.notes,
+                "ended": cycle.ended_on.isoformat() if cycle.ended_on else "",
+                "outcome": cycle.outcome,
+            }
+            self.open_edit("Change the cycle", fields, submit, initial, "cycle-form", cycle_id)
+            return
+        kind, _, number = key.partition("-")
+        entry_id = int(number)
+        if kind == "transfer":
+            (transfer,) = (t for t in cycle.transfers if t.id == entry_id)
+
+            def submit_transfer(entered: dict[str, str], answers: Answers) -> object:
+                changed = read_transfer(entered, today)
+                return self.journal.edit_transfer(
+                    entry_id,
+                    self.clock.now(),
+                    on=changed.on,
+                    embryo_day=changed.embryo_day,
+                    embryo_count=changed.embryo_count,
+                    grade=changed.grade,
+                    pgt=changed.pgt,
+                )
+
+            initial = {
+                "date": transfer.on.isoformat(),
+                "embryo_day": str(transfer.embryo_day),
+                "count": str(transfer.embryo_count),
+                "grade": transfer.grade,
+                "pgt": transfer.pgt,
+            }
+            self.open_edit(
+                "Change the transfer", TRANSFER_FIELDS, submit_transfer, initial, "transfer-form", cycle_id
+            )
+            return
+        (event,) = (e for e in cycle.events if e.id == entry_id)
+
+        def submit_event(entered: dict[str, str], answers: Answers) -> object:
+            changed = read_event(entered, today)
+            return self.journal.edit_event(
+                entry_id, self.clock.now(), kind=changed.kind, on=changed.on, note=changed.note
+            )
+
+        fields = EVENT_FIELDS
+        if event.kind is EventKind.TRANSFER:  # an event of its own kind, kept so when it is changed
+            words = fmt.EVENT_WORDS[EventKind.TRANSFER]
+            fields = (Field("kind", "Event", choices=((EventKind.TRANSFER.value, words),)), *EVENT_FIELDS[1:])
+        initial = {"kind": event.kind.value, "date": event.on.isoformat(), "note": event.note}
+        self.open_edit("Change the event", fields, submit_event, initial, "event-form", cycle_id)
+
+    def open_edit(
+        self,
+        title: str,
+        fields: tuple[Field, ...],
+        submit: Callable[[dict[str, str], Answers], object],
+        initial: dict[str, str],
+        form_id: str,
+        cycle_id: int,
+    ) -> None:
+        async def done(saved: object | None) -> None:
+            if saved is None:
+                return
+            await self.reload()
+            self.follow(cycle_id)
+            self.announce(f"{title.replace('Change', 'Changed', 1)}", self.clock.now())
+
+        self.app.push_screen(EntryForm(title, fields, submit, initial=initial, form_id=form_id), done)
+
+    def follow(self, cycle_id: int) -> None:
+        options = self.query_one("#cycles", OptionList)
+        for index in range(options.option_count):
+            if options.get_option_at_index(index).id == str(cycle_id):
+                options.highlighted = index
+
+    def delete_entry(self, cycle: Cycle, key: str) -> None:
+        journal = self.journal
+        if key == "cycle":
+            assert cycle.id is not None
+            cycle_id = cycle.id
+            what = f"the {CYCLE_KIND_WORDS[cycle.kind]} cycle from CD1 {fmt.long_day(cycle.cd1)}"
+            if cycle.clinic:
+                what += f" ({cycle.clinic})"
+            ask_delete(
+                self,
+                what,
+                lambda: journal.dependents_of_cycle(cycle_id),
+                lambda now: journal.delete_cycle(cycle_id, now, with_dependents=True),
+                self.reload,
+            )
+            return
+        kind, _, number = key.partition("-")
+        entry_id = int(number)
+        if kind == "transfer":
+            (transfer,) = (t for t in cycle.transfers if t.id == entry_id)
+            ask_delete(
+                self,
+                f"the transfer of {fmt.long_day(transfer.on)} ({fmt.transfer_text(transfer)})",
+                lambda: journal.dependents_of_transfer(entry_id),
+                lambda now: journal.delete_transfer(entry_id, now, with_dependents=True),
+                self.reload,
+            )
+            return
+        (event,) = (e for e in cycle.events if e.id == entry_id)
+        ask_delete(
+            self,
+            f"the event of {fmt.long_day(event.on)} ({fmt.event_text(event)})",
+            lambda: journal.dependents_of_event(entry_id),
+            lambda now: journal.delete_event(entry_id, now, with_dependents=True),
+            self.reload,
+        )
+
+
+def read_cycle(entered: dict[str, str], today: date) -> Cycle:
+    """The cycle form's text as a Cycle; every field that cannot be read is said at once."""
+    checks = Checks()
+    if not entered["kind"]:
+        checks.fail("kind", "choose the kind of cycle")
+    with checks.on("cd1"):
+        cd1 = parse_past_date(entered["cd1"], today, "cd1")
+    checks.done()
+    return Cycle(
+        parse_cycle_kind(entered["kind"]), cd1, optional(entered["clinic"]), optional(entered["notes"])
+    )
+
+
+def read_event(entered: dict[str, str], today: date) -> CycleEvent:
+    checks = Checks()
+    if not entered["kind"]:
+        checks.fail("kind", "choose what happened")
+    with checks.on("date"):
+        on = parse_past_date(entered["date"], today)
+    checks.done()
+    return CycleEvent(parse_event_kind(entered["kind"]), on, optional(entered["note"]))
+
+
+def read_transfer(entered: dict[str, str], today: date) -> Transfer:
+    checks = Checks()
+    with checks.on("date"):
+        on = parse_past_date(entered["date"], today)
+    count_text = entered["count"].strip() or "1"
+    if not count_text.isdigit():
+        checks.fail("count", f"the number of embryos is a whole number, 1 to 5, not {count_text!r}")
+    if not entered["embryo_day"]:
+        checks.fail("embryo_day", "choose the embryo's day as your clinic charts it")
+    checks.done()
+    return Transfer(
+        on, int(entered["embryo_day"]), int(count_text), optional(entered["grade"]), optional(entered["pgt"])
+    )

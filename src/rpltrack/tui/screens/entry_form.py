@@ -1,56 +1,121 @@
-"""EntryForm: one modal form for the timeline entries (cycle, event, transfer, beta, pregnancy, loss).
+"""EntryForm: the one modal form of the app, for adding an entry of any kind and for changing one.
 
-The form is described by its fields and a `submit` function: submit turns the entered text into a domain
-value (and, for most forms, saves it). A ValidationError from either step is shown beside its field and the
-form stays open with her entry kept, so nothing is saved on error and nothing she typed is lost.
+The form is described by its fields (FieldRow) and a `submit` function: submit turns the entered text into a
+domain value and, for most forms, saves it. Every field is checked before anything is saved (`Checks`), so
+every field that cannot be read is said at once, each beside its own field; the form stays open with her
+entry kept, so nothing is saved on error and nothing she typed is lost.
+
+A question from the journal — an unlikely value (NeedsConfirmation) or the same entry already recorded
+(DuplicateEntry) — is asked in a dialog, not shown as an error: yes calls submit again with `sure` or
+`again` set in its `Answers`, which it passes on to the journal.
+
+The body scrolls, and Save and Cancel stay under it, so on a small terminal (80x24) every field and both
+buttons are reached with Tab; ctrl+s saves from any field.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ClassVar, TypeVar
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import PurePath
+from typing import Any, ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.widget import Widget
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Static
 
-from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.records import record
+from rpltrack.domain.errors import DuplicateEntry, NeedsConfirmation, ValidationError
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui.format import shown
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen
-from rpltrack.tui.widgets.safe_input import SafeInput
+from rpltrack.tui.widgets.field_row import Field, FieldRow
+
+__all__ = ["Answers", "Checks", "EntryForm", "Field", "FieldErrors", "optional"]
 
 T = TypeVar("T")
 
-
-@record(frozen=True)
-class Field:
-    """One row of a form. `choices` (value, words) makes it a list to pick from; `check` a tick box."""
-
-    name: str  # the ValidationError.field it answers to
-    label: str
-    placeholder: str = ""
-    choices: tuple[tuple[str, str], ...] = ()
-    check: bool = False
-    also: tuple[str, ...] = ()  # other ValidationError fields shown beside this one (e.g. "unit" by "value")
-
-    @property
-    def input_id(self) -> str:
-        return f"entry-{self.name}"
+SHORT_TERMINAL = 32  # rows: below this the rows close up and the buttons go flat
+SAVE_KEYS = "ctrl+s save · esc cancel · tab next field"
 
 
 def optional(text: str) -> str:
     return " ".join(text.split())
 
 
-class EntryForm(FormScreen[T]):
-    """Labelled fields with a message beside each; dismisses what `submit` returned, or None on Escape."""
+def sentence(text: str) -> str:
+    """A message as a sentence: capital first, full stop last."""
+    text = " ".join(text.split())
+    if not text:
+        return ""
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
 
-    CSS_PATH = DIALOGS_CSS
+
+class FieldErrors(ValidationError):
+    """Several fields that cannot be read, each with its message (field -> message, in the form's order)."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        field, message = next(iter(errors.items()))
+        super().__init__(message, field=field)
+        self.errors = dict(errors)
+
+
+class Checks:
+    """Reads every field before giving up, so the form can say all that is wrong at once:
+
+    checks = Checks()
+    with checks.on("value"):
+        value = parse_hcg(entered["value"])
+    with checks.on("at"):
+        at = parse_local_datetime(entered["at"], zone)
+    checks.done()  # raises FieldErrors naming each field that failed; the values are all read after it
+    """
+
+    def __init__(self) -> None:
+        self.errors: dict[str, str] = {}
+
+    @contextmanager
+    def on(self, field: str) -> Iterator[None]:
+        try:
+            yield
+        except FieldErrors as exc:
+            for name, message in exc.errors.items():
+                self.errors.setdefault(name, message)
+        except (DuplicateEntry, NeedsConfirmation):
+            raise  # a question for her, not a field that cannot be read
+        except ValidationError as exc:
+            self.errors.setdefault(exc.field or field, exc.message)
+
+    def fail(self, field: str, message: str) -> None:
+        self.errors.setdefault(field, message)
+
+    def done(self) -> None:
+        if self.errors:
+            raise FieldErrors(self.errors)
+
+
+class Answers:
+    """Her answers to the journal's questions so far: `sure` (an unlikely value is right) and `again` (the
+    same entry is meant twice). `given()` is the keywords to pass on: only those answered yes, so a journal
+    method that never asks is called as before."""
+
+    def __init__(self) -> None:
+        self.sure = False
+        self.again = False
+
+    def given(self) -> dict[str, Any]:
+        return {name: True for name, yes in (("sure", self.sure), ("again", self.again)) if yes}
+
+
+class EntryForm(FormScreen[T]):
+    """Labelled fields with a message beside each; dismisses what `submit` returned, or None on Escape.
+
+    `what` names the kind of entry in a question ("The same beta is already recorded (entry 7)…"); `errors`
+    (field -> message) and `notice` are shown when the form opens (a form reopened after a failed save).
+    """
+
+    CSS_PATH: ClassVar[list[str | PurePath]] = [DIALOGS_CSS]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="entry-cancel"),
         Binding("ctrl+s", "save", "Save", id="entry-save"),
@@ -60,12 +125,15 @@ class EntryForm(FormScreen[T]):
         self,
         title: str,
         fields: tuple[Field, ...],
-        submit: Callable[[dict[str, str]], T],
+        submit: Callable[[dict[str, str], Answers], T],
         *,
         initial: dict[str, str] | None = None,
         intro: str = "",
         save_label: str = "Save",
         form_id: str = "entry-form",
+        what: str = "entry",
+        errors: dict[str, str] | None = None,
+        notice: str = "",
     ) -> None:
         super().__init__()
         self.title_text = title
@@ -75,78 +143,107 @@ class EntryForm(FormScreen[T]):
         self.intro = intro
         self.save_label = save_label
         self.form_id = form_id
+        self.what = what
+        self.errors = errors or {}
+        self.notice = notice
+        self.answers = Answers()
+
+    # -- layout ---------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         with Vertical(id=self.form_id, classes="dialog entry-form"):
             # The title and intro may name her records (a cycle's clinic, a flag that quotes a note).
             yield Static(shown(self.title_text), classes="dialog-title", markup=False)
-            if self.intro:
-                yield Static(shown(self.intro), classes="dialog-text", markup=False)
-            for field in self.fields:
-                with Horizontal(classes="form-row"):
-                    yield Label(field.label, classes="form-label")
-                    yield self._widget(field, self.initial.get(field.name, ""))
-                    yield Static("", id=f"error-{field.name}", classes="field-error", markup=False)
+            body = VerticalScroll(classes="form-body")
+            body.can_focus = False  # Tab goes field to field; the body follows the focus
+            with body:
+                yield from self.compose_top()
+                for field in self.fields:
+                    yield FieldRow(field, self.initial.get(field.name, ""))
+                yield from self.compose_bottom()
             yield Static("", id="form-error", markup=False)
             with Horizontal(classes="form-buttons"):
                 yield Button(self.save_label, variant="primary", id="save")
                 yield Button("Cancel", id="cancel")
+                yield Static(SAVE_KEYS, classes="form-keys", markup=False)
 
-    @staticmethod
-    def _widget(field: Field, value: str) -> Widget:
-        if field.choices:
-            select: Select[str] = Select(
-                [(words, key) for key, words in field.choices],
-                prompt="Choose…",
-                allow_blank=not value,
-                value=value if value else Select.NULL,
-                id=field.input_id,
-                classes="form-input",
-                compact=True,
-            )
-            return select
-        if field.check:
-            return Checkbox(field.placeholder, value == "yes", id=field.input_id, compact=True)
-        # Prefilled with her own text to change (a clinic, a note): kept exactly, drawn with controls shown.
-        return SafeInput(
-            value, placeholder=field.placeholder, id=field.input_id, classes="form-input", compact=True
-        )
+    def compose_top(self) -> ComposeResult:
+        """Above the fields: the intro and a notice (a form may add its own)."""
+        if self.intro:
+            yield Static(shown(self.intro), classes="dialog-text", markup=False)
+        if self.notice:
+            yield Static(shown(self.notice), id="form-notice", markup=False)
+
+    def compose_bottom(self) -> ComposeResult:
+        """Under the fields, inside the scrolling body (a form may add its own)."""
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.fit_height()
+        if self.errors:
+            self.show_errors(self.errors)
+
+    def on_resize(self) -> None:
+        self.fit_height()
+
+    def fit_height(self) -> None:
+        """On a short terminal the rows close up and the buttons go flat, so more of the form is in sight."""
+        short = self.app.size.height < SHORT_TERMINAL
+        self.set_class(short, "-short")
+        for button in self.query(".form-buttons Button").results(Button):
+            button.compact = short
+
+    # -- reading and errors ---------------------------------------------------------------------------
+
+    def rows(self) -> list[FieldRow]:
+        return list(self.query(FieldRow).results(FieldRow))
+
+    def row(self, name: str) -> FieldRow:
+        return self.query_one(f"#row-{name}", FieldRow)
 
     def values(self) -> dict[str, str]:
         """What she entered, as text ('' for a list left unchosen, 'yes'/'' for a tick box)."""
-        entered: dict[str, str] = {}
-        for field in self.fields:
-            widget = self.query_one(f"#{field.input_id}")
-            if isinstance(widget, Select):
-                entered[field.name] = "" if widget.value is Select.NULL else str(widget.value)
-            elif isinstance(widget, Checkbox):
-                entered[field.name] = "yes" if widget.value else ""
-            elif isinstance(widget, Input):
-                entered[field.name] = widget.value
-        return entered
+        return {row.field.name: row.value for row in self.rows()}
 
     def clear_errors(self) -> None:
-        for error in self.query(".field-error").results(Static):
-            error.update("")
+        for row in self.rows():
+            row.clear_error()
         self.query_one("#form-error", Static).update("")
-        for widget in self.query(".form-input"):
-            widget.remove_class("-rejected")
 
-    def show_error(self, message: str, field_name: str | None) -> None:
-        """Beside the field it is about, focused; under the form when it is about no single field."""
-        for field in self.fields:
-            if field_name is not None and field_name in (field.name, *field.also):
-                self.query_one(f"#error-{field.name}", Static).update(shown(message))
-                widget = self.query_one(f"#{field.input_id}")
-                widget.add_class("-rejected")
-                widget.focus()
+    def show_error(self, message: str, field_name: str | None, *, focus: bool = True) -> None:
+        """Beside the field it is about (focused); under the form when it is about no single field."""
+        for row in self.rows():
+            if row.field.answers(field_name):
+                row.show_error(message)
+                if focus:
+                    row.input.focus()
                 return
-        self.query_one("#form-error", Static).update(shown(message))
+        self.query_one("#form-error", Static).update(shown(sentence(message)))
+
+    def show_errors(self, errors: dict[str, str]) -> None:
+        """Every message beside its field; the first field in the form's order takes the focus."""
+        for name, message in errors.items():
+            self.show_error(message, name, focus=False)
+        for row in self.rows():
+            if row.has_error:
+                row.input.focus()
+                return
+
+    # -- saving ---------------------------------------------------------------------------------------
 
     def action_save(self) -> None:
         self.clear_errors()
         try:
-            result = self.submit(self.values())
+            result = self.submit(self.values(), self.answers)
+        except FieldErrors as exc:
+            self.show_errors(exc.errors)
+            return
+        except DuplicateEntry as exc:
+            self.ask(self.duplicate_question(exc), "again", yes="Add it again")
+            return
+        except NeedsConfirmation as exc:
+            self.ask(sentence(exc.message), "sure", yes="Yes, save it", field=exc.field)
+            return
         except ValidationError as exc:
             self.show_error(exc.message, exc.field)
             return
@@ -157,3 +254,22 @@ class EntryForm(FormScreen[T]):
             self.show_error(NOT_SAVED, None)
             return
         self.dismiss(result)
+
+    def duplicate_question(self, exc: DuplicateEntry) -> str:
+        return f"The same {self.what} is already recorded (entry {exc.existing_id}). Add it again?"
+
+    def ask(self, question: str, answer: str, *, yes: str, field: str | None = None) -> None:
+        """Put the journal's question to her; yes saves again with that answer, no goes back to the form."""
+        from rpltrack.tui.screens.forms import ConfirmDialog
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                setattr(self.answers, answer, True)
+                self.action_save()
+                return
+            for row in self.rows():
+                if row.field.answers(field):
+                    row.input.focus()
+                    return
+
+        self.app.push_screen(ConfirmDialog(question, yes=yes, no="Go back"), answered)

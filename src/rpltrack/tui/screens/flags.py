@@ -117,13 +117,13 @@ class FlagsScreen(SectionScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "acknowledge", "Acknowledge", id="flag-acknowledge"),
         Binding("r", "raised", "Raised", id="flag-raised"),
-        Binding("u", "make_active", "Active again", id="flag-active-again"),
+        Binding("b", "make_active", "Back to active", id="flag-active-again"),
         Binding("s", "clinic_targets", "Clinic targets", id="flag-clinic-targets"),
         # Out of the footer, which has no room left at 110 columns: the help lists it, and the palette offers
         # it everywhere (commands.py).
         Binding("w", "warning_signs", "Warning signs", show=False, id="flag-warning-signs"),
         # r marks a flag raised here, so Labs is reached from the other sections or the palette.
-        *go_keys("flags", skip=("labs",)),
+        *go_keys("flags"),
         *SECTION_KEYS,
     ]
 
@@ -311,7 +311,12 @@ class FlagsScreen(SectionScreen):
             await self.reload_following(flag.key)
 
         form: EntryForm[MarkEntry] = EntryForm(
-            title, fields, read_mark, initial=initial, intro=intro, form_id=form_id
+            title,
+            fields,
+            lambda entered, _: read_mark(entered),
+            initial=initial,
+            intro=intro,
+            form_id=form_id,
         )
         self.app.push_screen(form, done)
 

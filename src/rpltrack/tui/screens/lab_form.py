@@ -1,8 +1,9 @@
 """LabForm: add a lab result, with the catalog's names suggested and the test's usual unit shown.
 
-The form checks what she typed, asks before keeping an unusual value, and saves through the `save` it is
-given while it is still open: a ValidationError or a write that did not reach the disk is shown in the form
-with her entry kept, and the form closes with the saved result only once it is on disk.
+The form checks what she typed and saves through the `save` it is given while it is still open: the journal's
+questions (an unusual value, the same result twice) are asked in a dialog, a ValidationError or a write that
+did not reach the disk is shown in the form with her entry kept, and the form closes with the saved result
+only once it is on disk.
 """
 
 from __future__ import annotations
@@ -13,19 +14,14 @@ from pathlib import Path
 
 from textual import on
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Checkbox, Input, Static
 
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.labcatalog import LABS, is_unusual, lookup, parse_lab_value, parse_range, resolve
+from rpltrack.domain.labcatalog import LABS, lookup, parse_lab_value, parse_range, resolve
 from rpltrack.domain.labs import LabKind, LabResult, LabTest
 from rpltrack.domain.medspec import parse_past_date
-from rpltrack.domain.records import replace
-from rpltrack.store.db import JournalError
-from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui.format import shown
-from rpltrack.tui.screens.base import NOT_SAVED, READ_ONLY
-from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
-from rpltrack.tui.screens.forms import ConfirmDialog
+from rpltrack.tui.screens.entry_form import Answers, Checks, EntryForm, Field, optional
 
 LABS_CSS = str(Path(__file__).resolve().parent.parent / "labs.tcss")
 
@@ -38,7 +34,6 @@ LAB_FIELDS = (
     Field("anticoagulant", "", "On an anticoagulant when drawn", check=True, also=("on_anticoagulant",)),
     Field("note", "Note", "optional"),
 )
-SHORT_TERMINAL = 32  # rows: below this the whole form does not fit with a blank line between its rows
 SAVE_KEYS = "Ctrl+S saves, Escape cancels."
 INTRO = f"Name the test as the report does; → takes a suggestion. {SAVE_KEYS}"
 
@@ -97,7 +92,8 @@ def about(name: str, test: LabTest | None) -> str:
 
 
 class LabForm(EntryForm[LabResult]):
-    """Add a lab result. Dismisses the saved LabResult (already on disk), or None when cancelled.
+    """Add a lab result, or change one (`title`, `initial` from the result). `save(result, answers)` writes
+    it while the form is open; the form closes with the saved LabResult (already on disk), or None.
 
     Its few rules of its own (#lab-form) are in labs.tcss, which the Labs screen has loaded before it opens.
     """
@@ -106,42 +102,35 @@ class LabForm(EntryForm[LabResult]):
         self,
         *,
         today: date,
-        save: Callable[[LabResult], LabResult],
+        save: Callable[[LabResult, Answers], LabResult],
         initial: dict[str, str] | None = None,
+        title: str = "Add a lab result",
     ) -> None:
         super().__init__(
-            "Add a lab result",
+            title,
             LAB_FIELDS,
-            self.build,
+            self.store,
             initial={"date": today.isoformat(), **(initial or {})},
             intro=INTRO,
             form_id="lab-form",
+            what="lab result",
         )
         self.today = today
         self.save = save
 
     def on_mount(self) -> None:
+        super().on_mount()
         test_input = self.query_one("#entry-test", Input)
         test_input.suggester = SuggestFromList(NAMES, case_sensitive=False)
-        self.describe_test(test_input.value)
-        self.fit_height()
-
-    def on_resize(self) -> None:
-        self.fit_height()
-
-    def fit_height(self) -> None:
-        """On a short terminal the rows close up and the buttons go flat, so Save stays in sight."""
-        short = self.app.size.height < SHORT_TERMINAL
-        self.set_class(short, "-short")
-        for button in self.query(Button):
-            button.compact = short
+        self.describe_test(test_input.value, keep=True)
 
     @on(Input.Changed, "#entry-test")
     def _test_changed(self, event: Input.Changed) -> None:
         self.describe_test(event.value)
 
-    def describe_test(self, name: str) -> None:
-        """Fit the form to the test named so far: the hints, and the anticoagulant box where it matters."""
+    def describe_test(self, name: str, *, keep: bool = False) -> None:
+        """Fit the form to the test named so far: the hints, and the anticoagulant box where it matters
+        (`keep`: as the form opens, a box already ticked stays ticked)."""
         test = lookup(name) if name.strip() else None
         custom = test is None and not still_typing(name)
         self.query_one("#entry-unit", Input).placeholder = unit_hint(test, custom)
@@ -149,19 +138,28 @@ class LabForm(EntryForm[LabResult]):
         self.query_one(".dialog-text", Static).update(shown(about(name, test)))
         box = self.query_one("#entry-anticoagulant", Checkbox)
         box.disabled = not (custom or (test is not None and test.asks_anticoagulant))
-        if box.disabled:
+        if box.disabled and not keep:
             box.value = False
 
     def build(self, entered: dict[str, str]) -> LabResult:
-        """What she entered as an unsaved LabResult, or a ValidationError naming the field (as `lab add`)."""
-        test = resolve(entered["test"])
-        day = parse_past_date(entered["date"], self.today) if entered["date"].strip() else self.today
-        value = parse_lab_value(test, entered["value"], entered["unit"] or None)
-        reference = parse_range(entered["range"], value.unit, test) if entered["range"].strip() else None
-        if reference is not None and value.number is None:
-            raise ValidationError(
-                "a reference range goes with a number, not with a word or text", field="range"
-            )
+        """What she entered as an unsaved LabResult; every field that cannot be read is said at once."""
+        checks = Checks()
+        with checks.on("test"):
+            test = resolve(entered["test"])
+        with checks.on("date"):
+            day = parse_past_date(entered["date"], self.today) if entered["date"].strip() else self.today
+        checks.done()
+        with checks.on("value"):
+            value = parse_lab_value(test, entered["value"], entered["unit"] or None)
+        checks.done()
+        reference = None
+        with checks.on("range"):
+            reference = parse_range(entered["range"], value.unit, test) if entered["range"].strip() else None
+            if reference is not None and value.number is None:
+                raise ValidationError(
+                    "a reference range goes with a number, not with a word or text", field="range"
+                )
+        checks.done()
         return LabResult(
             test=test.key,
             on=day,
@@ -171,40 +169,7 @@ class LabForm(EntryForm[LabResult]):
             note=optional(entered["note"]),
         )
 
-    def action_save(self) -> None:
-        self.clear_errors()
-        try:
-            result = self.build(self.values())
-        except ValidationError as exc:
-            self.show_error(exc.message, exc.field)
-            return
-        test = resolve(result.test)
-        if not is_unusual(test, result.value):
-            self.store(result)
-            return
-
-        def answered(keep: bool | None) -> None:
-            if keep:
-                self.store(replace(result, confirmed_unusual=True))
-            else:
-                self.query_one("#entry-value", Input).focus()
-
-        question = (
-            f"{test.name} {result.value} is unusual — check the number and unit on the report. Keep it?"
-        )
-        self.app.push_screen(ConfirmDialog(question, yes="Keep it", no="Go back"), answered)
-
-    def store(self, result: LabResult) -> None:
-        """Save now; close with the saved result, or stay open with her entry and the reason."""
-        try:
-            saved = self.save(result)
-        except ValidationError as exc:
-            self.show_error(exc.message, exc.field)
-            return
-        except JournalReadOnly:
-            self.show_error(READ_ONLY, None)
-            return
-        except JournalError:
-            self.show_error(NOT_SAVED, None)
-            return
-        self.dismiss(saved)
+    def store(self, entered: dict[str, str], answers: Answers) -> LabResult:
+        """Read, then save while the form is open: a question (an unusual value, the same result twice) is
+        asked by the form, and the form closes only once the result is on disk."""
+        return self.save(self.build(entered), answers)

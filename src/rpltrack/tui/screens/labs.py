@@ -6,6 +6,7 @@ The app imports this module only when Labs first opens, so plotext never slows t
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from fractions import Fraction
 from pathlib import PurePath
@@ -26,6 +27,8 @@ from rpltrack.domain.labs import LabResult, LabTest, LabValue, canonical, format
 from rpltrack.domain.records import record
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
+from rpltrack.tui.screens.entry_form import Answers
+from rpltrack.tui.screens.forms import Picker, ask_delete
 from rpltrack.tui.screens.lab_form import LABS_CSS, LabForm
 from rpltrack.tui.widgets.key_bar import KeyBar
 
@@ -190,6 +193,9 @@ class LabsScreen(SectionScreen):
     CSS_PATH: ClassVar[list[str | PurePath]] = [SECTIONS_CSS, LABS_CSS]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_lab", "Add result", id="lab-add"),
+        Binding("e", "edit_lab", "Edit", id="lab-edit"),
+        Binding("d", "delete_lab", "Delete", id="lab-delete"),
+        Binding("delete", "delete_lab", "Delete", show=False, id="lab-delete-key"),
         *go_keys("labs"),
         *SECTION_KEYS,
     ]
@@ -310,18 +316,113 @@ class LabsScreen(SectionScreen):
         plt.title(fmt.shown(f"{test.name} ({trend.unit})" if trend.unit else test.name))
         plot.refresh()
 
+    # -- adding, changing, deleting -------------------------------------------------------------------
+
     def action_add_lab(self) -> None:
         if not self.can_write():
             return
 
-        def save(result: LabResult) -> LabResult:
-            return self.journal.add_lab(result, self.clock.now())
+        def save(result: LabResult, answers: Answers) -> LabResult:
+            return self.journal.add_lab(result, self.clock.now(), **answers.given())
 
+        self.open_form(LabForm(today=self.clock.today(), save=save), "Added")
+
+    def open_form(self, form: LabForm, said: str) -> None:
         async def done(saved: LabResult | None) -> None:
             if saved is None:
                 return
-            name = resolve(saved.test).name
-            self.notify(f"{name} {value_text(saved)} on {saved.on.isoformat()}.", title="Saved", markup=False)
             await self.reload(select=saved.test)
+            name = resolve(saved.test).name
+            self.announce(f"{said} {name} {value_text(saved)} of {fmt.long_day(saved.on)}", self.clock.now())
 
-        self.app.push_screen(LabForm(today=self.clock.today(), save=save), done)
+        self.app.push_screen(form, done)
+
+    def choose_result(self, verb: str, then: Callable[[LabResult], None]) -> None:
+        """The result to change or delete: the highlighted test's only result, or one picked from its
+        results (newest first, the newest highlighted)."""
+        results = self.results.get(self.shown or "", [])
+        if not results:
+            self.notify("There is no result to choose yet. Press a to add one.", title="Labs")
+            return
+        if len(results) == 1:
+            then(results[0])
+            return
+        by_id = {str(r.id): r for r in results}
+        test = resolve(results[0].test)
+        choices = [(str(r.id), result_words(r)) for r in reversed(results)]
+
+        def picked(key: str | None) -> None:
+            if key is not None and key in by_id:
+                then(by_id[key])
+
+        self.app.push_screen(Picker(f"Which {test.name} result {verb}?", choices), picked)
+
+    def action_edit_lab(self) -> None:
+        if self.can_write():
+            self.choose_result("to change", self.edit_result)
+
+    def edit_result(self, result: LabResult) -> None:
+        lab_id = result.id
+        assert lab_id is not None
+
+        def save(changed: LabResult, answers: Answers) -> LabResult:
+            fields = {
+                "test": changed.test,
+                "on": changed.on,
+                "value": changed.value,
+                "reference": changed.reference,
+                "on_anticoagulant": changed.on_anticoagulant,
+                "note": changed.note,
+            }
+            return self.journal.edit_lab(lab_id, self.clock.now(), sure=answers.sure, **fields)
+
+        form = LabForm(
+            today=self.clock.today(), save=save, initial=form_values(result), title="Change the lab result"
+        )
+        self.open_form(form, "Corrected")
+
+    def action_delete_lab(self) -> None:
+        self.choose_result("to delete", self.delete_result)
+
+    def delete_result(self, result: LabResult) -> None:
+        lab_id = result.id
+        assert lab_id is not None
+
+        async def after() -> None:
+            await self.reload()
+
+        ask_delete(
+            self,
+            result_words(result),
+            lambda: self.journal.dependents_of_lab(lab_id),
+            lambda now: self.journal.delete_lab(lab_id, now, with_dependents=True),
+            after,
+        )
+
+
+def result_words(result: LabResult) -> str:
+    """'TSH 2.8 mIU/L of Mon 9 Nov 2026 (range 0.4-4.0)': one result in plain words."""
+    words = f"{resolve(result.test).name} {value_text(result)} of {fmt.long_day(result.on)}"
+    if result.reference:
+        words += f" (range {result.reference})"
+    return words
+
+
+def form_values(result: LabResult) -> dict[str, str]:
+    """A result as the lab form's text, to change it."""
+    value = result.value
+    unit = value.unit or ""
+    raw = value.raw or str(value)
+    if unit and raw.endswith(unit):
+        raw = raw[: -len(unit)].strip()
+    return {
+        "test": resolve(result.test).name,
+        "value": raw,
+        "unit": unit,
+        "date": result.on.isoformat(),
+        "range": result.reference.raw
+        if result.reference and result.reference.raw
+        else str(result.reference or ""),
+        "anticoagulant": "yes" if result.on_anticoagulant else "",
+        "note": result.note,
+    }

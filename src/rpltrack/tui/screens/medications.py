@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.models import Medication, MedicationState, Regimen
-from rpltrack.store.db import JournalError
+from rpltrack.domain.models import Medication, MedicationState
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
-from rpltrack.tui.screens.forms import ChangeDoseForm, ConfirmDialog, MedicationForm
+from rpltrack.tui.screens.forms import ConfirmDialog, MedicationEditForm, MedicationForm, ask_delete
 from rpltrack.tui.screens.today import add_medication
 from rpltrack.tui.widgets.key_bar import KeyBar
 
@@ -35,7 +33,9 @@ class MedicationsScreen(SectionScreen):
     CSS_PATH = SECTIONS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_medication", "Add", id="med-add"),
-        Binding("e", "change_dose", "Change dose", id="med-change"),
+        Binding("e", "edit_medication", "Edit", id="med-edit"),
+        Binding("d", "delete_medication", "Delete", id="med-delete"),
+        Binding("delete", "delete_medication", "Delete", show=False, id="med-delete-key"),
         Binding("x", "stop_medication", "Stop", id="med-stop"),
         # "Warning signs (anticoagulants)" would push Help and Quit out of the footer at 110 columns.
         Binding("w", "warning_signs", "Warning signs", id="med-warning-signs"),
@@ -113,40 +113,55 @@ class MedicationsScreen(SectionScreen):
         if self.can_write():
             add_medication(self, MedicationForm(self.clock, cycle=self.journal.cycle_on(self.clock.today())))
 
-    def action_change_dose(self) -> None:
+    def action_edit_medication(self) -> None:
+        """The add form, filled in: a new dose or time from a day, a new name, dates or notes."""
         med = self.selected()
-        if med is None or not self.can_write():
+        if med is None or med.id is None or not self.can_write():
             return
-        self.change_dose(med, ChangeDoseForm(med, self.clock))
+        med_id = med.id
 
-    def change_dose(self, med: Medication, form: ChangeDoseForm) -> None:
-        """Open the form and save the change. If saving fails, reopen it with her entry kept."""
+        def save(fields: dict[str, Any]) -> Medication:
+            return self.journal.edit_medication(med_id, self.clock.now(), **fields)
 
-        async def done(regimen: Regimen | None) -> None:
-            if regimen is None:
+        form = MedicationEditForm(med, self.clock, save, cycle=self.journal.cycle_on(self.clock.today()))
+
+        async def done(saved: Medication | None) -> None:
+            if saved is None:
                 return
-            assert med.id is not None
-            try:
-                saved = self.journal.change_regimen(med.id, regimen, self.clock.now())
-            except (JournalError, ValidationError) as exc:
-                notice = self.explain(exc)
-                errors = {exc.field: exc.message} if isinstance(exc, ValidationError) and exc.field else {}
-                self.change_dose(
-                    med,
-                    ChangeDoseForm(
-                        med, self.clock, initial=form.entered, errors=errors, notice="" if errors else notice
-                    ),
-                )
+            if not form.changed:
+                self.notify("Nothing changed.", title="Medications")
                 return
-            self.notify(
-                f"{saved.name}: {regimen.amount}, {regimen.timing.describe()} from "
-                f"{regimen.effective_on:%d %b %Y}.",
-                title="Saved",
-                markup=False,
-            )
             await self.reload()
+            self.announce(
+                f"Changed {saved.name}: {saved.current.amount}, {saved.current.timing.describe()}",
+                self.clock.now(),
+            )
 
         self.app.push_screen(form, done)
+
+    def action_delete_medication(self) -> None:
+        med = self.selected()
+        if med is None or med.id is None:
+            return
+        med_id = med.id
+        what = f"{med.name} {med.current.amount}, {med.current.timing.describe()}"
+
+        def instead(dependents: list[str]) -> tuple[str, str, str]:
+            return (
+                f"{what} has {', '.join(dependents)}, which stay in your history: a medication with logged "
+                "doses is never deleted. Stop it from now on instead?",
+                "Stop it",
+                f"Stopped {med.name} (its logged doses are kept)",
+            )
+
+        ask_delete(
+            self,
+            what,
+            lambda: self.journal.dependents_of_medication(med_id),
+            lambda now: self.journal.delete_medication(med_id, now, with_dependents=True),
+            self.reload,
+            instead=instead,
+        )
 
     def action_stop_medication(self) -> None:
         med = self.selected()

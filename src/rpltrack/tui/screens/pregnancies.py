@@ -6,14 +6,15 @@ and a loss is recorded as part of her history.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from datetime import date
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
-from rpltrack.domain.dating import parse_ga
+from rpltrack.domain.dating import format_ga, parse_ga
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import parse_past_date
 from rpltrack.domain.pregnancies import (
@@ -27,7 +28,8 @@ from rpltrack.domain.pregnancies import (
 )
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
-from rpltrack.tui.screens.entry_form import EntryForm, Field
+from rpltrack.tui.screens.entry_form import Answers, Checks, EntryForm, Field
+from rpltrack.tui.screens.forms import ask_delete
 from rpltrack.tui.widgets.key_bar import KeyBar
 
 EMPTY_TEXT = "No pregnancies recorded — press n for a positive test, or l to add a past loss"
@@ -56,6 +58,15 @@ LOSS_FIELDS = (
     Field("ga", "Weeks then", "optional, e.g. 7w2d"),
     Field("confirmed", "Confirmed by", choices=CONFIRMED),
     Field("approx", "", "The date or weeks are approximate", check=True),
+)
+OUTCOMES = tuple((o.value, OUTCOME_WORDS[o] if o is not Outcome.ONGOING else "ongoing") for o in Outcome)
+PREGNANCY_FIELDS = (
+    Field("date", "Positive test", "YYYY-MM-DD"),
+    Field("how", "Seen on", choices=HOW_FOUND),
+    Field("outcome", "Now", choices=OUTCOMES),
+    Field("ended", "Ended on", "YYYY-MM-DD (empty while ongoing)"),
+    Field("ga", "Weeks then", "optional, e.g. 7w2d"),
+    Field("confirmed", "Confirmed by", choices=CONFIRMED),
 )
 GENTLE_SAVED = "It is part of your record."
 
@@ -89,8 +100,11 @@ class PregnanciesScreen(SectionScreen):
     CSS_PATH = SECTIONS_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "positive_test", "Positive test", id="pregnancy-new"),
-        Binding("e", "end_pregnancy", "How it ended", id="pregnancy-end"),
+        Binding("x", "end_pregnancy", "How it ended", id="pregnancy-end"),
         Binding("l", "add_loss", "Past loss", id="loss-add"),
+        Binding("e", "edit", "Edit", id="pregnancy-edit"),
+        Binding("d", "delete", "Delete", id="pregnancy-delete"),
+        Binding("delete", "delete", "Delete", show=False, id="pregnancy-delete-key"),
         *go_keys("pregnancies"),
         *SECTION_KEYS,
     ]
@@ -118,7 +132,7 @@ class PregnanciesScreen(SectionScreen):
             table.focus()
 
     async def saved(self, words: str) -> None:
-        self.notify(words, title="Saved", markup=False)
+        self.announce(words, self.clock.now())
         await self.reload()
 
     def action_positive_test(self) -> None:
@@ -126,7 +140,7 @@ class PregnanciesScreen(SectionScreen):
             return
         today = self.clock.today()
 
-        def submit(entered: dict[str, str]) -> Pregnancy:
+        def submit(entered: dict[str, str], answers: Answers) -> Pregnancy:
             on = parse_past_date(entered["date"], today)
             cycle = self.journal.cycle_on(on)
             how = Confirmation(entered["how"]) if entered["how"] else Confirmation.HCG
@@ -159,7 +173,7 @@ class PregnanciesScreen(SectionScreen):
             return
         today = self.clock.today()
 
-        def submit(entered: dict[str, str]) -> Pregnancy:
+        def submit(entered: dict[str, str], answers: Answers) -> Pregnancy:
             if not entered["outcome"]:
                 raise ValidationError("choose what happened", field="outcome")
             on = parse_past_date(entered["date"], today)
@@ -193,7 +207,7 @@ class PregnanciesScreen(SectionScreen):
             return
         today = self.clock.today()
 
-        def submit(entered: dict[str, str]) -> Pregnancy:
+        def submit(entered: dict[str, str], answers: Answers) -> Pregnancy:
             if not entered["kind"]:
                 raise ValidationError("choose what happened", field="kind")
             loss = Pregnancy(
@@ -220,3 +234,110 @@ class PregnanciesScreen(SectionScreen):
             form_id="loss-form",
         )
         self.app.push_screen(form, done)
+
+    # -- changing and deleting ------------------------------------------------------------------------
+
+    def selected(self) -> Pregnancy | None:
+        table = self.query_one("#pregnancies", DataTable)
+        if table.row_count == 0:
+            self.notify("Nothing is recorded yet. Press n for a positive test, or l for a past loss.")
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((p for p in self.journal.pregnancies() if str(p.id) == key), None)
+
+    def action_edit(self) -> None:
+        chosen = self.selected()
+        if chosen is None or chosen.id is None or not self.can_write():
+            return
+        pregnancy_id, today = chosen.id, self.clock.today()
+        ga = format_ga(chosen.ga_at_end_days).replace(" ", "") if chosen.ga_at_end_days is not None else ""
+        confirmed = chosen.confirmed.value if chosen.confirmed else ""
+        if chosen.started_on is None:  # a past loss: the loss form
+            fields: tuple[Field, ...] = LOSS_FIELDS
+            initial = {
+                "kind": chosen.outcome.value,
+                "date": chosen.ended_on.isoformat() if chosen.ended_on else "",
+                "ga": ga,
+                "confirmed": confirmed,
+                "approx": "yes" if chosen.approximate else "",
+            }
+            title = "Change the loss"
+        else:
+            fields = PREGNANCY_FIELDS
+            initial = {
+                "date": chosen.started_on.isoformat(),
+                "how": chosen.how_found.value if chosen.how_found else "",
+                "outcome": chosen.outcome.value,
+                "ended": chosen.ended_on.isoformat() if chosen.ended_on else "",
+                "ga": ga,
+                "confirmed": confirmed,
+            }
+            title = "Change the pregnancy"
+
+        def submit(entered: dict[str, str], answers: Answers) -> Pregnancy:
+            values = read_changes(entered, today, loss=chosen.started_on is None)
+            return self.journal.edit_pregnancy(pregnancy_id, self.clock.now(), sure=answers.sure, **values)
+
+        async def done(saved: Pregnancy | None) -> None:
+            if saved is None:
+                return
+            await self.reload()
+            on = saved.ended_on or saved.started_on
+            when = f", {fmt.long_day(on)}" if on else ""
+            self.announce(f"Changed: {saved.describe()}{when}", self.clock.now())
+
+        form = EntryForm(title, fields, submit, initial=initial, form_id="pregnancy-form", what="loss")
+        self.app.push_screen(form, done)
+
+    def action_delete(self) -> None:
+        chosen = self.selected()
+        if chosen is None or chosen.id is None:
+            return
+        pregnancy_id = chosen.id
+        on = chosen.ended_on or chosen.started_on
+        what = (
+            f"the pregnancy from the positive test of {fmt.long_day(chosen.started_on)}"
+            if chosen.outcome is Outcome.ONGOING and chosen.started_on
+            else f"the {chosen.describe()}" + (f" of {fmt.long_day(on)}" if on else "")
+        )
+        ask_delete(
+            self,
+            what,
+            lambda: self.journal.dependents_of_pregnancy(pregnancy_id),
+            lambda now: self.journal.delete_pregnancy(pregnancy_id, now, with_dependents=True),
+            self.reload,
+        )
+
+
+def read_changes(entered: dict[str, str], today: date, *, loss: bool) -> dict[str, Any]:
+    """The edit form's text as edit_pregnancy's fields; every field that cannot be read is said at once."""
+    checks = Checks()
+    values: dict[str, Any] = {}
+    with checks.on("ga"):
+        values["ga_at_end_days"] = parse_ga(entered["ga"]) if entered["ga"].strip() else None
+    values["confirmed"] = Confirmation(entered["confirmed"]) if entered["confirmed"] else None
+    if loss:
+        if not entered["kind"]:
+            checks.fail("kind", "choose what happened")
+        with checks.on("date"):
+            values["ended_on"] = parse_past_date(entered["date"], today)
+        checks.done()
+        values.update(outcome=Outcome(entered["kind"]), approximate=entered["approx"] == "yes")
+        return values
+    with checks.on("date"):
+        values["started_on"] = parse_past_date(entered["date"], today)
+    ended = entered["ended"].strip()
+    if ended:
+        with checks.on("ended"):
+            values["ended_on"] = parse_past_date(ended, today, "ended")
+    if not entered["outcome"]:
+        checks.fail("outcome", "choose how the pregnancy stands")
+    checks.done()
+    outcome = Outcome(entered["outcome"])
+    values["outcome"] = outcome
+    values["how_found"] = Confirmation(entered["how"]) if entered["how"] else None
+    if outcome is Outcome.ONGOING:
+        values.update(ended_on=None, ga_at_end_days=None, confirmed=None)
+    elif not ended:
+        raise ValidationError("give the day it ended", field="ended")
+    return values

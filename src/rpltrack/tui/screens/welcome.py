@@ -33,6 +33,8 @@ from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, AppScreen, SectionScreen
+from rpltrack.tui.screens.entry_form import Checks, FieldErrors, sentence
+from rpltrack.tui.widgets.field_row import Field, FieldRow
 from rpltrack.tui.widgets.key_bar import KeyBar
 from rpltrack.tui.widgets.safe_input import SafeInput
 
@@ -120,14 +122,6 @@ BACK = {"cycle": "targets", "medications": "cycle", "template": "medications", "
 # Escape has one binding per meaning, each shown in the footer only on the panes where it is what Escape does.
 ESCAPE_ACTIONS = ("skip_setup", "skip_step", "back", "next", "finish")
 SAVE_PANES = ("targets", "cycle", "template")
-
-
-def sentence(text: str) -> str:
-    """A domain message as a sentence: capital first, full stop last."""
-    text = " ".join(text.split())
-    if not text:
-        return ""
-    return text[0].upper() + text[1:] + ("" if text.endswith((".", "?", "!")) else ".")
 
 
 def target_hint(key: str) -> str:
@@ -283,11 +277,9 @@ class WelcomeScreen(AppScreen):
         self, input_id: str, label: str, hint: str, *, value: str = "", classes: str = ""
     ) -> ComposeResult:
         """Label, field, and beside it a hint that an error replaces (in red) until the field is right."""
-        self.hints[input_id] = hint
-        with Horizontal(classes=f"form-row {classes}", id=f"row-{input_id}"):
-            yield Label(label, classes="welcome-label", markup=False)
-            yield SafeInput(value, id=input_id, classes="form-input welcome-input", compact=True)
-            yield Static(hint, id=f"error-{input_id}", classes="field-hint", markup=False)
+        yield FieldRow(
+            Field(input_id, label, hint=hint, id=input_id), value, classes=f"welcome-row {classes}"
+        )
 
     def buttons(self, pane: str, save: str) -> ComposeResult:
         yield Static("", id=f"{pane}-error", classes="welcome-error", markup=False)
@@ -421,23 +413,28 @@ class WelcomeScreen(AppScreen):
     # -- errors beside the fields ---------------------------------------------------------------------
 
     def clear_errors(self, pane: str) -> None:
-        for hint in self.query(f"#{pane} .field-hint").results(Static):
-            hint.update(self.hints.get((hint.id or "").removeprefix("error-"), ""))
-            hint.remove_class("-error")
-        for error in self.query(f"#{pane} .field-error").results(Static):
+        for row in self.query(f"#{pane} FieldRow").results(FieldRow):
+            row.clear_error()
+        for error in self.query(f"#{pane} .template-error").results(Static):
             error.update("")
             error.display = False
         for error in self.query(f"#{pane} .welcome-error").results(Static):
             error.update("")
-        for field in self.query(f"#{pane} .form-input").results(Input):
+        for field in self.query(f"#{pane} .template-dose").results(Input):
             field.remove_class("-rejected")
             if field.placeholder == DOSE_NEEDED:
                 field.placeholder = DOSE_HINT
 
     def field_error(self, input_id: str, message: str, *, focus: bool = True) -> None:
+        """The message beside its field: a form row's, or a template dose's (the line under it)."""
+        rows = list(self.query(f"#row-{input_id}").results(FieldRow))
+        if rows:
+            rows[0].show_error(sentence(message))
+            if focus:
+                rows[0].input.focus()
+            return
         error = self.query_one(f"#error-{input_id}", Static)
         error.update(fmt.shown(sentence(message)))
-        error.add_class("-error")
         error.display = True
         field = self.query_one(f"#{input_id}", Input)
         field.add_class("-rejected")
@@ -568,25 +565,40 @@ class WelcomeScreen(AppScreen):
         cd1_text = self.query_one("#cycle-cd1", Input).value
         transfer_text = self.query_one("#cycle-transfer", Input).value.strip()
         day_text = self.query_one("#cycle-embryo-day", Input).value.strip()
-        field = "cd1"
+        checks = Checks()
+        with checks.on("cd1"):
+            cd1 = parse_past_date(cd1_text, today, "cd1")
+        transfer_on = None
+        if transfer_text and kind in TRANSFER_KINDS:
+            with checks.on("transfer"):
+                transfer_on = parse_past_date(transfer_text, today, "transfer")
+            if not day_text.isdigit():
+                checks.fail(
+                    "embryo_day",
+                    f"the embryo's day is 3, 5, 6 or 7 as your clinic charts it, not {day_text!r}",
+                )
         try:
-            cycle = Cycle(kind, parse_past_date(cd1_text, today, "cd1"))
+            checks.done()
+            cycle = Cycle(kind, cd1)
             transfer = None
-            if transfer_text and kind in TRANSFER_KINDS:
-                field = "transfer"
-                on = parse_past_date(transfer_text, today, "transfer")
-                field = "embryo_day"
-                if not day_text.isdigit():
-                    raise ValidationError(
-                        f"the embryo's day is 3, 5, 6 or 7 as your clinic charts it, not {day_text!r}",
-                        field="embryo_day",
-                    )
-                transfer = Transfer(on, int(day_text))
-                field = "transfer"
-                cycle.check_transfer(transfer)
-        except ValidationError as exc:
-            name = exc.field if exc.field in ("cd1", "transfer", "embryo_day") else field
-            self.field_error("cycle-" + name.replace("_", "-"), exc.message)
+            if transfer_on is not None:
+                try:
+                    transfer = Transfer(transfer_on, int(day_text))
+                except ValidationError as exc:
+                    checks.fail("embryo_day", exc.message)
+                checks.done()
+                assert transfer is not None
+                try:
+                    cycle.check_transfer(transfer)
+                except ValidationError as exc:
+                    checks.fail("transfer", exc.message)
+                checks.done()
+        except FieldErrors as exc:
+            first = True
+            for name, message in exc.errors.items():
+                name = name if name in ("cd1", "transfer", "embryo_day") else "cd1"
+                self.field_error("cycle-" + name.replace("_", "-"), message, focus=first)
+                first = False
             return
         now = self.clock.now()
         try:
