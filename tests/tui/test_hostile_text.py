@@ -153,7 +153,7 @@ async def test_her_text_in_a_form_is_kept_exactly_and_drawn_with_controls_shown(
     async with app.run_test(size=SIZE) as pilot:
         await app.switch_mode("appointments")
         await pilot.pause()
-        await pilot.press("e")
+        await pilot.press("e", "enter")
         await pilot.pause()
         assert app.screen.query_one("#entry-where", Input).value == APPT_TEXT
         screen = app.export_screenshot()

@@ -34,7 +34,7 @@ async def test_the_bar_shows_the_screens_keys_and_follows_the_screen(journal, cl
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)
         assert bar_text(app).startswith(
-            " 1-9 Sections u Undo ? Help q Quit "
+            " e Edit d Delete 1-9 Sections u Undo ? Help q Quit "
         )  # the same keys on every section
 
 
