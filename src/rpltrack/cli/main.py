@@ -149,13 +149,21 @@ def install_reminders(db_path: Path) -> list[str]:
 
 
 def open_ui(ctx: Context) -> int:
-    from rpltrack.tui.app import RpltrackApp
+    from rpltrack.tui.app import RpltrackApp, run_app
 
     ctx.check_integrity = True
     journal = ctx.journal
-    app = RpltrackApp(journal=journal, clock=ctx.clock, install_reminders=install_reminders, welcome=True)
-    app.run()
-    return 0
+
+    def make_app(notice: str) -> RpltrackApp:
+        return RpltrackApp(
+            journal=journal,
+            clock=ctx.clock,
+            install_reminders=install_reminders,
+            welcome=not notice,
+            start_notice=notice,
+        )
+
+    return run_app(make_app)
 
 
 # Which module registers each command: only the one being run is imported, so `rpltrack today` does not

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -89,6 +89,49 @@ REFRESH_SECONDS = 30.0
 RECORD_TABLES = ("medications", "cycles", "pregnancies", "labs", "appointments", "betas")
 
 
+# After an error the app starts again with a notice; after this many in one session it stays closed.
+RESTARTS_AFTER_ERRORS = 3
+SAVED_IS_KEPT = "Nothing you had saved is lost."
+
+
+def error_words(log: Path) -> str:
+    return f"The details are in {log}." if log != Path() else "The details could not be written down."
+
+
+def run_app(make_app: Callable[[str], RpltrackApp], *, headless: bool = False) -> int:
+    """Run the app; when an error closed it, start it again with a calm notice (at most
+    RESTARTS_AFTER_ERRORS times), then stop with the same calm words on the terminal, never a traceback."""
+    import sys
+
+    notice, details = "", ""
+    for _ in range(RESTARTS_AFTER_ERRORS + 1):
+        app = make_app(notice)
+        app.run(headless=headless)
+        if app.error_log is None:
+            return app.return_code or 0
+        details = error_words(app.error_log)
+        notice = f"Something went wrong, so rpltrack started again. {SAVED_IS_KEPT} {details}"
+    print(f"rpltrack had to close after an error. {SAVED_IS_KEPT} {details}", file=sys.stderr)
+    return 1
+
+
+def write_error_log(folder: Path, error: BaseException, now: datetime) -> Path | None:
+    """Append the error and its traceback to errors.log in `folder` (0600 from its first byte); its path, or
+    None when it cannot be written (nothing else is tried: the app must keep running)."""
+    import os
+    import traceback
+
+    path = folder / "errors.log"
+    text = f"--- {now.isoformat()} ---\n" + "".join(traceback.format_exception(error))
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as log:
+            log.write(text)
+    except OSError:
+        return None
+    return path
+
+
 def journal_is_empty(journal: Journal) -> bool:
     return not any(journal.count(table) for table in RECORD_TABLES)
 
@@ -131,6 +174,7 @@ class RpltrackApp(App[None]):
         clock: Clock,
         install_reminders: Callable[[Path], list[str]] | None = None,
         welcome: bool = False,
+        start_notice: str = "",
     ) -> None:
         super().__init__()
         self.journal = journal
@@ -142,9 +186,17 @@ class RpltrackApp(App[None]):
         # command line passes reminders.service.install: tui and reminders do not import each other.
         self.install_reminders = install_reminders
         self.shown_day: date = clock.now().astimezone(clock.zone).date()
+        # None: calm (see _handle_exception) unless headless; tests set True to check the calm path itself.
+        self.calm_errors: bool | None = None
+        # Where the error that closed the app was written (Path() when it could not be), else None.
+        self.error_log: Path | None = None
+        # Said once the app has started (after a restart that followed an error).
+        self.start_notice = start_notice
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_SECONDS, self.tick, name="refresh")
+        if self.start_notice:
+            self.notify(self.start_notice, title="Sorry", severity="warning", timeout=20, markup=False)
         if self.welcome and not self.journal.readonly and journal_is_empty(self.journal):
             self.open_welcome()
 
@@ -222,6 +274,20 @@ class RpltrackApp(App[None]):
             timeout=timeout,
             markup=markup,
         )
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An error never puts a traceback on her screen. Textual stops the part of the app it happened in,
+        so the app closes without one: the error is written to errors.log beside the journal (owner-only)
+        and `error_log` names it; run_app then starts the app again with a calm notice. Headless runs
+        (tests) keep Textual's own handling, so a bug fails its test, unless `calm_errors` is set."""
+        calm = self.calm_errors if self.calm_errors is not None else not self.is_headless
+        if not calm:
+            super()._handle_exception(error)
+            return
+        if self.error_log is None:
+            self.error_log = write_error_log(self.journal.path.parent, error, self.clock.now()) or Path()
+        self._return_code = 1
+        self._close_messages_no_wait()
 
     def action_help(self) -> None:
         """The keys of the screen she is on, read from its bindings."""
