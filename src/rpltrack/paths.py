@@ -24,12 +24,19 @@ def default_db_path() -> Path:
 
 def resolve_db_path(cli_value: str | None) -> Path:
     """--db wins over RPLTRACK_DB, which wins over the platform default."""
+    return journal_location(cli_value)[0]
+
+
+def journal_location(cli_value: str | None) -> tuple[Path, str]:
+    """The journal path and who named it: "--db", "RPLTRACK_DB", or "" for the platform default. Only the
+    default location's folder is made when missing: a folder named by hand that is not there is more likely
+    a typo than a wish."""
     if cli_value:
-        return Path(cli_value).expanduser()
+        return Path(cli_value).expanduser(), "--db"
     env = os.environ.get(DB_ENV)
     if env:
-        return Path(env).expanduser()
-    return default_db_path()
+        return Path(env).expanduser(), DB_ENV
+    return default_db_path(), ""
 
 
 def documents_dir() -> Path:

@@ -52,3 +52,58 @@ def test_a_newer_journal_in_rollback_mode_is_opened_read_only_untouched(tmp_path
         with pytest.raises(JournalReadOnly):
             journal.undo(NOW)
     assert sha256(path) == before
+
+
+# -- a journal that does not exist yet (#14) ---------------------------------------------------------------
+
+
+def test_a_missing_journal_reads_as_an_empty_one_and_nothing_is_written(tmp_path: Path) -> None:
+    """What a reading command opens for a journal that does not exist: the current schema, empty,
+    read-only, and nothing at all on disk."""
+    from rpltrack.store.absent import empty_journal
+
+    path = tmp_path / "journal.db"
+    with empty_journal(path, NOW) as journal:
+        assert journal.readonly
+        assert journal.schema_version == HEAD
+        assert journal.medications() == []
+        assert journal.check() == []
+        with pytest.raises(JournalReadOnly, match="no journal at"):
+            journal.set_setting("reminders.grace", "3h", NOW)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_journal_that_cannot_be_created_says_not_saved_and_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder she cannot write to (simulated: the tests may run as root) gives NOT saved and the reason,
+    never a bare PermissionError."""
+    import errno
+    import os
+
+    from rpltrack.store.db import NotSaved, prepare_file
+
+    path = tmp_path / "journal.db"
+    real_open = os.open
+
+    def refusing_open(name: object, *args: object, **kwargs: object) -> int:
+        if Path(os.fsdecode(name)) == path:  # type: ignore[arg-type]
+            raise PermissionError(errno.EACCES, "Permission denied", str(name))
+        return real_open(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refusing_open)
+    with pytest.raises(
+        NotSaved, match=r"NOT saved: a new journal cannot be made at .* \(Permission denied\)"
+    ):
+        prepare_file(path)
+    assert not path.exists()
+
+
+def test_a_file_where_the_journal_folder_should_be_says_not_saved(tmp_path: Path) -> None:
+    from rpltrack.store.db import NotSaved, prepare_file
+
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    with pytest.raises(NotSaved, match="NOT saved"):
+        prepare_file(blocker / "journal.db")
+    assert blocker.read_text() == "not a folder"

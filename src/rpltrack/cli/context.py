@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 
 from rpltrack.clock import Clock, FixedClock, SystemClock, local_zone, zone_named
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.freetext import FREE_TEXT_LIMIT, QUOTE_LIMIT, quoted
 from rpltrack.domain.records import field, record
-from rpltrack.paths import resolve_db_path
+from rpltrack.paths import journal_location
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
 TYPE_CHECKING = False
@@ -31,46 +32,89 @@ class Context:
     clock: Clock
     as_json: bool = False
     check_integrity: bool = False  # the app's start runs SQLite's integrity checks first (RELIABILITY A8)
+    command: str = "ui"  # the command path, e.g. "med add" (see command_path)
+    db_named_by: str = ""  # "--db", "RPLTRACK_DB", or "" for the default location
     _journal: Journal | None = field(default=None, repr=False)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> Context:
+        check_arguments(args)
         tz = getattr(args, "tz", None)
         try:
             zone = zone_named(tz) if tz else local_zone()
         except ValueError as exc:
             raise ValidationError(str(exc), field="tz") from None
-        _refuse_undecodable(args)
         clock: Clock = SystemClock(zone)
         as_of = getattr(args, "as_of", None)
         if as_of:
             clock = FixedClock(parse_as_of(as_of, zone), zone)
+        db_path, named_by = journal_location(getattr(args, "db", None))
         return cls(
             args,
-            resolve_db_path(getattr(args, "db", None)),
+            db_path,
             zone,
             clock,
             as_json=bool(getattr(args, "json", False)),
+            command=command_path(args),
+            db_named_by=named_by,
         )
 
     def now(self) -> datetime:
         return self.clock.now()
 
     @property
+    def writes(self) -> bool:
+        """Whether this command may change the journal (and so may create it)."""
+        return command_writes(self.args)
+
+    @property
     def journal(self) -> Journal:
         if self._journal is None:
-            from rpltrack.store.journal import Journal
-
-            self._journal = Journal.open(self.db_path, now=self.clock.now(), check=self.check_integrity)
+            self._journal = self._open()
             for note in self._journal.notes:
                 print(f"rpltrack: {note}", file=sys.stderr)
-            if self._journal.readonly:
+            if self._journal.readonly and self.db_path.exists():
                 print(f"rpltrack: {self._journal.readonly_reason}", file=sys.stderr)
         return self._journal
 
+    def _open(self) -> Journal:
+        """The journal at db_path. A journal that does not exist yet is made only by a command that writes;
+        a command that reads sees an empty one and leaves nothing on disk. The folder is made only for the
+        default location: a folder named with --db or RPLTRACK_DB must be there already."""
+        from rpltrack.store.db import NotSaved
+        from rpltrack.store.journal import Journal
+
+        path = self.db_path
+        if path.exists() or path.is_symlink():
+            return Journal.open(path, now=self.clock.now(), check=self.check_integrity)
+        folder = path.parent
+        if self.db_named_by and not folder.is_dir():
+            problem = (
+                f"{shown_path(folder)} is a file, not a folder"
+                if folder.exists()
+                else f"there is no folder {shown_path(folder)}"
+            )
+            raise ValidationError(
+                f"{problem}: create it first, or check {self.db_named_by}. Nothing was saved.", field="db"
+            )
+        if not self.writes:
+            if self.command == "backup":
+                raise ValidationError(
+                    f"there is no journal at {shown_path(path)} yet, so there is nothing to back up. "
+                    f"Check {self.db_named_by or 'the journal location'}. Nothing was written.",
+                    field="db",
+                )
+            from rpltrack.store.absent import empty_journal
+
+            return empty_journal(path, self.clock.now())
+        try:
+            return Journal.open(path, now=self.clock.now(), check=self.check_integrity)
+        except NotSaved as exc:
+            raise ValidationError(str(exc), field="db") from None
+
     @property
     def opened_readonly(self) -> bool:
-        return self._journal is not None and self._journal.readonly
+        return self._journal is not None and self._journal.readonly and self.db_path.exists()
 
     def close(self) -> None:
         if self._journal is not None:
@@ -85,24 +129,180 @@ class Context:
         print(terminal_json(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=False)))
 
 
-# Arguments that name files: a file name may be any bytes the file system allows.
+# -- which commands write -------------------------------------------------------------------------------
+
+# Every command, by its path ("med add", "remind --once", "ui" for the app), is either here or in
+# READING_COMMANDS (tests/cli/test_db_location.py checks that the two sets cover the whole parser). Only these
+# may create a journal that does not exist yet; a reading command sees a missing journal as an empty one.
+WRITING_COMMANDS = frozenset(
+    {
+        "ui",
+        "med add", "med edit", "med delete", "med stop",
+        "take", "skip", "dose edit", "dose delete",
+        "undo", "redo",
+        "cycle add", "cycle edit", "cycle delete", "cycle end",
+        "event add", "event edit", "event delete",
+        "transfer add", "transfer edit", "transfer delete",
+        "beta add", "beta edit", "beta delete",
+        "pregnancy add", "pregnancy end", "pregnancy edit", "pregnancy delete",
+        "loss add", "loss edit", "loss delete",
+        "lab add", "lab edit", "lab delete",
+        "flag ack", "flag raised", "flag unmark",
+        "appt add", "appt edit", "appt delete", "appt done", "appt ask",
+        "question edit", "question delete",
+        "demo", "settings set", "settings reset", "restore", "import csv",
+        "protocol apply", "protocol import", "protocol save", "protocol delete",
+        "remind --once", "remind --daemon", "remind --test",
+    }
+)  # fmt: skip
+READING_COMMANDS = frozenset(
+    {
+        "med list", "adherence", "today", "log", "changes", "cycle list", "betas", "history", "labs", "flags",
+        "appt list", "appt show", "settings list", "settings get", "backup", "check", "export csv",
+        "export ics", "brief", "protocol list", "protocol show", "protocol export",
+        "remind --install", "remind --uninstall", "remind --status",
+    }
+)  # fmt: skip
+REMIND_MODES = ("once", "daemon", "install", "uninstall", "status", "test")
+
+
+def command_path(args: argparse.Namespace) -> str:
+    """The command being run, as its words: "med add", "betas", "remind --once", "ui" (the app)."""
+    command = getattr(args, "command", None) or "ui"
+    if command == "remind":
+        mode = next((m for m in REMIND_MODES if getattr(args, m, False) is True), "")
+        return f"remind --{mode}" if mode else command
+    sub = getattr(args, f"{command}_command", None) or getattr(args, f"{command}_format", None)
+    return f"{command} {sub}" if isinstance(sub, str) else command
+
+
+def command_writes(args: argparse.Namespace) -> bool:
+    """Whether the command may change the journal. Anything not known to read counts as writing, so a new
+    command can never lose an entry; `protocol apply --dry-run` only shows."""
+    path = command_path(args)
+    if getattr(args, "dry_run", False) is True:
+        return False
+    return path not in READING_COMMANDS
+
+
+# -- what arguments may hold ----------------------------------------------------------------------------
+
+# Arguments that name files: a file name may be any bytes the file system allows (but never a NUL).
 PATH_ARGUMENTS = frozenset({"db", "dir", "out", "file"})
+# Free text she writes in her own words, by argparse's name for it: each at most FREE_TEXT_LIMIT characters.
+FREE_TEXT_ARGUMENTS = frozenset(
+    {
+        "note", "notes", "reason", "purpose", "where", "with_name", "decided", "text", "answer", "grade",
+        "pgt", "lab", "clinic", "site", "outcome", "title",
+    }
+)  # fmt: skip
+# How a message names an argument; the option is named too, so she can find what to retype.
+_ARGUMENT_WORDS = {
+    "db": "the journal file name (--db)",
+    "tz": "the time zone (--tz)",
+    "dir": "the folder name",
+    "out": "the file name after --out",
+    "file": "the file name",
+    "name": "the name",
+    "which": "the medication",
+    "test": "the test",
+    "value": "the value",
+    "key": "the setting's name",
+    "text": "the question",
+    "note": "the note (--note)",
+    "notes": "the notes (--notes)",
+    "reason": "the reason (--reason)",
+    "purpose": "the purpose (--purpose)",
+    "where": "the place (--where)",
+    "with_name": "the name after --with",
+    "decided": "what was decided (--decided)",
+    "answer": "the answer (--answer)",
+    "grade": "the embryo grade (--grade)",
+    "pgt": "the PGT status (--pgt)",
+    "lab": "the lab's name (--lab)",
+    "clinic": "the clinic's name (--clinic)",
+    "site": "the injection site (--site)",
+    "outcome": "the outcome (--outcome)",
+    "title": "the title (--title)",
+    "rename": "the new name (--name)",
+    "dose": "the dose (--dose)",
+    "amount": "the amount (--amount)",
+    "kind": "the kind",
+    "as_of": "the time after --as-of",
+    "at": "the time after --at",
+    "date": "the date after --date",
+    "effective": "the date after --from",
+    "from_": "the date after --from",
+    "for_": "the course length after --for",
+    "run_for": "the time after --for",
+}
+_COMMAND_ARGUMENT_WORDS = {
+    ("med add", "name"): "the medication name",
+    ("take", "name"): "the medication name",
+    ("skip", "name"): "the medication name",
+    ("protocol import", "name"): "the template name (--name)",
+    ("question edit", "text"): "the question (--text)",
+    ("lab edit", "test"): "the test (--test)",
+    ("export csv", "start"): "the date after --from",
+    ("export csv", "end"): "the date after --to",
+    ("event add", "kind"): "the kind of event",
+}
 
 
-def _refuse_undecodable(args: argparse.Namespace) -> None:
-    """Text that is not valid UTF-8 (Python keeps the stray bytes as lone surrogates) could never be stored:
-    refuse it before anything is written, naming the option, instead of failing half-way."""
+def argument_words(name: str, command: str = "") -> str:
+    """How a message names the argument argparse calls `name` in `command`: "the medication name", "the note
+    (--note)"."""
+    if command.startswith("protocol ") and name == "name":
+        return _COMMAND_ARGUMENT_WORDS.get((command, name), "the template name")
+    words = _COMMAND_ARGUMENT_WORDS.get((command, name)) or _ARGUMENT_WORDS.get(name)
+    return words or f"the value after --{name.rstrip('_').replace('_', '-')}"
+
+
+def _texts(value: object) -> list[str]:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return [item for item in items if isinstance(item, str)]
+
+
+def _shown(text: str) -> str:
+    """At most QUOTE_LIMIT characters of an input, for a message that names it without quotes."""
+    return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 1] + "\N{HORIZONTAL ELLIPSIS}"
+
+
+def shown_path(path: Path) -> str:
+    """A path she typed, for a message: whole up to QUOTE_LIMIT characters, else its end (which names the
+    folder or file in question) after an ellipsis."""
+    text = str(path)
+    return text if len(text) <= QUOTE_LIMIT else "\N{HORIZONTAL ELLIPSIS}" + text[-(QUOTE_LIMIT - 1) :]
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse, before anything is opened or written, an argument that could not be stored or shown whole:
+    a NUL character (SQLite and the file system end text there), bytes that are not UTF-8 text, or free
+    text longer than FREE_TEXT_LIMIT. The message names the option and quotes at most QUOTE_LIMIT
+    characters of what was typed."""
+    command = command_path(args)
     for name, value in vars(args).items():
-        if name in PATH_ARGUMENTS:
-            continue
-        for text in value if isinstance(value, list) else [value]:
-            if isinstance(text, str) and any("\udc80" <= char <= "\udcff" for char in text):
+        for text in _texts(value):
+            words = argument_words(name, command)
+            if "\x00" in text:
+                raise ValidationError(
+                    f"{words} holds a NUL character, which cannot be stored ({quoted(text)}): retype it "
+                    "without it. Nothing was saved.",
+                    field=name,
+                )
+            if name not in PATH_ARGUMENTS and any("\udc80" <= char <= "\udcff" for char in text):
                 stray = "".join(
                     f"\\x{ord(char) - 0xDC00:02x}" for char in text if "\udc80" <= char <= "\udcff"
                 )
                 raise ValidationError(
-                    f"the {name.replace('_', ' ')} you gave has bytes that are not UTF-8 text ({stray}); "
-                    "retype it, or set your terminal to UTF-8. Nothing was saved.",
+                    f"the {name.replace('_', ' ')} you gave has bytes that are not UTF-8 text "
+                    f"({_shown(stray)}); retype it, or set your terminal to UTF-8. Nothing was saved.",
+                    field=name,
+                )
+            if name in FREE_TEXT_ARGUMENTS and len(text) > FREE_TEXT_LIMIT:
+                raise ValidationError(
+                    f"{words} is {len(text)} characters long: at most {FREE_TEXT_LIMIT} characters can be "
+                    f"kept. Shorten it (it begins {quoted(text)}). Nothing was saved.",
                     field=name,
                 )
 

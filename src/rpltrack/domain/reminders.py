@@ -125,7 +125,11 @@ class Entry:
 
     def in_flight(self, now: datetime) -> bool:
         """Claimed by a process that has not reported back yet (and may still be sending)."""
-        return self.state is State.PENDING and self.claimed_at is not None and now - self.claimed_at < LEASE
+        return (
+            self.state is State.PENDING
+            and self.claimed_at is not None
+            and now.astimezone(UTC) - self.claimed_at.astimezone(UTC) < LEASE
+        )
 
 
 @record(frozen=True)
@@ -196,7 +200,11 @@ def dose_dues(
     another time zone, set times of day stay at home time (HOME) or move to the same wall time where she is
     (LOCAL); every-N-hours schedules always keep their elapsed-time spacing. On a clock-change day a dose
     that comes sooner or later than usual after the previous one says by how much (`gap_words`). Slots
-    already logged, as-needed medications and slots from before a medication was entered have no reminder."""
+    already logged, as-needed medications and slots from before a medication was entered have no reminder.
+
+    Arithmetic on `now` goes through UTC: in the repeated hour when clocks go back (fold=1), adding to or
+    subtracting from a local time drops the fold and lands an hour off."""
+    now = now.astimezone(UTC)
     logged: dict[tuple[int, datetime], DoseLog] = {}
     for log in logs:
         if log.slot_at is not None:
@@ -213,7 +221,7 @@ def dose_dues(
             remind_at = reminders[index]
             if remind_at > now or remind_at < now - LOOKBACK:
                 continue
-            if (med.id, slot.slot_at) in logged:
+            if (med.id, slot.slot_at.astimezone(UTC)) in logged:
                 continue
             following = reminders[index + 1] if index + 1 < len(reminders) else None
             gap = timedelta(hours=24)
@@ -275,7 +283,7 @@ def dose_dues(
                         since=med.created_at,
                     )
                 )
-    return [d for d in found if d.due_at <= now]
+    return [d for d in found if d.due_at.astimezone(UTC) <= now]
 
 
 def _reminder_at(med: Medication, slot: DoseSlot, zone: ZoneInfo, away: bool, travel: Travel) -> datetime:
@@ -335,12 +343,12 @@ def _short_gap_note(
 ) -> list[str]:
     """After a time-zone change a dose that follows local time can come sooner after the last one."""
     assert med.id is not None
-    log = logged.get((med.id, previous.slot_at))
+    log = logged.get((med.id, previous.slot_at.astimezone(UTC)))
     last = (
         log.taken_at if log is not None and log.status is DoseStatus.TAKEN and log.taken_at else previous_at
     )
-    gap = remind_at - last
-    usual = slot.slot_at - previous.slot_at
+    gap = remind_at.astimezone(UTC) - last.astimezone(UTC)
+    usual = slot.slot_at.astimezone(UTC) - previous.slot_at.astimezone(UTC)
     if gap <= usual - SHORT_GAP:
         return [f"This comes {format_span(gap)} after the previous dose (new time zone)."]
     return []
@@ -353,6 +361,7 @@ def travel_due(
     she has not chosen a rule yet (reminders.travel): asked once per zone."""
     if chosen:
         return None
+    now = now.astimezone(UTC)
     today = now.astimezone(zone).date()
     for med in meds:
         if med.prn or med.id is None or med.state(now, today) is not MedicationState.ACTIVE:
@@ -389,6 +398,7 @@ def travel_due(
 
 def appointment_dues(appointments: Iterable[Appointment], now: datetime, minutes: int) -> list[Due]:
     """The evening before (18:00 where the appointment is) and `minutes` before each coming appointment."""
+    now = now.astimezone(UTC)
     found: list[Due] = []
     for appt in appointments:
         if appt.cancelled or appt.done or appt.id is None:
@@ -422,27 +432,28 @@ def appointment_dues(appointments: Iterable[Appointment], now: datetime, minutes
                     since=appt.created_at,
                 )
             )
-    return [d for d in found if d.due_at <= now]
+    return [d for d in found if d.due_at.astimezone(UTC) <= now]
 
 
 def flag_due(kind: Kind, key: str, title: str, ask: str, now: datetime) -> Due:
     """A retest or refill reminder from an active flag (the store reads the flag rules)."""
+    now = now.astimezone(UTC)
     return Due(kind, key, now, now + FLAG_CATCH_UP, key, title, detail=ask)
 
 
 def stored_due(entry: Entry, what: str, detail: str) -> Due:
     """A reminder kept in the ledger with its words (retests, refills): rebuilt for another try."""
     catch_up = FLAG_CATCH_UP if entry.kind in (Kind.RETEST, Kind.REFILL) else TRAVEL_CATCH_UP
-    return Due(
-        entry.kind, entry.subject, entry.due_at, entry.due_at + catch_up, entry.subject, what, detail=detail
-    )
+    due_at = entry.due_at.astimezone(UTC)
+    return Due(entry.kind, entry.subject, due_at, due_at + catch_up, entry.subject, what, detail=detail)
 
 
 def next_flag_check(now: datetime, zone: ZoneInfo) -> datetime:
     """When the flag rules are next read for reminders: in FLAG_CHECK_EVERY, kept inside the daytime hours."""
+    now = now.astimezone(UTC)
     local = now.astimezone(zone)
     start, end = FLAG_HOURS
-    candidate = local + FLAG_CHECK_EVERY
+    candidate = (now + FLAG_CHECK_EVERY).astimezone(zone)
     if candidate.time() >= end or candidate.date() != local.date():
         first, _ = resolve_wall_time(local.date() + timedelta(days=1), start, zone)
         return first
@@ -475,22 +486,25 @@ def decide(dues: Iterable[Due], entries: Mapping[tuple[Kind, str], Entry], now: 
     the newest is sent; the older ones are marked missed and counted in it. A reminder already sent, missed
     or answered is left alone, as is one another process is delivering right now (`Entry.in_flight`); a
     failed delivery stays pending and is tried again; a snoozed one comes back when its snooze ends.
+    Compared and subtracted as UTC instants, so the repeated hour of a clock change is read right.
     """
+    now = now.astimezone(UTC)
     groups: dict[str, list[tuple[Due, datetime, bool]]] = {}
     missed: list[Due] = []
     for due in dues:
-        if due.due_at > now or (due.since is not None and due.due_at < due.since):
+        due_at = due.due_at.astimezone(UTC)
+        if due_at > now or (due.since is not None and due_at < due.since.astimezone(UTC)):
             continue
         entry = entries.get(due.key)
-        since, until, snoozed = due.due_at, due.until, False
+        since, until, snoozed = due_at, due.until.astimezone(UTC), False
         if entry is not None:
             if entry.state in (State.SENT, State.MISSED, State.DONE) or entry.in_flight(now):
                 continue
             if entry.state is State.SNOOZED:
-                if entry.snooze_until is not None and entry.snooze_until > now:
+                if entry.snooze_until is not None and entry.snooze_until.astimezone(UTC) > now:
                     continue
                 snoozed = True
-                since = entry.snooze_until or due.due_at
+                since = (entry.snooze_until or due.due_at).astimezone(UTC)
                 until = max(until, since + SNOOZE_CATCH_UP)
         if now > until:
             missed.append(due)
@@ -498,14 +512,14 @@ def decide(dues: Iterable[Due], entries: Mapping[tuple[Kind, str], Entry], now: 
         groups.setdefault(due.group, []).append((due, since, snoozed))
     send: list[Outgoing] = []
     for items in groups.values():
-        items.sort(key=lambda item: (item[0].due_at, item[0].kind is Kind.OVERDUE))
+        items.sort(key=lambda item: (item[0].due_at.astimezone(UTC), item[0].kind is Kind.OVERDUE))
         newest, since, snoozed = items[-1]
         older = [item[0] for item in items[:-1]]
         missed.extend(older)
         passed = {d.subject for d in missed if d.group == newest.group and d.subject != newest.subject}
         late = now - since if now - since > LATE_AFTER else timedelta(0)
         send.append(Outgoing(newest, late, len(passed), snoozed))
-    send.sort(key=lambda o: (o.due.due_at, o.due.subject))
+    send.sort(key=lambda o: (o.due.due_at.astimezone(UTC), o.due.subject))
     return Decision(tuple(send), tuple(missed))
 
 

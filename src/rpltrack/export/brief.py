@@ -205,13 +205,14 @@ def _not_taken(data: BriefInput, med: Medication) -> list[tuple[datetime, bool]]
         for log in data.dose_logs
         if log.medication_id == med.id and log.slot_at is not None
     }
-    start = data.now - timedelta(days=ADHERENCE_DAYS)
+    now = data.now.astimezone(UTC)  # a fold=1 local time would lose its fold in the arithmetic below
+    start = now - timedelta(days=ADHERENCE_DAYS)
     found: list[tuple[datetime, bool]] = []
-    for slot in expand(med, start, max(start, data.now - data.grace)):
-        log = by_slot.get(slot.slot_at)
+    for slot in expand(med, start, max(start, now - data.grace)):
+        log = by_slot.get(slot.slot_at.astimezone(UTC))
         if log is None and entered_after(med, slot, data.grace):
             continue
-        status, _ = slot_state(slot, log, data.now, data.grace)
+        status, _ = slot_state(slot, log, now, data.grace)
         if status is not DoseStatus.TAKEN:
             found.append((slot.slot_at.astimezone(data.zone), status is DoseStatus.SKIPPED))
     return found
@@ -411,12 +412,13 @@ def _older_labs(older: Sequence[LabResult]) -> str:
 
 
 def _latest_series(data: BriefInput) -> list[BetaDraw]:
-    draws = [b for b in data.betas if b.drawn_at <= data.now]
+    now = data.now.astimezone(UTC)
+    draws = [b for b in data.betas if b.drawn_at.astimezone(UTC) <= now]
     if not draws:
         return []
     series = split_series(draws)
     last = max(series, key=lambda s: s[-1].drawn_at.astimezone(UTC))
-    if (data.now - last[-1].drawn_at).days > BETA_RECENT_DAYS:
+    if (now - last[-1].drawn_at.astimezone(UTC)).days > BETA_RECENT_DAYS:
         return []
     return last
 

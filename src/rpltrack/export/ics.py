@@ -107,6 +107,7 @@ def _retest_description(retest: RetestDue, discreet: bool) -> str:
 def _dose_slots(
     medications: Iterable[Medication], now: datetime, days: int
 ) -> list[tuple[Medication, DoseSlot]]:
+    now = now.astimezone(UTC)  # a fold=1 local time would lose its fold in the addition
     end = now + timedelta(days=days)
     found = [
         (med, slot)

@@ -140,10 +140,11 @@ def _local(at: datetime, snap: JournalSnapshot) -> datetime:
 
 def _latest_pairs(snap: JournalSnapshot) -> list[BetaPair]:
     """The latest pair of each series whose latest draw is within BETA_RECENT of now, oldest series first."""
-    drawn = [d for d in snap.betas if d.drawn_at <= snap.now]
+    now = snap.now.astimezone(UTC)
+    drawn = [d for d in snap.betas if d.drawn_at.astimezone(UTC) <= now]
     pairs: list[BetaPair] = []
     for series in split_series(drawn):
-        if len(series) < 2 or snap.now - series[-1].drawn_at > BETA_RECENT:
+        if len(series) < 2 or now - series[-1].drawn_at.astimezone(UTC) > BETA_RECENT:
             continue
         pairs.append(assess_pair(series[-2], series[-1]))
     return pairs
@@ -613,15 +614,16 @@ def _not_taken(
     'taken' log, leaving out slots already past their window when the medication was entered."""
     if med.id is None:
         return []
-    start = snap.now - timedelta(days=days)
+    now = snap.now.astimezone(UTC)  # a fold=1 local time would lose its fold in the arithmetic below
+    start = now - timedelta(days=days)
     if snap.doses_since is not None:
-        start = max(start, snap.doses_since)
+        start = max(start, snap.doses_since.astimezone(UTC))
     found: list[_NotTaken] = []
-    for slot in expand(med, start, snap.now):
-        if slot.slot_at + snap.grace > snap.now:
+    for slot in expand(med, start, now):
+        if slot.slot_at.astimezone(UTC) + snap.grace > now:
             continue  # still inside its dose window
         log = logs.get((med.id, slot.slot_at.astimezone(UTC)))
-        status, _ = slot_state(slot, log, snap.now, snap.grace)
+        status, _ = slot_state(slot, log, now, snap.grace)
         if status is DoseStatus.TAKEN or (log is None and entered_after(med, slot, snap.grace)):
             continue
         found.append(_NotTaken(slot, status is DoseStatus.SKIPPED))
@@ -714,7 +716,8 @@ def refill_due(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
             continue
         taken = snap.taken_since_supply.get(med.id, 0)
         on_hand = max(0, med.supply - taken)
-        upcoming = len(expand(med, snap.now, snap.now + timedelta(days=REFILL_HORIZON_DAYS)))
+        now = snap.now.astimezone(UTC)
+        upcoming = len(expand(med, now, now + timedelta(days=REFILL_HORIZON_DAYS)))
         if on_hand >= upcoming:
             continue
         remaining = remaining_doses(med, snap.now)

@@ -50,19 +50,39 @@ def prepare_file(path: Path, *, tighten: bool = True) -> list[str]:
             f"{path} is a symbolic link; rpltrack opens only a real file. Nothing was changed."
         )
     parent = path.parent
-    if not parent.exists():
-        parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        os.chmod(parent, 0o700)
     if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
-        os.close(fd)
-        return notes
+        try:
+            if not parent.exists():
+                parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                os.chmod(parent, 0o700)
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            os.close(fd)
+        except FileExistsError as exc:
+            if not path.exists():  # something else is in the way (a file where the folder should be)
+                raise _not_created(path, exc) from exc
+            # else another rpltrack made it a moment ago: open theirs
+        except OSError as exc:
+            raise _not_created(path, exc) from exc
+        else:
+            return notes
     info = path.stat()
     if not stat.S_ISREG(info.st_mode):
         raise JournalError(f"{path} is not a journal file. Nothing was changed.")
     if hasattr(os, "getuid") and info.st_uid != os.getuid():
         raise JournalError(f"{path} belongs to another user; rpltrack will not open it. Nothing was changed.")
     return tighten_modes(path) if tighten else notes
+
+
+def _not_created(path: Path, exc: OSError) -> NotSaved:
+    """Why a new journal could not be made at `path`, in words she can act on."""
+    reason = exc.strerror or str(exc)
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return NotSaved(
+        f"NOT saved: a new journal cannot be made at {path} ({reason}). Check that {folder} is a folder you "
+        "can write to, or choose another place for the journal with --db. Nothing was saved."
+    )
 
 
 def tighten_modes(path: Path) -> list[str]:

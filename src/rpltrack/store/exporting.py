@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -413,12 +413,13 @@ def brief_input(journal: Journal, now: datetime, zone: ZoneInfo, appt_id: int | 
         for f in active
     ]
     window = timedelta(days=ADHERENCE_DAYS + 1)
+    now_utc = now.astimezone(UTC)  # a fold=1 local time would lose its fold in the arithmetic
     return BriefInput(
         now=now,
         zone=zone,
         appointment=appointment,
-        medications=journal.medications(in_force_on=(now - window).astimezone(zone).date()),
-        dose_logs=journal.logs_between(now - window, now + timedelta(days=1)),
+        medications=journal.medications(in_force_on=(now_utc - window).astimezone(zone).date()),
+        dose_logs=journal.logs_between(now_utc - window, now_utc + timedelta(days=1)),
         grace=journal.grace(),
         labs=journal.labs(),
         betas=journal.betas(),

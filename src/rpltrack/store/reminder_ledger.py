@@ -9,7 +9,7 @@ no receipt stays pending and is tried again on the next run, until its window cl
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain import reminders as rules
@@ -116,6 +116,7 @@ def _stored_dues(found: dict[tuple[Kind, str], Entry]) -> list[Due]:
 def _upcoming_appointments(conn: sqlite3.Connection, now: datetime) -> list[Appointment]:
     """Appointments around now that are still to come (their rows are read first: the appointment code is
     imported only when there is one)."""
+    now = now.astimezone(UTC)  # a fold=1 local time would lose its fold in the arithmetic
     lo, hi = utc_text(now - rules.LOOKBACK), utc_text(now + timedelta(days=2))
     found = conn.execute(
         "SELECT * FROM appointments WHERE at_utc > ? AND at_utc <= ? AND cancelled = 0 "
@@ -138,6 +139,7 @@ def computed_dues(journal: Journal, now: datetime, zone: ZoneInfo) -> list[Due]:
     """Dose, overdue, appointment reminders and the time-zone question that exist around `now`."""
     values, stored = _settings(journal)
     travel = Travel(values.get("reminders.travel") or Travel.HOME.value)
+    now = now.astimezone(UTC)  # a fold=1 local time would lose its fold in the arithmetic
     start = now - rules.LOOKBACK - rules.LOOKAHEAD
     meds = journal.medications(in_force_on=start.astimezone(zone).date() - timedelta(days=1))
     logs = journal.logs_between(start - timedelta(days=1), now + rules.LOOKAHEAD + timedelta(days=1))
@@ -315,7 +317,7 @@ def answer(journal: Journal, kind: Kind, subject: str, action: str, now: datetim
     conn = journal._conn
     stamp = utc_text(now)
     if action == "snooze":
-        until = now + rules.SNOOZE
+        until = now.astimezone(UTC) + rules.SNOOZE
         with write_txn(conn):
             conn.execute(
                 "INSERT INTO reminders (kind, subject, due_utc, state, snooze_until_utc, updated_utc) "
@@ -375,7 +377,7 @@ def take_unshown_missed(journal: Journal, now: datetime) -> list[Passed]:
         "WHERE state = 'missed' AND sent_utc IS NULL AND due_utc >= ? "
         "AND kind IN ('dose', 'overdue', 'appointment')"
     )
-    since = utc_text(now - rules.LOOKBACK)
+    since = utc_text(now.astimezone(UTC) - rules.LOOKBACK)
     if conn.execute(f"SELECT count(*) FROM reminders {where}", (since,)).fetchone()[0] == 0:
         return []
     with write_txn(conn):
@@ -430,7 +432,7 @@ def record_trial(journal: Journal, notice: Notice, backend: str | None, now: dat
 
 def recent(journal: Journal, now: datetime, days: int = 2) -> list[Entry]:
     """Ledger rows of the last `days` days (not the flag-check row), newest first."""
-    since = utc_text(now - timedelta(days=days))
+    since = utc_text(now.astimezone(UTC) - timedelta(days=days))
     return [
         _entry(row)
         for row in journal._conn.execute(
