@@ -66,6 +66,8 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """Where a test's journal goes: a file not made yet, in a folder that exists (as a `--db` she chose)."""
+    (tmp_path / "data").mkdir(mode=0o700, exist_ok=True)
     return tmp_path / "data" / "journal.db"
 
 

@@ -29,13 +29,18 @@ from tests.cli.support import Cli, checksum
 # ESC sequences (clear the screen; set the window title, ended by BEL), NUL, backspace, carriage return, DEL
 # and a C1 CSI (U+009B, an escape sequence's start on some terminals). Starts and ends with a letter, so the
 # fields that strip surrounding blanks leave it as it is.
-CONTROL = "x\x1b[2J\x1b]0;pwned\x07 nul\x00 bs\x08 cr\r del\x7f csi\x9b31m end"
+CONTROL = "x\x1b[2J\x1b]0;pwned\x07 bs\x08 cr\r del\x7f csi\x9b31m end"  # NUL: test_db_location
 # Hebrew and Arabic (kept and shown as they are) and a right-to-left override (kept, never obeyed).
 RTL = "שלום, עולם — مرحبا بالعالم \u202eexe.txt\u202c end"
 LONG = "0123456789" * 10_000  # 100,000 characters
+LONGEST = "0123456789" * 200  # the most any free-text field keeps (FREE_TEXT_LIMIT)
+TOO_LONG = (
+    "has 100000 characters: at most 2000 can be kept. Shorten it (it begins "
+    f"'{LONG[:79]}…'). Nothing was saved."
+)
 # Appointments refuse C0 controls (but tab and line break); what they let through must be shown safely.
 APPT_TEXT = "שלום \u202eevil\u202c csi\x9b31m del\x7f end"
-EVIL_NAME = "aspirin\x1b]0;pwned\x07\x1b[2J\x08\x00\x7f\x9b31m\u202eevil"
+EVIL_NAME = "aspirin\x1b]0;pwned\x07\x1b[2J\x08\x7f\x9b31m\u202eevil"
 
 BIDI_CONTROLS = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"}
 
@@ -83,23 +88,24 @@ FIELDS: dict[str, tuple[tuple[str, ...], str, str]] = {
 CASES = [
     ("dose note", CONTROL, None),
     ("dose note", RTL, None),
-    ("dose note", LONG, None),
+    ("dose note", LONG, f"the note (--note) {TOO_LONG}"),
+    ("dose note", LONGEST, None),
     ("medication notes", CONTROL, None),
     ("medication notes", RTL, None),
-    ("medication notes", LONG, "notes can be at most 2000 characters"),
+    ("medication notes", LONG, f"the notes (--notes) {TOO_LONG}"),
     ("appointment notes", CONTROL, "the notes contains a control character: please retype it"),
     ("appointment notes", RTL, None),
-    ("appointment notes", LONG, "the notes can be at most 2000 characters"),
+    ("appointment notes", LONG, f"the notes (--notes) {TOO_LONG}"),
     ("lab note", CONTROL, None),
     ("lab note", RTL, None),
-    ("lab note", LONG, "a note can be at most 2000 characters"),
+    ("lab note", LONG, f"the note (--note) {TOO_LONG}"),
 ]
 
 
 @pytest.mark.parametrize(
     ("field", "text", "refusal"),
     CASES,
-    ids=[f"{case[0]}-{name}" for case, name in zip(CASES, ["control", "rtl", "long"] * 4, strict=True)],
+    ids=[f"{case[0]}-{case[1][:7].encode('unicode_escape').decode()}-{len(case[1])}" for case in CASES],
 )
 def test_free_text_is_stored_byte_for_byte_or_refused_with_nothing_written(
     cli: Cli, field: str, text: str, refusal: str | None
@@ -191,7 +197,7 @@ def test_hostile_notes_survive_a_csv_export_and_import_exactly(
     journal: the export's cell neutralising and quoting lose nothing."""
     cli.ok("med", "add", EVIL_NAME, "--dose", "500 mg", "--prn", "--notes", CONTROL)
     cli.ok("med", "add", "prednisone", "--dose", "5 mg", "--times", "20:00", "--notes", RTL)
-    for n, text in enumerate((CONTROL, RTL, LONG)):
+    for n, text in enumerate((CONTROL, RTL, LONGEST)):
         cli.ok("take", EVIL_NAME, "--at", f"2026-11-2{n} 09:00", "--note", text)
     cli.ok("lab", "add", "TSH", "2.8", "--date", "2026-11-18", "--note", CONTROL)
     cli.ok("lab", "add", "TSH", "2.1", "--date", "2026-11-19", "--note", RTL)
@@ -210,7 +216,7 @@ def test_hostile_notes_survive_a_csv_export_and_import_exactly(
         ("appointment_questions", "text"),
     ):
         assert sorted(stored(imported.db, table, column)) == sorted(stored(cli.db, table, column)), table
-    assert LONG.encode() in stored(imported.db, "doses", "note")
+    assert LONGEST.encode() in stored(imported.db, "doses", "note")
 
 
 def test_text_that_is_not_utf8_is_refused_before_anything_is_written(tmp_path: Path) -> None:
@@ -327,8 +333,8 @@ def test_commands_show_her_text_without_letting_the_terminal_obey_it(
 def test_the_placeholders_show_what_was_there(hostile: Cli) -> None:
     """The shown text is not hidden: each control is replaced by a visible stand-in where it was."""
     out = hostile.ok("med", "list")
-    assert "aspirin␛]0;pwned␇␛[2J␈␀␡<U+009B>31m<U+202E>evil: 81 mg" in out
-    assert "notes: x␛[2J␛]0;pwned␇ nul␀ bs␈ cr␍ del␡ csi<U+009B>31m end" in out
+    assert "aspirin␛]0;pwned␇␛[2J␈␡<U+009B>31m<U+202E>evil: 81 mg" in out
+    assert "notes: x␛[2J␛]0;pwned␇ bs␈ cr␍ del␡ csi<U+009B>31m end" in out
     assert "שלום <U+202E>evil<U+202C>" in hostile.ok("appt", "show", "1")
 
 

@@ -301,8 +301,8 @@ def check_arguments(args: argparse.Namespace) -> None:
                 )
             if name in FREE_TEXT_ARGUMENTS and len(text) > FREE_TEXT_LIMIT:
                 raise ValidationError(
-                    f"{words} is {len(text)} characters long: at most {FREE_TEXT_LIMIT} characters can be "
-                    f"kept. Shorten it (it begins {quoted(text)}). Nothing was saved.",
+                    f"{words} has {len(text)} characters: at most {FREE_TEXT_LIMIT} can be kept. Shorten it "
+                    f"(it begins {quoted(text)}). Nothing was saved.",
                     field=name,
                 )
 
