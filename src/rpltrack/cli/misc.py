@@ -115,6 +115,9 @@ def cmd_restore(ctx: Context) -> int:
 def cmd_check(ctx: Context) -> int:
     from rpltrack.store.portability import backups_of
 
+    if not ctx.db_path.exists():
+        print(f"There is no journal at {ctx.db_path} yet: it is made by the first entry you save.")
+        return 0
     journal = ctx.journal
     problems = journal.check()
     if problems:

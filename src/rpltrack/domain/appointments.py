@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from rpltrack.domain.errors import ValidationError, parse_choice
@@ -104,7 +104,8 @@ class Appointment:
         return f"{self.with_name} ({kind})" if self.with_name else kind[0].upper() + kind[1:]
 
     def upcoming(self, now: datetime) -> bool:
-        return not self.done and not self.cancelled and self.at >= now
+        """Not yet happened, kept or cancelled (compared in UTC: a repeated hour's second pass counts)."""
+        return not self.done and not self.cancelled and self.at.astimezone(UTC) >= now.astimezone(UTC)
 
 
 # The fields of an appointment that a correction may change; its questions have their own edits.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import DuplicateEntry, HasDependents, NeedsConfirmation, ValidationError
@@ -175,7 +175,8 @@ class LabStore(MedicationStore):
         window the missed-dose rules look back over."""
         from rpltrack.flags.model import JournalSnapshot
 
-        since = now - FLAG_DOSE_WINDOW
+        at = now.astimezone(UTC)  # arithmetic and comparisons in UTC: a repeated hour's fold is kept
+        since = at - FLAG_DOSE_WINDOW
         today = now.astimezone(zone).date()
         counts = {
             int(r["medication_id"]): int(r["n"])
@@ -189,11 +190,11 @@ class LabStore(MedicationStore):
             now=now,
             zone=zone,
             labs=tuple(r for r in self.labs() if r.on <= today),
-            betas=tuple(b for b in self.betas() if b.drawn_at <= now),
+            betas=tuple(b for b in self.betas() if b.drawn_at.astimezone(UTC) <= at),
             pregnancies=tuple(self.pregnancies()),
             cycles=tuple(self.cycles()),
             medications=tuple(self.medications()),
-            doses=tuple(self.logs_between(since, now + timedelta(days=1))),
+            doses=tuple(self.logs_between(since, at + timedelta(days=1))),
             doses_since=since,
             settings=self.stored_settings(),
             grace=self.grace(),
