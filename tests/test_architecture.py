@@ -57,7 +57,7 @@ def test_cli_read_paths_never_import_textual_or_sqlite_utils(journal_path, comma
     assert (result["rc"], result["heavy"]) == (0, [])
     # Only the module that registers the command is imported, not the other nine.
     expected = {"med": "meds"}.get(command[0], "doses")
-    assert set(result["cli"]) - {"main", "context", "output", "stream"} == {expected}
+    assert set(result["cli"]) - {"main", "context", "output", "stream", "entry"} == {expected}
 
 
 def test_remind_once_never_imports_textual_or_sqlite_utils(journal_path, tmp_path):

@@ -75,7 +75,7 @@ async def test_c8_long_outage_single_summary(db_path: Path) -> None:
         await _tick(app)  # a second tick tells nothing again
         await pilot.pause()
         told = notices(app)
-        await pilot.press("h")
+        await pilot.press("3")
         await pilot.pause()
         table = app.screen.query_one("#history", DataTable)
         history = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
