@@ -211,6 +211,11 @@ def test_a_new_cycle_while_pregnant_asks_and_keeps_the_pregnancy_dated(fet: Cli)
     assert fet.json("today")["where"]["label"] == "CD 35 · 13dp5dt · 4w 4d"
     (fet_line,) = (line for line in fet.ok("cycle", "list").splitlines() if line.startswith("cycle 1:"))
     assert fet_line.endswith("CD 35 · 13dp5dt · 4w 4d")
+    brief = fet.db.parent / "brief.html"
+    fet.ok("brief", "--out", str(brief))
+    page = brief.read_text(encoding="utf-8")
+    assert "CD 35 · 13dp5dt · 4w 4d" in page  # the printed brief dates it the same way
+    assert "0w 0d" not in page
 
 
 def test_a_new_cycle_ends_one_left_open_past_day_60_when_meant(cli: Cli) -> None:

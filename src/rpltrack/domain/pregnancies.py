@@ -9,6 +9,13 @@ from rpltrack.domain.dating import format_ga
 from rpltrack.domain.errors import ValidationError, parse_choice
 from rpltrack.domain.records import record
 
+# typing is kept out of the command line's start-up; annotations are never evaluated.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from rpltrack.domain.cycles import Cycle
+
 LOSS_LIMIT_DAYS = 24 * 7  # ESHRE and RCOG: a loss before 24+0 weeks [S2] [S6]
 FIRST_TRIMESTER_DAYS = 14 * 7  # rpltrack reads the first trimester as < 14+0 weeks [app convention]
 LIVE_BIRTH_CHECK_DAYS = 20 * 7  # a live birth recorded before 20+0 weeks is asked about [app convention]
@@ -226,3 +233,34 @@ def count_losses(pregnancies: list[Pregnancy]) -> LossCounts:
         ):
             run, run_uncounted = 0, False
     return LossCounts(eshre, asrm, rcog, longest, longest_uncounted, unknown)
+
+
+def dating_cycle(
+    cycles: Sequence[Cycle], pregnancies: Sequence[Pregnancy], day: date
+) -> tuple[Cycle, bool] | None:
+    """The cycle `day` is dated from, and whether a pregnancy is ongoing then: an ongoing pregnancy is dated
+    from its own cycle (or the latest cycle that began on or before its positive test), so a later cycle
+    never re-dates it; otherwise the latest cycle that covers the day, which gives no gestational age when it
+    began after the positive test. None when no cycle covers the day."""
+    ongoing = max(
+        (p for p in pregnancies if p.outcome is Outcome.ONGOING),
+        key=lambda p: (p.sort_on, p.id or 0),
+        default=None,
+    )
+    if ongoing is not None:
+        if ongoing.cycle_id is not None:
+            own = next((c for c in cycles if c.id == ongoing.cycle_id), None)
+        else:
+            started = ongoing.started_on
+            own = max(
+                (c for c in cycles if started is not None and c.cd1 <= started),
+                key=lambda c: (c.cd1, c.id or 0),
+                default=None,
+            )
+        if own is not None and own.cd1 <= day:
+            return own, True
+    cycle = max((c for c in cycles if c.active_on(day)), key=lambda c: (c.cd1, c.id or 0), default=None)
+    if cycle is None:
+        return None
+    pregnant = ongoing is not None and (ongoing.started_on is None or cycle.cd1 <= ongoing.started_on)
+    return cycle, pregnant

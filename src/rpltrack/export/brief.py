@@ -25,7 +25,7 @@ from rpltrack.domain.dating import Dating
 from rpltrack.domain.doses import adherence, entered_after, slot_state
 from rpltrack.domain.labs import LabResult
 from rpltrack.domain.models import Adherence, DoseLog, DoseStatus, Medication, MedicationState
-from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy, count_losses
+from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy, count_losses, dating_cycle
 from rpltrack.domain.records import field, record
 from rpltrack.domain.schedule import expand
 from rpltrack.domain.thyroid import guideline_tsh_target
@@ -131,11 +131,6 @@ def _sources(ids: Sequence[str]) -> str:
 # -- sections ------------------------------------------------------------------------------------------
 
 
-def _current_cycle(data: BriefInput) -> Cycle | None:
-    active = [c for c in data.cycles if c.active_on(data.today)]
-    return max(active, key=lambda c: (c.cd1, c.id or 0)) if active else None
-
-
 def _ongoing(data: BriefInput) -> Pregnancy | None:
     ongoing = [p for p in data.pregnancies if p.outcome is Outcome.ONGOING]
     return max(ongoing, key=lambda p: (p.sort_on, p.id or 0)) if ongoing else None
@@ -158,16 +153,17 @@ _HOW_FOUND = {
 
 def _status(data: BriefInput) -> str:
     """Where she is today (and on the visit day): cycle day, days past transfer, gestational age."""
-    cycle = _current_cycle(data)
+    found = dating_cycle(data.cycles, data.pregnancies, data.today)
+    cycle, pregnant = found if found is not None else (None, False)
     pregnancy = _ongoing(data)
     rows: list[tuple[str, str]] = []
     if cycle is not None:
-        dating = cycle.dating_on(data.today, pregnant=pregnancy is not None)
+        dating = cycle.dating_on(data.today, pregnant=pregnant)
         rows.append((f"Today ({_short_day(data.today)})", _e(_dating_text(dating))))
         appt = data.appointment
         visit_day = appt.at.astimezone(data.zone).date() if appt is not None else None
         if visit_day is not None and visit_day > data.today:
-            at_visit = cycle.dating_on(visit_day, pregnant=pregnancy is not None)
+            at_visit = cycle.dating_on(visit_day, pregnant=pregnant)
             rows.append((f"At the visit ({_short_day(visit_day)})", _e(at_visit.label())))
         what = CYCLE_KIND_WORDS[cycle.kind]
         line = f"{what[0].upper()}{what[1:]} from CD1 {cycle.cd1.isoformat()}"

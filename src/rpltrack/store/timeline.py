@@ -901,30 +901,25 @@ class TimelineStore(JournalBase):
     # -- dating -------------------------------------------------------------------------------------
 
     def dating_cycle_on(self, day: date) -> tuple[Cycle, bool] | None:
-        """The cycle `day` is dated from, and whether a pregnancy is ongoing: the ongoing pregnancy's own
-        cycle (a later cycle never re-dates it), else the latest cycle that covers the day."""
-        from rpltrack.domain.pregnancies import Outcome
+        """The cycle `day` is dated from, and whether a pregnancy is ongoing (domain: dating_cycle). Only
+        the cycles that can answer are read: the ongoing pregnancy's own, and the latest covering `day`."""
+        from rpltrack.domain.pregnancies import Outcome, dating_cycle
 
-        ongoing = next((p for p in self.pregnancies() if p.outcome is Outcome.ONGOING), None)
-        if ongoing is not None:
-            own: Cycle | None = None
-            if ongoing.cycle_id is not None:
-                own = self.cycle(ongoing.cycle_id)
-            elif ongoing.started_on is not None:
-                own = next((c for c in self.cycles() if c.cd1 <= ongoing.started_on), None)
-            if own is not None and own.cd1 <= day:
-                return own, True
-        row = self._conn.execute(
-            "SELECT id FROM cycles WHERE cd1 <= :day AND (ended_on IS NULL OR ended_on >= :day) "
-            "ORDER BY cd1 DESC, id DESC LIMIT 1",
-            {"day": day.isoformat()},
-        ).fetchone()
-        if row is None:
-            return None
-        cycle: Cycle = self._load_cycles("WHERE id = ?", (row["id"],))[0]
-        # A cycle that began after the positive test never dates that pregnancy.
-        pregnant = ongoing is not None and (ongoing.started_on is None or cycle.cd1 <= ongoing.started_on)
-        return cycle, pregnant
+        ongoing = [p for p in self.pregnancies() if p.outcome is Outcome.ONGOING]
+        candidates: list[Cycle] = []
+        for p in ongoing:
+            if p.cycle_id is not None:
+                candidates.append(self.cycle(p.cycle_id))
+            elif p.started_on is not None:
+                candidates += self._load_cycles(
+                    "WHERE id = (SELECT id FROM cycles WHERE cd1 <= ? ORDER BY cd1 DESC, id DESC LIMIT 1)",
+                    (p.started_on.isoformat(),),
+                )
+        latest = "SELECT id FROM cycles WHERE cd1 <= ?1 AND (ended_on IS NULL OR ended_on >= ?1)"
+        candidates += self._load_cycles(
+            f"WHERE id = ({latest} ORDER BY cd1 DESC, id DESC LIMIT 1)", (day.isoformat(),)
+        )
+        return dating_cycle(candidates, ongoing, day)
 
     def dating_on(self, day: date) -> Dating | None:
         """Where she is on `day`: cycle day, days past transfer, GA while a pregnancy is ongoing (always
