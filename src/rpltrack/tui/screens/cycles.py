@@ -110,9 +110,12 @@ class CyclesScreen(SectionScreen):
     async def reload(self) -> None:
         today = self.clock.today()
         cycles = self.journal.cycles()
-        current = self.journal.cycle_on(today)
-        dating = self.journal.dating_on(today)
-        label = dating.label() if dating is not None and current is not None else ""
+        # The dating goes beside the cycle it is counted from (an ongoing pregnancy's own, not a newer one).
+        dated = self.journal.dating_cycle_on(today)
+        current, label = None, ""
+        if dated is not None:
+            current = dated[0]
+            label = current.dating_on(today, pregnant=dated[1]).label()
         options = self.query_one("#cycles", OptionList)
         keep = self.selected_id()
         options.clear_options()
