@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from rpltrack.cli.confirm import add_delete_command
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id
 from rpltrack.cli.output import say
@@ -70,18 +71,16 @@ def register(
     )
     edit.set_defaults(func=appt_edit)
 
-    delete = a_sub.add_parser(
-        "delete",
-        parents=[common],
+    add_delete_command(
+        a_sub,
+        common,
+        func=appt_delete,
         help="remove an appointment entered by mistake, with its questions",
         description="Remove one appointment (ID from rpltrack appt list) and its questions; flags marked "
-        "raised there keep their mark, without the appointment. Without --yes it shows what goes and asks; "
-        "rpltrack undo brings it all back. To keep it in the record as cancelled: rpltrack appt edit ID "
-        "--cancel.",
+        "raised there keep their mark, without the appointment. rpltrack undo brings it all back. To "
+        "keep it in the record as cancelled: rpltrack appt edit ID --cancel.",
+        id_help="the appointment's id, as rpltrack appt list shows it",
     )
-    delete.add_argument("id", type=entry_id, metavar="ID")
-    delete.add_argument("--yes", action="store_true", help="delete without asking")
-    delete.set_defaults(func=appt_delete)
 
     done = a_sub.add_parser(
         "done",
@@ -128,10 +127,14 @@ def register(
     )
     q_edit.add_argument("--answer", default=None, help='the answer you were given ("" removes it)')
     q_edit.set_defaults(func=question_edit)
-    q_delete = q_sub.add_parser("delete", parents=[common], help="remove a question")
-    q_delete.add_argument("id", type=entry_id, metavar="ID")
-    q_delete.add_argument("--yes", action="store_true", help="delete without asking")
-    q_delete.set_defaults(func=question_delete)
+    add_delete_command(
+        q_sub,
+        common,
+        func=question_delete,
+        help="remove a question",
+        description="Remove one question (ID from rpltrack appt show); rpltrack undo brings it back.",
+        id_help="the question's id, as rpltrack appt show shows it",
+    )
 
 
 def _when(ctx: Context, text: str) -> datetime:

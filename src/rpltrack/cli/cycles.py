@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from rpltrack.cli.confirm import add_delete_command
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id, whole_number
 from rpltrack.cli.output import iso, say
@@ -61,16 +62,15 @@ def register(
     c_edit.add_argument("--ended", help="the last day, YYYY-MM-DD ('none' reopens the cycle)")
     c_edit.add_argument("--outcome", help="in your words ('' removes it)")
     c_edit.set_defaults(func=cycle_edit)
-    c_delete = c_sub.add_parser(
-        "delete",
-        parents=[common],
+    add_delete_command(
+        c_sub,
+        common,
+        func=cycle_delete,
         help="remove a cycle",
         description="Remove a cycle with its events and transfers; beta results, pregnancies and "
-        "medications tied to it stay, without a cycle. Asks first (on a terminal) unless --yes.",
+        "medications tied to it stay, without a cycle.",
+        id_help="the cycle's id",
     )
-    c_delete.add_argument("id", type=entry_id, help="the cycle's id")
-    c_delete.add_argument("--yes", action="store_true", help="delete without asking")
-    c_delete.set_defaults(func=cycle_delete)
     lst = c_sub.add_parser(
         "list",
         parents=[common],
@@ -122,15 +122,14 @@ def register(
     e_edit.add_argument("--date", help="the right date, YYYY-MM-DD")
     e_edit.add_argument("--note", help="a note ('' removes it)")
     e_edit.set_defaults(func=event_edit)
-    e_delete = e_sub.add_parser(
-        "delete",
-        parents=[common],
+    add_delete_command(
+        e_sub,
+        common,
+        func=event_delete,
         help="remove an event",
-        description="Remove one cycle event. Asks first (on a terminal) unless --yes.",
+        description="Remove one cycle event.",
+        id_help="the event's id",
     )
-    e_delete.add_argument("id", type=entry_id, help="the event's id")
-    e_delete.add_argument("--yes", action="store_true", help="delete without asking")
-    e_delete.set_defaults(func=event_delete)
 
     transfer = sub.add_parser(
         "transfer",
@@ -166,15 +165,14 @@ def register(
     t_edit.add_argument("--grade", help="the embryo grade as written ('' removes it)")
     t_edit.add_argument("--pgt", help="PGT status as written ('' removes it)")
     t_edit.set_defaults(func=transfer_edit)
-    t_delete = t_sub.add_parser(
-        "delete",
-        parents=[common],
+    add_delete_command(
+        t_sub,
+        common,
+        func=transfer_delete,
         help="remove a transfer",
-        description="Remove one transfer. Asks first (on a terminal) unless --yes.",
+        description="Remove one transfer.",
+        id_help="the transfer's id",
     )
-    t_delete.add_argument("id", type=entry_id, help="the transfer's id")
-    t_delete.add_argument("--yes", action="store_true", help="delete without asking")
-    t_delete.set_defaults(func=transfer_delete)
 
     beta = sub.add_parser(
         "beta",
@@ -215,15 +213,14 @@ def register(
         "--confirm", action="store_true", help="keep an unusually high value after checking it"
     )
     b_edit.set_defaults(func=beta_edit)
-    b_delete = b_sub.add_parser(
-        "delete",
-        parents=[common],
+    add_delete_command(
+        b_sub,
+        common,
+        func=beta_delete,
         help="remove a result",
-        description="Remove one beta result. Asks first (on a terminal) unless --yes.",
+        description="Remove one beta result.",
+        id_help="the result's id",
     )
-    b_delete.add_argument("id", type=entry_id, help="the result's id")
-    b_delete.add_argument("--yes", action="store_true", help="delete without asking")
-    b_delete.set_defaults(func=beta_delete)
     betas = sub.add_parser(
         "betas",
         parents=[common],
@@ -288,16 +285,14 @@ def register(
     )
     p_edit.add_argument("--yes", action="store_true", help="keep an unlikely outcome after checking it")
     p_edit.set_defaults(func=pregnancy_edit)
-    p_delete = p_sub.add_parser(
-        "delete",
-        parents=[common],
+    add_delete_command(
+        p_sub,
+        common,
+        func=pregnancy_delete,
         help="remove a pregnancy",
-        description="Remove one pregnancy or loss; the counts are worked out again. Asks first (on a "
-        "terminal) unless --yes.",
+        description="Remove one pregnancy or loss; the counts are worked out again.",
+        id_help="the pregnancy's id",
     )
-    p_delete.add_argument("id", type=entry_id, help="the pregnancy's id")
-    p_delete.add_argument("--yes", action="store_true", help="delete without asking")
-    p_delete.set_defaults(func=pregnancy_delete)
 
     loss = sub.add_parser(
         "loss",
@@ -341,16 +336,14 @@ def register(
     )
     l_edit.add_argument("--yes", action="store_true", help="keep an unlikely value after checking it")
     l_edit.set_defaults(func=loss_edit)
-    l_delete = l_sub.add_parser(
-        "delete",
-        parents=[common],
+    add_delete_command(
+        l_sub,
+        common,
+        func=loss_delete,
         help="remove a loss",
-        description="Remove one recorded loss; the counts are worked out again. Asks first (on a "
-        "terminal) unless --yes.",
+        description="Remove one recorded loss; the counts are worked out again.",
+        id_help="the loss's id",
     )
-    l_delete.add_argument("id", type=entry_id, help="the loss's id")
-    l_delete.add_argument("--yes", action="store_true", help="delete without asking")
-    l_delete.set_defaults(func=loss_delete)
 
     history = sub.add_parser(
         "history",

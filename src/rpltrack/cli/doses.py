@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta
 
+from rpltrack.cli.confirm import add_delete_command
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id
 from rpltrack.cli.output import dating_json, dose_view_json, dose_view_line, iso, log_json, say
@@ -94,16 +95,14 @@ def register(
         "--skipped", dest="status", action="store_const", const="skipped", help="it was not taken"
     )
     edit.set_defaults(func=cmd_dose_edit)
-    delete = dose_sub.add_parser(
-        "delete",
-        parents=[common],
+    add_delete_command(
+        dose_sub,
+        common,
+        func=cmd_dose_delete,
         help="delete a logged dose",
-        description="Delete a dose logged by mistake (its dose is open again). Asks first on a terminal; "
-        "without one, --yes is needed. rpltrack undo takes it back.",
+        description="Delete a dose logged by mistake (its dose is open again); rpltrack undo takes it back.",
+        id_help="the dose's id, as rpltrack log shows it",
     )
-    delete.add_argument("id", type=entry_id, help="the dose's id, as rpltrack log shows it")
-    delete.add_argument("--yes", action="store_true", help="go ahead without asking")
-    delete.set_defaults(func=cmd_dose_delete)
 
 
 def cmd_today(ctx: Context) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from rpltrack.cli.confirm import add_delete_command
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id
 from rpltrack.cli.output import say
@@ -98,16 +99,14 @@ def register(
     edit.add_argument("--confirm", action="store_true", help="keep a value rpltrack finds unusual")
     edit.set_defaults(func=lab_edit)
 
-    delete = lab_sub.add_parser(
-        "delete",
-        parents=[common],
+    add_delete_command(
+        lab_sub,
+        common,
+        func=lab_delete,
         help="remove a result entered by mistake: rpltrack lab delete 3",
-        description="Remove one result (ID from rpltrack labs). Without --yes it shows the result and asks; "
-        "rpltrack undo brings it back.",
+        description="Remove one result (ID from rpltrack labs); rpltrack undo brings it back.",
+        id_help="the result's id, as rpltrack labs shows it",
     )
-    delete.add_argument("id", metavar="ID", type=entry_id)
-    delete.add_argument("--yes", action="store_true", help="delete without asking")
-    delete.set_defaults(func=lab_delete)
 
     labs = sub.add_parser(
         "labs",
