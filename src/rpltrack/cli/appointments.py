@@ -145,10 +145,9 @@ def _when(ctx: Context, text: str) -> datetime:
 
 def _flag_questions(ctx: Context) -> list[Any]:
     from rpltrack.domain.appointments import Question
-    from rpltrack.flags.rules import board
 
     journal = ctx.journal
-    active = board(journal.snapshot(ctx.now(), ctx.zone), journal.flag_marks()).active
+    active = journal.flag_board(ctx.now(), ctx.zone).active
     return [Question(f"{f.title}: {f.ask}", flag_key=f.key) for f in active]
 
 
@@ -365,7 +364,6 @@ def question_delete(ctx: Context) -> int:
 
 
 def appt_done(ctx: Context) -> int:
-    from rpltrack.flags.rules import board
 
     a = ctx.args
     journal = ctx.journal
@@ -383,7 +381,7 @@ def appt_done(ctx: Context) -> int:
     unknown = not_asked - {q.id for q in appt.questions}
     if unknown:
         raise ValidationError(f"question {min(unknown)} is not one of this appointment's", field="not_asked")
-    showing = board(journal.snapshot(ctx.now(), ctx.zone), journal.flag_marks())
+    showing = journal.flag_board(ctx.now(), ctx.zone)
     saved = journal.appointment_done(
         a.id, ctx.now(), decided=a.decided.strip(), asked_ids=ids, raised=(*showing.active, *showing.marked)
     )

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
     from rpltrack.domain.labs import LabResult, LabTest, LabValue
     from rpltrack.flags.model import Flag, FlagMark
-    from rpltrack.flags.rules import Board
 
 AS_OF_HELP = "evaluate as if it were then: 'YYYY-MM-DD[ HH:MM]'"
 
@@ -196,7 +195,7 @@ def lab_add(ctx: Context) -> int:
         )
     saved = _refuse_duplicate(lambda: ctx.journal.add_lab(result, ctx.now(), again=a.again))
     say(f"Saved: {test.name} {_value_text(saved)} on {saved.on} (lab {saved.id}).")
-    board = _board(ctx)
+    board = ctx.journal.flag_board(ctx.now(), ctx.zone)
     new = [
         f
         for f in board.active
@@ -417,13 +416,6 @@ def _lab_line(r: LabResult) -> str:
 # -- flags ----------------------------------------------------------------------------------------------
 
 
-def _board(ctx: Context) -> Board:
-    from rpltrack.flags.rules import board
-
-    journal = ctx.journal
-    return board(journal.snapshot(ctx.now(), ctx.zone), journal.flag_marks())
-
-
 def flag_json(flag: Flag, mark: FlagMark | None) -> dict[str, Any]:
     return {
         "id": flag.rule,
@@ -445,7 +437,7 @@ def flag_json(flag: Flag, mark: FlagMark | None) -> dict[str, Any]:
 def flags_list(ctx: Context) -> int:
     from rpltrack.flags.sources import cite
 
-    board = _board(ctx)
+    board = ctx.journal.flag_board(ctx.now(), ctx.zone)
     shown: list[tuple[Flag, FlagMark | None]] = [(f, None) for f in board.active]
     if ctx.args.all:
         shown += [(f, board.marks[f.key]) for f in board.marked]
@@ -478,7 +470,7 @@ def flags_list(ctx: Context) -> int:
 
 
 def _find(ctx: Context, wanted: str, *, marked_ok: bool) -> tuple[Flag, FlagMark | None]:
-    board = _board(ctx)
+    board = ctx.journal.flag_board(ctx.now(), ctx.zone)
     candidates: list[tuple[Flag, FlagMark | None]] = [(f, None) for f in board.active]
     if marked_ok:
         candidates += [(f, board.marks[f.key]) for f in board.marked]

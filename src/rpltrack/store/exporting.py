@@ -370,9 +370,8 @@ def calendar_export(journal: Journal, *, now: datetime, zone: ZoneInfo, doses: b
     """The calendar (RFC 5545) of the journal at `now`: appointments, retest due dates, and (with `doses`)
     the dose times of the next days; discreet when her setting says so."""
     from rpltrack.export.ics import build_calendar
-    from rpltrack.flags.rules import board
 
-    active = board(journal.snapshot(now, zone), journal.flag_marks()).active
+    active = journal.flag_board(now, zone).active
     return build_calendar(
         journal.appointments(),
         calendar_retests(active),
@@ -390,7 +389,6 @@ def brief_input(journal: Journal, now: datetime, zone: ZoneInfo, appt_id: int | 
     from datetime import timedelta
 
     from rpltrack.export.brief import ADHERENCE_DAYS, BriefInput, FlagQuestion
-    from rpltrack.flags.rules import board
     from rpltrack.flags.sources import SOURCES
 
     appointment: Appointment | None
@@ -399,7 +397,7 @@ def brief_input(journal: Journal, now: datetime, zone: ZoneInfo, appt_id: int | 
     else:
         upcoming = [a for a in journal.appointments() if a.upcoming(now)]
         appointment = upcoming[0] if upcoming else None
-    active = board(journal.snapshot(now, zone), journal.flag_marks()).active
+    active = journal.flag_board(now, zone).active
     questions = [
         FlagQuestion(
             key=f.key,

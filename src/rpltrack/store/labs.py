@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from rpltrack.domain.labs import LabResult
     from rpltrack.flags.model import Flag, FlagMark, JournalSnapshot, MarkState
+    from rpltrack.flags.rules import Board
 
 
 # The missed-dose flag rules look back this far; the snapshot carries the dose logs of this window only.
@@ -200,6 +201,12 @@ class LabStore(MedicationStore):
             grace=self.grace(),
             taken_since_supply=counts,
         )
+
+    def flag_board(self, now: datetime, zone: ZoneInfo) -> Board:
+        """The flags as of `now`: those to raise, those she marked, and the rules that could not judge."""
+        from rpltrack.flags.rules import board
+
+        return board(self.snapshot(now, zone), self.flag_marks())
 
     def flag_marks(self) -> dict[str, FlagMark]:
         """Her marks on flags, by flag key."""

@@ -154,9 +154,8 @@ def computed_dues(journal: Journal, now: datetime, zone: ZoneInfo) -> list[Due]:
 
 def _flag_dues(journal: Journal, now: datetime, zone: ZoneInfo) -> list[Due]:
     """Retest and refill reminders from the active flags (acknowledged ones are left out)."""
-    from rpltrack.flags import rules as flag_rules
 
-    board = flag_rules.board(journal.snapshot(now, zone), journal.flag_marks())
+    board = journal.flag_board(now, zone)
     return [
         rules.flag_due(FLAG_RULES[flag.rule], flag.key, flag.title, flag.ask, now)
         for flag in board.active

@@ -450,10 +450,9 @@ class AppointmentsScreen(SectionScreen):
         appt = self.chosen_or_say(open_only=True)
         if appt is None or appt.id is None or not self.can_write():
             return
-        from rpltrack.flags.rules import board
 
         now = self.clock.now()
-        active = board(self.journal.snapshot(now, self.zone), self.journal.flag_marks()).active
+        active = self.journal.flag_board(now, self.zone).active
         if not active:
             self.notify("There are no active flags to ask about.", title="Appointments")
             return
@@ -488,10 +487,9 @@ class AppointmentsScreen(SectionScreen):
         appt_id = appt.id
 
         def save(decided: str, asked_ids: list[int]) -> Appointment:
-            from rpltrack.flags.rules import board
 
             at = self.clock.now()
-            showing = board(self.journal.snapshot(at, self.zone), self.journal.flag_marks())
+            showing = self.journal.flag_board(at, self.zone)
             return self.journal.appointment_done(
                 appt_id,
                 at,

@@ -22,7 +22,7 @@ from textual.widgets.option_list import Option
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.records import record
 from rpltrack.flags.model import Flag, FlagMark, MarkState
-from rpltrack.flags.rules import DESCRIPTIONS, Board, board
+from rpltrack.flags.rules import DESCRIPTIONS, Board
 from rpltrack.flags.sources import cite
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SectionScreen, go_keys
@@ -151,7 +151,7 @@ class FlagsScreen(SectionScreen):
 
     async def reload(self) -> None:
         now = self.clock.now()
-        self.show(board(self.journal.snapshot(now, self.zone), self.journal.flag_marks()))
+        self.show(self.journal.flag_board(now, self.zone))
 
     def option_list(self, name: ListName) -> OptionList:
         return self.query_one(f"#flags-{name}", OptionList)
@@ -338,7 +338,7 @@ class FlagsScreen(SectionScreen):
 
     async def reload_following(self, key: str) -> None:
         now = self.clock.now()
-        self.show(board(self.journal.snapshot(now, self.zone), self.journal.flag_marks()), follow=key)
+        self.show(self.journal.flag_board(now, self.zone), follow=key)
 
     # -- clinic targets and warning signs -------------------------------------------------------------
 

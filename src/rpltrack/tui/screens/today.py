@@ -142,13 +142,12 @@ class TodayScreen(SectionScreen):
         """'2 things to raise with your care team — press 8'. The flag engine reads the whole journal (about
         15 ms on ten years of data, and 20-35 ms to import the first time), so it runs in a thread with its
         own connection (a SQLite connection belongs to its thread) and the doses paint without waiting."""
-        from rpltrack.flags.rules import board
         from rpltrack.store.journal import Journal
 
         now = self.clock.now()
         try:
             with Journal.open(self.journal.path, now=now) as journal:
-                active = len(board(journal.snapshot(now, self.zone), journal.flag_marks()).active)
+                active = len(journal.flag_board(now, self.zone).active)
         except Exception:
             active = -1  # the Flags screen shows what went wrong; Today stays calm
         self.app.call_from_thread(self.show_flag_count, active)
