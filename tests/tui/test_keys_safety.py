@@ -130,7 +130,14 @@ async def test_help_on_today_says_what_each_key_does(demo_app):
     ]
     assert parts["Sections"][0] == (("1",), "Today (you are here)")
     assert parts["Sections"][-1] == (("9",), "go to Appointments")
-    assert [keys for keys, _ in parts["Everywhere"]] == [("u",), ("U", "^y"), ("?", "f1"), ("q",), ("^p",)]
+    assert [keys for keys, _ in parts["Everywhere"]] == [
+        ("u",),
+        ("U", "^y"),
+        ("z",),
+        ("?", "f1"),
+        ("q",),
+        ("^p",),
+    ]
 
 
 async def test_the_old_letter_keys_no_longer_go_anywhere(demo_app):

@@ -262,3 +262,34 @@ async def test_undo_on_a_read_only_journal_changes_nothing(journal, clock):
         assert isinstance(app.screen, TodayScreen)
         assert "Read-only: This journal is read-only, so nothing was changed." in notices(app)
     readonly.close()
+
+
+async def test_z_lists_the_changes_in_words_and_marks_what_is_undone(journal, clock):
+    """The app lists the changes as `rpltrack changes` does (#13): newest first, in words, undone marked."""
+    from textual.widgets import DataTable
+
+    from rpltrack.tui.screens.changes import ChangesScreen
+
+    add_med(journal, clock, "aspirin", "81 mg", "08:00")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("t")
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        await pilot.press("z")
+        await pilot.pause()
+        assert isinstance(app.screen, ChangesScreen)
+        table = app.screen.query_one("#changes-table", DataTable)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+        assert [row[1:] for row in rows] == [
+            [f"undid: {TOOK_ASPIRIN}", ""],
+            [TOOK_ASPIRIN, "undone"],
+            [rows[2][1], ""],
+        ]
+        assert rows[2][1].startswith("added aspirin")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, TodayScreen)
+    with Journal.open(journal.path) as reopened:
+        assert [c.summary for c in reopened.changes(3)] == [r[1] for r in rows]

@@ -401,7 +401,7 @@ class TimelineStore(JournalBase):
             "created_utc": rows.utc_text(now),
         }
         with self._w.txn():
-            change = self._w.open_change("event add", f"{event.kind.value} on {event.on}", now)
+            change = self._w.open_change("event add", f"added {event.describe()}", now)
             self._w.insert(change, "cycle_events", values)
         return self.cycle(cycle_id)
 
@@ -487,9 +487,7 @@ class TimelineStore(JournalBase):
             "created_utc": rows.utc_text(now),
         }
         with self._w.txn():
-            change = self._w.open_change(
-                "transfer add", f"day-{transfer.embryo_day} transfer on {transfer.on}", now
-            )
+            change = self._w.open_change("transfer add", f"added {transfer.describe()}", now)
             self._w.insert(change, "transfers", values)
         return self.cycle(cycle_id)
 
@@ -603,7 +601,7 @@ class TimelineStore(JournalBase):
                 )
         with self._w.txn():
             change = self._w.open_change(
-                "beta add", f"beta {draw.value} drawn {rows.utc_text(draw.drawn_at)}", now
+                "beta add", f"added a beta of {draw.value} drawn {_drawn(draw.drawn_at)}", now
             )
             beta_id = self._w.insert(
                 change,

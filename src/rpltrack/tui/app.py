@@ -289,6 +289,12 @@ class RpltrackApp(App[None]):
         self._return_code = 1
         self._close_messages_no_wait()
 
+    def action_show_changes(self) -> None:
+        """The recent changes in words (what `rpltrack changes` lists)."""
+        from rpltrack.tui.screens.changes import SHOWN, ChangesScreen
+
+        self.push_screen(ChangesScreen(self.journal.changes(SHOWN), self.clock.zone.key))
+
     def action_help(self) -> None:
         """The keys of the screen she is on, read from its bindings."""
         if not isinstance(self.screen, HelpScreen):

@@ -46,7 +46,7 @@ class RpltrackCommands(Provider):
     def commands(self) -> Iterator[Command]:
         seen: set[str] = set()
         seen_ids: set[str] = set()
-        also: frozenset[str] = getattr(self.screen, "PALETTE_ALSO", frozenset()) | {"redo"}
+        also: frozenset[str] = getattr(self.screen, "PALETTE_ALSO", frozenset()) | {"redo", "changes"}
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
             if not binding.description or binding.system or not active.enabled:

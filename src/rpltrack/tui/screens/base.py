@@ -91,13 +91,21 @@ SECTION_KEYS: list[BindingType] = [
         tooltip="redo what undo took back; unless you just undid it here, it asks first",
         id="redo",
     ),
+    Binding(
+        "z",
+        "app.show_changes",
+        "Changes",
+        show=False,
+        tooltip="the recent changes in words, newest first: what u would take back",
+        id="changes",
+    ),
     Binding("question_mark", "app.help", "Help", key_display="?", tooltip="this help", id="help"),
     Binding("f1", "app.help", "Help", show=False, tooltip="this help", id="help-f1"),
     Binding("q", "app.quit", "Quit", tooltip="quit (everything is already saved)", id="quit"),
 ]
 # The ids of SECTION_KEYS and go_keys: the keys that mean the same on every section (the help lists them
 # once, under "Everywhere" and "Sections", apart from the screen's own).
-EVERYWHERE_IDS = frozenset({"undo", "redo", "help", "help-f1", "quit", "palette"})
+EVERYWHERE_IDS = frozenset({"undo", "redo", "changes", "help", "help-f1", "quit", "palette"})
 
 # `u` takes back at once a change made on the same screen this long ago at most (and still the newest
 # change); anything else it names first and asks. Read on the app's clock.
