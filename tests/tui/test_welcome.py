@@ -151,7 +151,7 @@ def test_the_command_line_opens_the_app_with_the_welcome_and_the_installer(db_pa
 
     opened: list[RpltrackApp] = []
     monkeypatch.setattr(RpltrackApp, "run", lambda self, *args, **kwargs: opened.append(self))
-    db_path.parent.mkdir(parents=True)  # --db names a file in a folder that exists
+    db_path.parent.mkdir(parents=True, exist_ok=True)  # --db names a file in a folder that exists
     assert main(["--db", str(db_path)]) == 0
     [app] = opened
     assert app.welcome
