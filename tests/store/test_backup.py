@@ -318,3 +318,24 @@ def test_a9_the_daily_backup_skips_a_damaged_journal(damaged: Path, tmp_path: Pa
     with Journal.open(damaged, now=s.NOW) as journal:
         assert journal.daily_backup(LATER + timedelta(days=3)) is None
     assert sorted((tmp_path / "backups").iterdir()) == before
+
+
+def test_a9_damage_met_while_reading_is_named_not_unexpected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command that meets the damage while reading says the journal looks damaged and where to look, never
+    "unexpected error" (exit 1)."""
+    path = tmp_path / "journal.db"
+    assert main(["--db", str(path), "demo"]) == 0
+    data = bytearray(path.read_bytes())
+    page = 4096
+    pages = len(data) // page
+    for number in range(pages // 2, pages):
+        data[number * page + 8 : number * page + 200] = bytes((n * 7 + number) % 256 for n in range(192))
+    path.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["--db", str(path), "med", "list"]) == 1
+    err = capsys.readouterr().err
+    assert "the journal looks damaged" in err
+    assert "rpltrack check" in err
+    assert "unexpected error" not in err

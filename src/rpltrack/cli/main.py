@@ -237,6 +237,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream.restore(saved)
 
 
+def _is_damage(exc: BaseException) -> bool:
+    """SQLite reporting a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) while a command read or wrote it."""
+    import sqlite3
+
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    return isinstance(exc, sqlite3.DatabaseError) and name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+
+
 def _main(words: list[str]) -> int:
     command = _command_word(words)
     parser = build_parser(command if command in COMMANDS else None)
@@ -270,6 +278,14 @@ def _main(words: list[str]) -> int:
     except Exception as exc:
         if debug:
             raise
+        if _is_damage(exc):
+            print(
+                f"rpltrack: the journal looks damaged ({terminal_text(exc)}). Anything this command said was "
+                "saved is on disk; nothing else was changed. `rpltrack check` names the damage and the "
+                "backups to restore from.",
+                file=sys.stderr,
+            )
+            return 1
         if ctx is not None and ctx.opened_readonly:
             print(
                 "rpltrack: this journal was made by a newer rpltrack and this version cannot read all of it; "
