@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from textual.widgets import Static
 
+from rpltrack.store.writer import TABLES_WITH_AUDIT
 from rpltrack.tui.app import RpltrackApp
 from rpltrack.tui.screens.base import SECTION_GO_KEYS, SectionScreen
 from rpltrack.tui.screens.help import MOVING, HelpScreen
@@ -28,8 +29,13 @@ async def go(pilot: Any, mode: str) -> SectionScreen:
     return screen
 
 
+# Her record and its change log; the reminder ledger is left out: the app's own timer (every 30 s of real
+# time) may note a reminder while a slow run goes through the screens, and that is not a key writing.
+RECORD = (*TABLES_WITH_AUDIT, "changes", "audit")
+
+
 async def test_every_section_key_on_every_screen_leaves_the_journal_as_it_was(demo_journal, clock):
-    before = checksum(demo_journal.path)
+    before = checksum(demo_journal.path, RECORD)
     changes = demo_journal.count("changes")
     app = RpltrackApp(journal=demo_journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -39,7 +45,7 @@ async def test_every_section_key_on_every_screen_leaves_the_journal_as_it_was(de
                 await go(pilot, there)
                 await go(pilot, here)
     assert demo_journal.count("changes") == changes
-    assert checksum(demo_journal.path) == before
+    assert checksum(demo_journal.path, RECORD) == before
 
 
 async def bindings_of_every_part(pilot: Any) -> list[tuple[str, str]]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import argparse
 
-from rpltrack.cli.confirm import add_delete_command
 from rpltrack.cli.context import Context
-from rpltrack.cli.entry import entry_id
+from rpltrack.cli.entry import add_delete_command, entry_id
 from rpltrack.cli.output import say
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from rpltrack.domain.display import terminal_text
@@ -51,26 +50,3 @@ def with_confirmation(attempt: Callable[[bool], T], *, yes: bool, flag: str = "-
     except NeedsConfirmation as exc:
         confirm_or_refuse(exc.message, yes=False, flag=flag)
         return attempt(True)
-
-
-def add_delete_command(
-    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
-    common: argparse.ArgumentParser,
-    *,
-    func: Callable[..., int],
-    help: str,
-    description: str,
-    id_help: str,
-) -> None:
-    """`KIND delete ID [--yes]`, the same for every kind of entry (CLI.md, "Correcting the record")."""
-    from rpltrack.cli.entry import entry_id
-
-    delete = subparsers.add_parser(
-        "delete",
-        parents=[common],
-        help=help,
-        description=f"{description} Asks first (on a terminal) unless --yes.",
-    )
-    delete.add_argument("id", type=entry_id, metavar="ID", help=id_help)
-    delete.add_argument("--yes", action="store_true", help="delete without asking")
-    delete.set_defaults(func=func)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from rpltrack.cli.confirm import add_delete_command
 from rpltrack.cli.context import Context
-from rpltrack.cli.entry import entry_id, whole_number
+from rpltrack.cli.entry import add_delete_command, entry_id, whole_number
 from rpltrack.cli.output import iso, say
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError

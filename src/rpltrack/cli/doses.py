@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import datetime, timedelta
 
-from rpltrack.cli.confirm import add_delete_command
 from rpltrack.cli.context import Context
-from rpltrack.cli.entry import entry_id
+from rpltrack.cli.entry import add_delete_command, entry_id
 from rpltrack.cli.output import dating_json, dose_view_json, dose_view_line, iso, log_json, say
 from rpltrack.domain.doses import injection_sites, next_site
 from rpltrack.domain.models import DoseStatus
