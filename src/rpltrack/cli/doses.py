@@ -230,7 +230,7 @@ def cmd_log(ctx: Context) -> int:
 def cmd_dose_edit(ctx: Context) -> int:
     from rpltrack.domain.errors import ValidationError
     from rpltrack.domain.quantities import parse_quantity
-    from rpltrack.store.medications import dose_edit_words, dose_words
+    from rpltrack.store.doses import dose_edit_words, dose_words
 
     a, journal, now = ctx.args, ctx.journal, ctx.now()
     before = journal.dose(a.id)
@@ -260,7 +260,7 @@ def cmd_dose_edit(ctx: Context) -> int:
 
 def cmd_dose_delete(ctx: Context) -> int:
     from rpltrack.cli.confirm import confirm_or_refuse
-    from rpltrack.store.medications import dose_words
+    from rpltrack.store.doses import dose_words
 
     a, journal, now = ctx.args, ctx.journal, ctx.now()
     log = journal.dose(a.id)

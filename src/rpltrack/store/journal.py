@@ -10,8 +10,8 @@ from pathlib import Path
 
 from rpltrack.store.base import JournalReadOnly
 from rpltrack.store.db import JournalError, connect, on_read_only_disk, prepare_file, tighten_modes
+from rpltrack.store.doses import LogResult
 from rpltrack.store.labs import FLAG_DOSE_WINDOW
-from rpltrack.store.medications import LogResult
 from rpltrack.store.migrations import HEAD, NewerSchema, backup_to, migrate, user_version
 from rpltrack.store.portability import DAILY_BACKUPS, PortabilityStore, damage_in, damaged_reason
 from rpltrack.store.writer import TABLES_WITH_AUDIT, ChangeRecord

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from rpltrack.domain.errors import DuplicateEntry, HasDependents, NeedsConfirmation, ValidationError
 from rpltrack.store import rows
 from rpltrack.store.base import lab_conv
-from rpltrack.store.medications import MedicationStore
+from rpltrack.store.doses import DoseStore
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
 TYPE_CHECKING = False
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 FLAG_DOSE_WINDOW = timedelta(days=15)
 
 
-class LabStore(MedicationStore):
+class LabStore(DoseStore):
     """Lab results, flag marks, and what the flag rules read."""
 
     def labs(self, test: str | None = None) -> list[LabResult]:
