@@ -58,7 +58,7 @@ async def test_e_changes_the_dose_from_a_date_and_keeps_the_history(journal, clo
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert isinstance(app.screen, MedicationsScreen)
-        assert table_rows(app)[0][1] == "10 mg"
+        assert table_rows(app)[0][1] == "5 mg (10 mg from 25 Nov)"  # #15: today's dose, the change as such
     assert med.id is not None
     with Journal.open(journal.path) as reopened:
         saved = reopened.medication(med.id)

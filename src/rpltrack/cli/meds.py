@@ -246,12 +246,18 @@ def med_list(ctx: Context) -> int:
         assert m.id is not None
         span = span_text(m)
         state = m.state(now, today).value
+        shown = m.dose_on(today)
         print(
-            f"{m.id:>3}  {terminal_text(m.name)}: {m.current.amount}, {m.current.timing.describe()} "
-            f"({span}; {state})"
+            f"{m.id:>3}  {terminal_text(m.name)}: {shown.amount}, {shown.timing.describe()} ({span}; {state})"
         )
-        if len(m.regimens) > 1:
-            history = "; ".join(f"{r.amount} from {r.effective_on}" for r in m.regimens)
+        upcoming = m.next_change(today)
+        if upcoming is not None:
+            print(
+                f"{INDENT}next: {upcoming.amount}, {upcoming.timing.describe()} from {upcoming.effective_on}"
+            )
+        in_force = m.regimens_in_force()
+        if len(in_force) > 1:
+            history = "; ".join(f"{r.amount} from {r.effective_on}" for r in in_force)
             print(f"{INDENT}doses: {history}")
         if m.id in week:
             print(

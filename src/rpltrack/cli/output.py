@@ -7,7 +7,15 @@ from zoneinfo import ZoneInfo
 
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.doses import gap_note, remaining_doses
-from rpltrack.domain.models import Adherence, ClockGap, DoseLog, DoseStatus, DoseView, Medication
+from rpltrack.domain.models import (
+    Adherence,
+    ClockGap,
+    DoseLog,
+    DoseStatus,
+    DoseView,
+    Medication,
+    MedicationState,
+)
 from rpltrack.domain.quantities import Quantity
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
@@ -105,15 +113,26 @@ def dose_view_line(view: DoseView, zone: ZoneInfo) -> str:
 
 
 def medication_json(med: Medication, now: datetime, today: date, zone: ZoneInfo) -> dict[str, Any]:
+    shown = med.dose_on(today)
+    state = med.state(now, today)
+    upcoming = med.next_change(today)
     return {
         "id": med.id,
         "name": med.name,
         "generic": med.generic,
         "route": med.route,
         "zone": med.zone,
-        "state": med.state(now, today).value,
-        "dose": amount_json(med.current.amount),
-        "schedule": med.current.timing.describe(),
+        "state": state.value,
+        "dose": amount_json(shown.amount),
+        "schedule": shown.timing.describe(),
+        "dose_today": amount_json(shown.amount) if state is MedicationState.ACTIVE else None,
+        "next_change": None
+        if upcoming is None
+        else {
+            "from": upcoming.effective_on.isoformat(),
+            "dose": amount_json(upcoming.amount),
+            "schedule": upcoming.timing.describe(),
+        },
         "start": None if med.waiting else med.start_on.isoformat(),
         "end": med.last_day.isoformat() if med.last_day else None,
         "start_anchor": med.start_anchor,

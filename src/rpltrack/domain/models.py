@@ -212,6 +212,36 @@ class Medication:
                 found = regimen
         return found
 
+    def _applied(self) -> tuple[Regimen, ...]:
+        """The regimens as they apply (placed on the cycle's events when anchored), or as entered."""
+        return self.schedule_regimens or self.regimens
+
+    def _shown_day(self, day: date) -> date:
+        """`day`, held at the schedule's last day or the day it was stopped when those came first."""
+        ends = [d for d in (self.last_day,) if d is not None]
+        if self.stopped_at is not None:
+            from zoneinfo import ZoneInfo
+
+            ends.append(self.stopped_at.astimezone(ZoneInfo(self.zone)).date())
+        return min([day, *ends])
+
+    def dose_on(self, day: date) -> Regimen:
+        """Her dose and timing on local `day`, the one every list shows: the taper step or dated change in
+        force that day; before the schedule starts, its first; after it ends or was stopped, its last."""
+        applied = self._applied()
+        return self.regimen_on(self._shown_day(day)) or applied[0]
+
+    def next_change(self, day: date) -> Regimen | None:
+        """The next taper step or dated change after local `day` that the schedule still reaches (none past
+        its last day or after it was stopped), or None. Its start is not a change: lists show it apart."""
+        end = self._shown_day(date.max)
+        return next((r for r in self._applied()[1:] if day < r.effective_on <= end), None)
+
+    def regimens_in_force(self) -> tuple[Regimen, ...]:
+        """The regimens the schedule reaches: a step dated after its end or stop is left out."""
+        end = self._shown_day(date.max)
+        return tuple(r for r in self._applied() if r.effective_on <= end) or self._applied()[:1]
+
     def state(self, now: datetime, today: date) -> MedicationState:
         if self.stopped_at is not None and self.stopped_at <= now:
             return MedicationState.STOPPED

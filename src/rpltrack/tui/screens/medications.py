@@ -71,12 +71,17 @@ class MedicationsScreen(SectionScreen):
         for med in meds:
             assert med.id is not None
             state = med.state(now, today)
+            shown = med.dose_on(today)
+            upcoming = med.next_change(today)
+            dose = str(shown.amount)
+            if upcoming is not None:
+                dose += f" ({upcoming.amount} from {upcoming.effective_on:%-d %b})"
             # Cells as Text (fmt.cells): her name for it is drawn as written, never read as markup.
             table.add_row(
                 *fmt.cells(
                     med.name,
-                    str(med.current.amount),
-                    med.current.timing.describe(),
+                    dose,
+                    shown.timing.describe(),
                     fmt.date_span(med),
                     state.value,
                     fmt.percent_text(week.get(med.id)) if state is MedicationState.ACTIVE else "",
