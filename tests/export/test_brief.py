@@ -96,7 +96,10 @@ def test_key_lines_of_the_demo_brief(page: str) -> None:
     ) in words
     assert "Lovenox ◆ 40 mg 08:00 daily 85.7% (12/14) 1 missed, 1 skipped" in words
     # Labs beside their targets; the flagged ones point at their question.
-    assert re.search(r"TSH 2026-11-19 2\.8 mIU/L ≤ 4\.0, printed limit in pregnancy \[S10\] ▲ see Q\d", words)
+    # Pregnant on levothyroxine: 2.5 (ATA 2017); the printed 0.4-4.0 cannot loosen it (reference §3).
+    assert re.search(
+        r"TSH 2026-11-19 2\.8 mIU/L ≤ 2\.5 mIU/L, pregnant on levothyroxine \[S10\] ▲ see Q\d", words
+    )
     assert "Platelets 2026-11-16 231 \N{MULTIPLICATION SIGN}10\N{SUPERSCRIPT NINE}/L range 150-450" in words
     assert re.search(r"TPO antibodies 2025-12-13 61 IU/mL range &lt;34 ▲ see Q\d", words)
     assert "Earlier results (the latest of each test): 2025-12-13 Anti-β2GPI IgG negative" in words

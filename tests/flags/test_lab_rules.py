@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from freezegun import freeze_time
 
 from rpltrack.domain import labcatalog
 from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Transfer
@@ -19,6 +21,7 @@ from rpltrack.domain.quantities import Quantity
 from rpltrack.flags import lab_rules
 from rpltrack.flags.model import Flag, JournalSnapshot, Unjudged
 from rpltrack.flags.sources import SOURCES
+from tests.cli.support import Cli
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 6, 1, 11, 0, tzinfo=UTC)  # 12:00 in London; today is 2026-06-01
@@ -136,10 +139,51 @@ TSH_CASES = [
     pytest.param(
         snap(tsh("3.2", range="0.1-3.0"), pregnant=True), ("3", "printed range"), id="pregnant-printed-range"
     ),
+    # §3 as corrected: in pregnancy a printed upper limit can make the target stricter, never looser.
     pytest.param(
         snap(tsh("2.8", range="0.1-3.0"), pregnant=True, meds=(levothyroxine(),)),
+        ("2.5", "ATA 2017"),
+        id="pregnant-lt4-printed-3.0-cannot-loosen-2.5",
+    ),
+    pytest.param(
+        snap(tsh("3.6", range="0.4-4.0"), pregnant=True, meds=(levothyroxine(),)),
+        ("2.5", "ATA 2017"),
+        id="pregnant-lt4-3.6-printed-0.4-4.0",
+    ),
+    pytest.param(
+        snap(tsh("3.6"), pregnant=True, meds=(levothyroxine(),)),
+        ("2.5", "ATA 2017"),
+        id="pregnant-lt4-3.6-no-range",
+    ),
+    pytest.param(
+        snap(tsh("2.2", range="0.1-2.0"), pregnant=True, meds=(levothyroxine(),)),
+        ("2", "printed range"),
+        id="pregnant-lt4-printed-2.0-stricter",
+    ),
+    pytest.param(
+        snap(tsh("2.0", range="0.1-2.0"), pregnant=True, meds=(levothyroxine(),)),
         None,
-        id="pregnant-printed-range-comes-before-lt4-2.5",
+        id="pregnant-lt4-exactly-the-stricter-printed-2.0",
+    ),
+    pytest.param(
+        snap(tsh("2.5", range="0.4-4.0"), pregnant=True, meds=(levothyroxine(),)),
+        None,
+        id="pregnant-lt4-exactly-2.5-with-a-printed-range",
+    ),
+    pytest.param(
+        snap(tsh("4.2", range="0.4-4.5"), pregnant=True),
+        ("4", "ATA 2017/2025"),
+        id="pregnant-no-lt4-printed-4.5-cannot-loosen-4.0",
+    ),
+    pytest.param(
+        snap(tsh("3.9", range="0.4-4.0"), pregnant=True),
+        None,
+        id="pregnant-no-lt4-printed-equal-to-4.0",
+    ),
+    pytest.param(
+        snap(tsh("2.2", range="0.1-2.0")),
+        None,
+        id="not-pregnant-printed-stricter-unused",
     ),
     pytest.param(
         snap(tsh("3.0"), TPO_POSITIVE, pregnant=True),
@@ -228,6 +272,78 @@ def test_tsh_clinic_target_says_clinic_and_shows_the_guideline_default() -> None
     assert flag.numbers["clinic_target"] is True
     assert "your clinic's target of 2.0 mIU/L" in flag.detail
     assert flag.context[0].startswith("Guideline default for your situation: 2.5 mIU/L")
+
+
+def test_tsh_above_a_stricter_printed_limit_names_the_report_and_the_guideline() -> None:
+    journal = snap(tsh("2.2", range="0.1-2.0"), pregnant=True, meds=(levothyroxine(),))
+    [flag], _ = run(lab_rules.tsh_above_target, journal)
+    assert flag.detail == (
+        "Your TSH of 2.2 mIU/L (2026-03-02) is above the 2.0 mIU/L target (the upper limit printed on your "
+        "report, lower than the 2.5 mIU/L pregnancy target of ATA 2017)."
+    )
+    assert flag.sources == ("S10",)
+    assert "guideline default" not in flag.detail
+
+
+LT4_IN_PREGNANCY_DEFAULT = (
+    "Guideline default for your situation: 2.5 mIU/L (ATA 2017, treated hypothyroidism in pregnancy)."
+)
+
+
+@pytest.mark.parametrize(
+    ("printed", "context"),
+    [
+        pytest.param(
+            "0.4-4.0",
+            [LT4_IN_PREGNANCY_DEFAULT],
+            id="printed-looser-is-not-the-guideline-default",
+        ),
+        pytest.param(
+            "0.1-2.2",
+            [
+                LT4_IN_PREGNANCY_DEFAULT,
+                "The upper limit printed on your report, 2.2 mIU/L, is lower, so without your clinic's "
+                "target rpltrack would use it.",
+            ],
+            id="printed-stricter-named-as-the-reports",
+        ),
+    ],
+)
+def test_tsh_clinic_target_in_pregnancy_never_calls_a_printed_range_a_guideline_default(
+    printed: str, context: list[str]
+) -> None:
+    journal = snap(
+        tsh("2.8", range=printed), pregnant=True, meds=(levothyroxine(),), settings={"tsh.target": "2.0"}
+    )
+    [flag], _ = run(lab_rules.tsh_above_target, journal)
+    assert flag.clinic_target is True
+    assert list(flag.context) == context
+
+
+def test_tsh_description_says_a_printed_range_never_raises_the_target() -> None:
+    text = lab_rules.DESCRIPTIONS["tsh-above-target"]
+    assert "never raises the target" in text
+    assert "else the range printed on the report" not in text
+
+
+def test_cli_flags_a_tsh_of_3_6_with_a_printed_0_4_4_0_while_pregnant_on_levothyroxine(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15: `lab add TSH 3.6 --range 0.4-4.0` gave "Nothing to raise" while `lab add TSH 3.6` fired."""
+    with freeze_time("2026-11-23 08:40:00"):
+        cli = Cli(tmp_path / "journal.db", capsys)
+        cli.ok("med", "add", "levothyroxine", "--dose", "50 mcg", "--times", "07:00", "--start", "2026-10-01")
+        cli.ok("pregnancy", "add", "--date", "2026-11-05")
+        cli.ok("lab", "add", "TSH", "3.6", "--range", "0.4-4.0", "--date", "2026-11-20")
+        [flag] = [f for f in cli.json("flags") if f["id"] == "tsh-above-target"]
+    assert flag["title"] == "TSH above target"
+    assert flag["detail"] == (
+        "Your TSH of 3.6 mIU/L (2026-11-20) is above the 2.5 mIU/L target (ATA 2017, treated hypothyroidism "
+        "in pregnancy)."
+    )
+    assert flag["ask"] == "Ask your care team about your thyroid results."
+    assert (flag["numbers"]["target"], flag["numbers"]["target_source"]) == ("2.5", "ATA 2017")
+    assert flag["sources"] == ["S10"]
 
 
 def test_tsh_tpo_reason_cites_ata_and_asrm() -> None:

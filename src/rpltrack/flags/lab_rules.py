@@ -35,7 +35,10 @@ from rpltrack.domain.pregnancies import Pregnancy
 from rpltrack.domain.records import record
 from rpltrack.domain.thyroid import (
     GUIDELINE_TSH_LOW_TARGET,
+    RUNG_CLINIC,
+    RUNG_PRINTED_STRICTER,
     TshTarget,
+    guideline_tsh_default,
     guideline_tsh_target,
 )
 from rpltrack.flags import common
@@ -45,9 +48,10 @@ CENSORED = "cannot be judged from a censored value"
 
 DESCRIPTIONS: dict[str, str] = {
     "tsh-above-target": (
-        "Checks your latest TSH against an upper target: your clinic's, else the range printed on the report "
-        "while pregnant, else 2.5 mIU/L when pregnant on levothyroxine or not pregnant, else 4.0 mIU/L when "
-        "pregnant without levothyroxine (ATA 2017 [S10], ATA 2025 [S11], ASRM 2015 [S12]). Without a clinic "
+        "Checks your latest TSH against an upper target: your clinic's, else 2.5 mIU/L when pregnant on "
+        "levothyroxine, 4.0 mIU/L when pregnant without levothyroxine, and 2.5 mIU/L when not pregnant "
+        "(ATA 2017 [S10], ATA 2025 [S11], ASRM 2015 [S12]). In pregnancy the upper limit printed on the "
+        "report is used instead when it is lower; a printed range never raises the target. Without a clinic "
         "target it also fires when TSH is above 2.5 mIU/L and your latest TPO antibody result is positive. "
         "A TSH equal to the target does not fire."
     ),
@@ -290,10 +294,10 @@ def tsh_above_target(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
     target = guideline
     if clinic_text is not None:
         try:
-            target = TshTarget(Decimal(clinic_text), "clinic", "your clinic's target", ("S10",), 1)
+            target = TshTarget(Decimal(clinic_text), "clinic", "your clinic's target", ("S10",), RUNG_CLINIC)
         except ArithmeticError:
             target = guideline
-    clinic = target.ladder_rung == 1
+    clinic = target.ladder_rung == RUNG_CLINIC
     tpo = common.latest(snap, "tpo-ab")
     tpo_positive = _tpo_positive(tpo)
 
@@ -316,10 +320,7 @@ def tsh_above_target(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
                 f"Your TSH of {shown} ({result.on.isoformat()}) is above your clinic's target of "
                 f"{_one_place(target.value)} mIU/L."
             )
-            context.append(
-                f"Guideline default for your situation: {_one_place(guideline.value)} mIU/L "
-                f"({guideline.label})."
-            )
+            context.extend(_tsh_default_context(guideline, guideline_tsh_default(pregnant, on_lt4)))
             sources = list(guideline.sources)
         else:
             detail = (
@@ -374,6 +375,18 @@ def tsh_above_target(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
         context=tuple(context),
         clinic_target=clinic,
     )
+
+
+def _tsh_default_context(target: TshTarget, default: TshTarget) -> list[str]:
+    """Beside a clinic target: the guideline default for her situation and, when a stricter printed limit
+    would have replaced it, that limit named as the report's (never as a guideline default)."""
+    lines = [f"Guideline default for your situation: {_one_place(default.value)} mIU/L ({default.label})."]
+    if target.ladder_rung == RUNG_PRINTED_STRICTER:
+        lines.append(
+            f"The upper limit printed on your report, {_one_place(target.value)} mIU/L, is lower, so without "
+            "your clinic's target rpltrack would use it."
+        )
+    return lines
 
 
 # ------------------------------------------------------------------------------------ progesterone-low
