@@ -332,3 +332,18 @@ def test_next_site_rotates(last, expected):
 def test_oral_and_own_medications_have_no_sites():
     assert doses.next_site(prn(), None) is None
     assert doses.injection_sites(prn()) == ()
+
+
+@pytest.mark.parametrize(
+    ("minutes_late", "asked"),
+    [(-5, False), (0, False), (119, False), (120, False), (121, True)],
+    ids=["early", "on-time", "within", "at-the-end", "past"],
+)
+def test_taken_past_grace_is_strictly_more_than_the_grace(minutes_late: int, asked: bool) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from rpltrack.domain.doses import taken_past_grace
+
+    slot = datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    now = (slot + timedelta(minutes=minutes_late)).astimezone(ZoneInfo("Europe/London"))
+    assert taken_past_grace(slot, now, timedelta(hours=2)) is asked

@@ -45,6 +45,12 @@ def slot_state(
     return DoseStatus.DUE, now_utc >= slot_utc
 
 
+def taken_past_grace(slot_at: datetime, now: datetime, grace: timedelta) -> bool:
+    """Whether a dose due at `slot_at`, marked taken at `now`, is more than the grace period late: the app
+    then asks when it was taken (at the very end of the grace it does not). Compared as UTC instants."""
+    return now.astimezone(UTC) - slot_at.astimezone(UTC) > grace
+
+
 def entered_after(med: Medication, slot: DoseSlot, grace: timedelta) -> bool:
     """True when the slot's grace period had already ended when the medication was entered."""
     return med.created_at is not None and slot.slot_at.astimezone(UTC) + grace <= med.created_at.astimezone(

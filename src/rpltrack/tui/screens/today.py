@@ -14,7 +14,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from rpltrack.domain.doses import injection_sites, next_site
+from rpltrack.domain.doses import injection_sites, next_site, taken_past_grace
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import parse_local_datetime, parse_time
 from rpltrack.domain.models import DoseStatus, DoseView, Medication, MedicationState
@@ -195,11 +195,11 @@ class TodayScreen(SectionScreen):
     def _past_grace(self, slot_at: datetime) -> bool:
         """True when a dose due at `slot_at` is more than the grace period late now (the grace is read only
         for a dose already past its time)."""
-        late = self.clock.now() - slot_at
-        if late <= timedelta(0):
+        now = self.clock.now()
+        if not taken_past_grace(slot_at, now, timedelta(0)):
             return False
         try:
-            return late > self.journal.grace()
+            return taken_past_grace(slot_at, now, self.journal.grace())
         except JournalError:
             return False  # the write that follows says what is wrong
 
