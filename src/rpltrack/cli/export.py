@@ -10,6 +10,7 @@ import argparse
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id
 from rpltrack.domain.errors import ValidationError
+from rpltrack.store.export_formats import BY_KEY
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def _register_export_csv(
     csv_out = formats.add_parser(
         "csv",
         parents=[common],
-        help="one CSV per kind of record, plus summary.csv for your doctor",
+        help=BY_KEY["csv"].help,
         description="Write one CSV file per kind of record (medications, doses, labs, betas, cycles and "
         "events, pregnancies and losses, appointments, flags, settings) and summary.csv, a one-page "
         "overview for your doctor. The files open in Excel, LibreOffice and Google Sheets, are readable only "
@@ -127,7 +128,7 @@ def _register_export_ics(
     ics = formats.add_parser(
         "ics",
         parents=[common],
-        help="a calendar file: appointments, retest due dates and, with --doses, dose times",
+        help=BY_KEY["ics"].help,
         description="Write an iCalendar (.ics) file to import into your calendar: your appointments, the "
         "retest due dates from your flags and, with --doses, every dose time of the next 30 days. Events "
         "keep the same ids from one export to the next, so importing a newer file updates them instead of "
@@ -151,7 +152,7 @@ def _register_brief(
     brief = sub.add_parser(
         "brief",
         parents=[common],
-        help="a one-page summary to print for an appointment",
+        help=BY_KEY["brief"].help,
         description="Write a printable one-page summary (an HTML file) for an appointment: where you are in "
         "your cycle or pregnancy, your medications with the doses not logged as taken, the latest lab "
         "results beside their targets, your betas with a chart, your loss history with the counts under "
@@ -205,10 +206,11 @@ def _write_private(path: Path, text: str) -> None:
 
 def export_ics(ctx: Context) -> int:
     from rpltrack.export.ics import DOSE_DAYS
+    from rpltrack.store.export_formats import CALENDAR_FILE
     from rpltrack.store.exporting import calendar_export
 
     a = ctx.args
-    path = _out_file(a.out, "rpltrack.ics")
+    path = _out_file(a.out, CALENDAR_FILE)
     export = calendar_export(ctx.journal, now=ctx.now(), zone=ctx.zone, doses=a.doses)
     _write_private(path, export.text)
     parts = [_count(export.appointments, "appointment"), _count(export.retests, "retest due date")]
@@ -230,12 +232,13 @@ def _count(n: int, word: str) -> str:
 
 def brief_write(ctx: Context) -> int:
     from rpltrack.export.brief import render_brief
+    from rpltrack.store.export_formats import brief_file_name
     from rpltrack.store.exporting import brief_input
 
     data = brief_input(ctx.journal, ctx.now(), ctx.zone, ctx.args.appt)
     appt = data.appointment
     day = appt.at.astimezone(ctx.zone).date() if appt is not None else ctx.clock.today()
-    path = _out_file(ctx.args.out, f"rpltrack-brief-{day.isoformat()}.html")
+    path = _out_file(ctx.args.out, brief_file_name(day))
     _write_private(path, render_brief(data))
     if appt is not None:
         what = f"for {appt.title} on {appt.at:%a %d %b %Y at %H:%M}"

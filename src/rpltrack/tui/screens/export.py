@@ -7,11 +7,9 @@ SQLite connection belongs to its thread) and posts what happened; the dialog sta
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar, cast
-from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -23,103 +21,16 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.records import record
+from rpltrack.store.export_formats import BY_KEY, FORMATS, Format
 from rpltrack.tui.format import shown
 from rpltrack.tui.screens.appointment_form import APPOINTMENTS_CSS, fit_to_terminal
 from rpltrack.tui.screens.base import DIALOGS_CSS
 from rpltrack.tui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
-    from rpltrack.store.journal import Journal
     from rpltrack.tui.app import RpltrackApp
 
 ABOUT = "Files for your doctor or a spreadsheet. They stay on this computer until you share them."
-
-# (journal, the folder to save in, start, end, now, zone) -> the files written
-Writer = Callable[["Journal", Path, date | None, date | None, datetime, ZoneInfo], list[Path]]
-
-
-def write_csv(
-    journal: Journal, base: Path, start: date | None, end: date | None, now: datetime, zone: ZoneInfo
-) -> list[Path]:
-    """The CSV files, in a new rpltrack-export-YYYYMMDD-HHMM folder inside `base` (as `export csv`)."""
-    from rpltrack.store.exporting import default_export_dir, write_csv_export
-
-    out_dir = default_export_dir(now, zone, base)
-    return write_csv_export(journal, out_dir, start=start, end=end, now=now, zone=zone)
-
-
-def write_ics(
-    journal: Journal, base: Path, start: date | None, end: date | None, now: datetime, zone: ZoneInfo
-) -> list[Path]:
-    """rpltrack.ics in `base` (as `export ics`): appointments and retest due dates, no dose times."""
-    from rpltrack.store.exporting import write_calendar
-
-    return [write_calendar(journal, base / "rpltrack.ics", now=now, zone=zone, doses=False)]
-
-
-def write_ics_with_doses(
-    journal: Journal, base: Path, start: date | None, end: date | None, now: datetime, zone: ZoneInfo
-) -> list[Path]:
-    """rpltrack.ics in `base` with the dose times of the next days too (as `export ics --doses`)."""
-    from rpltrack.store.exporting import write_calendar
-
-    return [write_calendar(journal, base / "rpltrack.ics", now=now, zone=zone, doses=True)]
-
-
-def write_brief_page(
-    journal: Journal, base: Path, start: date | None, end: date | None, now: datetime, zone: ZoneInfo
-) -> list[Path]:
-    """The one-page brief for the next appointment (as `brief`), named by its day."""
-    from rpltrack.store.exporting import write_brief
-
-    upcoming = [a for a in journal.appointments() if a.upcoming(now)]
-    day = upcoming[0].at.astimezone(zone).date() if upcoming else now.astimezone(zone).date()
-    path = base / f"rpltrack-brief-{day.isoformat()}.html"
-    return [write_brief(journal, path, now=now, zone=zone, appt_id=None)]
-
-
-@record(frozen=True)
-class Format:
-    key: str
-    words: str  # in the list
-    about: str  # under it
-    write: Writer
-    ranged: bool = True  # takes a from/to date range
-
-
-FORMATS = (
-    Format(
-        "csv",
-        "Spreadsheet files (CSV)",
-        "A file per kind of record (medications, doses, labs, betas, cycles, pregnancies, appointments, "
-        "flags) and summary.csv, one page for the doctor. Excel, LibreOffice and Google Sheets open them.",
-        write_csv,
-    ),
-    Format(
-        "brief",
-        "Appointment brief (one printable page)",
-        "For your next appointment: where you are, medications and missed doses, latest labs, betas, "
-        "losses, and the flags as questions with sources. Open it in a browser and print it.",
-        write_brief_page,
-        ranged=False,
-    ),
-    Format(
-        "ics",
-        "Calendar file (appointments and retests)",
-        "Import it into your calendar; a newer file updates the same events. No alarms: rpltrack's "
-        "reminders are the alerts.",
-        write_ics,
-        ranged=False,
-    ),
-    Format(
-        "ics-doses",
-        "Calendar file with dose times",
-        "As above, plus every dose time of the next 30 days.",
-        write_ics_with_doses,
-        ranged=False,
-    ),
-)
-BY_KEY = {f.key: f for f in FORMATS}
 
 
 def default_folder() -> Path:
