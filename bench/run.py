@@ -45,6 +45,7 @@ TUI_MAX_RATIO = 1.5
 GROWTH_MAX_RATIO = 1.2
 GNU_TIME = "/usr/bin/time"
 CSV_MAX_RATIO = 2.0
+SEEING_MAX_RATIO = 2.0  # plan, search and a filtered history against `today`, same run (#18)
 # The tables `rpltrack export csv` reads (its CSVs hold the same records, plus computed columns).
 CSV_TABLES = (
     "medications",
@@ -385,6 +386,38 @@ def bench_flags(setup: Setup, n: int, warmups: int) -> list[Row]:
             "info",
         ),
     ]
+
+
+def bench_seeing_ahead(setup: Setup, n: int, warmups: int) -> list[Row]:
+    """`plan --days 7`, `search` and the History query filtered to one medication over ten years (`log --med
+    aspirin --from <10 years ago> --limit 50`, the page the History screen reads first), each against `today`
+    in the same run (#18)."""
+    ten_years_ago = (setup.take_on - timedelta(days=3660)).isoformat()
+    commands = (
+        ("`rpltrack plan --days 7`", [setup.rpltrack, "plan", "--days", "7"]),
+        ("`rpltrack search lovenox`", [setup.rpltrack, "search", "lovenox"]),
+        (
+            "`rpltrack log --med aspirin` over 10 years, first page of 50",
+            [setup.rpltrack, "log", "--med", "aspirin", "--from", ten_years_ago, "--limit", "50"],
+        ),
+    )
+    rows = []
+    for label, cmd in commands:
+        subject, today = compare(
+            (label, cmd), ("rpltrack today", [setup.rpltrack, "today"]), setup.env, setup.root, n, warmups
+        )
+        ratio = subject.median_s / today.median_s
+        rows.append(
+            Row(
+                f"{label} (10-year journal) vs `today`, median",
+                ms(subject.median_s),
+                ms(today.median_s),
+                f"{ratio:.2f}x",
+                f"≤ {SEEING_MAX_RATIO:.0f}x",
+                verdict(ratio <= SEEING_MAX_RATIO),
+            )
+        )
+    return rows
 
 
 def bench_today_rss(setup: Setup) -> list[Row]:
@@ -903,6 +936,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         section("rpltrack today", lambda: bench_today(setup, n, warmups))
         section("rpltrack today peak RSS", lambda: bench_today_rss(setup))
+        section("plan, search, history", lambda: bench_seeing_ahead(setup, n, warmups))
         section("rpltrack take", take)
         section("growth", lambda: bench_growth(setup, n, warmups))
         section("TUI first paint", lambda: bench_tui(setup, n, warmups))

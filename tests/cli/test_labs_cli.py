@@ -120,11 +120,13 @@ def test_e2_implausible_value_is_kept_when_confirmed(cli: Cli) -> None:
     assert (row["value"], row["confirmed_unusual"]) == ("500", True)
 
 
-def test_a_lit_session_needs_no_value_and_a_custom_lab_any_unit(cli: Cli) -> None:
-    cli.ok("lab", "add", "LIT", "--date", "2026-05-01")
+def test_lab_add_lit_points_to_sessions_and_a_custom_lab_takes_any_unit(cli: Cli) -> None:
+    rc, _, err = cli("lab", "add", "LIT", "--date", "2026-05-01")
+    assert rc == 2
+    assert "session add lit" in err
     cli.ok("lab", "add", "NK cells", "12", "--unit", "%", "--date", "2026-05-02")
     rows = {r["test"]: r for r in cli.json("labs")}
-    assert rows["lit"]["value"] is None
+    assert "lit" not in rows
     assert rows["NK cells"]["unit"] == "%"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,13 +15,18 @@ from rpltrack.domain.betas import (
     BetaDraw,
     HcgValue,
     Op,
+    Spacing,
     Verdict,
     assess_pair,
     assess_series,
     barnhart_2016,
+    dpt_label,
+    draw_dating,
     parse_hcg,
+    possible_minimums,
     split_series,
 )
+from rpltrack.domain.cycles import Cycle, CycleKind, Transfer
 from rpltrack.domain.errors import ValidationError
 
 NY = ZoneInfo("America/New_York")
@@ -176,7 +181,8 @@ def test_pairs_outside_24_to_96_hours_are_shown_not_judged(hours: int, judged: b
         pytest.param("<5", "<5", Verdict.CENSORED, id="both-negative-undecided"),
         pytest.param("<5", "50", Verdict.MEETS, id="from-below-5-bound-decides"),
         pytest.param("100", ">10000", Verdict.MEETS, id="bound-decides-meets"),
-        pytest.param(">10000", "11000", Verdict.CENSORED, id="bound-does-not-decide"),
+        pytest.param(">10000", "11000", Verdict.BELOW, id="earlier-bound-caps-the-rise-below-33pct"),
+        pytest.param(">1000", "11000", Verdict.CENSORED, id="bound-does-not-decide"),
     ],
 )
 def test_a_censored_value_decides_only_when_its_bound_decides(
@@ -293,3 +299,193 @@ def test_every_pair_the_journal_can_hold_is_assessed_and_printable(
     if seconds < MIN_JUDGED_HOURS * 3600:
         assert pair.rise_48h_percent is None
         assert pair.doubling_hours is None
+
+
+# --- what a lab bound supports, and pairs too close together (issue #15) --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "verdict", "words", "minimum"),
+    [
+        pytest.param(
+            "1000", ">2000", Verdict.MEETS, "a rise of at least 100.0 % per 48 h", 49, id="later-above-meets"
+        ),
+        pytest.param(
+            "1000", ">=1490", Verdict.MEETS, "a rise of at least 49.0 % per 48 h", 49, id="bound-equal-meets"
+        ),
+        pytest.param("<5", "50", Verdict.MEETS, "a rise of at least 900.0 % per 48 h", 49, id="from-below-5"),
+        pytest.param(
+            "<2000", "5000", Verdict.MEETS, "a rise of at least 150.0 % per 48 h", 49, id="meets-every-bucket"
+        ),
+        pytest.param("1000", "<5", Verdict.FALLING, "a fall of at least 99.5 %", None, id="later-below-5"),
+        pytest.param("300", "<100", Verdict.FALLING, "a fall of at least 66.7 %", None, id="fall-bound"),
+        pytest.param(">500", "100", Verdict.FALLING, "a fall of at least 80.0 %", None, id="earlier-above"),
+        pytest.param("100", "<100", Verdict.FALLING, "", None, id="just-under-no-figure"),
+        pytest.param(
+            "1000", "<1200", Verdict.BELOW, "a rise of less than 20.0 % per 48 h, or a fall", 49, id="capped"
+        ),
+        pytest.param(
+            "1000", "<=1200", Verdict.BELOW, "a rise of at most 20.0 % per 48 h, or a fall", 49, id="at-most"
+        ),
+        pytest.param("1000", "<=1000", Verdict.BELOW, "no rise (the same or lower)", 49, id="no-rise"),
+        pytest.param(
+            ">10000", "11000", Verdict.BELOW, "a rise of less than 10.0 % per 48 h, or a fall", 33, id="high"
+        ),
+    ],
+)
+def test_a_bound_that_decides_reports_what_it_supports(
+    first: str, second: str, verdict: Verdict, words: str, minimum: int | None
+) -> None:
+    pair = assess_pair(
+        draw(datetime(2026, 1, 7, 8, tzinfo=NY), first), draw(datetime(2026, 1, 9, 8, tzinfo=NY), second)
+    )
+    assert pair.verdict is verdict
+    assert pair.bound_words == words
+    assert pair.verdict_words == verdict.value
+    assert (pair.minimum.percent if pair.minimum else None) == minimum
+    assert pair.reason == ""
+    # A bound is never turned into a plain number: no exact rise, fall or doubling time.
+    assert (pair.rise_48h_percent, pair.fall_percent, pair.doubling_hours) == (None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "at_least", "reason"),
+    [
+        pytest.param(
+            "1000",
+            ">1200",
+            "20.0",
+            "a rise of at least 20.0 % per 48 h, not enough to tell whether it reaches the 49 % minimum",
+            id="rise-too-small-to-decide",
+        ),
+        pytest.param(
+            "<2000",
+            "2500",
+            "25.0",
+            "a rise of at least 25.0 % per 48 h, not enough to tell whether it reaches the minimum for its "
+            "starting value (49 or 40 %)",
+            id="starting-range-unknown",
+        ),
+        pytest.param(
+            ">1000",
+            "11000",
+            None,
+            "anything from a fall to a rise of less than 1000.0 % per 48 h, so whether it reaches the "
+            "minimum for its starting value (49, 40 or 33 %) cannot be told",
+            id="fall-or-rise",
+        ),
+        pytest.param(
+            "<5", "<5", None, "a lab bound leaves open whether the beta rose or fell", id="both-under"
+        ),
+        pytest.param(
+            "1000", ">800", None, "a lab bound leaves open whether the beta rose or fell", id="rose-or-fell"
+        ),
+    ],
+)
+def test_a_bound_that_does_not_decide_says_what_cannot_be_judged_and_why(
+    first: str, second: str, at_least: str | None, reason: str
+) -> None:
+    pair = assess_pair(
+        draw(datetime(2026, 1, 7, 8, tzinfo=NY), first), draw(datetime(2026, 1, 9, 8, tzinfo=NY), second)
+    )
+    assert pair.verdict is Verdict.CENSORED
+    assert pair.rise_48h_at_least == (Decimal(at_least) if at_least else None)
+    assert pair.reason == reason
+    assert pair.verdict_words == f"cannot be judged: {reason}"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "seconds", "verdict", "spacing"),
+    [
+        pytest.param("250", "250", 0, Verdict.NOT_JUDGED, Spacing.SAME_TIME, id="same-value-same-time"),
+        pytest.param("250", "300", 0, Verdict.NOT_JUDGED, Spacing.SAME_TIME, id="two-values-same-time"),
+        pytest.param("<5", "<5", 0, Verdict.NOT_JUDGED, Spacing.SAME_TIME, id="censored-same-time"),
+        pytest.param("100", "300", 3600, Verdict.NOT_JUDGED, Spacing.TOO_CLOSE, id="an-hour"),
+        pytest.param("250", "250", 20 * 3600, Verdict.NOT_JUDGED, Spacing.TOO_CLOSE, id="plateau-20h"),
+        pytest.param("100", ">300", 20 * 3600, Verdict.NOT_JUDGED, Spacing.TOO_CLOSE, id="bound-20h"),
+        pytest.param("100", "400", 97 * 3600, Verdict.NOT_JUDGED, Spacing.TOO_FAR, id="97h"),
+        pytest.param("100", ">400", 97 * 3600, Verdict.NOT_JUDGED, Spacing.TOO_FAR, id="bound-97h"),
+        pytest.param("300", "290", 20 * 3600, Verdict.FALLING, Spacing.TOO_CLOSE, id="a-fall-is-a-fall"),
+        pytest.param("300", "<5", 20 * 3600, Verdict.FALLING, Spacing.TOO_CLOSE, id="bound-fall-20h"),
+    ],
+)
+def test_pairs_at_the_same_time_or_under_24_hours_say_so_in_plain_words(
+    first: str, second: str, seconds: int, verdict: Verdict, spacing: Spacing
+) -> None:
+    """Issue #15: the same value entered twice at the same time read 'cannot be judged from a censored
+    value'."""
+    start = datetime(2026, 1, 5, 8, tzinfo=NY)
+    end = datetime.fromtimestamp(start.timestamp() + seconds, NY)
+    pair = assess_pair(draw(start, first), draw(end, second))
+    assert pair.verdict is verdict
+    assert pair.spacing is spacing
+    if verdict is Verdict.NOT_JUDGED:
+        assert pair.verdict_words == f"not judged: {spacing.value}"
+        assert "censored" not in pair.verdict_words
+    assert pair.doubling_hours is None or spacing is Spacing.TOO_FAR
+
+
+def test_spacing_words_name_the_24_hour_minimum() -> None:
+    assert Spacing.TOO_CLOSE.value == "drawn less than 24 hours apart, too close together to judge a rise"
+    assert Spacing.SAME_TIME.value == "drawn at the same time, so there is no change to judge"
+    assert "1-4 day spacing" in Spacing.TOO_FAR.value
+
+
+@pytest.mark.parametrize(
+    ("first", "minimums"),
+    [
+        ("1499", [49]),
+        ("<1500", [49]),
+        ("<=1500", [49, 40]),
+        ("<3000.5", [49, 40, 33]),
+        (">=3000", [40, 33]),
+        (">3000", [33]),
+        (">1000", [49, 40, 33]),
+    ],
+)
+def test_possible_minimums_follow_the_bucket_edges(first: str, minimums: list[int]) -> None:
+    assert [m.percent for m in possible_minimums(parse_hcg(first))] == minimums
+
+
+LONDON_CYCLE = 7  # the cycle's id
+
+
+def fet_cycle(transfers: tuple[tuple[date, int], ...] = ((date(2026, 11, 12), 5),)) -> Cycle:
+    return Cycle(
+        CycleKind.FET,
+        date(2026, 10, 20),
+        transfers=tuple(Transfer(on, embryo_day) for on, embryo_day in transfers),
+        id=LONDON_CYCLE,
+    )
+
+
+@pytest.mark.parametrize(
+    ("drawn", "cycle_id", "label"),
+    [
+        pytest.param(datetime(2026, 11, 21, 8, tzinfo=LONDON), LONDON_CYCLE, "9dp5dt", id="own-cycle"),
+        pytest.param(datetime(2026, 11, 12, 8, tzinfo=LONDON), LONDON_CYCLE, "0dp5dt", id="transfer-day"),
+        pytest.param(datetime(2026, 11, 10, 8, tzinfo=LONDON), LONDON_CYCLE, "", id="before-transfer"),
+        pytest.param(datetime(2026, 11, 23, 8, tzinfo=LONDON), None, "11dp5dt", id="no-cycle-dated-by-day"),
+        # 00:30 in London on the 22nd is 19:30 on the 21st in New York: her local day counts.
+        pytest.param(datetime(2026, 11, 22, 0, 30, tzinfo=LONDON), LONDON_CYCLE, "10dp5dt", id="london-day"),
+        pytest.param(datetime(2026, 11, 22, 0, 30, tzinfo=NY), LONDON_CYCLE, "10dp5dt", id="ny-drawn"),
+    ],
+)
+def test_each_draw_is_dated_in_days_past_transfer(drawn: datetime, cycle_id: int | None, label: str) -> None:
+    beta = BetaDraw(drawn, parse_hcg("112"), cycle_id=cycle_id)
+    assert dpt_label(draw_dating(beta, [fet_cycle()], [], LONDON)) == label
+
+
+def test_dpt_reads_the_local_day_in_her_zone() -> None:
+    beta = BetaDraw(datetime(2026, 11, 22, 0, 30, tzinfo=LONDON), parse_hcg("112"), cycle_id=LONDON_CYCLE)
+    assert dpt_label(draw_dating(beta, [fet_cycle()], [], NY)) == "9dp5dt"
+
+
+def test_dpt_counts_from_the_latest_transfer_before_the_draw() -> None:
+    cycle = fet_cycle(((date(2026, 11, 5), 3), (date(2026, 11, 12), 5)))
+    early = BetaDraw(datetime(2026, 11, 9, 8, tzinfo=LONDON), parse_hcg("20"), cycle_id=LONDON_CYCLE)
+    late = BetaDraw(datetime(2026, 11, 21, 8, tzinfo=LONDON), parse_hcg("112"), cycle_id=LONDON_CYCLE)
+    assert dpt_label(draw_dating(early, [cycle], [], LONDON)) == "4dp3dt"
+    assert dpt_label(draw_dating(late, [cycle], [], LONDON)) == "9dp5dt"
+    assert dpt_label(draw_dating(late, [cycle], [], NY)) == "9dp5dt"
+    assert draw_dating(late, [], [], LONDON) is None

@@ -135,7 +135,9 @@ def test_check_dose_stores_the_canonical_amount(drug, text, stored):
         ("enoxaparin", "1 tablet", "enoxaparin is not measured in tablet: enter it in mg or IU"),
         ("enoxaparin", "0.4 mL", "enoxaparin is not measured in mL"),
         ("aspirin", "5000 IU", "aspirin (low dose) is not measured in IU"),
-        ("folgard", "1 mg", "folic acid + B6 + B12 is not measured in mg: enter it in tablet"),
+        ("folgard", "1 mg", "folic acid + vitamin B6 + vitamin B12 is counted in tablets (e.g. 1 tablet)"),
+        ("Foltx", "2.5 mg", "its strengths vary by product, so note the amounts on your label"),
+        ("folbic", "500 mcg", "is counted in tablets"),
     ],
     ids=lambda v: str(v),
 )

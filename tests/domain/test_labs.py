@@ -58,6 +58,8 @@ EXPECTED_KEYS = {
     "fvl",
     "prothrombin",
     "mthfr",
+    "mthfr-c677t",
+    "mthfr-a1298c",
     "karyotype",
     "karyotype-partner",
     "karyotype-tissue",
@@ -464,7 +466,7 @@ def test_qualitative_words_are_accepted_case_insensitively(key: str, text: str, 
             "'maybe' is not a result rpltrack knows for Lupus anticoagulant: use one of positive",
         ),
         ("la", "45", "Lupus anticoagulant is recorded as a word, not a number"),
-        ("fvl", "positive", "use one of not detected, heterozygous, homozygous or detected"),
+        ("fvl", "maybe", "use one of not detected, heterozygous, homozygous or detected"),
         ("fvl", "compound heterozygous", "is not a result rpltrack knows for Factor V Leiden"),
         ("hiv", "heterozygous", "is not a result rpltrack knows for HIV"),
         ("acl-igg", "high", "cannot read the result 'high' for Anticardiolipin IgG"),
@@ -528,19 +530,16 @@ def test_text_results_refuse_empty_control_characters_overlong_and_units(
     assert caught.value.field == field
 
 
-@pytest.mark.parametrize("text", ["", "done", "Session", "  DONE "], ids=["empty", "done", "session", "caps"])
-def test_lit_session_has_no_value(text: str) -> None:
-    parsed = value("lit", text)
-    assert (parsed.number, parsed.text, parsed.unit) == (None, "", None)
-    assert parsed.raw == text.strip()
-
-
 @pytest.mark.parametrize(
-    ("text", "unit"), [("5", None), ("positive", None), ("", "mL")], ids=["5", "word", "unit"]
+    ("text", "unit"),
+    [("", None), ("done", None), ("5", None), ("", "mL")],
+    ids=["empty", "done", "5", "unit"],
 )
-def test_lit_session_refuses_a_value(text: str, unit: str | None) -> None:
-    with pytest.raises(ValidationError):
+def test_lit_is_a_treatment_session_not_a_lab(text: str, unit: str | None) -> None:
+    """LIT sessions are recorded as sessions (rpltrack session add lit); a lab entry of LIT points there."""
+    with pytest.raises(ValidationError, match="session add lit") as caught:
         value("lit", text, unit)
+    assert caught.value.field == "test"
 
 
 # --- refused values ----------------------------------------------------------------------------------------
@@ -848,7 +847,8 @@ def test_parse_lab_value_returns_a_value_or_a_validation_error(key: str, text: s
         refused = (error.message, error.field)
     if refused is not None:
         assert refused[0].strip()
-        assert refused[1] in ("value", "unit")
+        # A LIT "lab" is refused whatever was typed: it is a treatment session (rpltrack session add lit).
+        assert refused[1] in (("test",) if test.kind is LabKind.SESSION else ("value", "unit"))
         return
     if parsed.number is not None:
         assert parsed.number.is_finite()

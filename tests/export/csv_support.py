@@ -20,6 +20,7 @@ from rpltrack.domain.models import DoseStatus, Medication, Regimen, Timing, Timi
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.schedule import expand
+from rpltrack.domain.sessions import Course, Every, EveryUnit, SessionKind, TreatmentSession
 from rpltrack.flags.model import Flag, MarkState
 from rpltrack.flags.rules import board
 from rpltrack.store.journal import Journal
@@ -199,6 +200,32 @@ def build_small_journal(path: Path) -> Journal:
             lab="Lab A",
         )
         journal.add_lab(result, at(day, "18:00"))
+    # Treatment sessions (sessions.csv): one of each kind's spelling, awkward text, and a planned course.
+    journal.add_session(
+        TreatmentSession(date(2026, 10, 2), SessionKind.IVIG, where='Infusion unit, "B"', note=FORMULAS[2]),
+        at("2026-10-02", "19:00"),
+    )
+    journal.add_session(
+        TreatmentSession(
+            date(2026, 11, 3), SessionKind.OTHER, "acupuncture ✓", time(17, 30), LONDON.key, note="line\nbr"
+        ),
+        at("2026-11-03", "19:00"),
+    )
+    journal.add_course(
+        Course(
+            SessionKind.INTRALIPID,
+            date(2026, 11, 2),
+            Every(3, EveryUnit.WEEKS),
+            count=3,
+            at_time=time(9, 30),
+            zone=LONDON.key,
+            where="Riverside day unit",
+            note=FORMULAS[3],
+        ),
+        at("2026-10-30", "12:00"),
+    )
+    intralipid = TreatmentSession(date(2026, 11, 4), SessionKind.INTRALIPID)
+    journal.add_session(intralipid, at("2026-11-04", "12:00"))
     past = journal.add_appointment(
         Appointment(
             at=at("2026-11-02", "09:00"),

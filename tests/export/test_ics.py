@@ -7,6 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import recurring_ical_events
 from icalendar import Calendar, Component, Timezone
 
 from rpltrack.domain.appointments import Appointment, AppointmentKind, Question
@@ -91,8 +92,11 @@ def test_the_calendar_parses_back_with_every_event_and_its_fields() -> None:
     assert retest.decoded("DTEND") == date(2027, 1, 5)
     assert str(retest["SUMMARY"]) == "Repeat anticardiolipin IgG due"
     doses = sorted(uid for uid in found if uid.startswith("dose-"))
-    assert doses == ["dose-7-20261124T080000Z@rpltrack.local", "dose-7-20261125T080000Z@rpltrack.local"]
-    assert (export.appointments, export.retests, export.doses) == (1, 1, 2)
+    assert doses == ["dose-med7-r2026-01-01-0800@rpltrack.local"]  # one series: a regimen at one time
+    series = found[doses[0]]
+    assert series.decoded("DTSTART") == datetime(2026, 11, 23, 8, 0, tzinfo=LONDON)
+    assert series["RRULE"].to_ical() == b"FREQ=DAILY;UNTIL=20261124T080000Z"
+    assert (export.appointments, export.retests, export.doses, export.dose_times) == (1, 1, 1, 2)
     assert str(cal["VERSION"]) == "2.0"
     assert all(e.decoded("DTSTAMP") == NOW.astimezone(UTC) for e in cal.walk("VEVENT"))
 
@@ -114,7 +118,7 @@ def test_uids_stay_the_same_across_exports_so_a_reimport_updates() -> None:
     later = NOW + timedelta(minutes=5)
     second = events(parse(build_calendar(appts, [RETEST], [medication()], now=later, doses=True).text))
     assert set(first) == set(second)
-    assert len(first) == 2 + 1 + 30  # two appointments, a retest, a dose a day for 30 days
+    assert len(first) == 2 + 1 + 1  # two appointments, a retest, one dose series
     assert second["appt-1@rpltrack.local"].decoded("DTSTAMP") == later.astimezone(UTC)
 
 
@@ -164,9 +168,12 @@ def test_a_dose_across_the_spring_forward_keeps_its_wall_time(local: str, expect
     now = datetime(2026, 3, 6, 12, 0, tzinfo=NEW_YORK)
     text = build_calendar([], [], [medication(zone=NEW_YORK)], now=now, doses=True, dose_days=5).text
     cal = parse(text)
-    event = events(cal)[uid_for("dose", f"7-{expected_utc:%Y%m%dT%H%M%SZ}")]
-    assert f"DTSTART;TZID=America/New_York:{local}" in unfolded(text).split("\r\n")
-    assert event.decoded("DTSTART").astimezone(UTC) == expected_utc
+    assert "DTSTART;TZID=America/New_York:20260306T080000" in unfolded(text).split("\r\n")
+    starts = [
+        e.decoded("DTSTART") for e in recurring_ical_events.of(cal).between(now, now + timedelta(days=5))
+    ]
+    day = date(int(local[:4]), int(local[4:6]), int(local[6:8]))
+    assert [s.astimezone(UTC) for s in starts if s.date() == day] == [expected_utc]
     # A client that reads only the VTIMEZONE (not the zone name) gets the same instant.
     vtimezone = next(tz for tz in cal.walk("VTIMEZONE") if str(tz["TZID"]) == "America/New_York")
     assert isinstance(vtimezone, Timezone)
@@ -176,19 +183,21 @@ def test_a_dose_across_the_spring_forward_keeps_its_wall_time(local: str, expect
 
 
 def test_a_dose_time_missing_on_the_change_day_moves_forward_once() -> None:
-    """02:30 does not exist in New York on 8 March 2026: the dose is at 03:30 EDT (07:30Z), once."""
+    """02:30 does not exist in New York on 8 March 2026: the dose is at 03:30 EDT (07:30Z), once; the series
+    reads the gap as RFC 5545 §3.3.5 says, as the schedule does, so it needs no exception."""
     now = datetime(2026, 3, 7, 12, 0, tzinfo=NEW_YORK)
     med = medication(zone=NEW_YORK, times=(time(2, 30),))
-    text = build_calendar([], [], [med], now=now, doses=True, dose_days=2).text
-    found = events(parse(text))
-    assert sorted(found) == [
-        "dose-7-20260308T073000Z@rpltrack.local",
-        "dose-7-20260309T063000Z@rpltrack.local",
+    text = build_calendar([], [], [med], now=now, doses=True, dose_days=3).text
+    cal = parse(text)
+    assert "EXDATE" not in unfolded(text)
+    starts = [
+        e.decoded("DTSTART").astimezone(UTC)
+        for e in recurring_ical_events.of(cal).between(now, now + timedelta(days=3))
     ]
-    moved = found["dose-7-20260308T073000Z@rpltrack.local"]
-    assert moved.decoded("DTSTART") == datetime(2026, 3, 8, 3, 30, tzinfo=NEW_YORK)
-    assert "DTSTART;TZID=America/New_York:20260308T033000" in unfolded(text)
-    assert "The clock changed this day" in str(moved["DESCRIPTION"])
+    assert starts == [
+        datetime(2026, 3, 8, 7, 30, tzinfo=UTC),
+        datetime(2026, 3, 9, 6, 30, tzinfo=UTC),
+    ]
 
 
 def test_discreet_mode_hides_drug_and_lab_names() -> None:
@@ -235,12 +244,25 @@ def test_text_is_escaped_not_interpreted() -> None:
     assert "END:VEVENT\nBEGIN:VALARM" in str(found["appt-1@rpltrack.local"]["DESCRIPTION"])
 
 
-def test_the_number_of_dose_events_is_capped() -> None:
+def test_many_dose_times_are_one_series_each() -> None:
     hourly = medication(times=tuple(time(h, 0) for h in range(24)))
-    export = build_calendar([], [], [hourly], now=NOW, doses=True, max_doses=100)
-    assert export.doses == 100
-    assert export.doses_left_out == 24 * 30 - 100
-    assert len(events(parse(export.text))) == 100
+    export = build_calendar([], [], [hourly], now=NOW, doses=True)
+    assert export.doses == 24
+    assert export.dose_times == 24 * 30
+    assert len(events(parse(export.text))) == 24
+
+
+def test_a_skipped_dose_is_left_out_of_its_series() -> None:
+    med = medication()
+    skipped = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    text = build_calendar([], [], [med], now=NOW, doses=True, dose_days=5, skipped=[(7, skipped)]).text
+    assert "EXDATE;TZID=Europe/London:20261125T080000" in unfolded(text)
+    starts = [
+        e.decoded("DTSTART").astimezone(UTC)
+        for e in recurring_ical_events.of(parse(text)).between(NOW, NOW + timedelta(days=5))
+    ]
+    assert skipped not in starts
+    assert len(starts) == 4 - 1 + 0  # 24 .. 27 Nov at 08:00 after now, less the skipped one
 
 
 def test_doses_are_left_out_unless_asked_and_as_needed_ones_always() -> None:

@@ -18,7 +18,7 @@ from rpltrack.domain.labs import LabResult
 from rpltrack.domain.models import Medication, Regimen, Timing, TimingKind
 from rpltrack.domain.pregnancies import Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
-from rpltrack.flags import lab_rules
+from rpltrack.flags import clotting_rules, lab_rules, retest_rules
 from rpltrack.flags.model import Flag, JournalSnapshot, Unjudged
 from rpltrack.flags.sources import SOURCES
 from tests.cli.support import Cli
@@ -649,7 +649,7 @@ APL_CASES = [
 
 @pytest.mark.parametrize(("journal", "due"), APL_CASES)
 def test_apl_repeat_due(journal: JournalSnapshot, due: str | None) -> None:
-    flags, unjudged = run(lab_rules.apl_repeat_due, journal)
+    flags, unjudged = run(clotting_rules.apl_repeat_due, journal)
     if due is None:
         assert (flags, unjudged) == ([], [])
     elif due == "unjudged":
@@ -667,7 +667,7 @@ def test_apl_repeat_due(journal: JournalSnapshot, due: str | None) -> None:
 
 
 def test_apl_exactly_40_shows_sydney_not_met_and_2023_moderate() -> None:
-    [flag], _ = run(lab_rules.apl_repeat_due, snap(acl("40")))
+    [flag], _ = run(clotting_rules.apl_repeat_due, snap(acl("40")))
     assert flag.numbers["sydney_met"] is False
     assert flag.numbers["acr_eular_2023"] == "moderate"
     assert any(line.startswith("Sydney 2006") and "not met by 40 GPL" in line for line in flag.context)
@@ -682,24 +682,24 @@ def test_apl_exactly_40_shows_sydney_not_met_and_2023_moderate() -> None:
     ],
 )
 def test_apl_acl_buckets(text: str, sydney: bool, bucket: str) -> None:
-    [flag], _ = run(lab_rules.apl_repeat_due, snap(acl(text)))
+    [flag], _ = run(clotting_rules.apl_repeat_due, snap(acl(text)))
     assert (flag.numbers["sydney_met"], flag.numbers["acr_eular_2023"]) == (sydney, bucket)
 
 
 def test_apl_first_positive_is_the_subject_and_since() -> None:
     journal = snap(la("positive", id=1), la("positive", date(2026, 3, 20), id=2))
-    [flag], _ = run(lab_rules.apl_repeat_due, journal)
+    [flag], _ = run(clotting_rules.apl_repeat_due, journal)
     assert (flag.subject, flag.since) == ("lab1", POSITIVE_ON)
 
 
 def test_apl_la_on_anticoagulant_shows_the_caveat() -> None:
-    [flag], _ = run(lab_rules.apl_repeat_due, snap(la("positive", on_anticoagulant=True)))
+    [flag], _ = run(clotting_rules.apl_repeat_due, snap(la("positive", on_anticoagulant=True)))
     assert "S39" in flag.sources
     assert any("false positive" in line for line in flag.context)
 
 
 def test_apl_clinic_interval_is_marked_and_shows_the_default() -> None:
-    [flag], _ = run(lab_rules.apl_repeat_due, snap(la("positive"), settings={"retest.apl": "10w"}))
+    [flag], _ = run(clotting_rules.apl_repeat_due, snap(la("positive"), settings={"retest.apl": "10w"}))
     assert flag.clinic_target is True
     assert "your clinic's interval of 10 weeks" in flag.detail
     assert any("12 weeks (84 days)" in line for line in flag.context)
@@ -746,7 +746,7 @@ PLATELET_CASES = [
 @pytest.mark.parametrize(("journal", "expected"), PLATELET_CASES)
 def test_platelets_fall_on_heparin(journal: JournalSnapshot, expected: tuple[str, int] | None) -> None:
     journal = JournalSnapshot(now=journal.now, zone=LONDON, labs=journal.labs, medications=(ENOXAPARIN,))
-    flags, unjudged = run(lab_rules.platelets_fall_on_heparin, journal)
+    flags, unjudged = run(clotting_rules.platelets_fall_on_heparin, journal)
     if expected is None:
         assert (flags, unjudged) == ([], [])
     else:
@@ -758,7 +758,7 @@ def test_platelets_fall_on_heparin(journal: JournalSnapshot, expected: tuple[str
 
 def test_platelet_wording_matches_the_reference() -> None:
     journal = snap(BASELINE, plt("198", DAY_8, 2), meds=(ENOXAPARIN,))
-    [flag], _ = run(lab_rules.platelets_fall_on_heparin, journal)
+    [flag], _ = run(clotting_rules.platelets_fall_on_heparin, journal)
     assert flag.detail.startswith(
         "Your platelet count fell 34 % (from 300 to 198 \N{MULTIPLICATION SIGN}10⁹/L) on day 8 of enoxaparin"
     )
@@ -782,7 +782,7 @@ def test_platelet_wording_matches_the_reference() -> None:
 )
 def test_platelet_timing_band(day: date, band: str) -> None:
     [flag], _ = run(
-        lab_rules.platelets_fall_on_heparin, snap(BASELINE, plt("150", day, 2), meds=(ENOXAPARIN,))
+        clotting_rules.platelets_fall_on_heparin, snap(BASELINE, plt("150", day, 2), meds=(ENOXAPARIN,))
     )
     assert flag.numbers["timing_band"] == band
 
@@ -811,7 +811,7 @@ def test_platelet_timing_band(day: date, band: str) -> None:
 def test_platelet_baseline_needed(
     labs: tuple[LabResult, ...], flags_on: list[str], unjudged_on: list[str]
 ) -> None:
-    flags, unjudged = run(lab_rules.platelets_fall_on_heparin, snap(*labs, meds=(ENOXAPARIN,)))
+    flags, unjudged = run(clotting_rules.platelets_fall_on_heparin, snap(*labs, meds=(ENOXAPARIN,)))
     assert [f.subject for f in flags] == flags_on
     assert [u.subject for u in unjudged] == unjudged_on
     if unjudged_on and not flags_on and labs[-1].value.op.value == "=":
@@ -829,20 +829,20 @@ def test_platelet_baseline_needed(
 def test_platelets_judged_up_to_30_days_after_heparin(result_on: date, judged: bool) -> None:
     stopped = med("enoxaparin", HEPARIN_START, end=date(2026, 5, 10), id=70)
     journal = snap(BASELINE, plt("150", result_on, 2), meds=(stopped,), now=datetime(2026, 7, 1, tzinfo=UTC))
-    flags, _ = run(lab_rules.platelets_fall_on_heparin, journal)
+    flags, _ = run(clotting_rules.platelets_fall_on_heparin, journal)
     assert bool(flags) is judged
 
 
 def test_platelets_not_on_heparin_are_not_judged() -> None:
     journal = snap(BASELINE, plt("150", DAY_8, 2), meds=(med("aspirin", HEPARIN_START, id=71),))
-    assert run(lab_rules.platelets_fall_on_heparin, journal) == ([], [])
+    assert run(clotting_rules.platelets_fall_on_heparin, journal) == ([], [])
 
 
 # ------------------------------------------------------------------------------------------ retest-due
 
 
 def retest(journal: JournalSnapshot) -> list[str]:
-    flags, unjudged = run(lab_rules.retest_due, journal)
+    flags, unjudged = run(retest_rules.retest_due, journal)
     assert unjudged == []
     return [f.subject for f in flags]
 
@@ -955,7 +955,7 @@ def test_retest_tsh_wording_and_clinic_mark() -> None:
         meds=(levothyroxine(),),
         settings={"retest.tsh-pregnant": "2w"},
     )
-    [flag], _ = run(lab_rules.retest_due, journal)
+    [flag], _ = run(retest_rules.retest_due, journal)
     assert flag.clinic_target is True
     assert flag.detail.startswith("You are 18w 6d pregnant and on levothyroxine.")
     assert "every 2 weeks (your clinic's interval)" in flag.detail
@@ -964,44 +964,7 @@ def test_retest_tsh_wording_and_clinic_mark() -> None:
     assert flag.context[0] == "Guideline default: about every 4 weeks until mid-gestation (ATA 2017)."
 
 
-def lit(on: date, id: int = 80) -> LabResult:
-    return lab("lit", on, "", id=id)
-
-
-@pytest.mark.parametrize(
-    ("session", "now", "subjects"),
-    [
-        pytest.param(
-            date(2026, 1, 10), datetime(2026, 7, 10, 11, tzinfo=UTC), ["lit:80"], id="10-jan-due-10-jul"
-        ),
-        pytest.param(date(2026, 1, 10), datetime(2026, 7, 9, 11, tzinfo=UTC), [], id="9-jul-not-yet"),
-        pytest.param(
-            date(2025, 8, 31), datetime(2026, 2, 28, 11, tzinfo=UTC), ["lit:80"], id="31-aug-due-28-feb"
-        ),
-        pytest.param(date(2025, 8, 31), datetime(2026, 2, 27, 11, tzinfo=UTC), [], id="27-feb-not-yet"),
-    ],
-)
-def test_retest_lit(session: date, now: datetime, subjects: list[str]) -> None:
-    assert retest(snap(lit(session), now=now)) == subjects
-
-
-def test_retest_lit_wording_does_not_endorse_lit() -> None:
-    [flag], _ = run(
-        lab_rules.retest_due, snap(lit(date(2026, 1, 10)), now=datetime(2026, 7, 10, 11, tzinfo=UTC))
-    )
-    assert "over 6 months ago (your clinic's protocol)" in flag.detail
-    assert "Note: guidelines (ESHRE; Cochrane 2014) do not recommend LIT." in flag.detail
-    assert flag.ask == "Ask your care team whether anything is due."
-    assert flag.sources == ("S34", "S2")
-
-
-def test_retest_lit_clinic_interval() -> None:
-    journal = snap(
-        lit(date(2026, 1, 10)), now=datetime(2026, 4, 10, 11, tzinfo=UTC), settings={"retest.lit": "3m"}
-    )
-    [flag], _ = run(lab_rules.retest_due, journal)
-    assert flag.clinic_target is True
-    assert any("6 months" in line for line in flag.context)
+# The LIT retest window is counted from treatment sessions: tests/flags/test_session_rules.py.
 
 
 LT4_CHANGED = levothyroxine(changes=(date(2026, 4, 1),))
@@ -1073,7 +1036,7 @@ def test_retest_after_a_course(journal: JournalSnapshot, subjects: list[str]) ->
 
 
 def test_retest_after_a_course_is_the_clinics() -> None:
-    [flag], _ = run(lab_rules.retest_due, snap(meds=(LT4_CHANGED,), settings=AFTER_LT4))
+    [flag], _ = run(retest_rules.retest_due, snap(meds=(LT4_CHANGED,), settings=AFTER_LT4))
     assert flag.clinic_target is True
     assert flag.sources == ("app",)
     assert flag.title == "TSH retest due"
@@ -1089,9 +1052,9 @@ RULES: list[Rule] = [
     lab_rules.progesterone_low,
     lab_rules.vitamin_d_low,
     lab_rules.lab_out_of_range,
-    lab_rules.apl_repeat_due,
-    lab_rules.platelets_fall_on_heparin,
-    lab_rules.retest_due,
+    clotting_rules.apl_repeat_due,
+    clotting_rules.platelets_fall_on_heparin,
+    retest_rules.retest_due,
 ]
 
 BUSY = snap(
@@ -1103,7 +1066,6 @@ BUSY = snap(
     BASELINE,
     plt("198", DAY_8, 5),
     lab("prolactin", date(2026, 4, 1), "30", "ng/mL", range="5-25", id=6),
-    lit(date(2025, 11, 1), id=7),
     pregnant=True,
     meds=(LT4_CHANGED, ENOXAPARIN),
     settings=AFTER_LT4,

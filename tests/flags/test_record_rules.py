@@ -16,8 +16,9 @@ from rpltrack.domain.betas import BetaDraw, parse_hcg
 from rpltrack.domain.models import DoseLog, DoseStatus, Medication, Regimen, Timing, TimingKind
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
-from rpltrack.flags import record_rules
+from rpltrack.flags import aps_rules, beta_rules, record_rules
 from rpltrack.flags.model import Flag, JournalSnapshot, Unjudged
+from rpltrack.flags.rules import DESCRIPTIONS
 
 NY = ZoneInfo("America/New_York")
 LONDON = ZoneInfo("Europe/London")
@@ -92,14 +93,14 @@ NOW_JAN = (2026, 1, 10, 12)
     ],
 )
 def test_beta_slow_rise(draws: list[tuple[Wall, str]], now: Wall, expected: str) -> None:
-    flags, unjudged = run(record_rules.beta_slow_rise, beta_snap(draws, now))
+    flags, unjudged = run(beta_rules.beta_slow_rise, beta_snap(draws, now))
     got = "flag" if flags else "unjudged" if unjudged else "none"
     assert got == expected
     assert len(flags) + len(unjudged) <= 1
 
 
 def test_slow_rise_flag_gives_values_hours_rise_minimum_and_context() -> None:
-    flags, _ = run(record_rules.beta_slow_rise, beta_snap([(D1, "1000"), (D3, "1300")], NOW_JAN))
+    flags, _ = run(beta_rules.beta_slow_rise, beta_snap([(D1, "1000"), (D3, "1300")], NOW_JAN))
     (flag,) = flags
     assert flag.rule == "beta-slow-rise"
     assert flag.subject == "2026-01-07T13:00:00+00:00/2026-01-09T13:00:00+00:00"
@@ -142,14 +143,14 @@ def test_slow_rise_flag_gives_values_hours_rise_minimum_and_context() -> None:
 def test_slow_rise_hours_come_from_utc_across_a_clock_change(
     draws: list[tuple[Wall, str]], now: Wall, hours: str, rise: str
 ) -> None:
-    (flag,) = run(record_rules.beta_slow_rise, beta_snap(draws, now))[0]
+    (flag,) = run(beta_rules.beta_slow_rise, beta_snap(draws, now))[0]
     assert flag.numbers["hours"] == hours
     assert flag.numbers["rise_48h_percent"] == rise
     assert f"in {hours.removesuffix('.0')} h" in flag.detail
 
 
 def test_plateau_says_no_change() -> None:
-    (flag,) = run(record_rules.beta_slow_rise, beta_snap([(D1, "500"), (D3, "500")], NOW_JAN))[0]
+    (flag,) = run(beta_rules.beta_slow_rise, beta_snap([(D1, "500"), (D3, "500")], NOW_JAN))[0]
     assert flag.title == "Beta unchanged between two draws"
     assert "(no change)" in flag.detail
 
@@ -157,12 +158,33 @@ def test_plateau_says_no_change() -> None:
 @pytest.mark.parametrize(
     ("draws", "text"),
     [
-        pytest.param([(D1, "1000"), ((2026, 1, 8, 4), "1100")], "outside the 1-4 day spacing", id="20h"),
-        pytest.param([(D1, "1000"), (D3, ">1200")], "cannot be judged from a censored value", id="censored"),
+        pytest.param(
+            [(D1, "1000"), ((2026, 1, 8, 4), "1100")],
+            "were drawn 20 h apart, less than 24 hours: too close together to judge a rise",
+            id="20h",
+        ),
+        pytest.param(
+            [((2026, 1, 5, 4), "1000"), (D3, "1100")],
+            "are 100 h apart, outside the 1-4 day spacing the studies describe",
+            id="100h",
+        ),
+        pytest.param(
+            [(D1, "1000"), (D3, ">1200")],
+            "the rise cannot be judged: a rise of at least 20.0 % per 48 h, not enough to tell whether it "
+            "reaches the 49 % minimum.",
+            id="censored",
+        ),
+        pytest.param(
+            [(D1, "250"), (D1, "250")],
+            "Your betas of 250 mIU/mL on 2026-01-07 08:00 and 250 mIU/mL on 2026-01-07 08:00 were drawn at "
+            "the same time, so there is no change to judge. If the same result was entered twice, delete "
+            "the extra one.",
+            id="same-value-same-time",
+        ),
     ],
 )
 def test_slow_rise_says_why_it_cannot_judge(draws: list[tuple[Wall, str]], text: str) -> None:
-    (item,) = run(record_rules.beta_slow_rise, beta_snap(draws, NOW_JAN))[1]
+    (item,) = run(beta_rules.beta_slow_rise, beta_snap(draws, NOW_JAN))[1]
     assert text in item.text
     assert item.rule == "beta-slow-rise"
 
@@ -198,7 +220,7 @@ def test_slow_rise_says_why_it_cannot_judge(draws: list[tuple[Wall, str]], text:
     ],
 )
 def test_beta_falling(draws: list[tuple[Wall, str]], now: Wall, detail: str | None) -> None:
-    flags, unjudged = run(record_rules.beta_falling, beta_snap(draws, now))
+    flags, unjudged = run(beta_rules.beta_falling, beta_snap(draws, now))
     assert unjudged == []
     if detail is None:
         assert flags == []
@@ -437,7 +459,7 @@ def early(on: date, ga: int | None = 7 * 7) -> Pregnancy:
     ],
 )
 def test_aps_clinical_pattern(pregnancies: tuple[Pregnancy, ...], expected: str, subject: str | None) -> None:
-    flags, unjudged = run(record_rules.aps_clinical_pattern, loss_snap(*pregnancies))
+    flags, unjudged = run(aps_rules.aps_clinical_pattern, loss_snap(*pregnancies))
     got = "flag" if flags else "unjudged" if unjudged else "none"
     assert got == expected
     items: list[Flag | Unjudged] = [*flags, *unjudged]
@@ -447,11 +469,12 @@ def test_aps_clinical_pattern(pregnancies: tuple[Pregnancy, ...], expected: str,
 
 def test_aps_flag_wording_and_sources() -> None:
     history = (early(date(2023, 1, 1)), early(date(2023, 6, 1)), loss(date(2024, 1, 1), Outcome.BIOCHEMICAL))
-    (flag,) = run(record_rules.aps_clinical_pattern, loss_snap(*history))[0]
-    assert flag.detail.startswith(
+    (flag,) = run(aps_rules.aps_clinical_pattern, loss_snap(*history))[0]
+    assert flag.detail == (
         "Your record shows a loss pattern that is one of the clinical criteria used for antiphospholipid "
-        "syndrome (revised Sapporo 2006): 3 losses in a row before 10 weeks "
-        "(2023-01-01, 2023-06-01, 2024-01-01)."
+        "syndrome (revised Sapporo 2006): 3 losses in a row before 10 weeks: a miscarriage at 7w 0d on "
+        "2023-01-01, a miscarriage at 7w 0d on 2023-06-01, a biochemical pregnancy loss (no weeks recorded) "
+        "on 2024-01-01."
     )
     assert flag.ask == "Ask your care team whether antiphospholipid antibody testing is appropriate."
     assert flag.sources == ("S7", "S8")
@@ -672,10 +695,10 @@ def test_refill_ignores_medications_without_a_counted_supply() -> None:
 # -- every rule ----------------------------------------------------------------------------------------------
 
 RULES: dict[str, Rule] = {
-    "beta-slow-rise": record_rules.beta_slow_rise,
-    "beta-falling": record_rules.beta_falling,
+    "beta-slow-rise": beta_rules.beta_slow_rise,
+    "beta-falling": beta_rules.beta_falling,
     "rpl-definition-met": record_rules.rpl_definition_met,
-    "aps-clinical-pattern": record_rules.aps_clinical_pattern,
+    "aps-clinical-pattern": aps_rules.aps_clinical_pattern,
     "missed-anticoagulant": record_rules.missed_anticoagulant,
     "missed-doses": record_rules.missed_doses,
     "refill-due": record_rules.refill_due,
@@ -709,7 +732,7 @@ def test_every_rule_fires_with_a_complete_flag(rule_id: str) -> None:
         assert flag.ask.startswith("Ask your care team")
         assert all((flag.title, flag.detail, flag.sources, flag.subject))
         json.dumps(dict(flag.numbers))  # JSON-able: Decimals and instants as strings
-        assert rule_id in record_rules.DESCRIPTIONS
+        assert rule_id in DESCRIPTIONS
 
 
 @pytest.mark.parametrize("rule_id", list(RULES))
@@ -718,6 +741,8 @@ def test_every_rule_is_deterministic(rule_id: str) -> None:
 
 
 def test_descriptions_cover_every_rule_and_name_conventions() -> None:
-    assert set(record_rules.DESCRIPTIONS) == set(RULES)
-    assert "[app convention]" in record_rules.DESCRIPTIONS["beta-slow-rise"]
-    assert "14 days" in record_rules.DESCRIPTIONS["beta-slow-rise"]
+    modules = (record_rules.DESCRIPTIONS, beta_rules.DESCRIPTIONS, aps_rules.DESCRIPTIONS)
+    assert {rule for described in modules for rule in described} == set(RULES)
+    assert "[app convention]" in DESCRIPTIONS["beta-slow-rise"]
+    assert "14 days" in DESCRIPTIONS["beta-slow-rise"]
+    assert "biochemical" in DESCRIPTIONS["aps-clinical-pattern"]

@@ -130,6 +130,30 @@ class FakeServer:
         wait_until(lambda: len(self.records()) >= count, f"{count} notification(s) at the fake server")
         return self.records()
 
+    def closed(self) -> list[int]:
+        """The ids that CloseNotification was called with."""
+        path = self.log.with_name(f"{self.log.name}.closed")
+        return [int(line) for line in path.read_text().split()] if path.exists() else []
+
+    def press(self, ident: int, label: str) -> bool:
+        """Press the button labelled `label` of notification `ident`; False when it has no such button."""
+        done = subprocess.run(
+            [
+                "dbus-send",
+                "--session",
+                "--print-reply",
+                "--dest=org.freedesktop.Notifications",
+                "/org/freedesktop/Notifications",
+                "org.rpltrack.FakeServer.Press",
+                f"uint32:{ident}",
+                f"string:{label}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return "boolean true" in done.stdout
+
 
 @pytest.fixture
 def fake_server(session_bus: str, tmp_path: Path) -> Iterator[Callable[..., FakeServer]]:
@@ -170,7 +194,15 @@ class Dunst:
 
 
 @pytest.fixture
-def dunst(session_bus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Dunst]:
+def dunstrc_extra() -> str:
+    """More dunstrc for the `dunst` fixture (a test module overrides it)."""
+    return ""
+
+
+@pytest.fixture
+def dunst(
+    session_bus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dunstrc_extra: str
+) -> Iterator[Dunst]:
     need("Xvfb", "dunst", "dunstctl", "dbus-send")
     procs: list[subprocess.Popen[bytes]] = []
     runtime = tmp_path / "runtime"
@@ -199,7 +231,7 @@ def dunst(session_bus: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         assert display.strip(), "Xvfb did not report a display"
         monkeypatch.setenv("DISPLAY", f":{display.decode().strip()}")
         rc = tmp_path / "dunstrc"
-        rc.write_text("[global]\n    history_length = 100\n", encoding="utf-8")
+        rc.write_text("[global]\n    history_length = 100\n" + dunstrc_extra, encoding="utf-8")
         procs.append(
             subprocess.Popen(
                 ["dunst", "-config", str(rc)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL

@@ -54,8 +54,13 @@ def test_a_reminder_reaches_dunst_and_is_read_back_from_it(dunst: Dunst, db_path
     report = once(session, wait=0)
     session.close()
     assert [(n.title, via) for n, via in report.sent] == [("Enoxaparin 40 mg at 08:00", "desktop-notifier")]
+    # No wait: nothing would answer buttons, so none are offered and the text names the command (#16).
     assert dunst.history() == [
-        {"appname": "rpltrack", "summary": "Enoxaparin 40 mg at 08:00", "body": "Due now."}
+        {
+            "appname": "rpltrack",
+            "summary": "Enoxaparin 40 mg at 08:00",
+            "body": "Due now.\nLog it with: rpltrack take enoxaparin",
+        }
     ]
     journal.close()
 
@@ -287,4 +292,8 @@ def test_remind_daemon_runs_for_a_bounded_time_and_delivers_once(
     journal_with(db_path, at_times(due)).close()
     done = _rpltrack("--db", str(db_path), "--tz", "Europe/London", "remind", "--daemon", "--for", "1")
     assert done.returncode == 0, done.stderr
-    assert [r["summary"] for r in server.records()] == [f"Aspirin 81 mg at {due}"]
+    sent, *replaced = server.records()
+    assert sent["summary"] == f"Aspirin 81 mg at {due}"
+    # On its way out the daemon takes back the buttons nobody will answer (#16): the same notification
+    # changed in place, not a second reminder.
+    assert [(r["replaces_id"], r["actions"]) for r in replaced] == [(sent["id"], [])]

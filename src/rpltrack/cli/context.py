@@ -150,6 +150,8 @@ WRITING_COMMANDS = frozenset(
         "flag ack", "flag raised", "flag unmark",
         "appt add", "appt edit", "appt delete", "appt done", "appt ask",
         "question edit", "question delete",
+        "session add", "session edit", "session delete", "session course",
+        "course edit", "course stop", "course delete",
         "demo", "settings set", "settings reset", "restore", "import csv",
         "protocol apply", "protocol import", "protocol save", "protocol delete",
         "remind --once", "remind --daemon", "remind --test",
@@ -160,7 +162,8 @@ READING_COMMANDS = frozenset(
         "med list", "adherence", "today", "log", "changes", "cycle list", "betas", "history", "labs", "flags",
         "appt list", "appt show", "settings list", "settings get", "backup", "check", "export csv",
         "export ics", "brief", "protocol list", "protocol show", "protocol export",
-        "remind --install", "remind --uninstall", "remind --status",
+        "remind --install", "remind --uninstall", "remind --status", "session list", "course list",
+        "plan", "search",
     }
 )  # fmt: skip
 REMIND_MODES = ("once", "daemon", "install", "uninstall", "status", "test")

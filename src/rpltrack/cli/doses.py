@@ -7,10 +7,14 @@ from datetime import datetime, timedelta
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id
-from rpltrack.cli.output import dating_json, dose_view_json, dose_view_line, iso, log_json, say
+from rpltrack.cli.output import amount_json, dating_json, dose_view_json, dose_view_line, iso, log_json, say
 from rpltrack.domain.doses import injection_sites, next_site
 from rpltrack.domain.models import DoseStatus
 from rpltrack.domain.schedule import day_bounds
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from rpltrack.store.doses import HistoryEntry
 
 
 def register(
@@ -63,6 +67,15 @@ def register(
     log.add_argument("--from", dest="from_", help="first day, YYYY-MM-DD")
     log.add_argument("--to", help="last day, YYYY-MM-DD")
     log.add_argument("--json", action="store_true", help="machine-readable output")
+    log.add_argument("--med", help="only this medication (name, brand or id), all its courses")
+    log.add_argument(
+        "--state",
+        help="only these states, comma-separated: taken, skipped, missed, late (logged later); "
+        "default: taken,skipped",
+    )
+    log.add_argument("--kind", help="only scheduled or as-needed doses")
+    log.add_argument("--limit", help="at most N entries a page, newest first")
+    log.add_argument("--page", help="which page of --limit entries (default 1, the newest)")
     log.set_defaults(func=cmd_log)
 
     dose = sub.add_parser(
@@ -185,8 +198,50 @@ def cmd_skip(ctx: Context) -> int:
     return 0
 
 
+def _log_filter_words(ctx: Context) -> tuple[tuple[str, ...], tuple[str, ...], int | None, int]:
+    """--state, --kind, --limit and --page read and checked."""
+    from rpltrack.domain.errors import ValidationError
+    from rpltrack.store.doses import HISTORY_KINDS, HISTORY_STATES
+
+    a = ctx.args
+    states: tuple[str, ...] = ("taken", "skipped")
+    if a.state is not None:
+        states = tuple(dict.fromkeys(w.strip().lower() for w in a.state.split(",") if w.strip()))
+        unknown = [w for w in states if w not in HISTORY_STATES]
+        if unknown or not states:
+            raise ValidationError(
+                f"--state takes {', '.join(HISTORY_STATES)} (comma-separated), not {a.state.strip()!r}",
+                field="state",
+            )
+    kinds: tuple[str, ...] = ()
+    if a.kind is not None:
+        kind = a.kind.strip().lower().replace(" ", "-")
+        if kind not in HISTORY_KINDS:
+            raise ValidationError(f"--kind is scheduled or as-needed, not {a.kind.strip()!r}", field="kind")
+        kinds = (kind,)
+    numbers: list[int | None] = []
+    for name, text in (("limit", a.limit), ("page", a.page)):
+        if text is None:
+            numbers.append(None)
+            continue
+        try:
+            value = int(text)
+        except ValueError:
+            raise ValidationError(
+                f"--{name} takes a number, like 50 (not {text.strip()!r})", field=name
+            ) from None
+        if value < 1:
+            raise ValidationError(f"--{name} is at least 1, not {value}", field=name)
+        numbers.append(value)
+    limit, page = numbers
+    if page is not None and limit is None:
+        raise ValidationError("--page needs --limit: the number of entries a page holds", field="page")
+    return states, kinds, limit, page or 1
+
+
 def cmd_log(ctx: Context) -> int:
     from rpltrack.domain.medspec import parse_date
+    from rpltrack.store.doses import HistoryFilter, HistoryPage
 
     a, now = ctx.args, ctx.now()
     today = now.astimezone(ctx.zone).date()
@@ -196,35 +251,83 @@ def cmd_log(ctx: Context) -> int:
         from rpltrack.domain.errors import ValidationError
 
         raise ValidationError(f"--from {first} is after --to {last}", field="from")
+    states, kinds, limit, page = _log_filter_words(ctx)
     start, _ = day_bounds(first, ctx.zone)
     _, end = day_bounds(last, ctx.zone)
-    entries = ctx.journal.dose_log(start, end)
+    journal = ctx.journal
+    med_ids = journal.medication_ids_named(a.med) if a.med else ()
+    wanted = HistoryFilter(start, end, med_ids, states, kinds)
+    found = journal.history_page(wanted, ctx.zone, now, limit=limit or 10**9)
+    for _ in range(page - 1):
+        if found.before is None:
+            found = HistoryPage((), None)  # there are fewer pages
+            break
+        found = journal.history_page(wanted, ctx.zone, now, before=found.before, limit=limit or 10**9)
+    entries = list(found.entries)
+    if limit is None:
+        entries.reverse()  # the whole span: oldest first, as `log` always listed it
     if ctx.as_json:
-        ctx.emit_json([log_json(log, med, ctx.zone) for log, med in entries])
+        ctx.emit_json([_entry_json(e, ctx) for e in entries])
         return 0
     if not entries:
-        say(f"Nothing logged from {first} to {last}.")
+        say(f"Nothing logged from {first} to {last}." if page == 1 else f"There is no page {page}.")
         return 0
+    for entry in entries:
+        say(_entry_line(entry, ctx))
+    if limit is not None and found.before is not None:
+        say(f"Page {page}, newest first; older entries: --page {page + 1}.")
+    return 0
+
+
+def _entry_json(entry: HistoryEntry, ctx: Context) -> dict[str, object]:
+    if entry.log is not None:
+        return log_json(entry.log, entry.medication, ctx.zone)
+    assert entry.view is not None
+    assert entry.view.slot is not None
+    slot = entry.view.slot
+    return {
+        "id": None,
+        "medication": entry.medication.name,
+        "medication_id": entry.medication.id,
+        "status": "missed",
+        "slot": iso(slot.slot_at, ctx.zone),
+        "taken_at": None,
+        "logged_at": None,
+        "logged_later": False,
+        "amount": amount_json(slot.amount),
+        "site": None,
+        "reason": "",
+        "note": "",
+        "zone": entry.medication.zone,
+    }
+
+
+def _entry_line(entry: HistoryEntry, ctx: Context) -> str:
     from rpltrack.domain.zones import zone_elsewhere, zone_label
 
-    for log, med in entries:
-        at = log.taken_at or log.slot_at or log.logged_at
-        # A dose logged in a zone where it reads differently is shown as it was there: 21:00 EDT (New York).
-        elsewhere = zone_elsewhere(log.zone, at, ctx.zone)
-        shown = elsewhere or ctx.zone
-        when = at.astimezone(shown)
-        label = f" {zone_label(when)}" if elsewhere is not None else ""
-        slot = f" ({log.slot_at.astimezone(shown):%H:%M} dose)" if log.slot_at else " (as needed)"
-        what = f"{log.status.value} {log.amount}" if log.amount else log.status.value
-        extra = "".join(
-            [
-                " — logged later" if log.logged_later else "",
-                f" — {log.site}" if log.site else "",
-                f" — {log.reason}" if log.reason else "",
-            ]
-        )
-        say(f"{log.id:>3}  {when:%Y-%m-%d %H:%M}{label}  {med.name}{slot}: {what}{extra}")
-    return 0
+    med, log = entry.medication, entry.log
+    if log is None:
+        assert entry.view is not None
+        assert entry.view.slot is not None
+        slot = entry.view.slot
+        when = slot.slot_at.astimezone(ctx.zone)
+        return f"  -  {when:%Y-%m-%d %H:%M}  {med.name} ({when:%H:%M} dose): missed {slot.amount}"
+    at = log.taken_at or log.slot_at or log.logged_at
+    # A dose logged in a zone where it reads differently is shown as it was there: 21:00 EDT (New York).
+    elsewhere = zone_elsewhere(log.zone, at, ctx.zone)
+    shown = elsewhere or ctx.zone
+    when = at.astimezone(shown)
+    label = f" {zone_label(when)}" if elsewhere is not None else ""
+    slot_words = f" ({log.slot_at.astimezone(shown):%H:%M} dose)" if log.slot_at else " (as needed)"
+    what = f"{log.status.value} {log.amount}" if log.amount else log.status.value
+    extra = "".join(
+        [
+            " — logged later" if log.logged_later else "",
+            f" — {log.site}" if log.site else "",
+            f" — {log.reason}" if log.reason else "",
+        ]
+    )
+    return f"{log.id:>3}  {when:%Y-%m-%d %H:%M}{label}  {med.name}{slot_words}: {what}{extra}"
 
 
 def cmd_dose_edit(ctx: Context) -> int:

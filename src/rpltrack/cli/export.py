@@ -207,18 +207,25 @@ def _write_private(path: Path, text: str) -> None:
 def export_ics(ctx: Context) -> int:
     from rpltrack.export.ics import DOSE_DAYS
     from rpltrack.store.export_formats import CALENDAR_FILE
-    from rpltrack.store.exporting import calendar_export
+    from rpltrack.store.exporting import calendar_export, remember_calendar
 
     a = ctx.args
     path = _out_file(a.out, CALENDAR_FILE)
-    export = calendar_export(ctx.journal, now=ctx.now(), zone=ctx.zone, doses=a.doses)
+    now = ctx.now()
+    export = calendar_export(ctx.journal, now=now, zone=ctx.zone, doses=a.doses)
     _write_private(path, export.text)
+    remember_calendar(ctx.journal, export, now)
     parts = [_count(export.appointments, "appointment"), _count(export.retests, "retest due date")]
     if a.doses:
-        parts.append(f"{_count(export.doses, 'dose time')} (the next {DOSE_DAYS} days)")
+        parts.append(
+            f"{_count(export.doses, 'dose schedule')} ({_count(export.dose_times, 'dose time')} "
+            f"in the next {DOSE_DAYS} days)"
+        )
     print(f"Saved {', '.join(parts)} in {path.resolve()}")
-    if export.doses_left_out:
-        print(f"{export.doses_left_out} later dose times were left out to keep the file importable.")
+    if export.cancelled:
+        print(
+            f"{_count(export.cancelled, 'event')} from an earlier export no longer apply: marked cancelled."
+        )
     print(
         "Import it into your calendar; importing a newer export updates the same events. It has no alarms: "
         "rpltrack's reminders are the alerts. The file is readable only by you."

@@ -36,13 +36,18 @@ def register(
         parents=[common],
         help="add a result: rpltrack lab add TSH 2.8",
         description="TEST is a catalog name or alias (TSH, TPO-Ab, progesterone, vitamin-d, platelets, "
-        "aCL-IgG, aCL-IgM, anti-b2gpi-IgG, LA, FVL, MTHFR, karyotype, LIT for a lymphocyte immunotherapy "
-        "session) or any name you choose. VALUE is a number (2.8), a lab notation (<0.01, >100), a word "
-        "(positive, negative, heterozygous) or text (46,XX).",
+        "aCL-IgG, aCL-IgM, anti-b2gpi-IgG, LA, FVL, MTHFR, karyotype) or any name you choose (a LIT "
+        "session is recorded with rpltrack session add lit). VALUE is a number (2.8), a lab notation "
+        "(<0.01, >100), a word (positive, negative, heterozygous) or text (46,XX).",
     )
-    add.add_argument("test", metavar="TEST")
     add.add_argument(
-        "value", metavar="VALUE", nargs="?", default="", help="the result (none for a LIT session)"
+        "test",
+        metavar="TEST",
+        help="the test; or the test and its result as the report prints it, with no VALUE: "
+        "'MTHFR C677T heterozygous', 'Factor V Leiden negative'",
+    )
+    add.add_argument(
+        "value", metavar="VALUE", nargs="?", default="", help="the result"
     )
     add.add_argument("--unit", default=None, help="the unit on the report (default: the test's usual unit)")
     add.add_argument("--date", default="", help="the day of the draw, YYYY-MM-DD (default: today)")
@@ -156,18 +161,18 @@ def register(
 
 
 def lab_add(ctx: Context) -> int:
-    from rpltrack.domain.labcatalog import is_unusual, parse_lab_value, parse_range, resolve
+    from rpltrack.domain.labcatalog import is_unusual, parse_lab_value, parse_range, resolve_entry
     from rpltrack.domain.labs import LabKind, LabResult
     from rpltrack.domain.medspec import parse_past_date
 
     a = ctx.args
-    test = resolve(a.test)
+    test, text = resolve_entry(a.test, a.value)
     on = parse_past_date(a.date, ctx.clock.today(), "date") if a.date.strip() else ctx.clock.today()
-    if test.kind is not LabKind.SESSION and not a.value.strip():
-        raise ValidationError(
-            f"give the result of {test.name}, e.g. rpltrack lab add {a.test} 2.8", field="value"
-        )
-    value = parse_lab_value(test, a.value, a.unit)
+    if test.kind is not LabKind.SESSION and not text.strip():
+        example = test.words[0] if test.kind is LabKind.QUALITATIVE else "2.8"
+        how = f"rpltrack lab add {_shell_word(a.test)} {_shell_word(example)}"
+        raise ValidationError(f"give the result of {test.name}, e.g. {how}", field="value")
+    value = parse_lab_value(test, text, a.unit)
     reference = parse_range(a.range) if a.range.strip() else None
     if reference is not None and value.number is None:
         raise ValidationError("a reference range goes with a number, not with a word or text", field="range")
@@ -221,7 +226,7 @@ def _refuse_duplicate(attempt: Callable[[], LabResult]) -> LabResult:
 
 def lab_edit(ctx: Context) -> int:
     from rpltrack.cli.confirm import with_confirmation
-    from rpltrack.domain.labcatalog import parse_range, resolve
+    from rpltrack.domain.labcatalog import parse_range, resolve, split_result
     from rpltrack.domain.labs import day_words, lab_differences
     from rpltrack.domain.medspec import parse_past_date
 
@@ -229,11 +234,14 @@ def lab_edit(ctx: Context) -> int:
     journal = ctx.journal
     current = journal.lab(a.id)
     fields: dict[str, Any] = {}
-    test = resolve(a.test) if a.test is not None else resolve(current.test)
+    # --test "Factor V Leiden negative" with no --value: the test and its result, as a report prints them.
+    phrase = split_result(a.test) if a.test is not None and a.value is None else None
+    text = phrase[1] if phrase else a.value
+    test = phrase[0] if phrase else resolve(a.test) if a.test is not None else resolve(current.test)
     if a.test is not None:
         fields["test"] = test.key
-    if a.value is not None or a.unit is not None or a.test is not None:
-        fields["value"] = _edited_value(test, current, a.value, a.unit)
+    if text is not None or a.unit is not None or a.test is not None:
+        fields["value"] = _edited_value(test, current, text, a.unit)
     if a.date is not None:
         fields["on"] = parse_past_date(a.date, ctx.clock.today(), "date")
     if a.range is not None:
@@ -316,10 +324,19 @@ def lab_delete(ctx: Context) -> int:
 
 
 def _value_text(result: LabResult) -> str:
-    text = str(result.value)
-    if not text:
+    """The result as shown, her own word beside it when it was read as another ('not detected (entered as
+    "negative")'); 'session' for a session."""
+    from rpltrack.domain.labs import value_words
+
+    if not str(result.value):
         return "session"
-    return text
+    return value_words(result.value)
+
+
+def _shell_word(text: str) -> str:
+    """`text` as typed after the command: quoted when it holds a space ('"Factor V Leiden"')."""
+    cleaned = " ".join(text.split())
+    return f'"{cleaned}"' if " " in cleaned else cleaned
 
 
 def _test_name(key: str) -> str:

@@ -7,7 +7,8 @@ from datetime import datetime, time
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id
-from rpltrack.cli.output import adherence_json, medication_json, percent_text, say
+from rpltrack.cli.output import adherence_json, medication_json, medication_name, percent_text, say
+from rpltrack.domain import catalog
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.doses import remaining_doses
 from rpltrack.domain.errors import DuplicateEntry, ValidationError
@@ -183,12 +184,20 @@ def med_add(ctx: Context) -> int:
         ctx.emit_json(medication_json(saved, ctx.now(), today, ctx.zone))
         return 0
     steps = " then ".join(f"{r.amount} from {r.effective_on}" for r in saved.regimens[1:])
+    parts = catalog.parts(saved.generic)
+    name = terminal_text(medication_name(saved)) + (":" if parts else "")
     print(
-        f"Saved: {terminal_text(saved.name)} {saved.regimens[0].amount}, {saved.current.timing.describe()}, "
+        f"Saved: {name} {saved.regimens[0].amount}, {saved.current.timing.describe()}, "
         + span_text(saved)
         + (f"; then {steps}" if steps else "")
         + "."
     )
+    if parts and not saved.notes:
+        # §9: strengths come from her label, never from the catalog.
+        print(
+            f"{INDENT}Strengths vary by product: to keep yours, note the {' and '.join(parts)} amounts from "
+            f"your label: rpltrack med edit {saved.id} --notes '...'"
+        )
     return 0
 
 
@@ -248,7 +257,8 @@ def med_list(ctx: Context) -> int:
         state = m.state(now, today).value
         shown = m.dose_on(today)
         print(
-            f"{m.id:>3}  {terminal_text(m.name)}: {shown.amount}, {shown.timing.describe()} ({span}; {state})"
+            f"{m.id:>3}  {terminal_text(medication_name(m))}: {shown.amount}, {shown.timing.describe()} "
+            f"({span}; {state})"
         )
         upcoming = m.next_change(today)
         if upcoming is not None:
@@ -310,8 +320,9 @@ def med_edit(ctx: Context) -> int:
         say(f"Nothing changed: {saved.name} already reads so.")
         return 0
     say(f"Saved: {saved.name} — " + "; ".join(words) + ". (rpltrack undo takes it back.)")
-    if len(saved.regimens) > 1:
-        say(f"{INDENT}doses: " + "; ".join(f"{r.amount} from {r.effective_on}" for r in saved.regimens))
+    in_force = saved.regimens_in_force()  # #15: as they apply; no step after a new end
+    if len(in_force) > 1:
+        say(f"{INDENT}doses: " + "; ".join(f"{r.amount} from {r.effective_on}" for r in in_force))
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from rpltrack.domain import catalog
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.doses import gap_note, remaining_doses
 from rpltrack.domain.models import (
@@ -112,6 +113,11 @@ def dose_view_line(view: DoseView, zone: ZoneInfo) -> str:
     return terminal_text(f"  {when}  {what:<42} {state}")
 
 
+def medication_name(med: Medication) -> str:
+    """Her name for it, with a combination's parts: 'Folgard — folic acid + vitamin B6 + vitamin B12'."""
+    return catalog.display_name(med.name, med.generic)
+
+
 def medication_json(med: Medication, now: datetime, today: date, zone: ZoneInfo) -> dict[str, Any]:
     shown = med.dose_on(today)
     state = med.state(now, today)
@@ -120,6 +126,9 @@ def medication_json(med: Medication, now: datetime, today: date, zone: ZoneInfo)
         "id": med.id,
         "name": med.name,
         "generic": med.generic,
+        # A combination's parts (Folgard: folic acid, vitamin B6, vitamin B12), [] for any other medication.
+        "parts": list(catalog.parts(med.generic)),
+        "display_name": medication_name(med),
         "route": med.route,
         "zone": med.zone,
         "state": state.value,

@@ -270,11 +270,11 @@ def beta_delete(ctx: Context) -> int:
     )
 
 
-def pair_json(pair: Any) -> dict[str, Any]:
+def pair_json(pair: Any, zone: Any = None) -> dict[str, Any]:
     def num(value: Any) -> float | None:
         return None if value is None else float(value)
 
-    return {
+    shown: dict[str, Any] = {
         "from": str(pair.first.value),
         "to": str(pair.second.value),
         "hours": num(pair.hours),
@@ -291,14 +291,31 @@ def pair_json(pair: Any) -> dict[str, Any]:
         "context": [
             {"percent": float(m.percent), "source": m.source, "label": m.label} for m in pair.context
         ],
+        # What a lab bound (<5, >10000) supports, and why a pair is not judged, in words.
+        "rise_48h_at_least_percent": num(pair.rise_48h_at_least),
+        "rise_48h_under_percent": num(pair.rise_48h_under),
+        "fall_at_least_percent": num(pair.fall_at_least),
+        "bound_text": pair.bound_words or None,
+        "spacing": pair.spacing.name.lower() if pair.spacing else None,
+        "reason": pair.reason or None,
+        "verdict_words": pair.verdict_words,
     }
+    if zone is not None:
+        shown["from_drawn_at"] = iso(pair.first.drawn_at, zone)
+        shown["to_drawn_at"] = iso(pair.second.drawn_at, zone)
+        shown["from_id"] = pair.first.id
+        shown["to_id"] = pair.second.id
+    return shown
 
 
 def betas_list(ctx: Context) -> int:
-    from rpltrack.domain.betas import assess_series
+    from rpltrack.domain.betas import assess_series, dpt_label, draw_dating
 
-    draws = ctx.journal.betas()
+    journal = ctx.journal
+    draws = journal.betas()
     pairs = assess_series(draws)
+    cycles, pregnancies = (journal.cycles(), journal.pregnancies()) if draws else ([], [])
+    dating = {id(d): draw_dating(d, cycles, pregnancies, ctx.zone) for d in draws}
     if ctx.as_json:
         ctx.emit_json(
             {
@@ -311,10 +328,13 @@ def betas_list(ctx: Context) -> int:
                         "number": float(d.value.value),
                         "unit": "mIU/mL",
                         "lab": d.lab,
+                        "dpt": getattr(dating[id(d)], "dpt", None),
+                        "embryo_day": getattr(dating[id(d)], "embryo_day", None),
+                        "dpt_label": dpt_label(dating[id(d)]) or None,
                     }
                     for d in draws
                 ],
-                "pairs": [pair_json(p) for p in pairs],
+                "pairs": [pair_json(p, ctx.zone) for p in pairs],
             }
         )
         return 0
@@ -322,21 +342,28 @@ def betas_list(ctx: Context) -> int:
         print('No betas yet. Add one: rpltrack beta add 112 --at "YYYY-MM-DD HH:MM"')
         return 0
     for d in sorted(draws, key=lambda d: d.drawn_at):
+        dpt = dpt_label(dating[id(d)])
         print(
             terminal_text(
                 f"{d.id:>4}  {d.drawn_at.astimezone(ctx.zone):%Y-%m-%d %H:%M}  {d.value!s:>8} mIU/mL"
+                + (f"  {dpt:<8}" if dpt else "")
                 + (f"  ({d.lab})" if d.lab else "")
-            )
+            ).rstrip()
         )
     for p in pairs:
-        line = f"{p.first.value} → {p.second.value} in {p.hours} h: "
+        first, second = (x.drawn_at.astimezone(ctx.zone) for x in (p.first, p.second))
+        drawn = f"{first:%Y-%m-%d %H:%M} → {second:%Y-%m-%d %H:%M}"
+        figure = ""
         if p.rise_48h_percent is not None and p.fall_percent is None:
-            line += f"rise {p.rise_48h_percent} % per 48 h"
+            figure = f"rise {p.rise_48h_percent} % per 48 h"
             if p.doubling_hours is not None:
-                line += f", doubling {p.doubling_hours} h"
+                figure += f", doubling {p.doubling_hours} h"
         elif p.fall_percent is not None:
-            line += f"fall {p.fall_percent} %"
-        line += f" — {p.verdict.value}"
+            figure = f"fall {p.fall_percent} %"
+        elif p.bound_words:
+            figure = p.bound_words
+        line = f"{p.first.value} → {p.second.value} ({drawn}) in {p.hours} h"
+        line += f": {figure} — {p.verdict_words}" if figure else f" — {p.verdict_words}"
         if p.minimum is not None:
             line += f" (minimum {p.minimum.percent} %, {p.minimum.label} [{p.minimum.source}])"
         if p.different_labs:

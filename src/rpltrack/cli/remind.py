@@ -11,6 +11,9 @@ from rpltrack.cli.entry import seconds
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from rpltrack.domain.reminders import Entry
     from rpltrack.store.reminder_ledger import RunReport
 
 MODES = ("once", "daemon", "install", "uninstall", "status", "test")
@@ -48,7 +51,8 @@ def register(
         type=seconds,
         default=None,
         metavar="SECONDS",
-        help="with --once: how long to keep answering the Taken and Snooze buttons (default 45)",
+        help="with --once: how long to keep answering the Taken and Snooze buttons (default 45; after it, "
+        "buttons still on screen are replaced by 'Open rpltrack to log it'; 0 sends no buttons)",
     )
     remind.add_argument(
         "--for",
@@ -102,18 +106,63 @@ def _show(report: RunReport, *, detailed: bool) -> None:
         print(question.body)
 
 
+LABELS = {"taken": "Taken", "snooze": "Snooze"}  # the buttons' labels (domain.reminder_words)
+DISCREET_LABELS = {"taken": "Done", "snooze": "Snooze"}
+
+
+def _many(n: int, one: str, more: str) -> str:
+    return f"{n} {one if n == 1 else more}"
+
+
+def day_account(rows: Sequence[Entry], labels: Mapping[str, str]) -> str:
+    """What the reminders of one day came to, in plain words: how many were sent (as notifications or in
+    the app), how many she answered from a button and which, how many passed unseen or still wait."""
+    from collections import Counter
+
+    from rpltrack.domain.reminders import Kind, State
+    from rpltrack.store.reminder_ledger import note_of
+
+    shown = [r for r in rows if r.sent_at is not None and r.state is not State.MISSED]
+    in_app = sum(1 for r in shown if r.backend == "in-app")
+    answers = Counter(str(note_of(r.note).get("answer", "")) for r in rows)
+    answered = [(labels[action], answers[action]) for action in labels if answers[action]]
+    parts = []
+    if shown and not in_app:
+        parts.append(_many(len(shown), "reminder sent", "reminders sent"))
+    elif shown and in_app == len(shown):
+        parts.append(_many(len(shown), "reminder shown in the app", "reminders shown in the app"))
+    elif shown:
+        parts.append(
+            f"{_many(len(shown), 'reminder', 'reminders')}: {len(shown) - in_app} sent as notifications, "
+            f"{in_app} shown in the app"
+        )
+    total = sum(n for _, n in answered)
+    if total:
+        which = ", ".join(f"{n} {label}" if len(answered) > 1 else label for label, n in answered)
+        parts.append(f"{_many(total, 'answered from its button', 'answered from their buttons')} ({which})")
+    elif any(r.kind in (Kind.DOSE, Kind.OVERDUE) for r in shown):
+        parts.append("none answered from a button")
+    missed = sum(1 for r in rows if r.state is State.MISSED)
+    if missed:
+        parts.append(f"{missed} passed unseen (asleep or off)")
+    waiting = sum(1 for r in rows if r.state is State.PENDING)
+    if waiting:
+        parts.append(f"{waiting} waiting to be delivered")
+    return "; ".join(parts)
+
+
 def cmd_once(ctx: Context) -> int:
-    from rpltrack.reminders.daemon import ACTION_WAIT, Session, once, record_run
+    from rpltrack.reminders.daemon import ACTION_WAIT, Session, once, record_run, stopping_on_signals
     from rpltrack.store.db import JournalError
 
     session = Session(ctx.journal, ctx.clock)
     wait = ACTION_WAIT if ctx.args.wait is None else max(0.0, ctx.args.wait)
-    try:
-        report = once(session, wait=wait)
-    finally:
-        session.close()
-    problems = session.outbox.problems if session.opened else []
-    record_run(ctx.db_path, ctx.now(), "once", report, problems)
+    with stopping_on_signals(session):
+        try:
+            report = once(session, wait=wait)
+        finally:
+            session.close()  # buttons nobody will answer are taken back
+    record_run(ctx.db_path, ctx.now(), "once", report, session.problems)
     _show(report, detailed=sys.stdout.isatty())
     try:
         ctx.journal.daily_backup(ctx.now())  # the first check of the day keeps a rotating backup
@@ -125,7 +174,7 @@ def cmd_once(ctx: Context) -> int:
 def cmd_daemon(ctx: Context) -> int:
     from datetime import timedelta
 
-    from rpltrack.reminders.daemon import CHECK_EVERY, Session, record_run, serve
+    from rpltrack.reminders.daemon import CHECK_EVERY, Session, record_run, serve, stopping_on_signals
 
     session = Session(ctx.journal, ctx.clock)
     run_for = timedelta(seconds=ctx.args.run_for) if ctx.args.run_for is not None else None
@@ -134,17 +183,17 @@ def cmd_daemon(ctx: Context) -> int:
         print(f"Checking for due reminders every {CHECK_EVERY.seconds} s; press Ctrl-C to stop.", flush=True)
 
     def after(report: RunReport) -> None:
-        problems = session.outbox.problems if session.opened else []
-        record_run(ctx.db_path, ctx.now(), "daemon", report, problems)
+        record_run(ctx.db_path, ctx.now(), "daemon", report, session.problems)
         _show(report, detailed=detailed)
         sys.stdout.flush()
 
-    try:
-        serve(session, run_for=run_for, on_report=after)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        session.close()
+    with stopping_on_signals(session):
+        try:
+            serve(session, run_for=run_for, on_report=after)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            session.close()  # buttons nobody will answer are taken back
     return 0
 
 
@@ -187,9 +236,9 @@ def cmd_test(ctx: Context) -> int:
 
 
 def cmd_status(ctx: Context) -> int:
-    from datetime import datetime
+    from datetime import datetime, timedelta
 
-    from rpltrack.domain.reminders import Kind, State, Travel, format_span, travelling
+    from rpltrack.domain.reminders import Kind, Travel, format_span, travelling
     from rpltrack.reminders.daemon import last_run
     from rpltrack.reminders.service import installed
     from rpltrack.store.reminder_ledger import recent
@@ -220,14 +269,14 @@ def cmd_status(ctx: Context) -> int:
             print(f"  problem: {problem}")
     else:
         print("Last check: none yet for this journal.")
-    rows = recent(ctx.journal, now)
-    counts = {state: sum(1 for r in rows if r.state is state and r.kind is not Kind.TEST) for state in State}
-    print(
-        f"Last 2 days: {counts[State.SENT]} sent, {counts[State.DONE]} answered, "
-        f"{counts[State.MISSED]} passed unseen, {counts[State.PENDING]} waiting to be delivered, "
-        f"{counts[State.SNOOZED]} snoozed."
-    )
     values = ctx.journal.settings()
+    rows = [r for r in recent(ctx.journal, now) if r.kind is not Kind.TEST]
+    today = now.astimezone(zone).date()
+    labels = DISCREET_LABELS if values.get("reminders.discreet") == "on" else LABELS
+    for word, day in (("Today", today), ("Yesterday", today - timedelta(days=1))):
+        account = day_account([r for r in rows if r.due_at.astimezone(zone).date() == day], labels)
+        if account or word == "Today":
+            print(f"{word}: {account or 'no reminders yet'}.")
     stored = ctx.journal.stored_settings()
     print(
         f"Discreet mode: {values.get('reminders.discreet', 'off')} "

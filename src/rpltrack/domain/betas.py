@@ -14,9 +14,20 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from itertools import pairwise
 
+from rpltrack.domain.dating import Dating, cycle_day, days_past_transfer, dpo_equivalent
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.pregnancies import dating_cycle
 from rpltrack.domain.quantities import leading_number, quoted, refuse_non_numbers
 from rpltrack.domain.records import record, replace
+
+# typing is kept out of the command line's start-up; annotations are never evaluated.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from zoneinfo import ZoneInfo
+
+    from rpltrack.domain.cycles import Cycle
+    from rpltrack.domain.pregnancies import Pregnancy
 
 HCG_UNIT = "mIU/mL"
 _HCG_UNITS = {"miu/ml": HCG_UNIT, "iu/l": HCG_UNIT, "mlu/ml": HCG_UNIT, "miu": HCG_UNIT}
@@ -145,6 +156,14 @@ class Verdict(StrEnum):
     CENSORED = "cannot be judged from a censored value"
 
 
+class Spacing(StrEnum):
+    """Why a pair is not judged on its timing (§4a: only draws 24-96 h apart are judged), in plain words."""
+
+    SAME_TIME = "drawn at the same time, so there is no change to judge"
+    TOO_CLOSE = "drawn less than 24 hours apart, too close together to judge a rise"
+    TOO_FAR = "drawn more than 96 hours apart, outside the 1-4 day spacing the studies describe"
+
+
 @record(frozen=True)
 class BetaDraw:
     """One beta result: when it was drawn (aware), its value, and the lab."""
@@ -176,7 +195,11 @@ class BetaDraw:
 
 @record(frozen=True)
 class BetaPair:
-    """Two consecutive draws and what the reference's arithmetic says of them."""
+    """Two consecutive draws and what the reference's arithmetic says of them.
+
+    A pair with a lab bound (<5, >10000) carries what the bound supports (§0): a rise of at least N % per
+    48 h, a rise of less than N %, or a fall of at least N %; `reason` says in plain words why a pair is not
+    judged (its spacing, or a bound that does not decide)."""
 
     first: BetaDraw
     second: BetaDraw
@@ -189,6 +212,36 @@ class BetaPair:
     doubling_hours: Decimal | None = None
     minimum: MinimumRise | None = None
     context: tuple[MinimumRise, ...] = ()
+    spacing: Spacing | None = None  # set when the timing alone keeps the pair from being judged
+    rise_48h_at_least: Decimal | None = None  # from a lab bound: the rise per 48 h is at least this
+    rise_48h_under: Decimal | None = None  # from a lab bound: the rise per 48 h is below (or at most) this
+    rise_under_inclusive: bool = False  # a <= or >= bound: "at most" rather than "less than"
+    fall_at_least: Decimal | None = None  # from a lab bound: the fall is at least this
+    reason: str = ""  # why the pair is not judged, in plain words
+
+    @property
+    def bound_words(self) -> str:
+        """What a lab bound supports, in words ('a rise of at least 62.3 % per 48 h'); '' for exact pairs."""
+        if self.fall_at_least is not None:
+            return f"a fall of at least {self.fall_at_least:f} %"
+        if self.rise_48h_at_least is not None:
+            return f"a rise of at least {self.rise_48h_at_least:f} % per 48 h"
+        if self.rise_48h_under is not None:
+            if self.rise_48h_under <= 0:
+                return "no rise (the same or lower)"
+            limit = "at most" if self.rise_under_inclusive else "less than"
+            return f"a rise of {limit} {self.rise_48h_under:f} % per 48 h, or a fall"
+        return ""
+
+    @property
+    def verdict_words(self) -> str:
+        """The verdict as she reads it: the judgement, or why there is none ('not judged: drawn less than 24
+        hours apart, too close together to judge a rise')."""
+        if self.verdict is Verdict.NOT_JUDGED and self.reason:
+            return f"not judged: {self.reason}"
+        if self.verdict is Verdict.CENSORED and self.reason:
+            return f"cannot be judged: {self.reason}"
+        return self.verdict.value
 
 
 def _rise_48(ratio: float, hours: float) -> float:
@@ -200,23 +253,41 @@ def _rise_48(ratio: float, hours: float) -> float:
     return (grown - 1.0) * 100.0
 
 
+def _spacing(t: float) -> Spacing | None:
+    if t <= 0:
+        return Spacing.SAME_TIME
+    if t < MIN_JUDGED_HOURS:
+        return Spacing.TOO_CLOSE
+    if t > MAX_JUDGED_HOURS:
+        return Spacing.TOO_FAR
+    return None
+
+
 def assess_pair(first: BetaDraw, second: BetaDraw) -> BetaPair:
     """Hours from UTC instants; rise, doubling time, minimum and verdict per §4.
 
     Rates (rise per 48 h, doubling time) are computed only for pairs at least MIN_JUDGED_HOURS apart: over
     a shorter gap the 48-h extrapolation is meaningless and explodes (a 1-hour pair raises its ratio to the
-    48th power). A pair over MAX_JUDGED_HOURS keeps its rates but is not judged. A rate too large to be a
-    figure is None (see _shown), so every pair the journal can hold can be shown and exported."""
+    48th power). A pair over MAX_JUDGED_HOURS keeps its rates but is not judged. A fall is a fall at any
+    spacing, but two draws at the same time show no change at all. A rate too large to be a figure is None
+    (see _shown), so every pair the journal can hold can be shown and exported."""
     seconds = (second.drawn_at.astimezone(UTC) - first.drawn_at.astimezone(UTC)).total_seconds()
     t = seconds / 3600.0
-    hours = round_half_up(t)
     labs = {d.lab.strip().casefold() for d in (first, second) if d.lab.strip()}
-    pair = BetaPair(first, second, hours, len(labs) > 1, Verdict.CENSORED)
-    spaced = MIN_JUDGED_HOURS <= t <= MAX_JUDGED_HOURS
-    rated = t >= MIN_JUDGED_HOURS
+    spacing = _spacing(t)
+    pair = BetaPair(first, second, round_half_up(t), len(labs) > 1, Verdict.NOT_JUDGED, spacing=spacing)
+    unjudged = replace(pair, reason=spacing.value) if spacing is not None else pair
+    if spacing is Spacing.SAME_TIME:
+        return unjudged
+    if not (first.value.exact and second.value.exact):
+        return _assess_censored(pair, t)
     start = float(first.value.value)
-    if not (first.value.exact and second.value.exact and start > 0 and seconds > 0):
-        return _assess_censored(pair, t, spaced)
+    if start <= 0:
+        return replace(
+            pair,
+            verdict=Verdict.CENSORED,
+            reason="the earlier result is 0, so a change cannot be given as a percentage",
+        )
     ratio = float(second.value.value) / start
     change = _shown((ratio - 1.0) * 100.0)
     if ratio < 1:
@@ -225,28 +296,27 @@ def assess_pair(first: BetaDraw, second: BetaDraw) -> BetaPair:
     minimum = barnhart_2016(first.value.value)
     context = (BARNHART_2004, SEEBER_2006)
     if ratio == 1:
+        if spacing is not None:
+            return replace(unjudged, change_percent=change, minimum=minimum, context=context)
         return replace(
             pair,
-            verdict=Verdict.PLATEAU if spaced else Verdict.NOT_JUDGED,
+            verdict=Verdict.PLATEAU,
             change_percent=change,
-            rise_48h_percent=Decimal("0.0") if spaced else None,
+            rise_48h_percent=Decimal("0.0"),
             minimum=minimum,
             context=context,
         )
-    if not rated:
-        return replace(
-            pair, verdict=Verdict.NOT_JUDGED, change_percent=change, minimum=minimum, context=context
-        )
-    raw_rise = _rise_48(ratio, t)
-    rise = _shown(raw_rise)
-    if not spaced:
+    if spacing is Spacing.TOO_CLOSE:
+        return replace(unjudged, change_percent=change, minimum=minimum, context=context)
+    rise = _shown(_rise_48(ratio, t))
+    if spacing is not None:
         verdict = Verdict.NOT_JUDGED
     elif rise is None:
         verdict = Verdict.MEETS  # a rise too large to show is above every minimum
     else:
         verdict = Verdict.MEETS if rise >= minimum.percent else Verdict.BELOW
     return replace(
-        pair,
+        unjudged,
         verdict=verdict,
         change_percent=change,
         rise_48h_percent=rise,
@@ -256,33 +326,69 @@ def assess_pair(first: BetaDraw, second: BetaDraw) -> BetaPair:
     )
 
 
-def _assess_censored(pair: BetaPair, t: float, spaced: bool) -> BetaPair:
-    """A censored value decides only when its bound decides the answer (§0)."""
-    lo1, hi1 = pair.first.value.bounds()
-    lo2, hi2 = pair.second.value.bounds()
-    # Falling: the second's highest possible value is below the first's lowest (a later <X under the first).
-    if hi2 is not None and lo1 > 0 and (hi2 < lo1 or (hi2 == lo1 and pair.second.value.op is Op.LT)):
-        return replace(pair, verdict=Verdict.FALLING)
-    if not (spaced and t > 0 and hi1 is not None and hi1 > 0 and lo2 > 0):
-        return pair
-    low_bucket = barnhart_2016(lo1 if lo1 > 0 else Decimal("0.001"))
-    if low_bucket != barnhart_2016(hi1):
-        return pair
-    if _at_least(_rise_48(float(lo2) / float(hi1), t), low_bucket.percent):
-        return replace(pair, verdict=Verdict.MEETS, minimum=low_bucket)
-    if (
-        hi2 is not None
-        and lo1 > 0
-        and not _at_least(_rise_48(float(hi2) / float(lo1), t), low_bucket.percent)
-    ):
-        return replace(pair, verdict=Verdict.BELOW, minimum=low_bucket)
-    return replace(pair, minimum=low_bucket)
+def possible_minimums(first: HcgValue) -> tuple[MinimumRise, ...]:
+    """The Barnhart 2016 minimums the first draw's true value can fall under (§4b buckets: < 1500, 1500-3000,
+    > 3000): one for an exact value, one or more for a lab bound, smallest starting value first."""
+    v = first.value
+    if first.op is Op.EQ:
+        return (barnhart_2016(v),)
+    if first.op in (Op.LT, Op.LE):
+        # values from 0 up to v (v itself only for <=)
+        can = (True, v > 1500 or (first.op is Op.LE and v == 1500), v > 3000)
+    else:
+        # values from v (for >=) or just above it, upwards
+        can = (v < 1500, v < 3000 or (first.op is Op.GE and v == 3000), True)
+    starts = (Decimal(0), Decimal(1500), Decimal("3000.01"))
+    return tuple(barnhart_2016(start) for start, ok in zip(starts, can, strict=True) if ok)
 
 
-def _at_least(rise: float, percent: Decimal) -> bool:
-    """The rounded rise (§0) is at least `percent`; a rise too large to show is above every minimum."""
-    shown = _shown(rise)
-    return shown is None or shown >= percent
+def _assess_censored(pair: BetaPair, t: float) -> BetaPair:
+    """A lab bound decides only when the bound alone decides the answer (§0); what it supports is kept either
+    way. The second value over the first lies between r_low and r_high (r_high None: unbounded)."""
+    first, second = pair.first.value, pair.second.value
+    lo1, hi1 = first.bounds()
+    lo2, hi2 = second.bounds()
+    r_high = None if hi2 is None or lo1 <= 0 else float(hi2) / float(lo1)
+    # Strict when the true value is strictly inside a bound: '<X' later, or '>X' earlier.
+    strict = second.op is Op.LT or first.op is Op.GT
+    r_low = 0.0 if hi1 is None or hi1 <= 0 else float(lo2) / float(hi1)
+    if r_high is not None and (r_high < 1 or (r_high == 1 and strict)):
+        fall = _shown((1.0 - r_high) * 100.0)
+        return replace(pair, verdict=Verdict.FALLING, fall_at_least=fall if fall else None)
+    if pair.spacing is Spacing.TOO_CLOSE:
+        return replace(pair, reason=pair.spacing.value)
+    at_least = _shown(_rise_48(r_low, t)) if r_low > 1 else None
+    under = _shown(_rise_48(r_high, t)) if r_high is not None else None
+    inclusive = under is not None and not strict
+    pair = replace(pair, rise_48h_at_least=at_least, rise_48h_under=under, rise_under_inclusive=inclusive)
+    if pair.spacing is not None:
+        return replace(pair, reason=pair.spacing.value)
+    minimums = possible_minimums(first)
+    highest = max(minimums, key=lambda m: m.percent)
+    lowest = min(minimums, key=lambda m: m.percent)
+    pair = replace(pair, context=(BARNHART_2004, SEEBER_2006))
+    if r_low > 1 and (at_least is None or at_least >= highest.percent):
+        return replace(pair, verdict=Verdict.MEETS, minimum=highest)
+    if under is not None and under < lowest.percent:
+        return replace(pair, verdict=Verdict.BELOW, minimum=lowest)
+    if len(minimums) == 1:
+        target = f"the {lowest.percent:f} % minimum"
+    else:
+        figures = [f"{m.percent:f}" for m in minimums]
+        target = f"the minimum for its starting value ({', '.join(figures[:-1])} or {figures[-1]} %)"
+    if at_least is not None:
+        reason = f"a rise of at least {at_least:f} % per 48 h, not enough to tell whether it reaches {target}"
+    elif under is not None and under > 0:
+        limit = "at most" if inclusive else "less than"
+        reason = (
+            f"anything from a fall to a rise of {limit} {under:f} % per 48 h, so whether it reaches {target} "
+            "cannot be told"
+        )
+    else:
+        reason = "a lab bound leaves open whether the beta rose or fell"
+    return replace(
+        pair, verdict=Verdict.CENSORED, minimum=lowest if len(minimums) == 1 else None, reason=reason
+    )
 
 
 SERIES_GAP_DAYS = 14  # draws with no cycle more than two weeks apart start a new series [app convention]
@@ -312,3 +418,34 @@ def split_series(draws: list[BetaDraw]) -> list[list[BetaDraw]]:
 def assess_series(draws: list[BetaDraw]) -> list[BetaPair]:
     """Each consecutive pair of draws within a series (split_series), in time order."""
     return [assess_pair(a, b) for group in split_series(draws) for a, b in pairwise(group)]
+
+
+def draw_dating(
+    draw: BetaDraw, cycles: Sequence[Cycle], pregnancies: Sequence[Pregnancy], zone: ZoneInfo
+) -> Dating | None:
+    """Days past transfer on the local day of the draw (§5): from its own cycle's latest transfer on or before
+    that day, or, for a draw outside any cycle, from the cycle that day is dated from (dating_cycle). None
+    when no transfer precedes the draw."""
+    day = draw.drawn_at.astimezone(zone).date()
+    cycle = next((c for c in cycles if draw.cycle_id is not None and c.id == draw.cycle_id), None)
+    if cycle is None and draw.cycle_id is None:
+        found = dating_cycle(cycles, pregnancies, day)
+        cycle = found[0] if found else None
+    transfer = max(
+        (t for t in (cycle.transfers if cycle else ()) if t.on <= day), key=lambda t: t.on, default=None
+    )
+    if cycle is None or transfer is None:
+        return None
+    return Dating(
+        cycle_day=cycle_day(cycle.cd1, day),
+        dpt=days_past_transfer(transfer.on, day),
+        embryo_day=transfer.embryo_day,
+        dpo=dpo_equivalent(transfer.on, transfer.embryo_day, day),
+    )
+
+
+def dpt_label(dating: Dating | None) -> str:
+    """'10dp5dt' (days past a day-5 transfer); '' when the draw has no transfer before it."""
+    if dating is None or dating.dpt is None or dating.embryo_day is None:
+        return ""
+    return f"{dating.dpt}dp{dating.embryo_day}dt"

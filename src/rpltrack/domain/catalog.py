@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.quantities import UNIT_FAMILY, Quantity, format_number
 from rpltrack.domain.records import record
@@ -26,6 +28,9 @@ class Drug:
     injection_sites: tuple[str, ...] = ()
     hints: tuple[tuple[str, str], ...] = ()
     note: str = ""
+    # A combination product names what it contains ("folic acid", "vitamin B6", ...); never strengths,
+    # which vary by product and come from her label (clinical-reference §9).
+    parts: tuple[str, ...] = ()
 
     @property
     def default_unit(self) -> str:
@@ -86,6 +91,12 @@ def check_dose_units(
 _LMWH_MG_HINT = (
     "mg",
     "there is no verified conversion from mg for {name}: enter the IU on your syringe (e.g. 5000 IU)",
+)
+
+# A combination's dose is a count of tablets; the strength of each part is on her label (§9).
+_COMBINATION_MASS_HINT = (
+    "folic acid + vitamin B6 + vitamin B12 is counted in tablets (e.g. 1 tablet): its strengths vary by "
+    "product, so note the amounts on your label in the notes"
 )
 
 CATALOG: tuple[Drug, ...] = (
@@ -235,21 +246,25 @@ CATALOG: tuple[Drug, ...] = (
     ),
     Drug(
         "folic-b6-b12",
-        "folic acid + B6 + B12",
+        "folic acid + vitamin B6 + vitamin B12",
+        # Brands; any spelling of the three parts together ("folic acid/B6/B12") is read by lookup.
         (
             "folgard",
+            "folgard os",
             "folgard rx",
+            "folgard rx 2.2",
             "folbee",
             "foltx",
             "fabb",
             "folbic",
-            "folic acid + b6 + b12",
             "folic b6 b12",
         ),
         "folate",
         ("tablet",),
         ("oral",),
+        hints=tuple((unit, _COMBINATION_MASS_HINT) for unit in ("mg", "mcg", "g")),
         note="strengths vary by product: note the folic acid, B6 and B12 amounts from your label",
+        parts=("folic acid", "vitamin B6", "vitamin B12"),
     ),
     Drug(
         "levothyroxine",
@@ -285,13 +300,77 @@ _FAMILIES: dict[str, tuple[str, ...]] = {
 }
 
 
+FOLATE_CATEGORY = "folate"
+
+# The spellings of each part a combination is written with ("folic acid/B6/B12", "folate + b6 + b12").
+_PART_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "folic acid": ("folic acid", "folate", "folacin", "vitamin b9", "b9"),
+    "vitamin B6": ("vitamin b6", "vit b6", "b6", "pyridoxine", "pyridoxine hcl", "pyridoxine hydrochloride"),
+    "vitamin B12": ("vitamin b12", "vit b12", "b12", "cyanocobalamin", "methylcobalamin", "cobalamin"),
+}
+_PART_BY_SPELLING = {spelling: part for part, spellings in _PART_SPELLINGS.items() for spelling in spellings}
+_PART_SEPARATORS = re.compile(r"\s*(?:\+|/|,|&|\band\b|\bwith\b)\s*")
+_COMBINATIONS = {frozenset(drug.parts): drug for drug in CATALOG if drug.parts}
+
+
 def _clean(name: str) -> str:
     return " ".join(name.replace("_", " ").split()).casefold()
 
 
+def _combination(cleaned: str) -> Drug | None:
+    """The combination entry whose parts a name lists, in any order and spelling ('folic acid/B6/B12')."""
+    pieces = [piece for piece in _PART_SEPARATORS.split(cleaned) if piece]
+    if len(pieces) < 2:
+        return None
+    parts = [_PART_BY_SPELLING.get(piece) for piece in pieces]
+    if None in parts or len(set(parts)) != len(parts):
+        return None
+    return _COMBINATIONS.get(frozenset(part for part in parts if part is not None))
+
+
 def lookup(name: str) -> Drug | None:
-    """The catalog drug a name, brand or spelling means (`lovenox` -> enoxaparin), else None."""
-    return _BY_ALIAS.get(_clean(name))
+    """The catalog drug a name, brand or spelling means (`lovenox` -> enoxaparin, `Folgard` or
+    `folic acid + B6 + B12` -> the combination of the three), else None."""
+    cleaned = _clean(name)
+    return _BY_ALIAS.get(cleaned) or _combination(cleaned)
+
+
+def parts(generic: str | None) -> tuple[str, ...]:
+    """What a catalog drug contains when it is a combination ('folic acid', 'vitamin B6', 'vitamin B12'),
+    else ()."""
+    drug = lookup(generic) if generic else None
+    return drug.parts if drug is not None else ()
+
+
+def display_name(name: str, generic: str | None) -> str:
+    """Her medication as every list shows it: a combination with its parts ('Folgard — folic acid + vitamin
+    B6 + vitamin B12'), the parts alone when her name is just them, any other medication by her name."""
+    contains = parts(generic)
+    if not contains:
+        return name
+    listed = " + ".join(contains)
+    cleaned = _clean(name)
+    if cleaned in (generic, _clean(listed)) or _combination(cleaned) is not None:
+        return listed
+    return f"{name} \N{EM DASH} {listed}"
+
+
+def is_folate(generic: str | None) -> bool:
+    """True for a catalog drug that is or contains a folate (folic acid, methylfolate, a folic acid + B6 +
+    B12 combination): what a question about folate (§9) reads."""
+    drug = lookup(generic) if generic else None
+    return drug is not None and drug.category == FOLATE_CATEGORY
+
+
+def contains_drug(generic: str | None, other: str | None) -> bool:
+    """True when the catalog drug `generic` is `other`, or a combination with `other` as one of its parts
+    (Folgard contains folic acid): taking one already means taking the other."""
+    if not generic or not other:
+        return False
+    if generic == other:
+        return True
+    drug = lookup(other)
+    return drug is not None and drug.name in parts(generic)
 
 
 def by_key(key: str) -> Drug:

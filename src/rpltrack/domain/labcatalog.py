@@ -18,6 +18,8 @@ from rpltrack.domain.labs import (
     ReferenceRange,
     canonical,
 )
+from rpltrack.domain.labtests import TESTS
+from rpltrack.domain.labtests import lab_test as _test
 from rpltrack.domain.quantities import AmbiguousNumber, quoted, read_number
 
 TYPE_CHECKING = False
@@ -28,464 +30,9 @@ MAX_TEXT = 200  # free-text results (karyotype, blood group)
 MAX_NAME = 80  # a test name (LabResult.test)
 MAX_UNIT = 30  # a unit she writes for a lab of her own
 
-# Word sets (subsets of QUALITATIVE_WORDS, §13), per kind of test.
-_ANTIBODY_WORDS = ("positive", "negative", "weakly positive", "equivocal", "indeterminate")
-_LA_WORDS = (*_ANTIBODY_WORDS, "detected", "not detected")
-_INFECTION_WORDS = ("positive", "negative", "equivocal", "indeterminate", "detected", "not detected")
-_GENOTYPE_WORDS = ("not detected", "heterozygous", "homozygous", "detected")
-_MTHFR_WORDS = ("not detected", "heterozygous", "homozygous", "compound heterozygous", "detected")
-
-_NG_PER_ML_SPELLINGS = ("µg/L", "ug/L", "mcg/L")  # §13: µg/L = ng/mL (x1)
-
-
-def _no_conversion(*names: str) -> tuple[LabUnit, ...]:
-    """Units accepted and stored as written, with no conversion between them (§13 gives none)."""
-    return tuple(LabUnit(name, factor=None) for name in names)
-
-
-def _test(
-    key: str,
-    name: str,
-    kind: LabKind,
-    group: str,
-    aliases: tuple[str, ...],
-    *,
-    units: tuple[LabUnit, ...] = (),
-    words: tuple[str, ...] = (),
-    unusual_above: int | None = None,
-    note: str = "",
-    asks_anticoagulant: bool = False,
-) -> LabTest:
-    return LabTest(
-        key=key,
-        name=name,
-        kind=kind,
-        units=units,
-        words=words,
-        aliases=aliases,
-        group=group,
-        unusual_above=None if unusual_above is None else Decimal(unusual_above),
-        note=note,
-        asks_anticoagulant=asks_anticoagulant,
-    )
-
-
-_Q = LabKind.QUANTITATIVE
-_W = LabKind.QUALITATIVE
-_T = LabKind.TEXT
-
-_HAEMOSTASIS_NOTE = (
-    "Protein C, protein S and antithrombin can read low in pregnancy or on anticoagulants: compare with the "
-    "range printed on your report."
-)
-
-# Every `unusual_above` below is an [app convention] typo guard, not a clinical number: a value above it
-# (in the canonical unit) asks "unusual: check the number and unit" before it is stored.
+# The table lives in labtests.py; sessions (which are not lab results) are kept here.
 _CATALOG: tuple[LabTest, ...] = (
-    # Thyroid (§3)
-    _test(
-        "tsh",
-        "TSH",
-        _Q,
-        "thyroid",
-        ("thyrotropin", "thyroid stimulating hormone", "thyroid-stimulating hormone"),
-        units=(LabUnit("mIU/L", spellings=("µIU/mL", "uIU/mL", "mU/L")),),  # §13: all x1
-        unusual_above=150,
-    ),
-    _test(
-        "free-t4",
-        "Free T4",
-        _Q,
-        "thyroid",
-        ("free T4", "fT4", "free thyroxine", "T4 free"),
-        units=_no_conversion("pmol/L", "ng/dL"),
-    ),
-    _test(
-        "tpo-ab",
-        "TPO antibodies",
-        _Q,
-        "thyroid",
-        (
-            "TPO",
-            "TPO-Ab",
-            "TPOAb",
-            "TPO antibodies",
-            "TPO antibody",
-            "anti-TPO",
-            "anti-TPO antibodies",
-            "thyroid peroxidase antibodies",
-            "thyroid peroxidase antibody",
-            "anti-thyroid peroxidase",
-        ),
-        units=_no_conversion("IU/mL"),
-        words=_ANTIBODY_WORDS,
-        unusual_above=100_000,
-    ),
-    # Hormones (§7, §12)
-    _test(
-        "progesterone",
-        "Progesterone",
-        _Q,
-        "hormones",
-        ("P4", "prog", "serum progesterone"),
-        units=(
-            LabUnit("ng/mL", spellings=_NG_PER_ML_SPELLINGS),
-            LabUnit("nmol/L", factor=Fraction("3.18")),
-            LabUnit("ng/dL", factor=Fraction(100)),
-        ),
-        unusual_above=500,
-    ),
-    _test(
-        "estradiol",
-        "Estradiol",
-        _Q,
-        "hormones",
-        ("E2", "oestradiol", "estradiol E2"),
-        units=_no_conversion("pg/mL", "pmol/L"),
-    ),
-    _test(
-        "prolactin",
-        "Prolactin",
-        _Q,
-        "hormones",
-        ("PRL",),
-        units=_no_conversion("ng/mL", "mIU/L"),
-    ),
-    # Metabolic (§12)
-    _test(
-        "vitamin-d",
-        "25-OH vitamin D",
-        _Q,
-        "metabolic",
-        (
-            "vitamin D",
-            "vit D",
-            "vitD",
-            "25-OH vitamin D",
-            "25-OH-D",
-            "25(OH)D",
-            "25(OH) vitamin D",
-            "25-hydroxyvitamin D",
-            "25-hydroxy vitamin D",
-            "calcidiol",
-        ),
-        units=(
-            LabUnit("ng/mL", spellings=_NG_PER_ML_SPELLINGS),
-            LabUnit("nmol/L", factor=Fraction("2.496")),
-        ),
-        unusual_above=200,
-    ),
-    _test(
-        "hba1c",
-        "HbA1c",
-        _Q,
-        "metabolic",
-        ("A1c", "hemoglobin A1c", "haemoglobin A1c", "glycated hemoglobin", "glycated haemoglobin"),
-        units=(
-            LabUnit("%", spellings=("percent", "% NGSP", "NGSP %")),
-            # §13: mmol/mol = 10.93 * (% - 2.15), kept exact.
-            LabUnit(
-                "mmol/mol",
-                factor=Fraction("10.93"),
-                offset=-Fraction("10.93") * Fraction("2.15"),
-                spellings=("mmol/mol IFCC", "IFCC mmol/mol"),
-            ),
-        ),
-        unusual_above=20,
-    ),
-    _test(
-        "glucose",
-        "Glucose",
-        _Q,
-        "metabolic",
-        (
-            "fasting glucose",
-            "blood glucose",
-            "plasma glucose",
-            "fasting plasma glucose",
-            "FPG",
-            "FBG",
-            "blood sugar",
-        ),
-        units=(LabUnit("mg/dL"), LabUnit("mmol/L", factor=Fraction(1, 18))),
-        unusual_above=1000,
-    ),
-    # Blood count (§6, §12)
-    _test(
-        "platelets",
-        "Platelets",
-        _Q,
-        "blood count",
-        ("PLT", "platelet", "platelet count", "PLT count", "thrombocytes"),
-        units=(
-            LabUnit(
-                "x10^9/L",
-                spellings=(
-                    "\N{MULTIPLICATION SIGN}10⁹/L",
-                    # §13: x10³/µL = x10⁹/L (x1)
-                    "\N{MULTIPLICATION SIGN}10³/µL",
-                    "K/µL",
-                    "\N{MULTIPLICATION SIGN}10^9/L",
-                    "10⁹/L",
-                    "10^9/L",
-                    "x10e9/L",
-                    "10*9/L",
-                    "\N{MULTIPLICATION SIGN}10^3/µL",
-                    "x10^3/uL",
-                    "x10^3/µL",
-                    "10³/µL",
-                    "10^3/uL",
-                    "10^3/µL",
-                    "x10e3/uL",
-                    "10*3/uL",
-                    "K/uL",
-                ),
-            ),
-            # §13: an absolute count per µL: 150,000/µL = 150 x10⁹/L.
-            LabUnit(
-                "/µL", factor=Fraction(1000), spellings=("/uL", "per µL", "per uL", "cells/µL", "cells/uL")
-            ),
-        ),
-        unusual_above=2000,
-    ),
-    _test(
-        "hemoglobin",
-        "Hemoglobin",
-        _Q,
-        "blood count",
-        ("Hb", "Hgb", "haemoglobin"),
-        units=_no_conversion("g/dL", "g/L"),
-    ),
-    # Antiphospholipid antibodies (§2)
-    _test(
-        "la",
-        "Lupus anticoagulant",
-        _W,
-        "antiphospholipid",
-        ("LA", "LAC", "lupus anticoagulant", "lupus anti-coagulant"),
-        words=_LA_WORDS,
-        note=(
-            "A lupus anticoagulant test done while on heparin, warfarin or a DOAC can read falsely positive "
-            "[S39]: note whether you were on an anticoagulant when the blood was drawn."
-        ),
-        asks_anticoagulant=True,
-    ),
-    _test(
-        "acl-igg",
-        "Anticardiolipin IgG",
-        _Q,
-        "antiphospholipid",
-        ("aCL-IgG", "aCL IgG", "anticardiolipin IgG", "anti-cardiolipin IgG", "cardiolipin IgG", "ACA IgG"),
-        # GPL is the unit of the §2 thresholds (40 GPL), so compare_to_threshold works in it; no other unit.
-        units=(LabUnit("GPL", spellings=("GPL/mL", "GPL U/mL", "GPLU/mL", "GPL-U/mL", "GPL units", "GPLU")),),
-        words=_ANTIBODY_WORDS,
-        unusual_above=10_000,
-    ),
-    _test(
-        "acl-igm",
-        "Anticardiolipin IgM",
-        _Q,
-        "antiphospholipid",
-        ("aCL-IgM", "aCL IgM", "anticardiolipin IgM", "anti-cardiolipin IgM", "cardiolipin IgM", "ACA IgM"),
-        units=(LabUnit("MPL", spellings=("MPL/mL", "MPL U/mL", "MPLU/mL", "MPL-U/mL", "MPL units", "MPLU")),),
-        words=_ANTIBODY_WORDS,
-        unusual_above=10_000,
-    ),
-    _test(
-        "b2gpi-igg",
-        "Anti-β2GPI IgG",
-        _Q,
-        "antiphospholipid",
-        (
-            "anti-b2gpi-IgG",
-            "anti-β2GPI IgG",
-            "b2GPI IgG",
-            "β2GPI IgG",
-            "anti-b2gp1 IgG",
-            "b2GP1 IgG",
-            "anti-beta2GPI IgG",
-            "anti-beta2-glycoprotein-I IgG",
-            "anti-beta-2 glycoprotein I IgG",
-            "beta2-glycoprotein I IgG",
-            "beta-2 glycoprotein IgG",
-        ),
-        units=_no_conversion("U/mL"),  # lab units: compare with the printed range (§13)
-        words=_ANTIBODY_WORDS,
-        unusual_above=10_000,
-    ),
-    _test(
-        "b2gpi-igm",
-        "Anti-β2GPI IgM",
-        _Q,
-        "antiphospholipid",
-        (
-            "anti-b2gpi-IgM",
-            "anti-β2GPI IgM",
-            "b2GPI IgM",
-            "β2GPI IgM",
-            "anti-b2gp1 IgM",
-            "b2GP1 IgM",
-            "anti-beta2GPI IgM",
-            "anti-beta2-glycoprotein-I IgM",
-            "anti-beta-2 glycoprotein I IgM",
-            "beta2-glycoprotein I IgM",
-            "beta-2 glycoprotein IgM",
-        ),
-        units=_no_conversion("U/mL"),
-        words=_ANTIBODY_WORDS,
-        unusual_above=10_000,
-    ),
-    # Clotting (§12)
-    _test(
-        "protein-c",
-        "Protein C",
-        _Q,
-        "clotting",
-        ("protein C activity", "protein C functional"),
-        units=_no_conversion("%", "IU/dL"),
-        note=_HAEMOSTASIS_NOTE,
-        asks_anticoagulant=True,
-    ),
-    _test(
-        "protein-s",
-        "Protein S",
-        _Q,
-        "clotting",
-        ("protein S activity", "free protein S", "protein S free"),
-        units=_no_conversion("%", "IU/dL"),
-        note=_HAEMOSTASIS_NOTE,
-        asks_anticoagulant=True,
-    ),
-    _test(
-        "antithrombin",
-        "Antithrombin",
-        _Q,
-        "clotting",
-        ("antithrombin III", "antithrombin activity", "AT", "AT III", "AT3", "ATIII"),
-        units=_no_conversion("%", "IU/dL"),
-        note=_HAEMOSTASIS_NOTE,
-        asks_anticoagulant=True,
-    ),
-    # Genetics (§12)
-    _test(
-        "fvl",
-        "Factor V Leiden",
-        _W,
-        "genetics",
-        ("FVL", "factor V Leiden", "factor 5 Leiden", "FV Leiden", "F5 Leiden", "factor V Leiden mutation"),
-        words=_GENOTYPE_WORDS,
-    ),
-    _test(
-        "prothrombin",
-        "Prothrombin G20210A",
-        _W,
-        "genetics",
-        (
-            "prothrombin G20210A",
-            "PT20210",
-            "PT G20210A",
-            "F2 G20210A",
-            "factor II G20210A",
-            "prothrombin mutation",
-            "prothrombin gene mutation",
-            "G20210A",
-        ),
-        words=_GENOTYPE_WORDS,
-    ),
-    _test(
-        "mthfr",
-        "MTHFR",
-        _W,
-        "genetics",
-        ("MTHFR", "MTHFR C677T", "MTHFR A1298C", "MTHFR mutation"),
-        words=_MTHFR_WORDS,
-    ),
-    _test(
-        "karyotype",
-        "Karyotype",
-        _T,
-        "genetics",
-        ("my karyotype", "karyotype (me)", "maternal karyotype"),
-    ),
-    _test(
-        "karyotype-partner",
-        "Partner's karyotype",
-        _T,
-        "genetics",
-        (
-            "partner karyotype",
-            "partner's karyotype",
-            "karyotype (partner)",
-            "husband karyotype",
-            "paternal karyotype",
-        ),
-    ),
-    _test(
-        "karyotype-tissue",
-        "Pregnancy tissue karyotype",
-        _T,
-        "genetics",
-        (
-            "tissue karyotype",
-            "karyotype (tissue)",
-            "pregnancy tissue karyotype",
-            "POC karyotype",
-            "products of conception karyotype",
-            "miscarriage tissue karyotype",
-            "fetal karyotype",
-        ),
-    ),
-    _test(
-        "ana",
-        "ANA",
-        _T,  # a word, or a titre and pattern as printed ("1:160 speckled")
-        "antiphospholipid",
-        ("antinuclear antibodies", "antinuclear antibody", "anti-nuclear antibodies"),
-        words=_ANTIBODY_WORDS,
-    ),
-    _test(
-        "blood-group",
-        "Blood group",
-        _T,
-        "blood count",
-        ("blood type", "blood group and Rh", "ABO", "ABO Rh", "ABO and Rh"),
-    ),
-    # Infections (pre-pregnancy screening)
-    _test(
-        "rubella",
-        "Rubella",
-        _Q,
-        "infections",
-        ("rubella IgG", "rubella immunity", "rubella antibodies"),
-        units=_no_conversion("IU/mL"),
-        words=_INFECTION_WORDS,
-        unusual_above=10_000,
-    ),
-    _test("hiv", "HIV", _W, "infections", ("HIV 1/2", "HIV-1/2 Ag/Ab", "HIV test"), words=_INFECTION_WORDS),
-    _test(
-        "hepatitis-b",
-        "Hepatitis B",
-        _W,
-        "infections",
-        ("hep B", "HBV", "HBsAg", "hepatitis B surface antigen"),
-        words=_INFECTION_WORDS,
-    ),
-    _test(
-        "hepatitis-c",
-        "Hepatitis C",
-        _W,
-        "infections",
-        ("hep C", "HCV", "anti-HCV", "hepatitis C antibody"),
-        words=_INFECTION_WORDS,
-    ),
-    _test(
-        "syphilis",
-        "Syphilis",
-        _W,
-        "infections",
-        ("syphilis serology", "RPR", "VDRL", "TPHA", "treponemal antibodies"),
-        words=_INFECTION_WORDS,
-    ),
+    *TESTS,
     # Treatment sessions (§11)
     _test(
         "lit",
@@ -502,10 +49,16 @@ _CATALOG: tuple[LabTest, ...] = (
             "PLIT",
         ),
         note=(
-            "Sessions are kept for your own timeline. Guidelines (ESHRE 2017; Cochrane 2014) do not "
+            "A LIT session is a treatment session, not a lab result: record it on the Treatments screen "
+            "(key 0) or with rpltrack session add lit. Guidelines (ESHRE 2017; Cochrane 2014) do not "
             "recommend LIT [S2] [S34]."
         ),
     ),
+)
+# The catalog still knows LIT by name, only to point to where sessions are recorded now.
+SESSION_NOT_A_LAB = (
+    "{name} is a treatment session, not a lab result: record it with rpltrack session add lit --on "
+    "YYYY-MM-DD (or on the Treatments screen, key 0). Nothing was saved."
 )
 
 LABS: dict[str, LabTest] = {test.key: test for test in _CATALOG}
@@ -574,6 +127,63 @@ def resolve(name: str) -> LabTest:
         group="other",
         custom=True,
     )
+
+
+def split_result(name: str) -> tuple[LabTest, str] | None:
+    """A catalog test named with its result after it, as a report prints it ('Factor V Leiden negative',
+    'MTHFR C677T heterozygous'): the test and the result words as typed. Only a test whose result is a word
+    (a genotype, lupus anticoagulant, ...) splits so, and only into a word that test takes; None otherwise,
+    and for a name that is a test by itself."""
+    words = " ".join((name or "").split()).split(" ")
+    if len(words) < 2 or lookup(" ".join(words)) is not None:
+        return None
+    for cut in range(len(words) - 1, 0, -1):  # the longest name first: 'MTHFR C677T' before 'MTHFR'
+        test = lookup(" ".join(words[:cut]))
+        if test is not None and test.kind is LabKind.QUALITATIVE:
+            said = " ".join(words[cut:])
+            return (test, said) if known_word(test, said) is not None else None
+    return None
+
+
+def _named_with_words(name: str) -> LabTest | None:
+    """The qualitative catalog test a name starts with when more words follow it ('prothrombin time')."""
+    words = " ".join((name or "").split()).split(" ")
+    for cut in range(len(words) - 1, 0, -1):
+        test = lookup(" ".join(words[:cut]))
+        if test is not None and test.kind is LabKind.QUALITATIVE:
+            return test
+    return None
+
+
+def resolve_entry(name: str, value: str = "") -> tuple[LabTest, str]:
+    """The test she named and the result text to read: `value` when she gave one apart; otherwise, for a
+    name that holds its result ('prothrombin G20210A not detected'), the test and those result words.
+
+    A name that starts with a genotype's (or other word-result test's) name, with words after it that are not
+    a result that test takes and no value apart, is refused with the words it takes: it is more likely a
+    misspelt result than a test of her own."""
+    test = resolve(name)
+    if not test.custom:
+        return test, value
+    found = split_result(test.name)
+    if found is not None:
+        if value.strip():
+            raise ValidationError(
+                f"{test.name!r} already holds the result of {found[0].name} ({found[1]}), and "
+                f"{value.strip()!r} was given too: give the result once",
+                field="value",
+            )
+        return found
+    if not value.strip():
+        named = _named_with_words(test.name)
+        if named is not None:
+            raise ValidationError(
+                f"cannot read {test.name!r} as {named.name} and its result: write one of "
+                f"{_or_list(named.words)}{_synonyms_text(named)} after the test's name; for a test of your "
+                "own, give its result after the name",
+                field="test",
+            )
+    return test, value
 
 
 def qualitative_words(test: LabTest) -> tuple[str, ...]:
@@ -722,14 +332,7 @@ def parse_lab_value(test: LabTest, text: str, unit: str | None = None) -> LabVal
     seen = (text or "").strip()
     unit_given = (unit or "").strip()
     if test.kind is LabKind.SESSION:
-        _no_unit_for_words(test, unit_given)
-        if seen.casefold() not in ("", "done", "session"):
-            raise ValidationError(
-                f"{test.name} is recorded as a session with no value ({seen!r} was entered): "
-                "leave the value empty, or write done",
-                field="value",
-            )
-        return LabValue(raw=seen)
+        raise ValidationError(SESSION_NOT_A_LAB.format(name=test.name), field="test")
     if not seen:
         raise ValidationError(f"enter the result for {test.name}: {_how_to_write(test)}", field="value")
     _check_not_negative_or_nan(seen)
@@ -757,7 +360,7 @@ def _raw(seen: str, trailing: str, unit_given: str) -> str:
 
 def _how_to_write(test: LabTest) -> str:
     if test.kind is LabKind.QUALITATIVE:
-        return f"one of {_or_list(test.words)}"
+        return f"one of {_or_list(test.words)}{_synonyms_text(test)}"
     if test.kind is LabKind.TEXT:
         return "the result as printed on the report"
     if test.words:
@@ -765,20 +368,38 @@ def _how_to_write(test: LabTest) -> str:
     return _EXAMPLE
 
 
+def _synonyms_text(test: LabTest) -> str:
+    """'; as reports print it, negative, wild type or normal is read as not detected, ...' (or '')."""
+    if not test.synonyms:
+        return ""
+    readings = [
+        f"{_or_list([said for said, meant in test.synonyms if meant == word])} as {word}"
+        for word in test.words
+        if any(meant == word for _, meant in test.synonyms)
+    ]
+    return f" (rpltrack also reads {'; '.join(readings)})"
+
+
+def known_word(test: LabTest, text: str) -> str | None:
+    """The closed word (§13) that `text` means for `test` ('Negative' -> 'not detected' for a genotype), or
+    None when it is none of the test's words."""
+    word = _word(text)
+    word = dict(test.synonyms).get(word, word)
+    return word if word in test.words else None
+
+
 def _parse_word(test: LabTest, seen: str, unit_given: str) -> LabValue:
-    word = _word(seen)
-    if word not in test.words:
+    word = known_word(test, seen)
+    if word is None:
         if test.kind is not LabKind.QUALITATIVE:
             message = f"cannot read the result {seen!r} for {test.name}: write {_how_to_write(test)}"
         elif seen[0] in "0123456789.<>≤≥":
             message = (
-                f"{test.name} is recorded as a word, not a number ({seen!r} was entered): use one of "
-                f"{_or_list(test.words)}"
+                f"{test.name} is recorded as a word, not a number ({seen!r} was entered): use "
+                f"{_how_to_write(test)}"
             )
         else:
-            message = (
-                f"{seen!r} is not a result rpltrack knows for {test.name}: use one of {_or_list(test.words)}"
-            )
+            message = f"{seen!r} is not a result rpltrack knows for {test.name}: use {_how_to_write(test)}"
         raise ValidationError(message, field="value")
     _no_unit_for_words(test, unit_given)
     return LabValue(text=word, raw=seen)

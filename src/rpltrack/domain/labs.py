@@ -88,6 +88,8 @@ class LabTest:
     note: str = ""  # shown with the result, e.g. the LA anticoagulant caveat
     asks_anticoagulant: bool = False  # "on an anticoagulant at the time" matters (LA: §2c, [S39])
     custom: bool = False
+    # Other words reports print for one of `words` ("negative" for a genotype's "not detected"): read as it.
+    synonyms: tuple[tuple[str, str], ...] = ()
 
     @property
     def canonical_unit(self) -> str | None:
@@ -260,8 +262,18 @@ def day_words(day: date) -> str:
 
 
 def value_words(value: LabValue) -> str:
-    """The result as shown ('2.1 mIU/L', '<0.01 mIU/L', 'positive'), or 'a session' when it has no value."""
-    return str(value) or "a session"
+    """The result as shown ('2.1 mIU/L', '<0.01 mIU/L', 'positive'), or 'a session' when it has no value. A
+    word read from another ('negative' for a genotype's 'not detected') shows hers beside it:
+    'not detected (entered as "negative")'."""
+    shown = str(value) or "a session"
+    said = " ".join(value.raw.split())
+    if value.number is None and value.text and said and _folded(said) != _folded(value.text):
+        return f"{shown} (entered as {_quoted(said)})"
+    return shown
+
+
+def _folded(word: str) -> str:
+    return " ".join(word.casefold().replace("-", " ").replace("_", " ").split())
 
 
 def _quoted(text: str, limit: int = 60) -> str:

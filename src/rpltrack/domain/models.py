@@ -182,17 +182,41 @@ class Medication:
         that date is folded into it. Empty while waiting for the start event."""
         if self.start_anchor is None:
             return self.regimens
+        placed = [(d, r) for d, r in zip(self.effective_days(), self.regimens, strict=True) if d is not None]
+        return tuple(replace(r, effective_on=d) for d, r in sorted(placed, key=lambda p: p[0]))
+
+    def effective_days(self) -> tuple[date | None, ...]:
+        """For each regimen as entered (in order), the day it takes effect as the schedule applies it: its
+        own date; with an anchored start, the anchor's date for the one entered with the medication (or the
+        last change dated on or before that date), and None for one that change replaced before the start.
+        All None while waiting for the start event."""
+        if self.start_anchor is None:
+            return tuple(r.effective_on for r in self.regimens)
         if self.waiting:
-            return ()
+            return (None,) * len(self.regimens)
         start = self.start_on
         # The regimen entered with the medication has the lowest id (unsaved ones: the first). Its
         # effective date is the day it was entered, which may be after the anchor (an event already past).
-        base = min(self.regimens, key=lambda r: (r.id is None, r.id or 0))
-        changes = [r for r in self.regimens if r is not base]
-        folded = [r for r in changes if r.effective_on <= start]
+        indexed = list(enumerate(self.regimens))
+        base = min(indexed, key=lambda p: (p[1].id is None, p[1].id or 0))[0]
+        folded = [i for i, r in indexed if i != base and r.effective_on <= start]
         initial = folded[-1] if folded else base
-        later = tuple(r for r in changes if r.effective_on > start)
-        return (replace(initial, effective_on=start), *later)
+        return tuple(
+            start if i == initial else r.effective_on if i != base and r.effective_on > start else None
+            for i, r in indexed
+        )
+
+    @property
+    def schedule_end_on(self) -> date | None:
+        """The last local day the schedule reaches: its last day, or the last day before it was stopped when
+        that came first (a stop at midnight leaves that day out); None while it has no end."""
+        ends = [d for d in (self.last_day,) if d is not None]
+        if self.stopped_at is not None:
+            from zoneinfo import ZoneInfo
+
+            before_stop = self.stopped_at.astimezone(UTC) - timedelta(microseconds=1)
+            ends.append(before_stop.astimezone(ZoneInfo(self.zone)).date())
+        return min(ends) if ends else None
 
     @property
     def current(self) -> Regimen:
@@ -218,12 +242,8 @@ class Medication:
 
     def _shown_day(self, day: date) -> date:
         """`day`, held at the schedule's last day or the day it was stopped when those came first."""
-        ends = [d for d in (self.last_day,) if d is not None]
-        if self.stopped_at is not None:
-            from zoneinfo import ZoneInfo
-
-            ends.append(self.stopped_at.astimezone(ZoneInfo(self.zone)).date())
-        return min([day, *ends])
+        end = self.schedule_end_on
+        return day if end is None else min(day, end)
 
     def dose_on(self, day: date) -> Regimen:
         """Her dose and timing on local `day`, the one every list shows: the taper step or dated change in

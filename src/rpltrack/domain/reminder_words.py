@@ -134,16 +134,17 @@ def render(outgoing: Outgoing, now: datetime, *, discreet: bool) -> Notice:
         left = format_span(due.at - now)
         if discreet:
             title = DISCREET_TITLE
+            at_time = f" at {time_only}" if time_only else ""  # a planned session may have no time
             body = (
                 f"Something planned at {time_only}, in {left}."
                 if soon
-                else f"Something planned {_day_word(due.at, now).lower()} at {time_only}."
+                else f"Something planned {_day_word(due.at, now).lower()}{at_time}."
             )
         else:
             title = (
                 f"In {left}: {due.what}, {due.when}"
                 if soon
-                else f"{_day_word(due.at, now)} {due.when}: {due.what}"
+                else f"{_day_word(due.at, now)}{f' {due.when}' if due.when else ''}: {due.what}"
             )
             body = f"{due.detail}." if due.detail else ""
     elif due.kind in (Kind.RETEST, Kind.REFILL):

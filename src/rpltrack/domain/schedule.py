@@ -44,7 +44,7 @@ def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _regimen_spans(med: Medication) -> Iterator[tuple[Regimen, date, date]]:
+def regimen_spans(med: Medication) -> Iterator[tuple[Regimen, date, date]]:
     """Each regimen with the first and last local day it is in force (inclusive)."""
     regimens = med.schedule_regimens
     last_day = med.last_day if med.last_day is not None else date.max - timedelta(days=2)
@@ -71,7 +71,7 @@ def expand(med: Medication, start_at: datetime, end_at: datetime) -> list[DoseSl
     first_day = start_utc.astimezone(zone).date() - timedelta(days=1)
     last_day = end_utc.astimezone(zone).date() + timedelta(days=1)
     slots: list[DoseSlot] = []
-    for regimen, span_start, span_end in _regimen_spans(med):
+    for regimen, span_start, span_end in regimen_spans(med):
         lo, hi = max(span_start, first_day), min(span_end, last_day)
         if lo > hi:
             continue

@@ -102,8 +102,7 @@ def _when(at: datetime, zone: ZoneInfo) -> str:
 
 
 def _num(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text
+    return f"{value.normalize():f}"
 
 
 def _pretty_unit(text: str) -> str:
@@ -233,9 +232,13 @@ def _medications(data: BriefInput) -> str:
     rows: list[str] = []
     missed_notes: list[str] = []
     for med in sorted(meds, key=lambda m: (not _is_anticoagulant(m), m.name.casefold(), m.id or 0)):
-        regimen = med.regimen_on(data.today) or med.current
+        regimen, upcoming = med.dose_on(data.today), med.next_change(data.today)
         state = med.state(data.now, data.today)
-        schedule = regimen.timing.describe()
+        schedule, dose = regimen.timing.describe(), _e(regimen.amount)
+        if upcoming is not None:  # "75 mcg", under it "(88 mcg from 8 Dec)", as the Medications screen says
+            timing = "" if upcoming.timing.describe() == schedule else f", {upcoming.timing.describe()}"
+            change = f"{upcoming.amount}{timing} from {_short_day(upcoming.effective_on)}"
+            dose += f'<br><span class="dim">({_e(change)})</span>'
         if state is MedicationState.WAITING and med.anchor_dates is not None:
             schedule += f" (waits for {med.anchor_dates.waiting_for or 'its start'})"
         elif state is MedicationState.NOT_STARTED:
@@ -256,7 +259,7 @@ def _medications(data: BriefInput) -> str:
         css = ' class="ac"' if anticoagulant else ""
         name = _e(med.name) + (' <span class="tag">◆</span>' if anticoagulant else "")
         rows.append(
-            f'<tr{css}><td>{name}</td><td class="d">{_e(regimen.amount)}</td><td>{_e(schedule)}</td>'
+            f'<tr{css}><td>{name}</td><td class="d">{dose}</td><td>{_e(schedule)}</td>'
             f'<td class="num">{taken_text}</td><td class="d">{_e(missed_text)}</td></tr>'
         )
         if anticoagulant and med.id is not None:
@@ -303,15 +306,14 @@ def _pregnant_on(data: BriefInput, day: date) -> bool:
 
 
 def _on_levothyroxine(data: BriefInput, day: date) -> bool:
-    for med in data.medications:
-        if med.generic != "levothyroxine" or med.waiting or med.start_on > day:
-            continue
-        if med.last_day is not None and med.last_day < day:
-            continue
-        if med.stopped_at is not None and med.stopped_at.astimezone(data.zone).date() < day:
-            continue
-        return True
-    return False
+    """Her levothyroxine schedule reaches `day`: started, not past its last day or the day it was stopped."""
+    return any(
+        med.generic == "levothyroxine"
+        and not med.waiting
+        and med.start_on <= day
+        and (med.schedule_end_on is None or med.schedule_end_on >= day)
+        for med in data.medications
+    )
 
 
 def _target(data: BriefInput, result: LabResult) -> str:
@@ -688,8 +690,7 @@ h2 { font-size: 8.2pt; font-weight: 700; text-transform: uppercase; letter-spaci
 .d { white-space: nowrap; }
 table { width: 100%; border-collapse: collapse; }
 th { text-align: left; font-weight: 600; color: var(--muted); font-size: 7pt; padding: 0 1.4mm .4mm 0;
-     white-space: nowrap;
-     border-bottom: 1px solid var(--rule); vertical-align: bottom; }
+     white-space: nowrap; border-bottom: 1px solid var(--rule); vertical-align: bottom; }
 td { padding: .45mm 1.4mm .45mm 0; vertical-align: top; border-bottom: 1px solid var(--faint); }
 .num { text-align: right; white-space: nowrap; }
 .status { display: grid; grid-template-columns: 1fr 1fr; column-gap: 5mm; row-gap: .5mm; margin-top: 2mm;
@@ -752,11 +753,8 @@ def _header(data: BriefInput) -> str:
         )
         return f"<header><div>{title}{visit}</div>{meta}</header>"
     where = f' <span class="where">· {_e(appt.where)}</span>' if appt.where else ""
-    state = ""
-    if appt.cancelled:
-        state = ' <span class="where">(cancelled)</span>'
-    elif appt.done:
-        state = ' <span class="where">(done)</span>'
+    marked = "(cancelled)" if appt.cancelled else "(done)" if appt.done else ""
+    state = f' <span class="where">{marked}</span>' if marked else ""
     visit = f'<div class="visit">{_e(_when(appt.at, data.zone))} · {_e(appt.title)}{where}{state}</div>'
     lines = []
     if appt.purpose:

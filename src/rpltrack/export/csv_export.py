@@ -43,6 +43,11 @@ from rpltrack.domain.pregnancies import OUTCOME_WORDS, Pregnancy, count_losses
 from rpltrack.domain.records import field, record
 from rpltrack.domain.schedule import day_bounds, expand
 from rpltrack.domain.settings import setting_for, threshold
+from rpltrack.export.csv_medications import ENTERED_FROM, next_change_words, regimen_spans, waiting_words
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from rpltrack.domain.sessions import Course, TreatmentSession
 
 BOM = "\ufeff"
 FORMAT = "rpltrack CSV export, format 1"
@@ -177,6 +182,8 @@ class ExportData:
     stored_settings: Mapping[str, str] = field(default_factory=dict)
     adherence_7: Adherence | None = None
     adherence_30: Adherence | None = None
+    sessions: tuple[TreatmentSession, ...] = ()  # treatment sessions and courses: csv_sessions
+    courses: tuple[Course, ...] = ()
 
 
 def range_instants(start: date | None, end: date | None, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -249,6 +256,7 @@ MEDICATION_COLUMNS = (
     Column("State now"),
     Column("Regimen from"),
     Column("Regimen to"),
+    Column(ENTERED_FROM),
     Column("Dose amount", numeric=True),
     Column("Dose unit"),
     Column("Schedule"),
@@ -284,17 +292,11 @@ def _medication_span(med: Medication) -> tuple[date | None, date | None]:
     return first, last
 
 
-def _regimen_to(med: Medication, index: int) -> date | None:
-    if index + 1 < len(med.regimens):
-        return med.regimens[index + 1].effective_on - timedelta(days=1)
-    return med.last_day
-
-
-def _regimen_cells(med: Medication, regimen: Regimen, index: int, zone: ZoneInfo) -> list[str]:
+def _regimen_cells(regimen: Regimen, span: tuple[str, str], zone: ZoneInfo) -> list[str]:
     timing = regimen.timing
     return [
+        *span,
         _day(regimen.effective_on),
-        _day(_regimen_to(med, index)),
         _dec(regimen.amount.value),
         regimen.amount.unit,
         timing.describe(),
@@ -308,7 +310,8 @@ def _regimen_cells(med: Medication, regimen: Regimen, index: int, zone: ZoneInfo
 
 
 def medications_table(data: ExportData) -> Table:
-    """One row per regimen (a dose change is a new regimen); the medication's own columns repeat."""
+    """One row per regimen (a dose change is a new regimen), with when it applies (csv_medications); the
+    medication's own columns repeat."""
     zone, rows = data.zone, []
     for med in data.medications:
         if not _overlaps(data, *_medication_span(med)):
@@ -317,15 +320,15 @@ def medications_table(data: ExportData) -> Table:
         state = med.state(data.now, today)
         starts = "" if med.waiting else _day(med.start_on)
         if med.waiting and med.anchor_dates is not None and med.anchor_dates.waiting_for:
-            starts = f"waiting for {med.anchor_dates.waiting_for}"
-        for index, regimen in enumerate(med.regimens):
+            starts = waiting_words(med)
+        for regimen, span in zip(med.regimens, regimen_spans(med), strict=True):
             rows.append(
                 [
                     med.name,
                     med.generic or "",
                     med.route,
                     state.value,
-                    *_regimen_cells(med, regimen, index, zone),
+                    *_regimen_cells(regimen, span, zone),
                     starts,
                     _day(med.last_day),
                     _day(med.end_on),
@@ -958,10 +961,10 @@ def summary_table(data: ExportData, dose_lines: Sequence[DoseRow]) -> Table:
         if m.state(data.now, data.now.astimezone(ZoneInfo(m.zone)).date()) is MedicationState.ACTIVE
     ]
     for med in current:
-        regimen = med.regimen_on(data.now.astimezone(ZoneInfo(med.zone)).date()) or med.current
-        details = [f"since {med.start_on}"]
-        if med.last_day is not None:
-            details.append(f"until {med.last_day}")
+        today = data.now.astimezone(ZoneInfo(med.zone)).date()
+        regimen, change = med.dose_on(today), next_change_words(med, today)
+        details = [f"since {med.start_on}", *([f"until {med.last_day}"] if med.last_day else [])]
+        details += [change] if change else []
         if _is_anticoagulant(med):
             details.append("anticoagulant")
         if med.notes:
@@ -1064,6 +1067,7 @@ def _loss_rows(data: ExportData) -> list[list[str]]:
 
 # -- everything -------------------------------------------------------------------------------------------
 
+SESSIONS = "sessions.csv"  # written by csv_sessions
 FILE_NAMES = (
     SUMMARY,
     MEDICATIONS,
@@ -1076,11 +1080,14 @@ FILE_NAMES = (
     APPOINTMENTS,
     FLAGS,
     SETTINGS,
+    SESSIONS,
 )
 
 
 def build_tables(data: ExportData) -> list[Table]:
     """Every table of the export, summary first."""
+    from rpltrack.export import csv_sessions
+
     doses = dose_rows(data)
     return [
         summary_table(data, doses),
@@ -1094,6 +1101,7 @@ def build_tables(data: ExportData) -> list[Table]:
         appointments_table(data),
         flags_table(data),
         settings_table(data),
+        csv_sessions.sessions_table(data),
     ]
 
 

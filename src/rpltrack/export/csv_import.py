@@ -31,19 +31,24 @@ from rpltrack.domain.models import (
 )
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
-from rpltrack.domain.records import field, record
+from rpltrack.domain.records import field, record, replace
 from rpltrack.export import csv_export as ex
+from rpltrack.export.csv_medications import ENTERED_FROM
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import TypeVar
 
+    from rpltrack.domain.sessions import Course, TreatmentSession
+
     T = TypeVar("T")
 
 MARK_STATES = ("acknowledged", "raised")
 # The files an import reads (the summary is computed, so it is not read).
-IMPORTED_FILES = tuple(name for name in ex.FILE_NAMES if name != ex.SUMMARY)
+IMPORTED_FILES = tuple(name for name in ex.FILE_NAMES if name not in (ex.SUMMARY, ex.SESSIONS))
+# Read when the export has them (csv_sessions): exports made before treatment sessions had no sessions.csv.
+OPTIONAL_FILES = (ex.SESSIONS,)
 
 
 @record(frozen=True)
@@ -73,6 +78,8 @@ class CsvImport:
     appointments: tuple[Appointment, ...] = ()
     marks: tuple[ImportedMark, ...] = ()
     settings: Mapping[str, str] = field(default_factory=dict)
+    sessions: tuple[TreatmentSession, ...] = ()
+    courses: tuple[Course, ...] = ()
 
     def counts(self) -> dict[str, int]:
         """How many records of each kind, for the message after an import."""
@@ -87,6 +94,8 @@ class CsvImport:
             "appointments": len(self.appointments),
             "flag marks": len(self.marks),
             "settings": len(self.settings),
+            "treatment sessions": len(self.sessions),
+            "planned courses": len(self.courses),
         }
 
 
@@ -257,8 +266,27 @@ def _timing(row: _Row) -> Timing:
 
 
 def _regimen(row: _Row) -> Regimen:
+    """A regimen as entered: "Regimen from" and "Regimen to" say when it applies and are not read."""
     amount = row.build(lambda: Quantity(row.dec("Dose amount"), row.text("Dose unit")))
-    return Regimen(row.day("Regimen from"), amount, _timing(row))
+    return Regimen(row.day(ENTERED_FROM), amount, _timing(row))
+
+
+# medications.csv as exports wrote it before ENTERED_FROM: its "Regimen from" held the date as entered.
+_FIRST_MEDICATION_COLUMNS = tuple(c for c in ex.MEDICATION_COLUMNS if c.header != ENTERED_FROM)
+
+
+def _medication_rows(text: str) -> list[_Row]:
+    """The rows of medications.csv, also from an export written before ENTERED_FROM was a column."""
+    try:
+        return read_table(ex.MEDICATIONS, text, ex.MEDICATION_COLUMNS)
+    except ValidationError as current:
+        try:
+            rows = read_table(ex.MEDICATIONS, text, _FIRST_MEDICATION_COLUMNS)
+        except ValidationError:
+            raise current from None
+    for row in rows:
+        row.cells[ENTERED_FROM] = row.cells["Regimen from"]
+    return rows
 
 
 def _medication(med_id: int, group: list[_Row]) -> Medication:
@@ -519,8 +547,7 @@ def _settings(rows: list[_Row]) -> dict[str, str]:
 
 # -- the whole export -------------------------------------------------------------------------------------
 
-_COLUMNS: dict[str, tuple[ex.Column, ...]] = {
-    ex.MEDICATIONS: ex.MEDICATION_COLUMNS,
+_COLUMNS: dict[str, tuple[ex.Column, ...]] = {  # medications.csv: _medication_rows
     ex.DOSES: ex.DOSE_COLUMNS,
     ex.LABS: ex.LAB_COLUMNS,
     ex.BETAS: ex.BETA_COLUMNS,
@@ -583,7 +610,12 @@ def parse_export(files: Mapping[str, str]) -> CsvImport:
         raise ValidationError(
             f"{missing[0]} is missing: this is not a whole rpltrack CSV export", field="dir"
         )
-    tables = {name: read_table(name, files[name], _COLUMNS[name]) for name in IMPORTED_FILES}
+    tables = {
+        name: _medication_rows(files[name])
+        if name == ex.MEDICATIONS
+        else read_table(name, files[name], _COLUMNS[name])
+        for name in IMPORTED_FILES
+    }
     records = CsvImport(
         medications=tuple(
             _medication(med_id, group)
@@ -601,5 +633,9 @@ def parse_export(files: Mapping[str, str]) -> CsvImport:
         marks=tuple(_marks(tables[ex.FLAGS])),
         settings=_settings(tables[ex.SETTINGS]),
     )
+    from rpltrack.export.csv_sessions import read_sessions
+
+    labs, sessions, courses = read_sessions(files, records.labs)
+    records = replace(records, labs=labs, sessions=sessions, courses=courses)
     _check_references(records)
     return records

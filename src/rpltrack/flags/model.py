@@ -13,6 +13,7 @@ from rpltrack.domain.labs import LabResult
 from rpltrack.domain.models import DoseLog, Medication
 from rpltrack.domain.pregnancies import Pregnancy
 from rpltrack.domain.records import field, record
+from rpltrack.domain.sessions import Course, TreatmentSession
 
 # A JSON-able number or label that triggered a flag: Decimals are passed as strings to keep them exact.
 Number = str | int | float | bool | None
@@ -86,6 +87,9 @@ class JournalSnapshot:
     grace: timedelta = timedelta(hours=2)
     # Doses taken since each medication's supply was last counted (medication id -> count): refill-due.
     taken_since_supply: Mapping[int, int] = field(default_factory=dict)
+    # Treatment sessions recorded up to today, and the planned courses (session_rules).
+    sessions: tuple[TreatmentSession, ...] = ()
+    courses: tuple[Course, ...] = ()
 
     @property
     def today(self) -> date:

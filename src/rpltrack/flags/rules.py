@@ -1,7 +1,8 @@
 """The rule registry and the engine: a pure function of the journal snapshot and its `now`.
 
-Each rule is a small function in lab_rules or record_rules (one per rule id of the clinical reference); this
-module lists them and evaluates them in a fixed order, so two runs over an unchanged journal are identical.
+Each rule is a small function in lab_rules, clotting_rules, retest_rules, beta_rules, aps_rules or
+record_rules (one per rule id of the clinical reference); this module lists them and evaluates them in a
+fixed order, so two runs over an unchanged journal are identical.
 """
 
 from __future__ import annotations
@@ -9,30 +10,35 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from rpltrack.domain.records import record
-from rpltrack.flags import lab_rules, record_rules
+from rpltrack.flags import aps_rules, beta_rules, clotting_rules, lab_rules, record_rules, retest_rules
 from rpltrack.flags.model import Evaluation, Flag, FlagMark, JournalSnapshot, Unjudged
 
 Rule = Callable[[JournalSnapshot], Iterable[Flag | Unjudged]]
 
 RULES: dict[str, Rule] = {
     "tsh-above-target": lab_rules.tsh_above_target,
-    "beta-slow-rise": record_rules.beta_slow_rise,
-    "beta-falling": record_rules.beta_falling,
+    "beta-slow-rise": beta_rules.beta_slow_rise,
+    "beta-falling": beta_rules.beta_falling,
     "rpl-definition-met": record_rules.rpl_definition_met,
-    "aps-clinical-pattern": record_rules.aps_clinical_pattern,
-    "apl-repeat-due": lab_rules.apl_repeat_due,
-    "platelets-fall-on-heparin": lab_rules.platelets_fall_on_heparin,
+    "aps-clinical-pattern": aps_rules.aps_clinical_pattern,
+    "apl-repeat-due": clotting_rules.apl_repeat_due,
+    "platelets-fall-on-heparin": clotting_rules.platelets_fall_on_heparin,
     "missed-anticoagulant": record_rules.missed_anticoagulant,
     "missed-doses": record_rules.missed_doses,
     "progesterone-low": lab_rules.progesterone_low,
     "vitamin-d-low": lab_rules.vitamin_d_low,
     "lab-out-of-range": lab_rules.lab_out_of_range,
-    "retest-due": lab_rules.retest_due,
+    "retest-due": retest_rules.retest_due,
     "refill-due": record_rules.refill_due,
 }
 
 # What each rule checks, in plain words with its sources: the Flags screen's info pane.
-DESCRIPTIONS: dict[str, str] = {**lab_rules.DESCRIPTIONS, **record_rules.DESCRIPTIONS}
+DESCRIPTIONS: dict[str, str] = {
+    **lab_rules.DESCRIPTIONS,
+    **beta_rules.DESCRIPTIONS,
+    **record_rules.DESCRIPTIONS,
+    **aps_rules.DESCRIPTIONS,
+}
 
 
 def evaluate(snap: JournalSnapshot, rules: Mapping[str, Rule] | None = None) -> Evaluation:

@@ -3,10 +3,16 @@
 Both call store.reminder_ledger.run_due, the one function that decides and marks. The loop reads the wall
 clock every POLL seconds and checks every CHECK_EVERY, or at once when the clock jumped (the laptop woke):
 it never sleeps until the next reminder, because a sleep does not count the time the machine was suspended.
+
+A notification's Taken and Snooze buttons exist only while this process answers them: `once` without a wait
+sends none; `Session.close` (on every exit path the command can catch, SIGTERM and SIGHUP included: see
+`stopping_on_signals`) replaces those still open by copies without buttons; and each check first withdraws
+any that a killed process left behind (recorded in the ledger).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import timedelta
 
@@ -15,13 +21,14 @@ from rpltrack.store.reminder_ledger import RunReport, answer, run_due
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from datetime import datetime
     from pathlib import Path
     from typing import Any
 
     from rpltrack.clock import Clock
     from rpltrack.domain.reminder_words import Notice
+    from rpltrack.domain.reminders import Kind
     from rpltrack.reminders.notify import Outbox
     from rpltrack.store.journal import Journal
 
@@ -32,31 +39,54 @@ ACTION_WAIT = 45.0  # after a one-shot run, seconds to keep answering buttons (l
 
 class Session:
     """A journal, a clock and (made on first use) the outbox: what a trigger needs to deliver and to answer
-    a button press."""
+    a button press. `buttons=False`: nothing will answer buttons, so notifications are sent without them."""
 
-    def __init__(self, journal: Journal, clock: Clock, outbox: Outbox | None = None) -> None:
+    def __init__(
+        self, journal: Journal, clock: Clock, outbox: Outbox | None = None, *, buttons: bool = True
+    ) -> None:
         self.journal = journal
         self.clock = clock
+        self.buttons = buttons
+        self.stopping = False
         self._outbox = outbox
+        self._problems: list[str] = []
+        self._marked: set[tuple[Kind, str]] = set()  # shown with buttons by this process (in the ledger)
 
     @property
     def outbox(self) -> Outbox:
         if self._outbox is None:
             from rpltrack.reminders.notify import Outbox
 
-            self._outbox = Outbox(on_action=self.on_action)
+            self._outbox = Outbox(on_action=self.on_action if self.buttons else None)
+            if self.stopping:
+                self._outbox.stop()
         return self._outbox
 
     @property
     def opened(self) -> bool:
         return self._outbox is not None
 
+    @property
+    def problems(self) -> list[str]:
+        """Why something could not be delivered or taken back (for --status): never a reminder's words."""
+        return [*self._problems, *(self._outbox.problems if self._outbox is not None else [])]
+
     def deliver(self, notice: Notice) -> str | None:
-        return self.outbox.deliver(notice)
+        backend = self.outbox.deliver(notice)
+        where = self.outbox.shown_at(notice) if backend and notice.buttons else None
+        if where is not None:
+            try:
+                self.journal.reminder_ledger().mark_shown(notice.covers[0], where, self.clock.now())
+            except Exception as exc:  # the reminder was shown all the same; its buttons work meanwhile
+                self._problems.append(f"where a reminder is shown was not saved: {exc}")
+            else:
+                self._marked.add(notice.covers[0])
+        return backend
 
     def on_action(self, notice: Notice, action: str) -> str | None:
         """A button was pressed: log the dose or snooze, and say so (in discreet words when asked)."""
         done = answer(self.journal, notice.kind, notice.subject, action, self.clock.now(), self.clock.zone)
+        self._marked.discard(notice.covers[0])
         if notice.discreet:
             return "Snoozed" if action == "snooze" else "Saved"
         return done[:1].upper() + done[1:]
@@ -64,16 +94,84 @@ class Session:
     def run(self) -> RunReport:
         return run_due(self.journal, self.deliver, self.clock.now(), self.clock.zone)
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Asked to end (a signal): stop waiting for presses; `close` then takes the buttons back."""
+        self.stopping = True
         if self._outbox is not None:
+            self._outbox.stop()
+
+    def withdraw_stale(self) -> int:
+        """Close the notifications with buttons that a process killed before it could take them back left
+        on screen (as the ledger recorded them; this process's own are left alone). Returns how many were
+        settled. Nothing is imported or connected when the ledger records none (the usual case)."""
+        if self.journal.readonly:
+            return 0
+        try:
+            ledger = self.journal.reminder_ledger()
+            now = self.clock.now()
+            shown = [(key, where) for key, where in ledger.shown(now) if key not in self._marked]
+            if not shown:
+                return 0
+            from rpltrack.reminders.notify import withdraw_stale
+
+            settled = withdraw_stale([where for _, where in shown], self._problems)
+            ledger.released([shown[i][0] for i in settled], now)
+        except Exception as exc:  # a busy journal or bus: tried again on the next check
+            self._problems.append(f"stale buttons were not withdrawn: {type(exc).__name__}: {exc}")
+            return 0
+        return len(settled)
+
+    def close(self) -> None:
+        """Stop answering buttons: those still on screen lose them (replaced in place), then the
+        connection closes; any this process showed that it could not replace are withdrawn."""
+        if self._outbox is None:
+            return
+        try:
+            replaced = self._outbox.release()
+            keys = [notice.covers[0] for notice in replaced]
+            if keys and not self.journal.readonly:
+                try:
+                    self.journal.reminder_ledger().released(keys, self.clock.now())
+                except Exception as exc:
+                    self._problems.append(f"taken-back buttons were not noted: {exc}")
+            self._marked -= set(keys)
+        finally:
             self._outbox.close()
+        if self._marked:
+            self._marked.clear()  # this process's connection is gone: its leftovers are stale now
+            self.withdraw_stale()
+
+
+@contextlib.contextmanager
+def stopping_on_signals(session: Session) -> Iterator[None]:
+    """While in the block, SIGTERM and SIGHUP (systemd stopping the unit, the desktop session ending) end
+    the wait for presses instead of killing the process, so that it takes its buttons back on the way out."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {}
+    try:
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None:
+                previous[number] = signal.signal(number, lambda *_: session.stop())
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def once(session: Session, *, wait: float = ACTION_WAIT) -> RunReport:
-    """One check: send what is due; if a notification with buttons went out, keep answering them for up to
-    `wait` seconds."""
+    """One check: withdraw buttons a killed process left, send what is due; if a notification with buttons
+    went out, keep answering them for up to `wait` seconds. With no wait, notifications have no buttons."""
+    if wait <= 0:
+        session.buttons = False
+    session.withdraw_stale()
     report = session.run()
-    if wait > 0 and session.opened and session.outbox.waiting:
+    if wait > 0 and not session.stopping and session.opened and session.outbox.waiting:
         session.outbox.wait(wait)
     return report
 
@@ -93,11 +191,12 @@ def serve(
     started = last = clock.now()
     next_check = started
     checks = 0
-    while run_for is None or clock.now() - started < run_for:
+    while (run_for is None or clock.now() - started < run_for) and not session.stopping:
         now = clock.now()
         woke = now - last > timedelta(seconds=poll * 3) or now < last
         if now >= next_check or woke:
             try:
+                session.withdraw_stale()
                 report = session.run()
             except Exception as exc:  # a busy or damaged journal: say so, try again next time
                 print(f"rpltrack remind: {type(exc).__name__}: {exc}", file=sys.stderr)

@@ -7,7 +7,12 @@ log line (a receipt only when a terminal is there to see it). Timers and cron st
 DBUS_SESSION_BUS_ADDRESS: `find_session_bus` locates the user's bus socket first.
 
 Buttons ("Taken", "Snooze") work while this process keeps its event loop turning: `Outbox.wait` after a
-one-shot run, `Outbox.idle` between the daemon's checks.
+one-shot run, `Outbox.idle` between the daemon's checks. A button exists only while something answers it:
+when this process stops listening (`Outbox.release`, on every exit path it can catch), each notification it
+showed with buttons that is still open is replaced in place (same server id: D-Bus `replaces_id`) by a copy
+without buttons that says to open rpltrack to log it. Where each one is on screen (bus, server, listener, id)
+goes into the reminder ledger; if a listener was killed before it could do that, the next run closes its
+notifications (`withdraw_stale`).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
-    from typing import TextIO
+    from typing import Any, TextIO
 
     from desktop_notifier import DesktopNotifier
 
@@ -34,6 +39,11 @@ if TYPE_CHECKING:
 
 APP_NAME = "rpltrack"
 DISCREET_APP_NAME = "Reminder"
+# The line a notification's buttons give way to when nothing answers them any more.
+RELEASED = "Open rpltrack to log it."
+DISCREET_RELEASED = "Open your tracker to log it."
+BUS_NAME = "org.freedesktop.Notifications"
+BUS_PATH = "/org/freedesktop/Notifications"
 SEND_TIMEOUT = 5.0  # seconds a server may take to accept a notification before it counts as failed
 USER_RUN_DIR = "/run/user"  # where systemd-logind puts each user's runtime dir (and session bus socket)
 
@@ -100,7 +110,9 @@ class DesktopBackend(Backend):
         self._runner: asyncio.Runner | None = None
         self._notifiers: dict[str, DesktopNotifier] = {}
         self._idents: dict[Notice, str] = {}
+        self._where: dict[Notice, dict[str, str | int]] = {}  # on screen with buttons, as the ledger keeps it
         self._tasks: set[asyncio.Task[bool]] = set()
+        self.stopping = False  # a signal asked this process to end: stop waiting for presses
 
     def available(self) -> bool:
         if sys.platform.startswith("linux") or "bsd" in sys.platform:
@@ -172,12 +184,71 @@ class DesktopBackend(Backend):
         if received and can_press and buttons:
             self.outstanding.add(ident)
             self._idents[notice] = ident
+            where = await _where_shown(notifier, ident)
+            if where is not None:
+                self._where[notice] = where
         return bool(received)
+
+    def shown_at(self, notice: Notice) -> dict[str, str | int] | None:
+        """Where `notice` is on screen with its buttons (D-Bus only): for the ledger."""
+        return self._where.get(notice)
 
     def _forget(self, notice: Notice) -> None:
         ident = self._idents.pop(notice, None)
         if ident is not None:
             self.outstanding.discard(ident)
+
+    def _still_open(self, notice: Notice) -> bool:
+        """Shown with buttons, not answered, and (as far as the server said) not closed."""
+        ident = self._idents.get(notice)
+        if ident is None:
+            return False
+        notifier = self._notifiers.get(DISCREET_APP_NAME if notice.discreet else APP_NAME)
+        if notifier is None:
+            # Its connection was dropped (a later delivery failed): nothing answers it now; the ledger's
+            # record lets withdraw_stale close it.
+            self._forget(notice)
+            return False
+        ids = _server_ids(notifier)
+        if ids is not None and ident not in ids.inverse:
+            self._forget(notice)  # the server closed it (expired, dismissed, closed by another program)
+            return False
+        return True
+
+    @property
+    def awaiting(self) -> bool:
+        """Notifications with buttons are still open."""
+        return any(self._still_open(notice) for notice in list(self._idents))
+
+    def release(self) -> list[Notice]:
+        """This process stops answering buttons: each notification it showed with buttons that is still open
+        is replaced by a copy without them that says to open rpltrack to log it. Returns those replaced."""
+        if self._runner is None or not self._idents:
+            return []
+        with _collecting(self.problems):
+            try:
+                return self._runner.run(self._release())
+            except Exception as exc:
+                self.problems.append(f"buttons could not be taken back: {type(exc).__name__}: {exc}")
+                return []
+
+    async def _release(self) -> list[Notice]:
+        import asyncio
+
+        replaced = []
+        for notice in list(self._idents):
+            if not self._still_open(notice):
+                continue
+            ident = self._idents[notice]
+            notifier = self._notifier(DISCREET_APP_NAME if notice.discreet else APP_NAME)
+            try:
+                await asyncio.wait_for(_replace_without_buttons(notifier, ident, notice), SEND_TIMEOUT)
+            except Exception as exc:
+                self.problems.append(f"buttons could not be taken back: {type(exc).__name__}: {exc}")
+                continue
+            self._forget(notice)
+            replaced.append(notice)
+        return replaced
 
     def _closed(self, notice: Notice) -> Callable[[], None]:
         return lambda: self._forget(notice)
@@ -219,14 +290,12 @@ class DesktopBackend(Backend):
         """The event loop turns (button presses arrive) for `seconds`, or until nothing awaits an answer."""
         import asyncio
 
-        if until_answered:
-            step = 0.05
-            for _ in range(max(1, round(seconds / step))):
-                if not self.outstanding and not self._tasks:
-                    break
-                await asyncio.sleep(step)
-        else:
-            await asyncio.sleep(seconds)
+        # The daemon idles in longer steps (fewer wake-ups), still stopping promptly when asked.
+        step = min(0.05 if until_answered else 0.25, max(seconds, 0.001))
+        for _ in range(max(1, round(seconds / step))):
+            if self.stopping or (until_answered and not self.awaiting and not self._tasks):
+                break
+            await asyncio.sleep(step)
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=SEND_TIMEOUT)
 
@@ -270,6 +339,139 @@ class _Collect(logging.Handler):
         if record.exc_info and record.exc_info[1] is not None:
             message = f"{message}: {type(record.exc_info[1]).__name__}: {record.exc_info[1]}"
         self.problems.append(f"desktop-notifier: {message}")
+
+
+def released_text(notice: Notice) -> str:
+    """The body of a notification whose buttons nobody answers any more."""
+    line = DISCREET_RELEASED if notice.discreet else RELEASED
+    return f"{notice.body}\n{line}" if notice.body else line
+
+
+def _server_ids(notifier: DesktopNotifier | None) -> Any:
+    """desktop-notifier's D-Bus backend's map of server ids to its own identifiers (a bidict), or None
+    on other backends. desktop-notifier 6 offers no public way to reach the server's id."""
+    backend = getattr(notifier, "_backend", None)
+    return getattr(backend, "_platform_to_interface_notification_identifier", None)
+
+
+async def _bus_call(bus: Any, member: str, *args: str) -> Any:
+    """A call to the bus itself (org.freedesktop.DBus): GetId, GetNameOwner, NameHasOwner."""
+    from dbus_fast import Message, MessageType
+
+    reply = await bus.call(
+        Message(
+            destination="org.freedesktop.DBus",
+            path="/org/freedesktop/DBus",
+            interface="org.freedesktop.DBus",
+            member=member,
+            signature="s" * len(args),
+            body=list(args),
+        )
+    )
+    if reply is None or reply.message_type is MessageType.ERROR:
+        return None
+    return reply.body[0]
+
+
+async def _where_shown(notifier: DesktopNotifier, ident: str) -> dict[str, str | int] | None:
+    """Where a notification just shown is (D-Bus only): the bus instance, the server's and our connection's
+    unique names, and the server's id for it. A later run uses it to withdraw the notification if this
+    process died with its buttons on screen."""
+    ids = _server_ids(notifier)
+    bus = getattr(getattr(notifier, "_backend", None), "bus", None)
+    if ids is None or bus is None or ident not in ids.inverse:
+        return None
+    try:
+        bus_id = await _bus_call(bus, "GetId")
+        server = await _bus_call(bus, "GetNameOwner", BUS_NAME)
+    except Exception:
+        return None
+    if not bus_id or not server:
+        return None
+    return {"bus": bus_id, "server": server, "listener": bus.unique_name, "id": int(ids.inverse[ident])}
+
+
+async def _replace_without_buttons(notifier: DesktopNotifier, ident: str, notice: Notice) -> None:
+    """Show `notice` without buttons in place of the notification `ident`: on D-Bus, Notify with its
+    replaces_id (the same notification, changed in place); elsewhere clear it and send the copy."""
+    from desktop_notifier import Urgency as Level
+
+    level = {Urgency.LOW: Level.Low, Urgency.NORMAL: Level.Normal, Urgency.CRITICAL: Level.Critical}
+    ids = _server_ids(notifier)
+    interface = getattr(getattr(notifier, "_backend", None), "interface", None)
+    if ids is None or interface is None:
+        await notifier.clear(ident)
+        await notifier.send(notice.title, released_text(notice), urgency=level[notice.urgency])
+        return
+    from dbus_fast import Variant
+    from desktop_notifier.backends.dbus import get_hints_signature
+
+    urgency = {Urgency.LOW: 0, Urgency.NORMAL: 1, Urgency.CRITICAL: 2}[notice.urgency]
+    hints: dict[str, Any] = {}
+    signature = get_hints_signature(interface)
+    if signature == "a{sv}":
+        hints = {"urgency": Variant("y", urgency)}
+    elif signature == "a{ss}":
+        hints = {"urgency": str(urgency)}
+    await interface.call_notify(
+        notifier.app_name,
+        int(ids.inverse[ident]),
+        "",
+        notice.title,
+        released_text(notice),
+        [],
+        hints,
+        -1,
+    )
+
+
+def withdraw_stale(shown: Sequence[dict[str, Any]], problems: list[str] | None = None) -> list[int]:
+    """Close the notifications with buttons that a listener left on screen when it died (killed before
+    it could take its buttons back). `shown` are the ledger's records of where each one is; one is closed
+    only when it is on this very bus and server instance and its listener's connection is gone (a D-Bus
+    unique name is never reused while the bus runs). Returns the indexes into `shown` that need no more
+    care: closed, or gone with their bus or server."""
+    if not shown or find_session_bus() is None:
+        return []
+    import asyncio
+
+    try:
+        return asyncio.run(asyncio.wait_for(_withdraw(shown), SEND_TIMEOUT))
+    except Exception as exc:
+        if problems is not None:
+            problems.append(f"stale buttons could not be withdrawn: {type(exc).__name__}: {exc}")
+        return []
+
+
+async def _withdraw(shown: Sequence[dict[str, Any]]) -> list[int]:
+    from dbus_fast import Message
+    from dbus_fast.aio import MessageBus
+
+    bus = await MessageBus().connect()
+    try:
+        bus_id = await _bus_call(bus, "GetId")
+        server = await _bus_call(bus, "GetNameOwner", BUS_NAME)
+        settled = []
+        for index, where in enumerate(shown):
+            if where.get("bus") != bus_id or where.get("server") != server:
+                settled.append(index)  # its bus or its server is gone, and the notification with it
+                continue
+            if await _bus_call(bus, "NameHasOwner", str(where.get("listener", ""))):
+                continue  # its listener is alive and answers it (or takes it back itself)
+            await bus.call(
+                Message(
+                    destination=BUS_NAME,
+                    path=BUS_PATH,
+                    interface=BUS_NAME,
+                    member="CloseNotification",
+                    signature="u",
+                    body=[int(where.get("id", 0))],
+                )
+            )
+            settled.append(index)
+        return settled
+    finally:
+        bus.disconnect()
 
 
 class NotifySendBackend(Backend):
@@ -397,7 +599,19 @@ class Outbox:
     @property
     def waiting(self) -> bool:
         """Notifications with buttons are on screen and this process is the one that hears them."""
-        return bool(self.desktop.outstanding)
+        return self.desktop in self.backends and self.desktop.awaiting
+
+    def shown_at(self, notice: Notice) -> dict[str, str | int] | None:
+        """Where `notice` is on screen with buttons (for the ledger), or None."""
+        return self.desktop.shown_at(notice) if self.desktop in self.backends else None
+
+    def stop(self) -> None:
+        """Stop waiting for button presses (a signal asked the process to end); see `release`."""
+        self.desktop.stopping = True
+
+    def release(self) -> list[Notice]:
+        """Stop answering buttons: those still on screen are replaced by copies without buttons."""
+        return self.desktop.release() if self.desktop in self.backends else []
 
     def idle(self, seconds: float) -> None:
         """The daemon's pause between clock readings: button presses are handled meanwhile."""

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any
 
+    from rpltrack.store.calendar_state import CalendarState
+    from rpltrack.store.reminder_ledger import Ledger
+
 
 def appointment_conv() -> ModuleType:
     """Appointment row conversions, imported on first use (see appointment_rows)."""
@@ -72,9 +75,22 @@ class JournalBase:
     def pragma(self, name: str) -> Any:
         return self._conn.execute(f"PRAGMA {name}").fetchone()[0]
 
+    def change_mark(self) -> tuple[int, int]:
+        """Moves whenever the journal's contents may have changed: SQLite's data_version (moved by a commit
+        of any other connection: the command line, the reminder timer, a thread of the app) and this
+        connection's own count of changed rows. Two equal marks: nothing was written in between."""
+        return int(self.pragma("data_version")), self._conn.total_changes
+
     @property
     def in_transaction(self) -> bool:
         return self._conn.in_transaction
+
+    def reminder_ledger(self) -> Ledger:
+        """The reminder ledger (the reminders table) over this journal's connection: what reminders,
+        their buttons and `remind --status` read and write."""
+        from rpltrack.store.reminder_ledger import Ledger
+
+        return Ledger(self._conn, self._writable)
 
     def _writable(self) -> None:
         if self.readonly:
@@ -159,3 +175,10 @@ class JournalBase:
         """Re-apply what the last undo took back, until a new change is made; None when there is none."""
         self._writable()
         return self._w.redo(now)
+
+    def calendar_state(self) -> CalendarState:
+        """The calendar export's bookkeeping (its calendar id, what the last export held): not her record,
+        so outside the change log; a read-only journal keeps none."""
+        from rpltrack.store.calendar_state import CalendarState
+
+        return CalendarState(self._conn, writable=not self.readonly)

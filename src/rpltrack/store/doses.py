@@ -76,6 +76,47 @@ class LogResult:
     slot: DoseSlot | None
 
 
+# The states History and `rpltrack log` filter by: logged taken or skipped, missed (never logged, past its
+# grace period), or logged later (taken, but logged well after).
+HISTORY_STATES = ("taken", "skipped", "missed", "late")
+# The kinds of dose entry: a scheduled dose, or one taken as needed.
+HISTORY_KINDS = ("scheduled", "as-needed")
+
+
+@record(frozen=True)
+class HistoryFilter:
+    """Which doses a history page shows: a span of instants, medications (ids; empty: all), states and
+    kinds (empty: all)."""
+
+    start: datetime
+    end: datetime
+    medication_ids: tuple[int, ...] = ()
+    states: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+
+
+@record(frozen=True)
+class HistoryEntry:
+    """A dose in the history: a log (taken or skipped), or a scheduled dose missed (log None)."""
+
+    at: datetime  # UTC: the slot, or for an as-needed dose the time taken
+    medication: Medication
+    log: DoseLog | None = None
+    view: DoseView | None = None  # a missed dose
+
+
+@record(frozen=True)
+class HistoryPage:
+    """A page of history, newest first; `before` is where the next (older) page starts, None at the end."""
+
+    entries: tuple[HistoryEntry, ...]
+    before: datetime | None
+
+
+# Missed doses are worked out over spans of this many days at a time, going back.
+_MISSED_CHUNK = timedelta(days=45)
+
+
 class DoseStore(MedicationStore):
     """Doses taken or skipped, and what the day views and adherence read of them."""
 
@@ -260,6 +301,148 @@ class DoseStore(MedicationStore):
             assert med.id is not None
             per[med.id] = dose_rules.adherence(med, logs_by_med.get(med.id, []), now, days, grace)
         return per, dose_rules.combine(per.values(), days)
+
+    def medication_ids_named(self, name: str) -> tuple[int, ...]:
+        """Every course of her medication called `name` (by id, name, generic or brand): History and
+        `rpltrack log --med` show a medication's doses across all its courses. Unknown: a ValidationError."""
+        from rpltrack.store.medications import _ID_RE, _name_matches
+
+        wanted = " ".join(name.split()).casefold()
+        if wanted and _ID_RE.match(wanted) is None:
+            found = _name_matches(self.medications(), wanted)
+            if found:
+                return tuple(m.id for m in found if m.id is not None)
+        med = self.find_medication(name)  # an id, or the error that names her medications
+        assert med.id is not None
+        return (med.id,)
+
+    def history_page(
+        self,
+        wanted: HistoryFilter,
+        zone: ZoneInfo,
+        now: datetime,
+        *,
+        before: datetime | None = None,
+        limit: int = 50,
+    ) -> HistoryPage:
+        """One page of dose history, newest first: at most `limit` entries older than `before` (default: the
+        filter's end), more only to keep doses of the same instant together. Logged doses are read with
+        LIMIT; missed doses are worked out only over the span
+        the page covers, so a page of a 10-year journal costs what a page of a new one does."""
+        hi = min(wanted.end, before) if before is not None else wanted.end
+        hi_utc, lo_utc = hi.astimezone(UTC), wanted.start.astimezone(UTC)
+        if hi_utc <= lo_utc:
+            return HistoryPage((), None)
+        meds = {m.id: m for m in self.medications()}
+        logged = self._logged_page(wanted, lo_utc, hi_utc, limit + 1, meds)
+        want_missed = (not wanted.states or "missed" in wanted.states) and "as-needed" not in wanted.kinds
+        entries = list(logged)
+        floor = lo_utc
+        if want_missed:
+            if len(logged) > limit:
+                floor = logged[limit].at
+                entries += self._missed_entries(wanted, floor, hi_utc, zone, now, meds)
+            else:
+                chunk_hi = hi_utc
+                while chunk_hi > lo_utc:
+                    chunk_lo = max(lo_utc, chunk_hi - _MISSED_CHUNK)
+                    entries += self._missed_entries(wanted, chunk_lo, chunk_hi, zone, now, meds)
+                    floor = chunk_lo
+                    if sum(1 for e in entries if e.at >= chunk_lo) > limit:
+                        break
+                    chunk_hi = chunk_lo
+        entries = [e for e in entries if e.at >= floor]
+        entries.sort(key=lambda e: (e.at, e.medication.name.casefold()), reverse=True)
+        if len(entries) <= limit:
+            more = floor > lo_utc or len(logged) > limit
+            kept = entries
+        else:
+            cut = entries[limit - 1].at
+            kept = [e for e in entries if e.at >= cut]
+            more = True
+        if not kept:
+            return HistoryPage((), None)
+        return HistoryPage(tuple(kept), kept[-1].at if more else None)
+
+    def _logged_page(
+        self,
+        wanted: HistoryFilter,
+        lo: datetime,
+        hi: datetime,
+        limit: int,
+        meds: dict[int | None, Medication],
+    ) -> list[HistoryEntry]:
+        states = [s for s in wanted.states if s != "missed"]
+        if wanted.states and not states:
+            return []
+        at = "coalesce(slot_utc, taken_utc)"
+        sql = f"SELECT * FROM doses WHERE {at} >= ? AND {at} < ?"
+        params: list[Any] = [rows.utc_text(lo), rows.utc_text(hi)]
+        if wanted.medication_ids:
+            sql += f" AND medication_id IN ({', '.join('?' for _ in wanted.medication_ids)})"
+            params += list(wanted.medication_ids)
+        if states:
+            ors = []
+            if "taken" in states:
+                ors.append("status = 'taken'")
+            if "skipped" in states:
+                ors.append("status = 'skipped'")
+            if "late" in states:
+                ors.append("logged_later = 1")
+            sql += f" AND ({' OR '.join(ors)})"
+        if wanted.kinds and len(set(wanted.kinds)) == 1:
+            sql += " AND slot_utc IS NOT NULL" if wanted.kinds[0] == "scheduled" else " AND slot_utc IS NULL"
+        sql += f" ORDER BY {at} DESC, id DESC LIMIT ?"
+        params.append(limit)
+        found = []
+        for row in self._conn.execute(sql, params):
+            log = rows.dose_of(row)
+            when = (log.slot_at or log.taken_at or log.logged_at).astimezone(UTC)
+            found.append(HistoryEntry(when, meds[log.medication_id], log))
+        return found
+
+    def _missed_entries(
+        self,
+        wanted: HistoryFilter,
+        lo: datetime,
+        hi: datetime,
+        zone: ZoneInfo,
+        now: datetime,
+        meds: dict[int | None, Medication],
+    ) -> list[HistoryEntry]:
+        """Scheduled doses in [lo, hi) that Today would call missed at `now` (never logged, past their grace
+        period, not from before the medication was entered), of the filter's medications."""
+        from rpltrack.domain.schedule import expand
+
+        hi = min(hi, now.astimezone(UTC))
+        if hi <= lo:
+            return []
+        grace = self.grace()
+        chosen = [
+            m
+            for m in meds.values()
+            if not m.prn
+            and (not wanted.medication_ids or m.id in wanted.medication_ids)
+            and (m.schedule_end_on is None or m.schedule_end_on >= lo.date() - timedelta(days=1))
+            and m.start_on <= hi.date() + timedelta(days=1)
+        ]
+        if not chosen:
+            return []
+        logged = {
+            (log.medication_id, log.slot_at.astimezone(UTC))
+            for log in self.logs_between(lo, hi)
+            if log.slot_at is not None
+        }
+        found = []
+        for med in chosen:
+            for slot in expand(med, lo, hi):
+                if (slot.medication_id, slot.slot_at) in logged:
+                    continue
+                status, _ = dose_rules.slot_state(slot, None, now, grace)
+                if status is DoseStatus.MISSED and not dose_rules.entered_after(med, slot, grace):
+                    view = DoseView(med, DoseStatus.MISSED, slot)
+                    found.append(HistoryEntry(slot.slot_at.astimezone(UTC), med, view=view))
+        return found
 
     def dose_log(self, start: datetime, end: datetime) -> list[tuple[DoseLog, Medication]]:
         meds = {m.id: m for m in self.medications()}

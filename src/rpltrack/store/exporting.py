@@ -103,6 +103,8 @@ def gather(
         pregnancies=tuple(journal.pregnancies()),
         labs=tuple(journal.labs()),
         appointments=tuple(journal.appointments()),
+        sessions=tuple(journal.sessions()),
+        courses=tuple(journal.courses()),
         flags=tuple(flags),
         stored_settings=journal.stored_settings(),
         adherence_7=week,
@@ -305,14 +307,16 @@ def location_warnings(out_dir: Path) -> list[str]:
 
 def read_export_files(in_dir: Path) -> dict[str, str]:
     """The text of every CSV of an export folder (BOM removed); a clear message when it is not one."""
-    from rpltrack.export.csv_import import IMPORTED_FILES
+    from rpltrack.export.csv_import import IMPORTED_FILES, OPTIONAL_FILES
 
     in_dir = Path(in_dir)
     if not in_dir.is_dir():
         raise ValidationError(f"there is no folder {in_dir}: give the folder an export wrote", field="dir")
     texts: dict[str, str] = {}
-    for name in IMPORTED_FILES:
+    for name in (*IMPORTED_FILES, *OPTIONAL_FILES):
         path = in_dir / name
+        if name in OPTIONAL_FILES and not path.exists():
+            continue
         if not path.is_file():
             raise ValidationError(
                 f"{in_dir} has no {name}: give the folder `rpltrack export csv` wrote", field="dir"
@@ -368,18 +372,43 @@ def calendar_retests(flags: Sequence[Flag]) -> list[RetestDue]:
 
 def calendar_export(journal: Journal, *, now: datetime, zone: ZoneInfo, doses: bool) -> CalendarExport:
     """The calendar (RFC 5545) of the journal at `now`: appointments, retest due dates, and (with `doses`)
-    the dose times of the next days; discreet when her setting says so."""
-    from rpltrack.export.ics import build_calendar
+    the dose series of the next days, with UIDs of this journal's own and what the last export held sent
+    again as cancelled where it is gone; discreet when her setting says so. Call `remember_calendar` once
+    the file is written."""
+    from datetime import timedelta
 
+    from rpltrack.domain.models import DoseStatus
+    from rpltrack.export.ics import DOSE_DAYS, build_calendar
+
+    state = journal.calendar_state()
     active = journal.flag_board(now, zone).active
+    today = now.astimezone(zone).date()
+    skipped: list[tuple[int, datetime]] = []
+    if doses:
+        lo = datetime.combine(today - timedelta(days=400), datetime.min.time(), tzinfo=UTC)
+        hi = now.astimezone(UTC) + timedelta(days=DOSE_DAYS + 1)
+        skipped = [
+            (log.medication_id, log.slot_at)
+            for log in journal.logs_between(lo, hi)
+            if log.status is DoseStatus.SKIPPED and log.slot_at is not None
+        ]
     return build_calendar(
         journal.appointments(),
         calendar_retests(active),
-        journal.medications(in_force_on=now.astimezone(zone).date()) if doses else (),
+        journal.medications(in_force_on=today) if doses else (),
         now=now,
         doses=doses,
         discreet=journal.settings().get("reminders.discreet") == "on",
+        calendar_id=state.calendar_id(),
+        remembered=state.remembered(),
+        skipped=skipped,
+        zone=zone,
     )
+
+
+def remember_calendar(journal: Journal, export: CalendarExport, now: datetime) -> None:
+    """Keep what `export` held, once its file is written: the next export updates and cancels from it."""
+    journal.calendar_state().remember(export.remember, now)
 
 
 def brief_input(journal: Journal, now: datetime, zone: ZoneInfo, appt_id: int | None) -> BriefInput:
@@ -433,9 +462,11 @@ def write_calendar(journal: Journal, path: Path, *, now: datetime, zone: ZoneInf
     """Write the calendar to `path`, owner-only and atomically."""
     export = calendar_export(journal, now=now, zone=zone, doses=doses)
     try:
-        return write_files(path.parent, [(path.name, export.text.encode("utf-8"))])[0]
+        written = write_files(path.parent, [(path.name, export.text.encode("utf-8"))])[0]
     except OSError as exc:
         raise ExportFailed(f"could not write {path}: {exc.strerror or exc}. Nothing was changed.") from exc
+    remember_calendar(journal, export, now)
+    return written
 
 
 def write_brief(journal: Journal, path: Path, *, now: datetime, zone: ZoneInfo, appt_id: int | None) -> Path:

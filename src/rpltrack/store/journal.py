@@ -1,7 +1,8 @@
 """Journal: the typed API every front end uses. One transaction per user action; domain objects out.
 
 Each kind of record has its own module (timeline, medications, labs, appointments, protocols,
-portability); all of them write through the one audited writer (writer.py). This module opens and closes."""
+portability, sessions); all of them write through the one audited writer (writer.py). This module opens and
+closes."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from rpltrack.store.db import JournalError, connect, on_read_only_disk, prepare_
 from rpltrack.store.doses import LogResult
 from rpltrack.store.labs import FLAG_DOSE_WINDOW
 from rpltrack.store.migrations import HEAD, NewerSchema, backup_to, migrate, user_version
-from rpltrack.store.portability import DAILY_BACKUPS, PortabilityStore, damage_in, damaged_reason
+from rpltrack.store.portability import DAILY_BACKUPS, damage_in, damaged_reason
+from rpltrack.store.search import SearchStore
+from rpltrack.store.sessions import SessionStore
 from rpltrack.store.writer import TABLES_WITH_AUDIT, ChangeRecord
 
 __all__ = [
@@ -39,7 +42,7 @@ def _damage(path: Path) -> list[str]:
         probe.close()
 
 
-class Journal(PortabilityStore):
+class Journal(SearchStore, SessionStore):
     """The journal file. Open with Journal.open(path); close when done (or use `with`)."""
 
     @classmethod

@@ -310,8 +310,129 @@ def _v4(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_SESSION_KINDS = "'lit', 'ivig', 'intralipid', 'other'"
+_HHMM = "'[0-2][0-9]:[0-5][0-9]'"
+
+
+def _session_columns() -> str:
+    """What a treatment session and a course share: what it is, its time of day and zone, where, a note."""
+    return f"""kind TEXT NOT NULL CHECK (kind IN ({_SESSION_KINDS})),
+        name TEXT NOT NULL DEFAULT '' CHECK (length(name) <= 80),
+        at_time TEXT CHECK (at_time IS NULL OR at_time GLOB {_HHMM}),
+        tz TEXT NOT NULL DEFAULT '' CHECK (at_time IS NULL OR length(tz) > 0),
+        where_text TEXT NOT NULL DEFAULT '' CHECK (length(where_text) <= 200),
+        note TEXT NOT NULL DEFAULT '' CHECK (length(note) <= 3000),
+        created_utc TEXT NOT NULL {_utc("created_utc")},
+        CHECK ((kind = 'other') = (length(trim(name)) > 0))"""
+
+
+V5_STATEMENTS: tuple[str, ...] = (
+    # Treatment sessions she had: lymphocyte immunotherapy, IVIG, intralipid infusions, or her own words.
+    f"""CREATE TABLE sessions (
+        id INTEGER PRIMARY KEY,
+        on_date TEXT NOT NULL {_date("on_date")},
+        {_session_columns()}
+    ) STRICT""",
+    "CREATE INDEX sessions_on ON sessions (on_date)",
+    # Courses of sessions planned every N days, weeks or months, for a count or until a day.
+    f"""CREATE TABLE session_courses (
+        id INTEGER PRIMARY KEY,
+        start_on TEXT NOT NULL {_date("start_on")},
+        every_n INTEGER NOT NULL CHECK (every_n BETWEEN 1 AND 366),
+        every_unit TEXT NOT NULL CHECK (every_unit IN ('days', 'weeks', 'months')),
+        count INTEGER CHECK (count IS NULL OR count BETWEEN 1 AND 52),
+        until_on TEXT {_date("until_on", True)},
+        stopped_on TEXT {_date("stopped_on", True)},
+        {_session_columns()},
+        CHECK ((count IS NULL) != (until_on IS NULL)),
+        CHECK (until_on IS NULL OR until_on >= start_on),
+        CHECK (stopped_on IS NULL OR stopped_on >= start_on)
+    ) STRICT""",
+)
+
+# The lab catalog's key under which lymphocyte immunotherapy sessions were once kept as labs.
+LIT_LAB = "lit"
+
+
+def lit_lab_as_session(lab: dict[str, object]) -> dict[str, object]:
+    """A LIT session once kept as a lab row, as a sessions row with the same id: the day, the lab's name as
+    the place, the note, the time it was entered; anything else the lab entry held (a value, a range, the
+    anticoagulant box, what was typed) is kept in words after the note, so nothing is lost."""
+    extras: list[str] = []
+    raw = str(lab.get("raw") or "").strip()
+    if lab.get("value") is not None:
+        op = "" if lab.get("op") in (None, "=") else str(lab["op"])
+        unit = f" {lab['unit']}" if lab.get("unit") else ""
+        extras.append(f"result {op}{lab['value']}{unit}")
+    elif str(lab.get("text") or ""):
+        extras.append(f"result {lab['text']}")
+    if raw and raw.casefold() not in ("done", "session") and not extras:
+        extras.append(f"entered as {raw!r}")
+    if str(lab.get("range_raw") or ""):
+        extras.append(f"range {lab['range_raw']}")
+    if lab.get("on_anticoagulant"):
+        extras.append("on an anticoagulant")
+    note = str(lab.get("note") or "")
+    if extras:
+        moved = f"(From the lab entry: {'; '.join(extras)}.)"
+        note = f"{note}\n{moved}" if note else moved
+    return {
+        "id": lab["id"],
+        "on_date": lab["on_date"],
+        "kind": "lit",
+        "name": "",
+        "at_time": None,
+        "tz": "",
+        "where_text": str(lab.get("lab") or "")[:200],
+        "note": note[:3000],
+        "created_utc": lab["created_utc"],
+    }
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> list[dict[str, object]]:
+    cur = conn.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    """Treatment sessions and planned courses of them. LIT sessions once kept as labs move to sessions with
+    their ids (flag marks on them keep their keys), and the change log's rows of those labs follow them, so
+    undo and redo of earlier changes act on the sessions."""
+    import json
+
+    for statement in V5_STATEMENTS:
+        conn.execute(statement)
+    labs = _rows(conn, "SELECT * FROM labs WHERE test = ? ORDER BY id", (LIT_LAB,))
+    for lab in labs:
+        values = lit_lab_as_session(lab)
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        conn.execute(f"INSERT INTO sessions ({columns}) VALUES ({marks})", tuple(values.values()))
+        conn.execute("DELETE FROM labs WHERE id = ?", (lab["id"],))
+    # Audit rows whose every side is a LIT lab (an entry where the test itself changed stays a lab's).
+    for entry in _rows(conn, "SELECT id, before, after FROM audit WHERE tbl = 'labs' ORDER BY id"):
+        sides = [json.loads(str(side)) if side else None for side in (entry["before"], entry["after"])]
+        if not all(side is None or side.get("test") == LIT_LAB for side in sides):
+            continue
+        before, after = (json.dumps(lit_lab_as_session(side)) if side else None for side in sides)
+        conn.execute(
+            "UPDATE audit SET tbl = 'sessions', before = ?, after = ? WHERE id = ?",
+            (before, after, entry["id"]),
+        )
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4)
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    """The journal's calendar id and what its last calendar export held (store.calendar_state)."""
+    from rpltrack.store.calendar_state import add_calendar_tables
+
+    add_calendar_tables(conn)
+
+
+MIGRATIONS: tuple[Migration, ...] = (_v1, _v2, _v3, _v4, _v5, _v6)
 HEAD = len(MIGRATIONS)
 
 

@@ -300,6 +300,7 @@ class PortabilityStore(ProtocolStore):
                     "at_utc": rows.utc_text(mark.at),
                 }
                 self._w.insert(change, "flag_marks", values)
+            self._import_more(change, records, now)
             for key, value in records.settings.items():
                 before = self._conn.execute("SELECT * FROM settings WHERE key = ?", (key,)).fetchone()
                 self._conn.execute(
@@ -315,3 +316,6 @@ class PortabilityStore(ProtocolStore):
                 rid = after.pop("rid")
                 self._w.audit(change, "settings", int(rid), dict(before) if before else None, after)
         return records.counts()
+
+    def _import_more(self, change: int, records: CsvImport, now: datetime) -> None:
+        """Records of an import kept by the stores built on this one (sessions), inside its change."""

@@ -172,7 +172,7 @@ class ProtocolStore(AppointmentStore):
         """What applying `template` to cycle `cycle_id` would add (placed on the cycle's recorded events),
         without saving. Refused: a template already applied to that cycle, or a medication she already
         takes or has planned (the same name or generic), unless `again`; missing doses (MissingDoses)."""
-        from rpltrack.domain import protocols
+        from rpltrack.domain import catalog, protocols
 
         cycle = self.cycle(cycle_id) if cycle_id is not None else None
         meds = protocols.plan(template, cycle, zone, now, doses=doses, without=without, start_on=start_on)
@@ -186,7 +186,8 @@ class ProtocolStore(AppointmentStore):
             doubled = []
             for med in meds:
                 for mine in self._current_medications(now, cycle):
-                    same_drug = med.generic is not None and mine.generic == med.generic
+                    # Folgard already holds the folic acid of a folic acid template (catalog.contains_drug).
+                    same_drug = catalog.contains_drug(mine.generic, med.generic)
                     if same_drug or mine.name.casefold() == med.name.casefold():
                         doubled.append(med.name)
                         break

@@ -33,6 +33,8 @@ TABLES_WITH_AUDIT = (
     "appointment_questions",
     "protocols",
     "protocol_uses",
+    "sessions",
+    "session_courses",
 )
 
 # Changes that walk the log rather than change the record: never undone themselves.

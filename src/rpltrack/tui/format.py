@@ -267,13 +267,23 @@ def number(value: Decimal) -> str:
 
 
 def pair_change(pair: BetaPair) -> str:
-    """'rise 123.2 % per 48 h', 'fall 14.6 %', or '' when a censored value hides it."""
+    """'rise 123.2 % per 48 h', 'fall 14.6 %', what a lab bound shows ('rise at least 100.0 % per 48 h',
+    'fall at least 66.7 %'), or '' when nothing can be said."""
     if pair.fall_percent is not None:
         return f"fall {number(pair.fall_percent)} %"
+    if pair.fall_at_least is not None:
+        return f"fall at least {number(pair.fall_at_least)} %"
     if pair.verdict is Verdict.FALLING:
         return "falling"
     if pair.rise_48h_percent is not None:
         return f"rise {number(pair.rise_48h_percent)} % per 48 h"
+    if pair.rise_48h_at_least is not None:
+        return f"rise at least {number(pair.rise_48h_at_least)} % per 48 h"
+    if pair.rise_48h_under is not None:
+        if pair.rise_48h_under <= 0:
+            return "no rise"
+        limit = "at most" if pair.rise_under_inclusive else "under"
+        return f"rise {limit} {number(pair.rise_48h_under)} % per 48 h, or a fall"
     return ""
 
 
@@ -288,27 +298,61 @@ def pair_minimum(pair: BetaPair) -> str:
     return f"{number(pair.minimum.percent)} % [{pair.minimum.source}]"
 
 
+def pair_days(pair: BetaPair, zone: ZoneInfo) -> str:
+    """The local days of a pair's two draws, as short as is clear, joined by an en dash: '10-12 Nov 2026',
+    '30 Nov - 2 Dec 2026', '31 Dec 2025 - 2 Jan 2026', or '10 Nov 2026' for one day (the hours between them
+    are beside it)."""
+    first, second = (d.drawn_at.astimezone(zone).date() for d in (pair.first, pair.second))
+    if first == second:
+        return long_day(second)
+    if (first.year, first.month) == (second.year, second.month):
+        return f"{first.day}\N{EN DASH}{long_day(second)}"
+    if first.year == second.year:
+        return f"{first.day} {first:%b} \N{EN DASH} {long_day(second)}"
+    return f"{long_day(first)} \N{EN DASH} {long_day(second)}"
+
+
+# The verdicts as the Betas screen words them; a pair not judged says why (BetaPair.verdict_words).
 VERDICT_WORDS: dict[Verdict, str] = {
     Verdict.MEETS: "meets the minimum rise",
     Verdict.BELOW: "below the minimum rise",
     Verdict.PLATEAU: "no change (a plateau)",
     Verdict.FALLING: "falling",
-    Verdict.NOT_JUDGED: "not judged: draws under 24 h or over 96 h apart",
+    Verdict.NOT_JUDGED: "not judged: drawn under 24 h or over 96 h apart",
     Verdict.CENSORED: "cannot be judged from a lab bound such as <5",
 }
+
+
+def verdict_words(pair: BetaPair) -> str:
+    """The verdict of a pair, and for a pair not judged, why: 'not judged: drawn less than 24 hours apart,
+    too close together to judge a rise', 'cannot be judged: a rise of at least 20.0 % per 48 h, not enough to
+    tell whether it reaches the 49 % minimum'."""
+    if pair.verdict in (Verdict.NOT_JUDGED, Verdict.CENSORED) and pair.reason:
+        return pair.verdict_words
+    return VERDICT_WORDS[pair.verdict]
 
 
 def ask_about(pair: BetaPair) -> str:
     """The 'ask your care team' line for a pair that needs one (§4b, §4c); '' for the others."""
     first, second = beta_value(pair.first), beta_value(pair.second)
     if pair.verdict is Verdict.FALLING:
-        fall = f" (a {number(pair.fall_percent)} % fall)" if pair.fall_percent is not None else ""
+        if pair.fall_percent is not None:
+            fall = f" (a {number(pair.fall_percent)} % fall)"
+        elif pair.fall_at_least is not None:
+            fall = f" (a fall of at least {number(pair.fall_at_least)} %)"
+        else:
+            fall = ""
         return (
             f"Your beta went from {first} to {second} mIU/mL in {number(pair.hours)} h{fall}. "
             "Ask your care team soon about this result."
         )
     if pair.verdict in (Verdict.BELOW, Verdict.PLATEAU) and pair.minimum is not None:
-        rise = f"rose {number(pair.rise_48h_percent)} % per 48 h" if pair.rise_48h_percent else "did not rise"
+        if pair.rise_48h_percent:
+            rise = f"rose {number(pair.rise_48h_percent)} % per 48 h"
+        elif pair.bound_words:
+            rise = f"showed {pair.bound_words}"
+        else:
+            rise = "did not rise"
         return (
             f"Your beta {rise} ({first} to {second} mIU/mL), below the {number(pair.minimum.percent)} % "
             f"in the guideline [{pair.minimum.source}]. Ask your care team about this result."

@@ -5,14 +5,18 @@ The app imports this module only when Betas first opens, so plotext never slows 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.console import Console
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual_plotext import PlotextPlot
 
@@ -20,12 +24,16 @@ from rpltrack.domain.betas import (
     BARNHART_2004,
     SEEBER_2006,
     BetaDraw,
+    BetaPair,
     assess_series,
+    dpt_label,
+    draw_dating,
     parse_hcg,
     split_series,
 )
 from rpltrack.domain.errors import NeedsConfirmation
 from rpltrack.domain.medspec import parse_local_datetime
+from rpltrack.domain.records import record
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.entry_form import Answers, Checks, EntryForm, Field, optional
@@ -68,16 +76,9 @@ class BetasScreen(SectionScreen):
         yield Static("Beta-hCG (mIU/mL)", id="betas-title", classes="top-line")
         yield from self.readonly_banner()
         with Horizontal(id="betas-top"):
-            draws: DataTable[Text] = DataTable(id="beta-draws", cursor_type="row", zebra_stripes=True)
-            draws.add_column("Drawn", key="drawn")
-            draws.add_column("Result", key="value")
-            draws.add_column("Lab", key="lab")
-            yield draws
+            yield FittedTable(id="beta-draws", cursor_type="row", zebra_stripes=True)
             yield PlotextPlot(id="beta-chart")
-        pairs: DataTable[str] = DataTable(id="beta-pairs", cursor_type="row", zebra_stripes=True)
-        for label in ("Pair", "Hours", "Change", "Doubling", "Minimum", "What it means"):
-            pairs.add_column(label, key=label.lower())
-        yield pairs
+        yield FittedTable(id="beta-pairs", cursor_type="row", zebra_stripes=True)
         yield Static(id="beta-labs", markup=False)
         yield Static(id="beta-ask", markup=False)
         yield Static(CONTEXT, id="beta-context", markup=False)
@@ -88,30 +89,22 @@ class BetasScreen(SectionScreen):
     async def reload(self) -> None:
         draws = self.journal.betas()
         pairs = assess_series(draws)
-        table = self.query_one("#beta-draws", DataTable)
-        selected = self.selected_id()
-        table.clear()
-        for draw in reversed(draws):
-            at = draw.drawn_at.astimezone(self.zone)
-            # Cells as Text (fmt.cells): the lab's name as she wrote it, never read as markup.
-            table.add_row(
-                *fmt.cells(f"{fmt.long_day(at.date())} {at:%H:%M}", fmt.beta_value(draw), draw.lab),
-                key=str(draw.id),
+        cycles, pregnancies = self.journal.cycles(), self.journal.pregnancies()
+        this_year = self.clock.now().astimezone(self.zone).year
+        self._draw_rows = [
+            (
+                str(draw.id),
+                (
+                    drawn_words(draw.drawn_at.astimezone(self.zone), this_year),
+                    fmt.beta_value(draw),
+                    dpt_label(draw_dating(draw, cycles, pregnancies, self.zone)) or "—",
+                    draw.lab,
+                ),
             )
-        if selected is not None and str(selected) in {str(d.id) for d in draws}:
-            table.move_cursor(row=table.get_row_index(str(selected)), animate=False)
-        pair_table = self.query_one("#beta-pairs", DataTable)
-        pair_table.clear()
-        for pair in reversed(pairs):
-            verdict = fmt.VERDICT_WORDS[pair.verdict] + (" · different labs" if pair.different_labs else "")
-            pair_table.add_row(
-                f"{fmt.beta_value(pair.first)} → {fmt.beta_value(pair.second)}",
-                fmt.number(pair.hours),
-                fmt.pair_change(pair),
-                fmt.pair_doubling(pair),
-                fmt.pair_minimum(pair),
-                verdict,
-            )
+            for draw in reversed(draws)
+        ]
+        self._pair_rows = [pair_cells(pair, self) for pair in reversed(pairs)]
+        self.fill_tables()
         series = split_series(draws)[-1] if draws else []
         # Only the current series asks her to talk to her care team: an old series is history.
         current = {d.id for d in series}
@@ -125,8 +118,26 @@ class BetasScreen(SectionScreen):
         self.set_class(not pairs, "-no-pairs")
         self.draw_chart(series)
         self.set_class(not draws, "-empty")
+        table = self.query_one("#beta-draws", DataTable)
         if draws and self.focused is None:
             table.focus()
+
+    _draw_rows: list[tuple[str, tuple[str, ...]]] = []  # noqa: RUF012  # replaced, never mutated
+    _pair_rows: list[tuple[str, ...]] = []  # noqa: RUF012  # replaced, never mutated
+
+    def fill_tables(self) -> None:
+        """Both tables, their columns fitted to the width there is: numbers keep their width, words wrap by
+        priority (never mid-word), and what is still too wide scrolls sideways rather than being cut."""
+        table = self.query_one("#beta-draws", FittedTable)
+        selected = self.selected_id()
+        fill(table, DRAW_COLUMNS, self._draw_rows, self.app.size.width)
+        if selected is not None and str(selected) in {key for key, _ in self._draw_rows}:
+            table.move_cursor(row=table.get_row_index(str(selected)), animate=False)
+        pairs = [(str(n), row) for n, row in enumerate(self._pair_rows)]
+        fill(self.query_one("#beta-pairs", FittedTable), PAIR_COLUMNS, pairs, self.app.size.width - 2)
+
+    def on_fitted_table_width_changed(self) -> None:
+        self.fill_tables()
 
     def draw_chart(self, series: list[BetaDraw]) -> None:
         """The current series on a log scale (a steady rise is a straight line); a bound is drawn at it."""
@@ -157,7 +168,7 @@ class BetasScreen(SectionScreen):
 
     def selected_id(self) -> int | None:
         table = self.query_one("#beta-draws", DataTable)
-        if table.row_count == 0:
+        if table.row_count == 0 or not table.columns:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return int(key) if key is not None else None
@@ -278,3 +289,167 @@ def unusual_question(draw: BetaDraw) -> str:
         f"{fmt.beta_value(draw)} mIU/mL is unusually high for a beta. Please check the number and the unit "
         "on the report.\n\nKeep this value?"
     )
+
+
+# -- fitting the tables to the width -------------------------------------------------------------------
+
+
+class FittedTable(DataTable[Text]):
+    """A table whose columns are fitted to its width (`fill`): when its width changes (the screen gained a
+    scroll bar, the terminal was resized) it asks its screen to fit them again."""
+
+    fitted_for = -1  # the width its columns were last fitted to
+
+    class WidthChanged(Message):
+        """The table's width is no longer the one its columns were fitted to."""
+
+    def on_resize(self, event: events.Resize) -> None:
+        if event.size.width != self.fitted_for:
+            self.post_message(self.WidthChanged())
+
+
+@record(frozen=True)
+class Column:
+    """A table column: its header, whether its cells may wrap (numbers never do), and its rank when spare
+    width is shared out (lower first)."""
+
+    key: str
+    label: str
+    wraps: bool = False
+    rank: int = 0
+    lines: int = 0  # a wrapping column's cells take at most this many lines when it can (0: any number)
+
+
+DRAW_COLUMNS = (
+    Column("drawn", "Drawn", wraps=True, rank=0, lines=2),
+    Column("value", "hCG"),
+    Column("dpt", "dpt"),
+    Column("lab", "Lab", wraps=True, rank=1),
+)
+PAIR_COLUMNS = (
+    Column("pair", "Pair"),
+    Column("days", "Drawn", wraps=True, rank=2, lines=2),
+    Column("hours", "Hours"),
+    Column("change", "Change", wraps=True, rank=3, lines=2),
+    Column("doubling", "Doubling"),
+    Column("minimum", "Minimum", wraps=True, rank=1, lines=2),
+    Column("meaning", "What it means", wraps=True, rank=0),
+)
+CELL_PADDING = 2  # a DataTable cell has one cell of padding on each side
+SCROLLBAR = 2  # room kept for a table's own vertical scroll bar
+MEANING_FIRST = 24  # "What it means" grows to this before the other wrapping columns grow [app convention]
+_MEASURE = Console(width=1000, legacy_windows=False, color_system=None)
+
+
+def drawn_words(at: datetime, this_year: int) -> str:
+    """'12 Nov 07:35' this year, '11 Jan 2025 07:30' in another."""
+    day = f"{at.day} {at:%b}" if at.year == this_year else fmt.long_day(at.date())
+    return f"{day} {at:%H:%M}"
+
+
+def pair_cells(pair: BetaPair, screen: BetasScreen) -> tuple[str, ...]:
+    verdict = fmt.verdict_words(pair) + (" · different labs" if pair.different_labs else "")
+    return (
+        f"{fmt.beta_value(pair.first)} → {fmt.beta_value(pair.second)}",
+        fmt.pair_days(pair, screen.zone),
+        fmt.number(pair.hours),
+        fmt.pair_change(pair),
+        fmt.pair_doubling(pair),
+        fmt.pair_minimum(pair),
+        verdict,
+    )
+
+
+def wrapped(row: Sequence[str]) -> list[Text]:
+    """Cells drawn as written (controls shown, never markup) that wrap at spaces within their column."""
+    return [Text(fmt.shown(value), end="") for value in row]
+
+
+def fill(
+    table: FittedTable,
+    columns: Sequence[Column],
+    rows: Sequence[tuple[str, Sequence[str]]],
+    fallback: int,
+) -> None:
+    """Clear `table` and fill it with `rows` (key, cells), its columns fitted to its width (`fallback` before
+    it is laid out). Room is kept for a vertical scroll bar only when the rows are taller than the table."""
+    width = table.size.width or fallback
+    table.fitted_for = table.size.width
+    room = width - CELL_PADDING * len(columns)
+    cells = [row for _, row in rows]
+    widths = fit_widths(room, columns, cells)
+    if _height(cells, widths) > _capacity(table):
+        widths = fit_widths(room - SCROLLBAR, columns, cells)
+    table.clear(columns=True)
+    for column, column_width in zip(columns, widths, strict=True):
+        table.add_column(column.label, key=column.key, width=column_width)
+    for key, row in rows:
+        table.add_row(*wrapped(row), key=key, height=None)
+
+
+def _height(rows: Sequence[Sequence[str]], widths: Sequence[int]) -> int:
+    """Lines the rows take at these widths, with the header."""
+    return 1 + sum(
+        max((_lines_at(text, width) for text, width in zip(row, widths, strict=True)), default=1)
+        for row in rows
+    )
+
+
+def _capacity(table: DataTable[Text]) -> int:
+    """Lines the table shows before it scrolls: its height or max-height in cells (0 when unknown)."""
+    for scalar in (table.styles.max_height, table.styles.height):
+        if scalar is not None and scalar.cells is not None:
+            return scalar.cells
+    return table.size.height
+
+
+def _lines_at(text: str, width: int) -> int:
+    return len(Text(text).wrap(_MEASURE, width))
+
+
+def _narrowest(text: str, lines: int) -> int:
+    """The narrowest width that holds `text` in at most `lines` lines without breaking a word."""
+    width = max((cell_len(word) for word in text.split()), default=0)
+    while lines and _lines_at(text, width) > lines and width < cell_len(text):
+        width += 1
+    return width
+
+
+def fit_widths(room: int, columns: Sequence[Column], rows: Sequence[Sequence[str]]) -> list[int]:
+    """Column widths for `room` cells: each column at least its header and, for numbers, its widest cell
+    (never wrapped); a wrapping column at least its longest word, or what keeps it within its `lines` while
+    there is room for that (the least important give way first); the spare width goes by rank, "What it means"
+    first up to MEANING_FIRST, then every column to its full width. When even the least is wider than `room`
+    the table scrolls sideways: nothing is cut."""
+    natural: list[int] = []
+    least: list[int] = []
+    for index, column in enumerate(columns):
+        texts = [row[index] for row in rows]
+        full = max([cell_len(column.label), *(cell_len(t) for t in texts)])
+        natural.append(full)
+        if column.wraps:
+            least.append(max([cell_len(column.label), *(_narrowest(t, column.lines) for t in texts)]))
+        else:
+            least.append(full)
+    order = sorted(range(len(columns)), key=lambda i: columns[i].rank)
+    for index in reversed(order):
+        # Too narrow for every column within its lines: the least important ones take more lines first.
+        if sum(least) <= room or not columns[index].wraps:
+            continue
+        words = [max((cell_len(w) for w in row[index].split()), default=0) for row in rows]
+        shortest = max([cell_len(columns[index].label), *words])
+        least[index] = max(shortest, least[index] - (sum(least) - room))
+    widths = list(least)
+    spare = room - sum(widths)
+    for index in order:
+        if spare <= 0:
+            break
+        target = min(natural[index], MEANING_FIRST) if columns[index].key == "meaning" else natural[index]
+        grow = max(0, min(target - widths[index], spare))
+        widths[index] += grow
+        spare -= grow
+    for index in order:
+        grow = max(0, min(natural[index] - widths[index], spare))
+        widths[index] += grow
+        spare -= grow
+    return widths

@@ -17,7 +17,15 @@ from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Static
 
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.labcatalog import LABS, lookup, parse_lab_value, parse_range, resolve
+from rpltrack.domain.labcatalog import (
+    LABS,
+    known_word,
+    lookup,
+    parse_lab_value,
+    parse_range,
+    resolve_entry,
+    split_result,
+)
 from rpltrack.domain.labs import LabKind, LabResult, LabTest
 from rpltrack.domain.medspec import parse_past_date
 from rpltrack.tui.format import shown
@@ -26,7 +34,7 @@ from rpltrack.tui.screens.entry_form import Answers, Checks, EntryForm, Field, o
 LABS_CSS = str(Path(__file__).resolve().parent.parent / "labs.tcss")
 
 LAB_FIELDS = (
-    Field("test", "Test", "e.g. TSH, vitamin D, platelets, aCL-IgG"),
+    Field("test", "Test", "e.g. TSH, vitamin D, aCL-IgG, or Factor V Leiden negative"),
     Field("value", "Result", "a number such as 2.8, or <0.01"),
     Field("unit", "Unit", "optional"),
     Field("date", "Drawn on", "YYYY-MM-DD"),
@@ -79,8 +87,14 @@ def value_hint(test: LabTest | None, custom: bool) -> str:
     return "leave empty: a session has no value"
 
 
-def about(name: str, test: LabTest | None) -> str:
-    """The line under the title: how to fill the form, what rpltrack knows of the test, or that it is new."""
+def about(name: str, test: LabTest | None, result: str = "") -> str:
+    """The line under the title: how to fill the form, what rpltrack knows of the test (and the result
+    typed after its name, in the word it is kept as), or that it is new."""
+    if test is not None and result:
+        word = known_word(test, result) or result
+        said = " ".join(result.split())
+        read = word if word == said.casefold() else f"{word} (as you wrote it: {said})"
+        return f"{test.name} ({test.group}): result {read}; leave Result empty. {SAVE_KEYS}"
     if test is not None:
         return f"{test.name} ({test.group}). {test.note or SAVE_KEYS}"
     if still_typing(name):
@@ -132,10 +146,16 @@ class LabForm(EntryForm[LabResult]):
         """Fit the form to the test named so far: the hints, and the anticoagulant box where it matters
         (`keep`: as the form opens, a box already ticked stays ticked)."""
         test = lookup(name) if name.strip() else None
+        phrase = split_result(name) if test is None and name.strip() else None
+        result = ""
+        if phrase is not None:
+            test, result = phrase  # "MTHFR C677T heterozygous": the test, its result typed after it
         custom = test is None and not still_typing(name)
         self.query_one("#entry-unit", Input).placeholder = unit_hint(test, custom)
-        self.query_one("#entry-value", Input).placeholder = value_hint(test, custom)
-        self.query_one(".dialog-text", Static).update(shown(about(name, test)))
+        self.query_one("#entry-value", Input).placeholder = (
+            "empty: the result is in the test's name" if result else value_hint(test, custom)
+        )
+        self.query_one(".dialog-text", Static).update(shown(about(name, test, result)))
         box = self.query_one("#entry-anticoagulant", Checkbox)
         box.disabled = not (custom or (test is not None and test.asks_anticoagulant))
         if box.disabled and not keep:
@@ -145,12 +165,13 @@ class LabForm(EntryForm[LabResult]):
         """What she entered as an unsaved LabResult; every field that cannot be read is said at once."""
         checks = Checks()
         with checks.on("test"):
-            test = resolve(entered["test"])
+            # "Factor V Leiden negative" with Result empty: the test and its result, as a report prints them.
+            test, text = resolve_entry(entered["test"], entered["value"])
         with checks.on("date"):
             day = parse_past_date(entered["date"], self.today) if entered["date"].strip() else self.today
         checks.done()
         with checks.on("value"):
-            value = parse_lab_value(test, entered["value"], entered["unit"] or None)
+            value = parse_lab_value(test, text, entered["unit"] or None)
         checks.done()
         reference = None
         with checks.on("range"):

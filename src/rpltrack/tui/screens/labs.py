@@ -23,7 +23,7 @@ from textual_plotext import PlotextPlot
 
 from rpltrack.domain.betas import Op
 from rpltrack.domain.labcatalog import LABS, resolve
-from rpltrack.domain.labs import LabResult, LabTest, LabValue, canonical, format_fraction
+from rpltrack.domain.labs import LabResult, LabTest, LabValue, canonical, format_fraction, value_words
 from rpltrack.domain.records import record
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
@@ -58,7 +58,7 @@ def group_words(test: LabTest) -> str:
 
 def value_text(result: LabResult) -> str:
     """The value as the lab printed it, unit included ('<0.01 mIU/L', 'positive'); 'session' for a session."""
-    return str(result.value) or "session"
+    return value_words(result.value) if str(result.value) else "session"
 
 
 def history_value(test: LabTest, value: LabValue) -> str:
