@@ -129,8 +129,8 @@ def test_a_daily_backup_is_made_once_a_day_and_the_newest_seven_are_kept(db_path
     """#5: a rotating backup once a day on the first open that asks (the app, the reminder timer)."""
     from datetime import timedelta
 
+    from rpltrack.store.backups import backup_dir
     from rpltrack.store.journal import DAILY_BACKUPS
-    from rpltrack.store.migrations import backup_dir
 
     with Journal.open(db_path, now=s.NOW) as journal:
         assert journal.daily_backup(s.NOW) is None  # nothing to keep yet
@@ -151,7 +151,7 @@ def test_a_daily_backup_is_made_once_a_day_and_the_newest_seven_are_kept(db_path
 
 def test_the_reminder_timer_makes_the_daily_backup(db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from rpltrack.cli.main import main
-    from rpltrack.store.migrations import backup_dir
+    from rpltrack.store.backups import backup_dir
 
     assert main(["--db", str(db_path), "med", "add", "aspirin", "--dose", "81 mg", "--times", "08:00"]) == 0
     assert main(["--db", str(db_path), "remind", "--once", "--wait", "0"]) == 0

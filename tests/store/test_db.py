@@ -355,7 +355,7 @@ def test_a3_no_transaction_outside_write_txn() -> None:
     store/db.py's write_txn, and sqlite3.connect only in the connection factory (and the backup target)."""
     allowed_connect = {
         ("store/db.py", "connect"),
-        ("store/migrations.py", "backup_to"),
+        ("store/backups.py", "backup_to"),
         ("store/schema_check.py", "expected_shape"),  # an in-memory database, never a file
         ("store/absent.py", "empty_journal"),  # likewise
     }

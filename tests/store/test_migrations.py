@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 
 from rpltrack.domain.models import DoseStatus
+from rpltrack.store.backups import backup_dir
 from rpltrack.store.db import connect, prepare_file
 from rpltrack.store.journal import Journal, JournalReadOnly
-from rpltrack.store.migrations import HEAD, MIGRATIONS, NewerSchema, backup_dir, migrate, user_version
+from rpltrack.store.migrations import HEAD, MIGRATIONS, NewerSchema, migrate, user_version
 
 from . import _support as s
 

@@ -213,19 +213,38 @@ def cmd_uninstall(ctx: Context) -> int:
     return 0
 
 
+NO_SERVER_HELP = (
+    "Reminders need the desktop's notification service. On Linux a desktop (GNOME, KDE, Xfce, Cinnamon) "
+    "runs one; on a plain window manager start one such as dunst or mako. On macOS, allow notifications "
+    "for your terminal app. Then run rpltrack remind --test again."
+)
+
+
 def cmd_test(ctx: Context) -> int:
     from rpltrack.domain.reminder_words import trial_notice
-    from rpltrack.reminders.notify import Outbox, environment_report
+    from rpltrack.reminders.notify import (
+        DesktopBackend,
+        NotifySendBackend,
+        OsascriptBackend,
+        Outbox,
+        environment_report,
+    )
     from rpltrack.store.reminder_ledger import record_trial
 
     now = ctx.now()
     discreet = ctx.journal.settings().get("reminders.discreet") == "on"
     notice = trial_notice(now, discreet=discreet)
-    with Outbox() as outbox:
+    # The test is of the desktop's notifications: the terminal bell (the timer's last resort) is no answer.
+    with Outbox(backends=[DesktopBackend(), NotifySendBackend(), OsascriptBackend()]) as outbox:
         backend = outbox.deliver(notice)
     record_trial(ctx.journal, notice, backend, now)
     if backend is None:
-        print("No notification could be delivered (" + environment_report() + ").", file=sys.stderr)
+        print(
+            "No notification server answered, so the test reminder could not be shown "
+            f"({environment_report()}). No reminder is due; this was only the test.",
+            file=sys.stderr,
+        )
+        print(NO_SERVER_HELP, file=sys.stderr)
         for problem in dict.fromkeys(outbox.problems):
             print(f"  {problem}", file=sys.stderr)
         return 1

@@ -234,7 +234,6 @@ def record_run(
 ) -> None:
     """Note when reminders were last checked and what came of it: counts and backends, never a reminder's
     words. One 'key value' line each (no json import on the every-minute path); written whole, owner-only."""
-    import os
 
     from rpltrack.domain.reminders import utc_key
 
@@ -243,15 +242,13 @@ def record_run(
     lines += [f"{key} {value}" for key, value in zip(COUNTS, counts, strict=True)]
     lines.append("backends " + ",".join(sorted({backend for _, backend in report.sent})))
     lines += ["problem " + " ".join(problem.split()) for problem in list(dict.fromkeys(problems))[-5:]]
-    path = state_path(db_path)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        fd = os.open(partial, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write("\n".join(lines) + "\n")
-        os.replace(partial, path)
-    except OSError:
-        partial.unlink(missing_ok=True)  # a convenience for --status: a check never fails over it
+    import contextlib
+
+    from rpltrack.store.files import atomic_write
+
+    # A convenience for --status, rewritten every minute: not worth an fsync, and a check never fails over it.
+    with contextlib.suppress(OSError):
+        atomic_write(state_path(db_path), ("\n".join(lines) + "\n").encode("utf-8"), durable=False)
 
 
 def last_run(db_path: Path) -> dict[str, Any] | None:

@@ -106,9 +106,11 @@ def launch_agent(argv: Sequence[str]) -> bytes:
 
 
 def cron_line(argv: Sequence[str]) -> str:
+    """A crontab line running `argv` every minute. cron turns an unescaped % into a newline (crontab(5)),
+    so each % in the command is written \\%, which cron reads back as %."""
     import shlex
 
-    command = " ".join(shlex.quote(a) for a in argv)
+    command = " ".join(shlex.quote(a) for a in argv).replace("%", "\\%")
     bus = "DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$(id -u)/bus"
     return f"* * * * * {bus} {command} >/dev/null 2>&1"
 
@@ -139,11 +141,10 @@ def _platform() -> str:
 
 
 def _write(path: Path, content: str | bytes) -> None:
+    from rpltrack.store.files import atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = content.encode() if isinstance(content, str) else content
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
+    atomic_write(path, content.encode() if isinstance(content, str) else content)
 
 
 def install(db_path: Path, *, platform: str | None = None, run: Runner | None = None) -> list[str]:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from rpltrack.domain.errors import ValidationError
 from rpltrack.export import csv_export
 from rpltrack.store.db import JournalError
+from rpltrack.store.files import PARTIAL_SUFFIX, atomic_write, fsync_dir, process_gone
 from rpltrack.store.journal import Journal
 
 TYPE_CHECKING = False
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
     from rpltrack.export.ics import CalendarExport, RetestDue
     from rpltrack.flags.model import Flag
 
-PARTIAL_SUFFIX = ".partial"
 FOLDER_PREFIX = "rpltrack-export-"
 SYNC_FOLDER_WORDS = ("dropbox", "onedrive", "google drive", "googledrive", "icloud", "nextcloud", "owncloud")
 
@@ -153,8 +153,8 @@ def write_files(out_dir: Path, files: list[tuple[str, bytes]]) -> list[Path]:
                 f"{out_dir} is a file, not a folder: choose a folder for the export", field="out"
             )
         _remove_stale_partials(out_dir)
-        written = [_atomic_write(out_dir / name, payload) for name, payload in files]
-        _fsync_dir(out_dir)
+        written = [atomic_write(out_dir / name, payload) for name, payload in files]
+        fsync_dir(out_dir)
         return written
     parent = out_dir.parent
     parent.mkdir(parents=True, exist_ok=True)
@@ -165,10 +165,10 @@ def write_files(out_dir: Path, files: list[tuple[str, bytes]]) -> list[Path]:
     try:
         os.chmod(staging, 0o700)  # whatever the umask
         for name, payload in files:
-            _atomic_write(staging / name, payload)
-        _fsync_dir(staging)
+            atomic_write(staging / name, payload)
+        fsync_dir(staging)
         os.rename(staging, out_dir)
-        _fsync_dir(parent)
+        fsync_dir(parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -203,37 +203,6 @@ def refuse_unsafe_target(path: Path, what: str = "file") -> None:
         )
 
 
-def _atomic_write(path: Path, payload: bytes) -> Path:
-    """`payload` at `path`, 0600 from the first byte: a temporary file beside it, fsync, then os.replace."""
-    partial = path.with_name(f".{path.name}.{os.getpid()}{PARTIAL_SUFFIX}")
-    partial.unlink(missing_ok=True)
-    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the renames in `folder` durable (not possible on every platform; skipped where it is not)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _remove_stale_partials(folder: Path) -> None:
     """Temporary files an interrupted export left behind in `folder` (only rpltrack's own CSV ones)."""
     for name in csv_export.FILE_NAMES:
@@ -255,18 +224,12 @@ def _only_ours(folder: Path) -> bool:
 
 def _remove_stale_staging(parent: Path) -> None:
     """Half-filled folders of exports that were killed (.<name>.<pid>.partial whose process is gone)."""
-    if os.name != "posix":
-        return  # os.kill(pid, 0) is a liveness check only on POSIX (on Windows it sends CTRL_C_EVENT)
     for stale in parent.glob(f".*.*{PARTIAL_SUFFIX}"):
         pid_text = stale.name[: -len(PARTIAL_SUFFIX)].rsplit(".", 1)[-1]
         if not stale.is_dir() or stale.is_symlink() or not pid_text.isdigit() or not _only_ours(stale):
             continue
-        try:
-            os.kill(int(pid_text), 0)
-        except ProcessLookupError:
+        if process_gone(int(pid_text)):
             shutil.rmtree(stale, ignore_errors=True)
-        except OSError:
-            continue
 
 
 def default_export_dir(now: datetime, zone: ZoneInfo, base: Path | None = None) -> Path:

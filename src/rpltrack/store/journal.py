@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rpltrack.store.backups import backup_to
 from rpltrack.store.base import JournalReadOnly
 from rpltrack.store.db import JournalError, connect, on_read_only_disk, prepare_file, tighten_modes
 from rpltrack.store.doses import LogResult
 from rpltrack.store.labs import FLAG_DOSE_WINDOW
-from rpltrack.store.migrations import HEAD, NewerSchema, backup_to, migrate, user_version
+from rpltrack.store.migrations import HEAD, NewerSchema, migrate, user_version
 from rpltrack.store.portability import DAILY_BACKUPS, damage_in, damaged_reason
 from rpltrack.store.search import SearchStore
 from rpltrack.store.sessions import SessionStore

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from rpltrack.domain.quantities import UNIT_FAMILY
+from rpltrack.store.backups import backup_numbered
 from rpltrack.store.db import write_txn
 
 UTC_GLOB = "'[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z'"
@@ -447,82 +448,6 @@ class NewerSchema(Exception):
 
 def user_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _gone(pid: int) -> bool:
-    """Whether no process `pid` runs any more (POSIX; elsewhere nothing is assumed gone)."""
-    import os
-
-    if os.name != "posix":
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except OSError:
-        return False
-    return False
-
-
-def _remove_killed_partials(dest: Path) -> None:
-    """Half-written copies for `dest` whose writer was killed (.<name>.<pid>.partial, that process gone)."""
-    import glob
-
-    for stale in dest.parent.glob(f".{glob.escape(dest.name)}.*.partial"):
-        pid_text = stale.name[len(dest.name) + 2 : -len(".partial")]
-        if pid_text.isdigit() and stale.is_file() and not stale.is_symlink() and _gone(int(pid_text)):
-            stale.unlink(missing_ok=True)
-
-
-def backup_to(conn: sqlite3.Connection, dest: Path) -> Path:
-    """A consistent copy of the live journal via SQLite's backup API, 0600 from the first byte, written under
-    a temporary name of this process (.<name>.<pid>.partial) and linked into place, so `dest` is either
-    absent or a whole copy and an existing file is never replaced. Copies left by a killed run are removed."""
-    import os
-
-    dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if dest.exists() or dest.is_symlink():
-        raise FileExistsError(dest)
-    _remove_killed_partials(dest)
-    partial = dest.with_name(f".{dest.name}.{os.getpid()}.partial")
-    partial.unlink(missing_ok=True)  # this process's own, from an attempt that failed before its cleanup
-    fd = os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    os.close(fd)
-    try:
-        target = sqlite3.connect(str(partial))
-        try:
-            conn.backup(target)
-        finally:
-            target.close()
-        with open(partial, "rb") as written:
-            os.fsync(written.fileno())
-        try:
-            os.link(partial, dest)  # fails if dest appeared meanwhile: never replace a file
-        except FileExistsError:
-            raise
-        except OSError:
-            os.replace(partial, dest)  # a file system without hard links
-    finally:
-        partial.unlink(missing_ok=True)
-    return dest
-
-
-def backup_dir(db_path: Path) -> Path:
-    return db_path.parent / "backups"
-
-
-def backup_numbered(conn: sqlite3.Connection, db_path: Path, label: str, now: datetime) -> Path:
-    """A backup in the journal's backups/ folder named journal-<UTC time>-<label>.db. A retry after a failed
-    step, or a second process in the same second, must not collide with one already there: the next name
-    is numbered instead."""
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    for n in range(1, 1000):
-        name = f"journal-{stamp}-{label}.db" if n == 1 else f"journal-{stamp}-{label}-{n}.db"
-        try:
-            return backup_to(conn, backup_dir(db_path) / name)
-        except FileExistsError:
-            continue
-    raise FileExistsError(backup_dir(db_path) / f"journal-{stamp}-{label}.db")
 
 
 def migrate(

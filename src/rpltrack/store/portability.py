@@ -9,16 +9,10 @@ from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.store import rows
+from rpltrack.store.backups import backup_dir, backup_numbered, backup_to
 from rpltrack.store.base import appointment_conv, lab_conv, timeline_conv
 from rpltrack.store.db import JournalError, connect
-from rpltrack.store.migrations import (
-    HEAD,
-    backup_dir,
-    backup_numbered,
-    backup_to,
-    migrate,
-    user_version,
-)
+from rpltrack.store.migrations import HEAD, migrate, user_version
 from rpltrack.store.protocols import ProtocolStore
 from rpltrack.store.writer import TABLES_WITH_AUDIT
 
