@@ -302,7 +302,7 @@ def test_take_backdated_is_marked_logged_later(cli):
     add_usual(cli)
     out = cli.ok("take", "lovenox", "--at", "2026-11-22 21:00")
     assert out.startswith(
-        "Saved: lovenox 40 mg taken at 2026-11-22 21:00 (logged later) — the Sun 20:00 dose."
+        "Saved: lovenox 40 mg taken at 2026-11-22 21:00, logged later — the Sun 20:00 dose."
     )
     (row,) = dose_rows(cli.db)
     assert (row["slot_utc"], row["taken_utc"], row["logged_utc"], row["logged_later"]) == (
@@ -313,7 +313,7 @@ def test_take_backdated_is_marked_logged_later(cli):
     )
     logged = cli.json("log", "--from", "2026-11-22", "--to", "2026-11-22")
     assert [(e["slot"], e["logged_later"]) for e in logged] == [("2026-11-22T20:00:00+00:00", True)]
-    assert "(logged later)" in cli.ok("today", "--as-of", "2026-11-22 23:00")
+    assert "taken 21:00, logged later" in cli.ok("today", "--as-of", "2026-11-22 23:00")
 
 
 def test_take_with_a_different_amount(cli):

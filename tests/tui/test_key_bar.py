@@ -10,6 +10,7 @@ from rpltrack.tui.app import RpltrackApp
 from rpltrack.tui.screens.appointments import AppointmentsScreen
 from rpltrack.tui.screens.forms import ReasonDialog
 from rpltrack.tui.screens.history import HistoryScreen
+from rpltrack.tui.screens.sessions import TreatmentsScreen
 from rpltrack.tui.screens.today import TodayScreen
 from rpltrack.tui.widgets.key_bar import KeyBar, key_runs
 from tests.tui.helpers import SIZE, add_med, statuses
@@ -26,7 +27,7 @@ async def test_the_bar_shows_the_screens_keys_and_follows_the_screen(journal, cl
         await pilot.pause()
         today = bar_text(app)
         assert today.startswith(
-            " t Taken s Skip a Add medication l As needed 1-9 Sections u Undo ? Help q Quit "
+            " t Taken s Skip a Add medication l As needed 0-9 Sections u Undo ? Help q Quit "
         )
         assert today.rstrip().endswith("▏^p Search actions")
         assert len(today) == SIZE[0]  # the palette's key sits at the right edge
@@ -34,7 +35,7 @@ async def test_the_bar_shows_the_screens_keys_and_follows_the_screen(journal, cl
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)
         assert bar_text(app).startswith(
-            " e Edit d Delete 1-9 Sections u Undo ? Help q Quit "
+            " e Edit d Delete 0-9 Sections u Undo ? Help q Quit "
         )  # the same keys on every section
 
 
@@ -42,13 +43,24 @@ async def test_the_bar_shows_the_screens_keys_and_follows_the_screen(journal, cl
     ("keys", "drawn"),
     [
         ("123456789", "1-9"),
+        ("1234567890", "0-9"),
+        ("234567890", "2-9 0"),
         ("12345679", "1-7 9"),
         ("123", "1-3"),
         ("12", "1 2"),
         ("1245", "1 2 4 5"),
         ("abc", "a b c"),
     ],
-    ids=["all-nine", "one-left-out", "three-make-a-run", "two-do-not", "gaps", "letters"],
+    ids=[
+        "all-nine",
+        "all-ten",
+        "a-zero-after-a-part",
+        "one-left-out",
+        "three-make-a-run",
+        "two-do-not",
+        "gaps",
+        "letters",
+    ],
 )
 def test_a_groups_digits_are_drawn_as_runs(keys, drawn):
     items = [(Binding(key, "noop", key), True) for key in keys]
@@ -64,15 +76,15 @@ async def test_a_click_on_either_end_of_the_section_run_goes_there(journal, cloc
     app = RpltrackApp(journal=journal, clock=clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.click(KeyBar, offset=(bar_text(app).index("1-9") + 1, 0))  # the dash is not a key
+        await pilot.click(KeyBar, offset=(bar_text(app).index("0-9") + 1, 0))  # the dash is not a key
         await pilot.pause()
         assert isinstance(app.screen, TodayScreen)
-        await pilot.click(KeyBar, offset=(bar_text(app).index("1-9") + 2, 0))
+        await pilot.click(KeyBar, offset=(bar_text(app).index("0-9") + 2, 0))
         await pilot.pause()
         assert isinstance(app.screen, AppointmentsScreen)
-        await pilot.click(KeyBar, offset=(bar_text(app).index("1-9"), 0))
+        await pilot.click(KeyBar, offset=(bar_text(app).index("0-9"), 0))
         await pilot.pause()
-        assert isinstance(app.screen, TodayScreen)
+        assert isinstance(app.screen, TreatmentsScreen)
 
 
 async def test_a_click_on_a_key_presses_it(journal, clock):

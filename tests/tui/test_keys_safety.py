@@ -71,7 +71,7 @@ async def test_no_key_goes_somewhere_on_one_screen_and_acts_on_another(demo_app)
                 kind.setdefault(key, set()).add(mode)
     both = {key: (going[key], acting[key]) for key in going.keys() & acting.keys()}
     assert both == {}
-    assert set(going) == set("123456789")
+    assert set(going) == set("0123456789")
 
 
 async def test_the_section_keys_go_to_the_same_section_from_everywhere(demo_app):
@@ -135,7 +135,8 @@ async def test_help_on_today_says_what_each_key_does(demo_app):
         (("tab", "shift+tab"), "move to the next part of the screen, or back"),
     ]
     assert parts["Sections"][0] == (("1",), "Today (you are here)")
-    assert parts["Sections"][-1] == (("9",), "go to Appointments")
+    assert parts["Sections"][-2] == (("9",), "go to Appointments")
+    assert parts["Sections"][-1] == (("0",), "go to Treatments")
     assert [keys for keys, _ in parts["Everywhere"]] == [
         ("u",),
         ("U", "^y"),

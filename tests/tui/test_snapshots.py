@@ -11,7 +11,7 @@ SIZE = (110, 34)
 
 
 def test_today_on_demo_data(snap_compare, demo_app):
-    """The header 'Monday 23 November · CD 44 · 24dp5dt · 6w 1d' and 08:40 on the right.
+    """The header 'Monday 23 November · CD 44 · 24dp5dt · 6w 1d · due 18 Jul 2027' and 08:40 on the right.
     08:40: levothyroxine, aspirin, folic acid and prednisone taken; Lovenox (08:00) overdue, highlighted
     and selected; prednisone and progesterone in oil due at 20:00; the 7-day line at the bottom. Under the
     header, once counted: '7 things to raise with your care team — press 8', then the next appointment:
@@ -20,8 +20,16 @@ def test_today_on_demo_data(snap_compare, demo_app):
 
 
 def test_medications_on_demo_data(snap_compare, demo_app):
-    """The six current medications first, with 7- and 30-day percentages; then those of past cycles."""
+    """The six current medications first, with 7- and 30-day percentages; then those of past cycles. At the
+    right of the title line, the pregnancy in the header: '6w 1d · due 18 Jul 2027'."""
     assert snap_compare(demo_app, terminal_size=SIZE, press=["2"])
+
+
+def test_medications_at_80_columns(snap_compare, demo_app):
+    """At 80x24 every column stays: the dates wrap first ('16 Oct 2026 to' over '07 Dec 2026'), then the
+    schedule ('08:00,' over '20:00 daily') and the name ('progesterone' over 'in oil'); '7 days' and '30
+    days' read '7'/'30' over 'days' and their percentages are whole ('100%'); nothing scrolls sideways."""
+    assert snap_compare(demo_app, terminal_size=(80, 24), press=["2"])
 
 
 def test_medication_form_with_a_unit_slip(snap_compare, demo_app):

@@ -324,7 +324,8 @@ async def test_the_header_says_where_she_is_in_the_cycle(demo_app):
     async with demo_app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         heading = str(demo_app.screen.query_one("#today-date", Static).render())
-    assert heading == "Monday 23 November · CD 44 · 24dp5dt · 6w 1d"
+    # Pregnant (an ongoing pregnancy from the day-5 transfer of 30 Oct): the due date ends the header (#15).
+    assert heading == "Monday 23 November · CD 44 · 24dp5dt · 6w 1d · due 18 Jul 2027"
 
 
 async def test_today_reads_the_journal_once_before_its_first_paint(demo_journal, clock, monkeypatch):
@@ -340,7 +341,13 @@ async def test_today_reads_the_journal_once_before_its_first_paint(demo_journal,
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert reads == ["reload"]
-        # Coming back to Today is a resume, and it reads again.
+        # Coming back to Today with the journal as it was reads nothing again: switching stays instant.
+        await pilot.press("2", "1")
+        await pilot.pause()
+        assert reads == ["reload"]
+        # Once another connection (the command line) wrote, coming back reads again.
+        with Journal.open(demo_journal.path) as other:
+            add_med(other, clock, "vitamin D", "1000 units", "09:00")
         await pilot.press("2", "1")
         await pilot.pause()
         assert reads == ["reload", "reload"]

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id
 from rpltrack.cli.output import amount_json, dating_json, dose_view_json, dose_view_line, iso, log_json, say
+from rpltrack.domain import words
 from rpltrack.domain.doses import injection_sites, next_site
 from rpltrack.domain.models import DoseStatus
 from rpltrack.domain.schedule import day_bounds
@@ -170,7 +171,7 @@ def cmd_take(ctx: Context) -> int:
         )
         return 0
     assert log.taken_at is not None
-    later = " (logged later)" if log.logged_later else ""
+    later = f", {words.LOGGED_LATER}" if log.logged_later else ""
     say(
         f"Saved: {med.name} {log.amount} taken at {log.taken_at.astimezone(ctx.zone):%Y-%m-%d %H:%M}"
         f"{later} — {slot_text}." + (f" Site: {log.site}." if log.site else "")
@@ -322,7 +323,7 @@ def _entry_line(entry: HistoryEntry, ctx: Context) -> str:
     what = f"{log.status.value} {log.amount}" if log.amount else log.status.value
     extra = "".join(
         [
-            " — logged later" if log.logged_later else "",
+            f" — {words.LOGGED_LATER}" if log.logged_later else "",
             f" — {log.site}" if log.site else "",
             f" — {log.reason}" if log.reason else "",
         ]

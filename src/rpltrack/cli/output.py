@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain import catalog
+from rpltrack.domain import catalog, words
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.doses import gap_note, remaining_doses
 from rpltrack.domain.models import (
@@ -95,13 +95,11 @@ def dose_view_line(view: DoseView, zone: ZoneInfo) -> str:
     what = f"{view.medication.name} {amount}" if amount else view.medication.name
     state = dose_state_word(view)
     if log and log.status is DoseStatus.TAKEN and log.taken_at:
-        state = f"taken {log.taken_at.astimezone(zone):%H:%M}"
-        if log.logged_later:
-            state += " (logged later)"
+        state = words.taken_words(f"{log.taken_at.astimezone(zone):%H:%M}", logged_later=log.logged_later)
         if log.site:
-            state += f", {log.site}"
+            state += f" · {log.site}"
     elif log and log.status is DoseStatus.SKIPPED:
-        state = "skipped" + (f": {log.reason}" if log.reason else "")
+        state = words.skipped_words(log.reason)
     elif view.overdue:
         state = "due (overdue)"
     if slot and slot.shifted:
@@ -180,13 +178,8 @@ def adherence_json(a: Adherence) -> dict[str, Any]:
 
 
 def percent_text(a: Adherence | None) -> str:
-    if a is None or a.percent is None:
-        return "—"
-    return f"{format_number_short(a.percent)}% ({a.taken}/{a.due})"
-
-
-def format_number_short(value: float) -> str:
-    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+    """'85.7% (6/7)'; '—' when nothing was due (domain.words)."""
+    return words.adherence_words(a.percent, a.taken, a.due) if a is not None else words.NO_PERCENT
 
 
 def log_json(log: DoseLog, med: Medication, zone: ZoneInfo) -> dict[str, Any]:

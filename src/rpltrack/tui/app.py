@@ -76,6 +76,12 @@ def appointments_screen() -> Screen[Any]:
     return AppointmentsScreen()
 
 
+def sessions_screen() -> Screen[Any]:
+    from rpltrack.tui.screens.sessions import TreatmentsScreen
+
+    return TreatmentsScreen()
+
+
 # Everything imported so far (Textual, Rich, the domain) lives as long as the app. Frozen, it is left out of
 # the collector's full passes, one of which would otherwise fall in the first paint (20-35 ms on 2 cores).
 gc.freeze()
@@ -152,6 +158,7 @@ class RpltrackApp(App[None]):
         "labs": labs_screen,
         "flags": flags_screen,
         "appointments": appointments_screen,
+        "sessions": sessions_screen,
     }
     DEFAULT_MODE = "today"
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {RpltrackCommands}
@@ -204,15 +211,16 @@ class RpltrackApp(App[None]):
         """The first-run flow (#8); also the palette's "Welcome and set-up"."""
         from rpltrack.tui.screens.welcome import WelcomeScreen
 
-        self.push_screen(WelcomeScreen())
+        self.push_screen(WelcomeScreen(first_run=journal_is_empty(self.journal)))
 
     async def tick(self) -> None:
         """Re-read the section on show: states change with time; after midnight Today shows the new day."""
-        # Other sections re-read when she goes back to them (SectionScreen.on_screen_resume).
+        # Other sections re-read when she goes back to them, if the journal changed or a tick's time passed
+        # (SectionScreen.show_current).
         self.shown_day = self.clock.now().astimezone(self.clock.zone).date()
         for screen in self.screen_stack:
             if isinstance(screen, SectionScreen):
-                await screen.reload()
+                await screen.show_current(force=True)
         self.check_reminders()
 
     @work(thread=True, exclusive=True, group="reminders", exit_on_error=False)

@@ -20,6 +20,7 @@ SECTIONS = (
     ("labs", "Go to Labs (results)"),
     ("flags", "Go to Flags (things to raise)"),
     ("appointments", "Go to Appointments"),
+    ("sessions", "Go to Treatments (LIT, IVIG, intralipid sessions)"),
 )
 # Kept out of the key line (no room), offered here on every section: (binding id, name, action, help).
 UNDO_REDO = (

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
+from rpltrack.domain import words
 from rpltrack.domain.betas import BetaDraw, BetaPair, Verdict
 from rpltrack.domain.cycles import CYCLE_KIND_WORDS, Cycle, CycleEvent, EventKind, Transfer
 from rpltrack.domain.dating import Dating, format_ga
@@ -93,16 +94,14 @@ def dose_state(view: DoseView, zone: ZoneInfo) -> str:
     """What happened to a dose, in a few plain words: 'taken 08:04', 'skipped', 'due', 'overdue'."""
     log = view.log
     if log is not None and log.status is DoseStatus.TAKEN and log.taken_at is not None:
-        text = f"taken {log.taken_at.astimezone(zone):%H:%M}"
-        if log.logged_later:
-            text += ", logged later"
-        if log.site:
-            text += f" · {shown(log.site)}"
-        if view.slot is None:
-            text += " (as needed)"
-        return text
+        text = words.taken_words(
+            f"{log.taken_at.astimezone(zone):%H:%M}",
+            logged_later=log.logged_later,
+            as_needed=view.slot is None,
+        )
+        return text + (f" · {shown(log.site)}" if log.site else "")
     if log is not None and log.status is DoseStatus.SKIPPED:
-        return f"skipped: {shown(log.reason)}" if log.reason else "skipped"
+        return words.skipped_words(shown(log.reason) if log.reason else "")
     if view.status is DoseStatus.DUE:
         return "overdue" if view.overdue else "due"
     # Past its time before the medication was entered: nothing to reproach, just not in the journal.
@@ -110,9 +109,8 @@ def dose_state(view: DoseView, zone: ZoneInfo) -> str:
 
 
 def percent_text(adherence: Adherence | None) -> str:
-    if adherence is None or adherence.percent is None:
-        return "—"
-    return f"{adherence.percent:.0f}%"
+    """'100%', '85.7%'; '—' when nothing was due (domain.words)."""
+    return words.percent_words(adherence.percent if adherence is not None else None)
 
 
 def week_summary(adherence: Adherence) -> str:
@@ -146,14 +144,10 @@ def log_state(log: DoseLog, zone: ZoneInfo, label: str = "") -> str:
     """'taken 08:04, logged later', 'skipped: nausea'; a `label` follows the time: 'taken 21:00 EDT (New
     York)'."""
     if log.status is DoseStatus.SKIPPED:
-        return f"skipped: {shown(log.reason)}" if log.reason else "skipped"
+        return words.skipped_words(shown(log.reason) if log.reason else "")
     assert log.taken_at is not None
-    text = f"taken {log.taken_at.astimezone(zone):%H:%M}" + (f" {label}" if label else "")
-    if log.logged_later:
-        text += ", logged later"
-    if log.slot_at is None:
-        text += " (as needed)"
-    return text
+    at = f"{log.taken_at.astimezone(zone):%H:%M}" + (f" {label}" if label else "")
+    return words.taken_words(at, logged_later=log.logged_later, as_needed=log.slot_at is None)
 
 
 # What History says of a scheduled dose that passed unlogged: Today's word for it, and why, without reproach.

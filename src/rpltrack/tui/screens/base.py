@@ -22,6 +22,7 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.store.db import JournalError, NotSaved
 from rpltrack.store.journal import ChangeRecord, Journal, JournalReadOnly
 from rpltrack.tui.format import shown
+from rpltrack.tui.widgets.dating_badge import DatingBadge
 
 if TYPE_CHECKING:
     from rpltrack.tui.app import RpltrackApp
@@ -49,12 +50,13 @@ SECTION_GO_KEYS = (
     ("labs", "7", "Labs (results)"),
     ("flags", "8", "Flags"),
     ("appointments", "9", "Appointments"),
+    ("sessions", "0", "Treatments"),
 )
 SECTION_KEY = {mode: key for mode, key, _ in SECTION_GO_KEYS}
 
 
-# Nine sections do not fit the key line one by one beside a screen's own keys, so they share one entry
-# ("1-9 Sections"); each key keeps its own description for the help and the palette.
+# Ten sections do not fit the key line one by one beside a screen's own keys, so they share one entry
+# ("0-9 Sections"); each key keeps its own description for the help and the palette.
 SECTIONS_GROUP = Binding.Group("Sections")
 
 
@@ -112,6 +114,9 @@ EVERYWHERE_IDS = frozenset({"undo", "redo", "changes", "help", "help-f1", "quit"
 UNDO_AT_ONCE_WITHIN = timedelta(minutes=1)
 # How long a "… — u to undo" notice stays up.
 ANNOUNCE_SECONDS = 8.0
+# A section shown again within this long of its last read, with the journal unchanged, is not read again
+# (the app's tick re-reads the section on screen as often).
+REREAD_AFTER = timedelta(seconds=30)
 
 
 class AppScreen(Screen[None]):
@@ -145,22 +150,57 @@ class SectionScreen(AppScreen):
             reason = reason[0].upper() + reason[1:] + ("" if reason.endswith(".") else ".")
             yield Static(shown(reason), id="readonly-banner", markup=False)
 
-    # Mount reads the journal once for the first paint; the ScreenResume that follows the first mount would
-    # read it again for nothing, so only later resumes (coming back to the section) reload.
-    _loaded_on_mount = False
+    # The journal's change mark when this section last read it, and when (app clock): what tells a section
+    # shown again whether it must read again.
+    _read_mark: tuple[int, int] | None = None
+    _read_at: datetime | None = None
+
+    # The gestational age and due date at the right of the title line while a pregnancy is ongoing; a
+    # section whose own heading says where she is (Today) sets this False.
+    DATING_BADGE: ClassVar[bool] = True
 
     async def on_mount(self) -> None:
-        await self.reload()
-        self._loaded_on_mount = True
+        if self.DATING_BADGE:
+            await self.mount(DatingBadge(id="dating-badge"))
+        await self.show_current()
 
     async def on_screen_resume(self) -> None:
-        if self._loaded_on_mount:
-            self._loaded_on_mount = False
+        await self.show_current()
+
+    async def show_current(self, *, force: bool = False) -> None:
+        """Show the journal as it is now, whatever changed it (another section, the command line, the
+        reminder timer): read again when it changed since this section last read it, or when that was
+        REREAD_AFTER ago or more (what is due moves with the clock); else keep what is shown, so moving
+        between sections stays instant. `force` reads again in any case (the app's tick)."""
+        mark = self.journal.change_mark()
+        now = self.clock.now()
+        read_at = self._read_at
+        if (
+            not force
+            and mark == self._read_mark
+            and read_at is not None
+            and timedelta(0) <= now - read_at < REREAD_AFTER
+        ):
             return
         await self.reload()
+        self._read_mark, self._read_at = mark, now
+        self.show_dating()
 
     async def reload(self) -> None:
         """Read the journal again and show what it says now."""
+
+    def show_dating(self) -> None:
+        """The header's gestational age and due date, while a pregnancy is ongoing (domain dating); read
+        when the section is shown and after each change made on it."""
+        badges = list(self.query(DatingBadge).results(DatingBadge))
+        if not badges:
+            return
+        try:
+            dating = self.journal.dating_on(self.clock.now().astimezone(self.zone).date())
+        except (JournalError, ValidationError):
+            dating = None  # the Cycles and Pregnancies screens say what is wrong; the header stays quiet
+        for badge in badges:
+            badge.show_dating(dating)
 
     def can_write(self) -> bool:
         """False (with a gentle note) when the journal is read-only."""
@@ -207,6 +247,7 @@ class SectionScreen(AppScreen):
         UNDO_AT_ONCE_WITHIN takes it back without asking. Without it (or when the write changed nothing),
         `u` names the change and asks first."""
         self.notify(f"{what.rstrip('.')} — u to undo.", title="Saved", timeout=ANNOUNCE_SECONDS, markup=False)
+        self.show_dating()
         self._made_here = None
         if made_at is None:
             return
@@ -270,6 +311,7 @@ class SectionScreen(AppScreen):
             f"Undone: {undone.summary} — U to redo.", title="Undo", timeout=ANNOUNCE_SECONDS, markup=False
         )
         await self.reload()
+        self.show_dating()
 
     async def action_redo(self) -> None:
         """Re-apply what the last undo took back: at once if it was undone on this screen a moment ago, else
@@ -313,6 +355,7 @@ class SectionScreen(AppScreen):
             f"Redone: {redone.summary} — u to undo.", title="Redo", timeout=ANNOUNCE_SECONDS, markup=False
         )
         await self.reload()
+        self.show_dating()
 
 
 class ChangeDialog(ModalScreen[bool]):

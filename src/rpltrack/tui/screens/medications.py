@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 from rpltrack.domain.models import Medication, MedicationState
 from rpltrack.tui import format as fmt
+from rpltrack.tui.columns import fit_widths, wrap
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.forms import ConfirmDialog, MedicationEditForm, MedicationForm, ask_delete
 from rpltrack.tui.screens.today import add_medication
@@ -25,6 +26,11 @@ COLUMNS = (
     ("7 days", "week"),
     ("30 days", "month"),
 )
+
+
+# The columns that give way, in order, when the terminal is narrow (indexes into COLUMNS): Dates, Schedule,
+# Name, Dose and State, then the labels of the adherence columns ("7" over "days"; a percentage is one piece).
+GIVE_WAY = (3, 2, 0, 1, 4, 5, 6)
 
 
 class MedicationsScreen(SectionScreen):
@@ -42,6 +48,11 @@ class MedicationsScreen(SectionScreen):
         *go_keys("medications"),
         *SECTION_KEYS,
     ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[tuple[str, list[str]]] = []  # each medication's row key and cells, as shown
+        self.laid_out_for = 0  # the width the table was last laid out for
 
     def compose(self) -> ComposeResult:
         yield Static("Medications", id="medications-title", classes="top-line")
@@ -65,9 +76,7 @@ class MedicationsScreen(SectionScreen):
         )
         week, _ = self.journal.adherence(now, 7)
         month, _ = self.journal.adherence(now, 30)
-        table = self.query_one("#medications", DataTable)
-        selected = self.selected_id()
-        table.clear()
+        rows: list[tuple[str, list[str]]] = []
         for med in meds:
             assert med.id is not None
             state = med.state(now, today)
@@ -76,24 +85,67 @@ class MedicationsScreen(SectionScreen):
             dose = str(shown.amount)
             if upcoming is not None:
                 dose += f" ({upcoming.amount} from {upcoming.effective_on:%-d %b})"
-            # Cells as Text (fmt.cells): her name for it is drawn as written, never read as markup.
-            table.add_row(
-                *fmt.cells(
-                    med.name,
-                    dose,
-                    shown.timing.describe(),
-                    fmt.date_span(med),
-                    state.value,
-                    fmt.percent_text(week.get(med.id)) if state is MedicationState.ACTIVE else "",
-                    fmt.percent_text(month.get(med.id))
-                    if month.get(med.id, None) and month[med.id].due
-                    else "",
-                ),
-                key=str(med.id),
+            cells = (
+                med.name,
+                dose,
+                shown.timing.describe(),
+                fmt.date_span(med),
+                state.value,
+                fmt.percent_text(week.get(med.id)) if state is MedicationState.ACTIVE else "",
+                fmt.percent_text(month.get(med.id)) if month.get(med.id, None) and month[med.id].due else "",
             )
-        if selected is not None and str(selected) in {str(m.id) for m in meds}:
-            table.move_cursor(row=table.get_row_index(str(selected)))
+            # Her name for it is drawn as written, its controls shown, never read as markup.
+            rows.append((str(med.id), [fmt.shown(cell) for cell in cells]))
+        self.rows = rows
+        self.lay_out(self.table_width())
         self.set_class(not meds, "-empty")
+        # The vertical scrollbar, if the rows need one, takes its columns once the table is laid out.
+        self.call_after_refresh(self.fit_to_width)
+
+    # -- fitting the columns to the terminal ------------------------------------------------------------
+
+    def table_width(self) -> int:
+        """The cells the table can draw across: its width inside any scrollbar, or the screen's before its
+        first layout."""
+        width = self.query_one("#medications", DataTable).scrollable_content_region.width
+        return width if width > 0 else self.size.width or self.app.size.width
+
+    def lay_out(self, width: int) -> None:
+        """Fill the table with `self.rows`, its columns fitted to `width`: when they do not all fit, the
+        dates give way first, then the schedule, the name, the dose and the state, each wrapping between
+        words (to two lines while that is enough); a percentage or any number is never cut."""
+        table: DataTable[Text] = self.query_one("#medications", DataTable)
+        selected = self.selected_id()
+        labels = [label for label, _ in COLUMNS]
+        gaps = 2 * table.cell_padding * len(COLUMNS)
+        widths = fit_widths(labels, [cells for _, cells in self.rows], GIVE_WAY, width - gaps)
+        table.clear(columns=True)
+        headers = [
+            wrap(label, column_width, glue=False) for label, column_width in zip(labels, widths, strict=True)
+        ]
+        table.header_height = max(len(header) for header in headers)
+        for (_, key), header, column_width in zip(COLUMNS, headers, widths, strict=True):
+            table.add_column("\n".join(header), key=key, width=column_width)
+        for key, cells in self.rows:
+            lines = [wrap(cell, column_width) for cell, column_width in zip(cells, widths, strict=True)]
+            table.add_row(
+                *(Text("\n".join(cell_lines), no_wrap=True, end="") for cell_lines in lines),
+                key=key,
+                height=max(len(cell_lines) for cell_lines in lines),
+            )
+        self.laid_out_for = width
+        if selected is not None and str(selected) in {key for key, _ in self.rows}:
+            table.move_cursor(row=table.get_row_index(str(selected)), animate=False)
+
+    def fit_to_width(self) -> None:
+        """Lay the table out again if the width it can draw across is not the one it was laid out for (a
+        scrollbar came or went, the terminal was resized)."""
+        width = self.table_width()
+        if width != self.laid_out_for:
+            self.lay_out(width)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.fit_to_width)
 
     def selected_id(self) -> int | None:
         table = self.query_one("#medications", DataTable)

@@ -30,6 +30,7 @@ from rpltrack.tui.screens.base import (
     SectionScreen,
     go_keys,
 )
+from rpltrack.tui.widgets.dating_badge import pregnancy_words
 from rpltrack.tui.widgets.dose_list import DoseList
 from rpltrack.tui.widgets.key_bar import KeyBar
 
@@ -81,6 +82,8 @@ def flags_line(active: int) -> str:
 class TodayScreen(SectionScreen):
     """The day's doses, the time, and a modest line about the last seven days."""
 
+    DATING_BADGE = False  # the heading says where she is, the due date included
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_medication", "Add medication", tooltip="add a medication", id="add-medication"),
         Binding("l", "log_prn", "As needed", tooltip="log an as-needed medication taken now", id="log-prn"),
@@ -111,7 +114,9 @@ class TodayScreen(SectionScreen):
         views = self.journal.day(now.date(), self.zone, now)
         _, week = self.journal.adherence(now, 7)
         dating = self.journal.dating_on(now.date())
-        self.query_one("#today-date", Static).update(fmt.day_heading(now, dating))
+        heading = fmt.day_heading(now, dating)
+        due = pregnancy_words(dating, with_ga=False)  # the header's due date; the heading has the weeks
+        self.query_one("#today-date", Static).update(f"{heading} · {due}" if due else heading)
         self.query_one("#today-clock", Static).update(f"{now:%H:%M}")
         self.query_one("#today-adherence", Static).update(fmt.week_summary(week))
         doses = self.query_one("#doses", DoseList)

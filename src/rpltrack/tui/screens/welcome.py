@@ -10,7 +10,7 @@ shown beside its field and nothing is written. Installing the reminder timer run
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,159 +20,69 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Button, ContentSwitcher, Input, Label, OptionList, Static
+from textual.widgets import Button, ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rpltrack.domain.cycles import CYCLE_KIND_WORDS, Cycle, CycleKind, EventKind, Transfer
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import parse_past_date
-from rpltrack.domain.models import Medication
+from rpltrack.domain.models import Medication, MedicationState
 from rpltrack.domain.protocols import MissingDoses, Template
-from rpltrack.domain.settings import DEFAULTS, SETTINGS
+from rpltrack.domain.settings import SETTINGS
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, AppScreen, SectionScreen
+from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, AppScreen
 from rpltrack.tui.screens.entry_form import Checks, FieldErrors, sentence
+from rpltrack.tui.screens.welcome_steps import (
+    ABOUT,
+    BACK,
+    CYCLE_FIELDS,
+    CYCLE_TEXT,
+    DONE_TEXT,
+    DOSE_HINT,
+    DOSE_NEEDED,
+    ESCAPE_ACTIONS,
+    MEDS_HINT,
+    MEDS_TEXT,
+    NEXT,
+    NO_CYCLE,
+    NOT_CHANGED,
+    NOT_NOW,
+    ONE_BY_ONE,
+    ONE_STEP_LEFT,
+    PANES,
+    PROMISE,
+    REMINDERS_LATER,
+    REMINDERS_TEXT,
+    SAVE_PANES,
+    SKIPPED_SETUP,
+    STEP_COUNT,
+    STEPS_TEXT,
+    TARGET_KEYS,
+    TARGET_NAMES,
+    TARGETS_TEXT,
+    TRANSFER_KINDS,
+    WELCOME_HINT,
+    Pane,
+    cycle_words,
+    done_lines,
+    medication_words,
+    nothing_added,
+    target_hint,
+    target_id,
+    template_option,
+    template_rows,
+)
 from rpltrack.tui.widgets.field_row import Field, FieldRow
 from rpltrack.tui.widgets.key_bar import KeyBar
-from rpltrack.tui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:
     from rpltrack.tui.screens.forms import MedicationForm
 
 WELCOME_CSS = str(Path(__file__).resolve().parent.parent / "welcome.tcss")
-
-ABOUT = (
-    "rpltrack is a private journal for your medications and doses, your cycles, betas, lab results and "
-    "appointments, with a reminder for each dose."
-)
-PROMISE = (
-    "rpltrack records and reminds. It never gives medical advice and never tells you to change a dose. "
-    "Your data stays on this computer."
-)
-STEPS_TEXT = (
-    "Four short steps follow: your clinic's targets, your cycle, your medications and reminders. "
-    "Each one can be skipped and done later."
-)
-WELCOME_HINT = "Enter starts · Escape skips set-up (ctrl+p, then “Welcome and set-up”, brings it back)"
-TARGETS_TEXT = (
-    "If your clinic gave you targets, enter them; a field left empty uses the guideline default. "
-    "Flags (things to raise with your care team) use them. You can change them later on Flags with s."
-)
-CYCLE_TEXT = (
-    "Are you in a treatment cycle now? Choose its kind, then give CD1, the first day of your period, and "
-    "the transfer once it has happened. Doses that follow the cycle are placed on these dates."
-)
-MEDS_TEXT = (
-    "Add the medications you take now: one by one, or a template that adds a clinic's calendar in one go, "
-    "placed on your cycle's dates. Templates are examples to match to your clinic's written instructions, "
-    "not recommendations."
-)
-MEDS_HINT = "Enter on a template shows what it adds; nothing is saved until you choose Add these."
-REMINDERS_TEXT = (
-    "While rpltrack is open, it reminds you of each dose. It can also remind you with the app closed: "
-    "a small check on this computer, every minute."
-)
-ONE_STEP_LEFT = (
-    "Reminders with the app closed are not on yet: one step is left, below. Until then, reminders come "
-    "while rpltrack is open. Your journal is not affected."
-)
-REMINDERS_LATER = "You can set them up later in a terminal: rpltrack remind --install"
-DONE_TEXT = (
-    "Everything here can be changed later. On any screen ? shows the keys, and ctrl+p finds any action "
-    "by name (“Welcome and set-up” brings these steps back)."
-)
-SKIPPED_SETUP = "Set-up skipped. Whenever you like: ctrl+p, then “Welcome and set-up”."
-NOT_NOW = "not now: reminders come while rpltrack is open"
-DOSE_HINT = "as prescribed"
-DOSE_NEEDED = "needed"  # in the empty field, red, with the names under the list
-
-# The three targets most clinics give; the rest are on Flags (s).
-TARGET_KEYS = ("tsh.target", "progesterone.threshold", "vitamin-d.threshold")
-TARGET_NAMES = {
-    "tsh.target": "TSH target",
-    "progesterone.threshold": "Progesterone",
-    "vitamin-d.threshold": "Vitamin D",
-}
-NO_CYCLE = "none"
-# Kinds of cycle with a transfer to record (an IUI or timed intercourse has none).
-TRANSFER_KINDS = (CycleKind.NATURAL, CycleKind.FET, CycleKind.IVF, CycleKind.OTHER)
-CYCLE_FIELDS = (
-    ("cd1", "CD1", "YYYY-MM-DD, first day of your period", ""),
-    ("transfer", "Transfer", "YYYY-MM-DD, once it has happened", ""),
-    ("embryo-day", "Embryo day", "3, 5, 6 or 7, as your clinic wrote it", "5"),
-)
-ONE_BY_ONE = "one-by-one"
-
-# The panes, with the title of their step; the number counts the four steps after the welcome.
-PANES: dict[str, tuple[int, str]] = {
-    "welcome": (0, "Welcome to rpltrack"),
-    "targets": (1, "Your clinic's targets (optional)"),
-    "cycle": (2, "Your cycle"),
-    "medications": (3, "Your medications"),
-    "template": (3, "Your medications: a template"),
-    "added": (3, "Your medications"),
-    "reminders": (4, "Reminders"),
-    "done": (0, "All set"),
-}
-STEP_COUNT = 4
-NEXT = {"targets": "cycle", "cycle": "medications", "medications": "reminders", "added": "reminders"}
-BACK = {"cycle": "targets", "medications": "cycle", "template": "medications", "reminders": "medications"}
-# Escape has one binding per meaning, each shown in the footer only on the panes where it is what Escape does.
-ESCAPE_ACTIONS = ("skip_setup", "skip_step", "back", "next", "finish")
-SAVE_PANES = ("targets", "cycle", "template")
-
-
-def target_hint(key: str) -> str:
-    """'empty: 10 ng/mL, the guideline default' (TSH's default depends on her situation)."""
-    default = DEFAULTS.get(key)
-    unit = SETTINGS[key].unit
-    return f"empty: {default} {unit}, the guideline default" if default else "empty: the guideline default"
-
-
-def nothing_added(names: Sequence[str]) -> str:
-    """'Nothing was added yet: estradiol and progesterone in oil need your clinic's dose.'"""
-    listed = " and ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"Nothing was added yet: {listed} {'needs' if len(names) == 1 else 'need'} your clinic's dose."
-
-
-def target_id(key: str) -> str:
-    return "welcome-" + key.replace(".", "-")
-
-
-def cycle_words(cycle: Cycle) -> str:
-    """'Medicated FET from CD1 5 Nov 2026, transfer 20 Nov 2026 (day 5)'."""
-    kind = CYCLE_KIND_WORDS[cycle.kind]
-    words = f"{kind[0].upper()}{kind[1:]} from CD1 {fmt.long_day(cycle.cd1)}"
-    transfer = cycle.last_transfer
-    if transfer is not None:
-        words += f", transfer {fmt.long_day(transfer.on)} (day {transfer.embryo_day})"
-    return words
-
-
-def medication_words(med: Medication) -> str:
-    """'estradiol 2 mg, 08:00 daily, from CD1' — how a medication just added reads."""
-    words = f"{med.name} {med.current.amount}, {med.current.timing.describe()}"
-    if med.start_anchor:
-        from rpltrack.domain import anchors
-
-        words += f", from {anchors.describe_anchor(str(anchors.parse_event_anchor(med.start_anchor)))}"
-    return words
-
-
-def template_option(template: Template) -> Option:
-    """A template in the list; a template of her own is drawn as she wrote it (controls shown)."""
-    text = fmt.plain(template.title)
-    text.append("  " + ("an example" if template.builtin else "yours"), style="dim")
-    return Option(text, id=f"template-{template.name}")
-
-
-class Pane(VerticalScroll):
-    """One step. A Tab stop of its own only when its words overflow (then the arrows scroll it)."""
-
-    def allow_focus(self) -> bool:
-        return self.allow_vertical_scroll
+# The medications Done counts as hers now: being taken, or waiting for their start.
+HELD_STATES = (MedicationState.ACTIVE, MedicationState.WAITING, MedicationState.NOT_STARTED)
 
 
 class WelcomeScreen(AppScreen):
@@ -188,8 +98,9 @@ class WelcomeScreen(AppScreen):
         Binding("ctrl+s", "save", "Save", id="welcome-save"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, *, first_run: bool = True) -> None:
         super().__init__(id="welcome-screen")
+        self.first_run = first_run  # False: run again on a journal set up before (from the palette)
         self.pane = "welcome"
         self.templates: list[Template] = []
         self.template: Template | None = None
@@ -352,7 +263,7 @@ class WelcomeScreen(AppScreen):
 
     def action_skip_step(self) -> None:
         if self.pane == "reminders" and "reminders" not in self.summary:
-            self.summary["reminders"] = NOT_NOW
+            self.summary["reminders"] = NOT_NOW if self.first_run else NOT_CHANGED
         self.show_pane(NEXT.get(self.pane, "done"))
 
     def action_back(self) -> None:
@@ -374,13 +285,11 @@ class WelcomeScreen(AppScreen):
             self.apply_template()
 
     def finish(self) -> None:
-        """Close the flow and land on Today, read again (it was read empty under the welcome)."""
+        """Close the flow and land on Today: a section shown again reads the journal again when it changed
+        (SectionScreen.show_current), so Today shows what was added here."""
         self.dismiss()
         if self.app.current_mode != "today":
             self.app.switch_mode("today")
-        for screen in self.app.screen_stack:
-            if isinstance(screen, SectionScreen):
-                self.app.call_later(screen.reload)
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -496,11 +405,6 @@ class WelcomeScreen(AppScreen):
                 self.pane_error("targets", self.write_failed(exc) + done)
                 return
             saved.append(TARGET_NAMES[key])
-        if changes:
-            self.summary["targets"] = ", ".join(
-                f"{TARGET_NAMES[k]} {v} {SETTINGS[k].unit}" if v else f"{TARGET_NAMES[k]} default"
-                for k, v in changes.items()
-            )
         self.show_pane("cycle")
 
     # -- 2. her cycle ---------------------------------------------------------------------------------
@@ -616,7 +520,6 @@ class WelcomeScreen(AppScreen):
                 kept = " The cycle itself was saved." if self.saved_cycle is not None else ""
                 self.pane_error("cycle", words + kept)
             return
-        self.summary["cycle"] = cycle_words(saved)
         self.show_pane("medications")
 
     # -- 3. her medications ---------------------------------------------------------------------------
@@ -672,39 +575,9 @@ class WelcomeScreen(AppScreen):
         else:
             where = "Its doses start today."
         self.query_one("#template-cycle", Static).update(fmt.shown(where))
-        rows: list[Widget] = [
-            Horizontal(
-                Label("Medication", classes="template-name"),
-                Label("Dose", classes="template-dose-head"),
-                Label("When", classes="template-when"),
-                classes="template-row template-head",
-            )
-        ]
-        for index, entry in enumerate(template.medications):
-            if entry.taper:
-                dose: Widget = Static(fmt.shown(entry.taper), classes="template-taper", markup=False)
-            else:
-                dose = SafeInput(
-                    entry.dose,
-                    placeholder=DOSE_HINT,
-                    id=f"dose-{index}",
-                    classes="form-input template-dose",
-                    compact=True,
-                )
-            rows.append(
-                Horizontal(
-                    Label(fmt.shown(entry.name), classes="template-name", markup=False),
-                    dose,
-                    Static(fmt.shown(entry.describe()), classes="template-when", markup=False),
-                    classes="template-row",
-                )
-            )
-            error = Static("", id=f"error-dose-{index}", classes="field-error template-error", markup=False)
-            error.display = False
-            rows.append(error)
         box = self.query_one("#template-meds", VerticalScroll)
         await box.remove_children()
-        await box.mount_all(rows)
+        await box.mount_all(template_rows(template))
         self.show_pane("template")
 
     def apply_template(self) -> None:
@@ -750,7 +623,6 @@ class WelcomeScreen(AppScreen):
             self.template_refused(template, exc)
             return
         self.added.extend(meds)
-        self.summary["medications"] = f"{len(self.added)} added"
         self.show_pane("added")
 
     def template_refused(self, template: Template, exc: Exception) -> None:
@@ -792,7 +664,6 @@ class WelcomeScreen(AppScreen):
                 )
                 return
             self.added.append(saved)
-            self.summary["medications"] = f"{len(self.added)} added"
             self.show_pane("added")
 
         self.app.push_screen(form, done)
@@ -846,10 +717,17 @@ class WelcomeScreen(AppScreen):
     # -- done -----------------------------------------------------------------------------------------
 
     def prepare_done(self) -> None:
-        lines = [
-            f"Clinic targets: {self.summary.get('targets', 'the guideline defaults')}",
-            f"Cycle: {self.summary.get('cycle', 'none recorded')}",
-            f"Medications: {self.summary.get('medications', 'none added yet (Today, a)')}",
-            f"Reminders: {self.summary.get('reminders', 'only while rpltrack is open')}",
-        ]
+        """What the journal holds now, read again (a re-run from the palette finds what earlier runs, the
+        sections or the command line put there), and what the reminders step did."""
+        now = self.clock.now()
+        today = now.astimezone(self.zone).date()
+        held = sum(m.state(now, today) in HELD_STATES for m in self.journal.medications())
+        lines = done_lines(
+            self.journal.stored_settings(),
+            self.current_cycle(),
+            self.summary.get("cycle", ""),
+            len(self.added),
+            held,
+            self.summary.get("reminders", ""),
+        )
         self.query_one("#done-summary", Static).update("\n".join(lines))

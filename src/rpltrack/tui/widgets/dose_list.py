@@ -115,16 +115,22 @@ class DoseList(Widget, can_focus=True):
     def show_doses(self, views: Sequence[DoseView], now: datetime) -> None:
         """Show `views`; the dose highlighted before stays highlighted if it is still there."""
         keep = self.highlighted_view
+        showed_all = self.size.height == 0 or self.size.height > len(self.rows)
         self.views = list(views)
         self.rows = [self.cells(view) for view in views]
         self.notes = [self.note(view) for view in views]
         self.state_width = max([cell_len(STATE_LABEL), *(cell_len(row[-1][0]) for row in self.rows)])
         index = self._start_index(views, keep, now)
         self.cursor_row = 0 if index is None else index
+        # The row count sets the height (`height: auto`): a new list may need a layout, not only a repaint,
+        # and how many rows fit is known only once that layout is done. A list that showed every row is
+        # drawn from its first row until then; the highlighted row is brought into view again after it
+        # (from the old height alone, a list that grew would keep its first rows out of sight, #15).
         self.top_row = 0
-        self._scroll_to_cursor()
-        # The row count sets the height (`height: auto`): a new list may need a layout, not only a repaint.
+        if not showed_all:
+            self._scroll_to_cursor()
         self.refresh(layout=True)
+        self.call_after_refresh(self._keep_cursor_in_view)
 
     def cells(self, view: DoseView) -> tuple[tuple[str, str | None], ...]:
         """Time, medication, amount and what happened, each with the component class that colours it. Her
@@ -212,7 +218,15 @@ class DoseList(Widget, can_focus=True):
             self.move_cursor(row)
 
     def on_resize(self, event: events.Resize) -> None:
+        self._keep_cursor_in_view()
+
+    def _keep_cursor_in_view(self) -> None:
+        """After a layout: scroll as far as the new height needs to keep the highlighted row in view (and no
+        further, so a list with room for every row shows them all), and draw again if that moved it."""
+        top = self.top_row
         self._scroll_to_cursor()
+        if self.top_row != top:
+            self.refresh()
 
     def _visible_rows(self) -> int:
         """How many rows fit under the header (all of them before the first layout)."""

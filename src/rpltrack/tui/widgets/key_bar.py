@@ -3,7 +3,7 @@
 Textual's Footer mounts a widget per key and restyles each one, and composes twice on start (once empty,
 once the bindings are known): about a tenth of a second of the app's start on a slow laptop, for one line
 of text. KeyBar draws the same line (the keys of the focused screen, a group's keys side by side with the
-group's name and a run of digits as '1-9', the command palette's key on the right) from the screen's active
+group's name and a run of digits as '0-9', the command palette's key on the right) from the screen's active
 bindings whenever they change. A click on a key presses it.
 """
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 class KeyBar(Widget):
-    """One line of key hints: `t Taken s Skip … 1-9 Sections u Undo ? Help q Quit      ▏^p Search actions`."""
+    """One line of key hints: `t Taken s Skip … 0-9 Sections u Undo ? Help q Quit      ▏^p Search actions`."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {"key-bar--key", "key-bar--description"}
     DEFAULT_CSS = """
@@ -131,13 +131,15 @@ _DIM = Style(dim=True)
 
 def key_runs(items: list[tuple[Binding, bool]]) -> list[list[tuple[Binding, bool]]]:
     """A group's keys in runs: three or more consecutive digits make one run, drawn '1-9' (each end
-    clickable); any other key is a run of its own."""
+    clickable), a 0 after the 9 making it '0-9'; any other key is a run of its own."""
     runs: list[list[tuple[Binding, bool]]] = []
     for item in items:
         last = runs[-1][-1][0].key if runs else ""
         key = item[0].key
         if len(key) == len(last) == 1 and key.isdigit() and last.isdigit() and int(key) == int(last) + 1:
             runs[-1].append(item)
+        elif key == "0" and last == "9" and runs[-1][0][0].key == "1":
+            runs[-1].insert(0, item)  # 0 follows 9 on the keyboard: 1 to 9 and 0 are drawn '0-9'
         else:
             runs.append([item])
     split: list[list[tuple[Binding, bool]]] = []
