@@ -4,7 +4,10 @@
 `__setattr__` as Python source and compiles it when the module is imported: about 0.15 ms a method, and
 importing `dataclasses` pulls in `inspect` (about 8 ms). A `rpltrack today` imports some twenty of these
 classes, so that was a fifth of its start-up. `record` gives the same classes the same behaviour from a few
-shared functions instead, which cost nothing to set up.
+shared functions instead, which cost nothing to set up. msgspec.Struct (class creation in C) was measured as
+a replacement (2026-12, msgspec 0.23, CPython 3.11): `import msgspec` alone costs 19 ms against 12 ms for
+`python -c pass`, as it imports typing, datetime and contextlib, while 100 records cost 8 ms in all; it also
+has no per-field compare=False, which five fields here rely on. So records stay.
 
 Type checkers see `record`, `field` and `replace` as the `dataclasses` originals (the names are bound to them
 under TYPE_CHECKING), so every class is checked exactly as a dataclass would be. At run time the supported
