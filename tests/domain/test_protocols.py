@@ -14,6 +14,7 @@ from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Tran
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import MedicationInput, build_medication
 from rpltrack.domain.models import Medication, Regimen
+from rpltrack.domain.protocol_writing import entry_from_medication, render_template, template_from_medications
 from rpltrack.domain.protocols import (
     MissingDoses,
     Template,
@@ -21,8 +22,6 @@ from rpltrack.domain.protocols import (
     TemplateError,
     parse_template,
     plan,
-    render_template,
-    template_from_medications,
 )
 from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.records import replace
@@ -475,7 +474,7 @@ REGIMEN = (
 def shape(med: Medication, cycle: Cycle) -> tuple[object, ...]:
     """What must survive a save and re-apply: the `med add` text, and the first and last days counted from
     CD1 (anchored) or from the day it was applied."""
-    entry, _ = protocols.entry_from_medication(med)
+    entry, _ = entry_from_medication(med)
     base = cycle.cd1 if med.start_anchor else med.regimens[0].effective_on
     end = None if med.last_day is None else (med.last_day - base).days
     doses: list[tuple[object, ...]] = []

@@ -13,13 +13,13 @@ from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Tran
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import build_change
 from rpltrack.domain.models import Medication
+from rpltrack.domain.protocol_writing import render_template
 from rpltrack.domain.protocols import (
     AlreadyApplied,
     DuplicateMedications,
     TemplateError,
     builtin_template,
     parse_template,
-    render_template,
 )
 from rpltrack.domain.records import replace
 from rpltrack.domain.schedule import expand

@@ -272,7 +272,7 @@ def protocol_show(ctx: Context) -> int:
 
 def _text_of(ctx: Context, template: Template) -> str:
     """The template's file: hers as she imported or saved it, a built-in as shipped (comments kept)."""
-    from rpltrack.domain.protocols import render_template
+    from rpltrack.domain.protocol_writing import render_template
 
     saved = None if template.builtin else ctx.journal.protocol(template.name)
     if saved is not None:
@@ -450,7 +450,8 @@ def _read_template_file(path: Path) -> str:
 
 
 def protocol_import(ctx: Context) -> int:
-    from rpltrack.domain.protocols import check_name, parse_template, render_template
+    from rpltrack.domain.protocol_writing import render_template
+    from rpltrack.domain.protocols import check_name, parse_template
     from rpltrack.domain.records import replace
 
     a = ctx.args
@@ -473,7 +474,7 @@ def protocol_save(ctx: Context) -> int:
     from rpltrack.domain import catalog
     from rpltrack.domain.cycles import CYCLE_KIND_WORDS
     from rpltrack.domain.models import MedicationState
-    from rpltrack.domain.protocols import render_template, template_from_medications
+    from rpltrack.domain.protocol_writing import render_template, template_from_medications
 
     a, journal, now, today = ctx.args, ctx.journal, ctx.now(), ctx.clock.today()
     cycle: Cycle | None
