@@ -11,11 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rpltrack.export.csv_export import BOM, Column, Table, is_number, neutralise, render, unneutralise
-from rpltrack.export.csv_import import read_table
+from rpltrack.export.csv_read import read_table
 from tests.export.csv_support import FORMULAS
 
-TEXT = Column("Note")
-NUMBER = Column("Value", numeric=True)
+
+def cell(text: str) -> str:
+    return text
+
+
+TEXT = Column[str]("Note", cell)
+NUMBER = Column[str]("Value", cell, numeric=True)
 
 
 def cells_of(text: str) -> list[list[str]]:
@@ -24,7 +29,7 @@ def cells_of(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
 
 
-def one_column(column: Column, *values: str) -> list[str]:
+def one_column(column: Column[str], *values: str) -> list[str]:
     rows = cells_of(render(Table("t.csv", (column,), [[v] for v in values])))
     assert rows[0] == [column.header]
     return [r[0] for r in rows[1:]]
@@ -78,7 +83,7 @@ def test_text_in_a_numeric_column_is_still_neutralised(value: str) -> None:
 
 
 def test_d4_utf8_bom_present() -> None:
-    text = render(Table("t.csv", (Column("Test"), TEXT), [["β-hCG", "µIU/mL, é"]]))
+    text = render(Table("t.csv", (Column[str]("Test", cell), TEXT), [["β-hCG", "µIU/mL, é"]]))
     data = text.encode("utf-8")
     assert data[:3] == b"\xef\xbb\xbf"
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
@@ -111,7 +116,7 @@ AWKWARD = st.text(
 def test_d3_rfc4180_round_trip(values: list[str]) -> None:
     """csv.reader gives back exactly the cells (after the neutralising apostrophe), the header row is there,
     and records end in CRLF; the importer's reader gives back the original text."""
-    columns = tuple(Column(f"Col {i}") for i in range(len(values)))
+    columns = tuple(Column[str](f"Col {i}", cell) for i in range(len(values)))
     text = render(Table("t.csv", columns, [values, values]))
     rows = cells_of(text)
     assert rows[0] == [c.header for c in columns]

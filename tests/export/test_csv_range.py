@@ -79,10 +79,11 @@ def test_flags_and_settings_are_as_of_now_whatever_the_period(small: Journal, tm
 
 
 def test_a_period_that_ends_before_it_starts_is_refused(small: Journal, tmp_path: Path) -> None:
-    with pytest.raises(ValidationError, match="after --to"):
+    with pytest.raises(ValidationError, match="after the last day") as caught:
         write_csv_export(
             small, tmp_path / "out", start=date(2026, 11, 20), end=date(2026, 11, 1), now=NOW, zone=LONDON
         )
+    assert caught.value.code == "export.period_reversed"  # the command line names --from and --to
     assert not (tmp_path / "out").exists()
 
 

@@ -165,11 +165,16 @@ def _edit(folder: Path, name: str, old: str, new: str) -> None:
             "18/11/2026,TSH",
             r"labs\.csv, line \d+: Date '18/11/2026' is not a date",
         ),
-        (ex.DOSES, "Dose amount", "Dose", "labs|doses.csv does not have the columns of an rpltrack export"),
+        (ex.DOSES, "Dose amount", "Dose", "labs|doses.csv does not have the columns rpltrack exports"),
         (ex.SETTINGS, "tsh.target,2,", "tsh.target,banana,", r"settings\.csv, line 2"),
         (ex.DOSES, ",no,Europe/London,2,9", ",maybe,Europe/London,2,9", "Logged later is 'maybe'"),
         (ex.CYCLES, "fet,medicated FET", "ivx,medicated FET", "Kind 'ivx' is not one of"),
-        (ex.BETAS, ",Europe/London,1,2", ",Mars/Olympus,1,2", "Time zone 'Mars/Olympus' is not a time zone"),
+        (
+            ex.BETAS,
+            ",Europe/London,S15,1,2",
+            ",Mars/Olympus,S15,1,2",
+            "Time zone 'Mars/Olympus' is not a time zone",
+        ),
     ],
     ids=["date", "header", "setting", "yes-no", "choice", "zone"],
 )

@@ -54,7 +54,7 @@ def test_an_export_from_before_sessions_imports_and_its_lit_labs_become_sessions
             "Date": "2026-01-10",
             "Test": "Lymphocyte immunotherapy (LIT)",
             "Result (as entered)": "done",
-            "Sign": "",
+            "Reported as a limit": "",
             "Value": "",
             "Unit": "",
             "Result text": "",

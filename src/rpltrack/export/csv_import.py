@@ -1,19 +1,17 @@
 """Reading a CSV export back (pure): the text of each file in, the journal's records (ids kept) out.
 
 The inverse of csv_export for every stored field: computed columns (dose states, the beta rise, loss counts,
-the summary) are ignored. Each file's header must be exactly the one the export writes, every cell loses the
-apostrophe the export added (`unneutralise`), and every record is rebuilt through its domain class, so a
-value the app would refuse is refused here too, with the file and line it came from.
+the summary) are ignored. Each file's header must be exactly the one the export writes (or one of its older
+layouts, csv_legacy), every cell is read by the Column object that wrote it and loses the apostrophe the
+export added (`unneutralise`), and every record is rebuilt through its domain class, so a value the app
+would refuse is refused here too, with the file and line it came from.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import date, datetime, time
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, time
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rpltrack.domain.appointments import Appointment, AppointmentKind, Question
 from rpltrack.domain.betas import BetaDraw, HcgValue, Op
@@ -32,23 +30,44 @@ from rpltrack.domain.models import (
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.records import field, record, replace
+from rpltrack.export import csv_appointments as appt
+from rpltrack.export import csv_cycles as cyc
+from rpltrack.export import csv_doses as dose
 from rpltrack.export import csv_export as ex
-from rpltrack.export.csv_medications import ENTERED_FROM
+from rpltrack.export import csv_flags as flg
+from rpltrack.export import csv_labs as lab
+from rpltrack.export import csv_medications as med
+from rpltrack.export.csv_columns import Column, Columns
+from rpltrack.export.csv_legacy import (
+    APPOINTMENTS_FORMAT_1,
+    BETAS_FORMAT_1,
+    FLAGS_FORMAT_1,
+    LABS_FORMAT_1,
+    MEDICATIONS_BEFORE_ENTERED_FROM,
+    Layout,
+)
+from rpltrack.export.csv_read import Row, header_of, read_table
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import TypeVar
+    from typing import Any
 
     from rpltrack.domain.sessions import Course, TreatmentSession
 
-    T = TypeVar("T")
-
 MARK_STATES = ("acknowledged", "raised")
 # The files an import reads (the summary is computed, so it is not read).
-IMPORTED_FILES = tuple(name for name in ex.FILE_NAMES if name not in (ex.SUMMARY, ex.SESSIONS))
+IMPORTED_FILES = tuple(name for name in ex.FILE_NAMES if name not in (ex.SUMMARY, ex.SESSIONS, ex.QUESTIONS))
 # Read when the export has them (csv_sessions): exports made before treatment sessions had no sessions.csv.
-OPTIONAL_FILES = (ex.SESSIONS,)
+# Exports of format 1 had no appointment_questions.csv: their questions are rows of appointments.csv.
+OPTIONAL_FILES = (ex.SESSIONS, ex.QUESTIONS)
+# Each file's older layouts (csv_legacy), tried when a file's header is not the current one.
+_OLDER: dict[str, tuple[Layout, ...]] = {
+    ex.MEDICATIONS: (MEDICATIONS_BEFORE_ENTERED_FROM,),
+    ex.LABS: (LABS_FORMAT_1,),
+    ex.BETAS: (BETAS_FORMAT_1,),
+    ex.APPOINTMENTS: (APPOINTMENTS_FORMAT_1,),
+    ex.FLAGS: (FLAGS_FORMAT_1,),
+}
 
 
 @record(frozen=True)
@@ -99,165 +118,25 @@ class CsvImport:
         }
 
 
-class _RowError(ValidationError):
-    """A ValidationError that already names its file and line."""
-
-
-class _Row:
-    """One line of a file: cells by header, with readers that name the file, line and column on error."""
-
-    def __init__(self, file: str, line: int, cells: dict[str, str]) -> None:
-        self.file, self.line, self.cells = file, line, cells
-
-    def fail(self, message: str) -> ValidationError:
-        return _RowError(f"{self.file}, line {self.line}: {message}", field="dir")
-
-    def text(self, header: str) -> str:
-        return self.cells[header]
-
-    def opt_text(self, header: str) -> str | None:
-        return self.cells[header] or None
-
-    def _parse(self, header: str, parse: Callable[[str], T], what: str) -> T:
-        value = self.cells[header]
-        try:
-            return parse(value)
-        except (ValueError, ArithmeticError, ZoneInfoNotFoundError):
-            raise self.fail(f"{header} {value!r} is not {what}") from None
-
-    def _opt(self, header: str, parse: Callable[[str], T], what: str) -> T | None:
-        return self._parse(header, parse, what) if self.cells[header] else None
-
-    def whole(self, header: str) -> int:
-        return self._parse(header, _whole, "a whole number")
-
-    def opt_whole(self, header: str) -> int | None:
-        return self._opt(header, _whole, "a whole number")
-
-    def dec(self, header: str) -> Decimal:
-        return self._parse(header, _decimal, "a number")
-
-    def opt_dec(self, header: str) -> Decimal | None:
-        return self._opt(header, _decimal, "a number")
-
-    def day(self, header: str) -> date:
-        return self._parse(header, date.fromisoformat, "a date (YYYY-MM-DD)")
-
-    def opt_day(self, header: str) -> date | None:
-        return self._opt(header, date.fromisoformat, "a date (YYYY-MM-DD)")
-
-    def instant(self, header: str) -> datetime:
-        return self._parse(header, _instant, "an ISO 8601 time with its offset")
-
-    def opt_instant(self, header: str) -> datetime | None:
-        return self._opt(header, _instant, "an ISO 8601 time with its offset")
-
-    def zone(self, header: str) -> ZoneInfo:
-        return self._parse(header, _zone, "a time zone name")
-
-    def yes(self, header: str) -> bool:
-        value = self.cells[header]
-        if value not in ("yes", "no"):
-            raise self.fail(f"{header} is {value!r}: it is yes or no")
-        return value == "yes"
-
-    def choice(self, header: str, allowed: Sequence[str]) -> str:
-        value = self.cells[header]
-        if value not in allowed:
-            raise self.fail(f"{header} {value!r} is not one of {', '.join(allowed)}")
-        return value
-
-    def build(self, make: Callable[[], T]) -> T:
-        """A domain record, its ValidationError told with the file and line."""
-        try:
-            return make()
-        except _RowError:
-            raise
-        except ValidationError as exc:
-            raise self.fail(exc.message) from None
-        except ValueError as exc:
-            raise self.fail(str(exc)) from None
-
-
-def _whole(text: str) -> int:
-    if not text.isdigit():
-        raise ValueError(text)
-    return int(text)
-
-
-def _decimal(text: str) -> Decimal:
-    if not ex.is_number(text):
-        raise ValueError(text)
-    return Decimal(text)
-
-
-def _instant(text: str) -> datetime:
-    at = datetime.fromisoformat(text)
-    if at.tzinfo is None:
-        raise ValueError(text)
-    return at
-
-
-def _zone(text: str) -> ZoneInfo:
-    if not text:
-        raise ValueError(text)
-    return ZoneInfo(text)
-
-
-def _sign(row: _Row) -> Op:
-    """The "Sign" cell of a censored value ('<', '>', ...): empty is an exact value."""
-    text = row.choice("Sign", ["", *(op.value for op in Op if op is not Op.EQ)])
-    return Op.EQ if text == "" else Op(text)
-
-
-def read_table(name: str, text: str, columns: Sequence[ex.Column]) -> list[_Row]:
-    """The rows of one file as written by the export: the header must match; apostrophes are removed."""
-    body = text[1:] if text.startswith(ex.BOM) else text
-    reader = csv.reader(io.StringIO(body, newline=""))
-    expected = [c.header for c in columns]
-    try:
-        header = next(reader, None)
-        if header != expected:
-            raise ValidationError(
-                f"{name} does not have the columns of an rpltrack export (it may have been changed in a "
-                "spreadsheet); import reads only the files rpltrack wrote",
-                field="dir",
-            )
-        found: list[_Row] = []
-        for cells in reader:
-            if len(cells) != len(expected):
-                raise ValidationError(
-                    f"{name}, line {reader.line_num}: {len(cells)} cells where the header has "
-                    f"{len(expected)}",
-                    field="dir",
-                )
-            found.append(
-                _Row(name, reader.line_num, dict(zip(expected, map(ex.unneutralise, cells), strict=True)))
-            )
-    except csv.Error as exc:
-        raise ValidationError(f"{name}, line {reader.line_num}: not CSV ({exc})", field="dir") from None
-    return found
-
-
 # -- per kind ---------------------------------------------------------------------------------------------
 
 
-def _timing(row: _Row) -> Timing:
-    kind = TimingKind(row.choice("Schedule kind", [k.value for k in TimingKind]))
-    times_text = row.text("Times (local)")
-    weekdays_text = row.text("Weekdays")
+def _timing(row: Row) -> Timing:
+    kind = TimingKind(row.choice(med.SCHEDULE_KIND, [k.value for k in TimingKind]))
+    times_text = row.text(med.TIMES)
+    weekdays_text = row.text(med.WEEKDAYS)
     try:
         times = tuple(time.fromisoformat(t) for t in times_text.split(",") if t)
         weekdays = tuple(WEEKDAY_NAMES.index(d) for d in weekdays_text.split(",") if d)
     except ValueError:
         raise row.fail(f"cannot read the times {times_text!r} or weekdays {weekdays_text!r}") from None
-    every_hours = row.opt_whole("Every N hours") or 0
-    anchor = row.opt_instant("First dose of the interval (ISO 8601)")
+    every_hours = row.opt_whole(med.EVERY_HOURS) or 0
+    anchor = row.opt_instant(med.INTERVAL_ANCHOR)
     return row.build(
         lambda: Timing(
             kind,
             times=times,
-            every_days=row.whole("Every N days"),
+            every_days=row.whole(med.EVERY_DAYS),
             weekdays=weekdays,
             interval_hours=every_hours,
             interval_anchor_at=anchor,
@@ -265,276 +144,294 @@ def _timing(row: _Row) -> Timing:
     )
 
 
-def _regimen(row: _Row) -> Regimen:
+def _regimen(row: Row) -> Regimen:
     """A regimen as entered: "Regimen from" and "Regimen to" say when it applies and are not read."""
-    amount = row.build(lambda: Quantity(row.dec("Dose amount"), row.text("Dose unit")))
-    return Regimen(row.day(ENTERED_FROM), amount, _timing(row))
+    amount = row.build(lambda: Quantity(row.dec(med.DOSE_AMOUNT), row.text(med.DOSE_UNIT)))
+    return Regimen(row.day(med.REGIMEN_ENTERED_FROM), amount, _timing(row))
 
 
-# medications.csv as exports wrote it before ENTERED_FROM: its "Regimen from" held the date as entered.
-_FIRST_MEDICATION_COLUMNS = tuple(c for c in ex.MEDICATION_COLUMNS if c.header != ENTERED_FROM)
+def _rows(name: str, text: str, columns: Columns) -> tuple[list[Row], Layout | None]:
+    """The rows of one file read through the current columns, also from an older layout of the file (with
+    the layout it had; None for the current one)."""
+    found = header_of(text)
+    for layout in _OLDER.get(name, ()):
+        if found == list(layout.headers):
+            rows = read_table(name, text, layout.headers)
+            for row in rows:
+                layout.upgrade(row.cells)
+            return rows, layout
+    return read_table(name, text, columns), None
 
 
-def _medication_rows(text: str) -> list[_Row]:
-    """The rows of medications.csv, also from an export written before ENTERED_FROM was a column."""
-    try:
-        return read_table(ex.MEDICATIONS, text, ex.MEDICATION_COLUMNS)
-    except ValidationError as current:
-        try:
-            rows = read_table(ex.MEDICATIONS, text, _FIRST_MEDICATION_COLUMNS)
-        except ValidationError:
-            raise current from None
-    for row in rows:
-        row.cells[ENTERED_FROM] = row.cells["Regimen from"]
-    return rows
-
-
-def _medication(med_id: int, group: list[_Row]) -> Medication:
+def _medication(med_id: int, group: list[Row]) -> Medication:
     """A medication from its rows (one per regimen); its own columns are read from the first."""
     first = group[0]
     regimens = sorted((_regimen(row) for row in group), key=lambda r: r.effective_on)
-    first.zone("Time zone")  # a zone this computer knows
+    first.zone(med.TIME_ZONE)  # a zone this computer knows
     return first.build(
         lambda: Medication(
-            name=first.text("Name"),
-            generic=first.opt_text("Generic"),
-            route=first.text("Route"),
-            zone=first.text("Time zone"),
+            name=first.text(med.NAME),
+            generic=first.opt_text(med.GENERIC),
+            route=first.text(med.ROUTE),
+            zone=first.text(med.TIME_ZONE),
             regimens=tuple(regimens),
-            end_on=first.opt_day("Until (as entered)"),
-            stopped_at=first.opt_instant("Stopped at (ISO 8601)"),
-            supply=first.opt_whole("Supply (doses)"),
-            supply_at=first.opt_instant("Supply counted at (ISO 8601)"),
-            notes=first.text("Notes"),
+            end_on=first.opt_day(med.UNTIL),
+            stopped_at=first.opt_instant(med.STOPPED_AT),
+            supply=first.opt_whole(med.SUPPLY),
+            supply_at=first.opt_instant(med.SUPPLY_AT),
+            notes=first.text(med.NOTES),
             id=med_id,
-            created_at=first.opt_instant("Entered at (ISO 8601)"),
-            cycle_id=first.opt_whole("Cycle ID"),
-            start_anchor=first.opt_text("Start anchor"),
-            end_anchor=first.opt_text("End anchor"),
+            created_at=first.opt_instant(med.ENTERED_AT),
+            cycle_id=first.opt_whole(med.CYCLE_ID),
+            start_anchor=first.opt_text(med.START_ANCHOR),
+            end_anchor=first.opt_text(med.END_ANCHOR),
         )
     )
 
 
-def _grouped(rows: list[_Row], header: str) -> dict[int, list[_Row]]:
-    """Rows by the id in `header`, in the order the ids first appear."""
-    grouped: dict[int, list[_Row]] = {}
+def _grouped(rows: list[Row], column: Column[Any]) -> dict[int, list[Row]]:
+    """Rows by the id in `column`, in the order the ids first appear."""
+    grouped: dict[int, list[Row]] = {}
     for row in rows:
-        grouped.setdefault(row.whole(header), []).append(row)
+        grouped.setdefault(row.whole(column), []).append(row)
     return grouped
 
 
-def _dose(row: _Row) -> DoseLog:
-    status = DoseStatus(row.choice("State", [DoseStatus.TAKEN.value, DoseStatus.SKIPPED.value]))
-    amount_text = row.text("Dose amount")
+def _dose(row: Row) -> DoseLog:
+    status = DoseStatus(row.choice(dose.STATE, [DoseStatus.TAKEN.value, DoseStatus.SKIPPED.value]))
+    amount_text = row.text(dose.DOSE_AMOUNT)
     amount = (
-        row.build(lambda: Quantity(row.dec("Dose amount"), row.text("Dose unit"))) if amount_text else None
+        row.build(lambda: Quantity(row.dec(dose.DOSE_AMOUNT), row.text(dose.DOSE_UNIT)))
+        if amount_text
+        else None
     )
-    logged_in = row.text("Logged in time zone")
+    logged_in = row.text(dose.LOGGED_ZONE)
     return row.build(
         lambda: DoseLog(
-            medication_id=row.whole("Medication ID"),
+            medication_id=row.whole(dose.MEDICATION_ID),
             status=status,
-            logged_at=row.instant("Logged at (ISO 8601)"),
+            logged_at=row.instant(dose.LOGGED_AT),
             zone=logged_in,
-            slot_at=row.opt_instant("Scheduled (ISO 8601)"),
-            taken_at=row.opt_instant("Taken at (ISO 8601)"),
+            slot_at=row.opt_instant(dose.SCHEDULED_AT),
+            taken_at=row.opt_instant(dose.TAKEN_AT),
             amount=amount,
-            site=row.opt_text("Injection site"),
-            reason=row.text("Reason skipped"),
-            note=row.text("Note"),
-            logged_later=row.yes("Logged later"),
-            id=row.whole("Log ID"),
+            site=row.opt_text(dose.SITE),
+            reason=row.text(dose.REASON),
+            note=row.text(dose.NOTE),
+            logged_later=row.yes(dose.LOGGED_LATER),
+            id=row.whole(dose.LOG_ID),
         )
     )
 
 
-def _lab(row: _Row) -> LabResult:
-    low, high = row.opt_dec("Range low"), row.opt_dec("Range high")
-    raw_range = row.text("Reference range (as printed)")
+def _lab(row: Row) -> LabResult:
+    low, high = row.opt_dec(lab.RANGE_LOW), row.opt_dec(lab.RANGE_HIGH)
+    raw_range = row.text(lab.RANGE)
     reference = (
         row.build(lambda: ReferenceRange(low, high, raw_range))
         if low is not None or high is not None
         else None
     )
+    op, number = _value_or_limit(row, lab.VALUE, lab.LIMIT)
     value = row.build(
         lambda: LabValue(
-            _sign(row),
-            row.opt_dec("Value"),
-            row.opt_text("Unit"),
-            row.text("Result text"),
-            row.text("Result (as entered)"),
+            op,
+            number,
+            row.opt_text(lab.UNIT),
+            row.text(lab.RESULT_TEXT),
+            row.text(lab.RESULT_ENTERED),
         )
     )
     return row.build(
         lambda: LabResult(
-            test=row.text("Test key"),
-            on=row.day("Date"),
+            test=row.text(lab.TEST_KEY),
+            on=row.day(lab.DATE),
             value=value,
             reference=reference,
-            on_anticoagulant=row.yes("On an anticoagulant"),
-            note=row.text("Note"),
-            confirmed_unusual=row.yes("Unusual value, checked"),
-            lab=row.text("Laboratory"),
-            id=row.whole("Lab ID"),
-            created_at=row.opt_instant("Entered at (ISO 8601)"),
+            on_anticoagulant=row.yes(lab.ON_ANTICOAGULANT),
+            note=row.text(lab.NOTE),
+            confirmed_unusual=row.yes(lab.UNUSUAL),
+            lab=row.text(lab.LABORATORY),
+            id=row.whole(lab.LAB_ID),
+            created_at=row.opt_instant(lab.ENTERED_AT),
         )
     )
 
 
-def _beta(row: _Row) -> BetaDraw:
-    op = _sign(row)
-    value = row.build(lambda: HcgValue(op, row.dec("hCG (mIU/mL)"), row.text("Result (as entered)")))
-    drawn = row.instant("Drawn at (ISO 8601)").astimezone(row.zone("Time zone"))
+def _value_or_limit(row: Row, value: Column[Any], limit: Column[Any]) -> tuple[Op, Decimal | None]:
+    """An exact value from its numeric column, or a censored one ('<5') from its limit column."""
+    bound = row.limit(limit)
+    if bound is None:
+        return Op.EQ, row.opt_dec(value)
+    if row.text(value):
+        raise row.fail(f"{value.header} and {limit.header} both hold a value: only one can")
+    return bound
+
+
+def _beta(row: Row) -> BetaDraw:
+    op, number = _value_or_limit(row, lab.HCG, lab.HCG_LIMIT)
+    if number is None:
+        raise row.fail(f"{lab.HCG.header} is empty: a beta needs its value")
+    value = row.build(lambda: HcgValue(op, number, row.text(lab.BETA_ENTERED)))
+    drawn = row.instant(lab.DRAWN_AT).astimezone(row.zone(lab.BETA_ZONE))
     return row.build(
         lambda: BetaDraw(
-            drawn, value, row.text("Laboratory"), id=row.whole("Beta ID"), cycle_id=row.opt_whole("Cycle ID")
+            drawn,
+            value,
+            row.text(lab.BETA_LABORATORY),
+            id=row.whole(lab.BETA_ID),
+            cycle_id=row.opt_whole(lab.BETA_CYCLE_ID),
         )
     )
 
 
-def _transfer(row: _Row) -> Transfer:
+def _transfer(row: Row) -> Transfer:
     return row.build(
         lambda: Transfer(
-            row.day("Date"),
-            row.whole("Embryo day"),
-            row.whole("Embryos transferred"),
-            row.text("Embryo grade"),
-            row.text("PGT"),
-            id=row.whole("ID"),
+            row.day(cyc.EVENT_DATE),
+            row.whole(cyc.EMBRYO_DAY),
+            row.whole(cyc.EMBRYOS),
+            row.text(cyc.GRADE),
+            row.text(cyc.PGT),
+            id=row.whole(cyc.EVENT_ID),
         )
     )
 
 
-def _cycle(row: _Row, events: list[CycleEvent], transfers: list[Transfer]) -> Cycle:
+def _cycle(row: Row, events: list[CycleEvent], transfers: list[Transfer]) -> Cycle:
     return row.build(
         lambda: Cycle(
-            kind=CycleKind(row.choice("Kind", [k.value for k in CycleKind])),
-            cd1=row.day("CD1"),
-            clinic=row.text("Clinic"),
-            notes=row.text("Notes"),
-            ended_on=row.opt_day("Ended on"),
-            outcome=row.text("Outcome"),
+            kind=CycleKind(row.choice(cyc.KIND, [k.value for k in CycleKind])),
+            cd1=row.day(cyc.CD1),
+            clinic=row.text(cyc.CLINIC),
+            notes=row.text(cyc.NOTES),
+            ended_on=row.opt_day(cyc.ENDED_ON),
+            outcome=row.text(cyc.OUTCOME),
             events=tuple(sorted(events, key=lambda e: (e.on, e.id or 0))),
             transfers=tuple(sorted(transfers, key=lambda t: (t.on, t.id or 0))),
-            id=row.whole("Cycle ID"),
+            id=row.whole(cyc.CYCLE_ID),
         )
     )
 
 
-def _cycles(cycle_rows: list[_Row], event_rows: list[_Row]) -> list[Cycle]:
+def _cycles(cycle_rows: list[Row], event_rows: list[Row]) -> list[Cycle]:
     events: dict[int, list[CycleEvent]] = {}
     transfers: dict[int, list[Transfer]] = {}
     for row in event_rows:
-        cycle_id = row.whole("Cycle ID")
-        if row.choice("Record", [ex.EVENT_RECORD, ex.TRANSFER_RECORD]) == ex.EVENT_RECORD:
-            kind = EventKind(row.choice("Event", [k.value for k in EventKind]))
-            event = CycleEvent(kind, row.day("Date"), row.text("Note"), id=row.whole("ID"))
+        cycle_id = row.whole(cyc.EVENT_CYCLE_ID)
+        if row.choice(cyc.RECORD, [ex.EVENT_RECORD, ex.TRANSFER_RECORD]) == ex.EVENT_RECORD:
+            kind = EventKind(row.choice(cyc.EVENT, [k.value for k in EventKind]))
+            event = CycleEvent(
+                kind, row.day(cyc.EVENT_DATE), row.text(cyc.EVENT_NOTE), id=row.whole(cyc.EVENT_ID)
+            )
             events.setdefault(cycle_id, []).append(event)
         else:
             transfers.setdefault(cycle_id, []).append(_transfer(row))
     found: list[Cycle] = []
     for row in cycle_rows:
-        cycle_id = row.whole("Cycle ID")
+        cycle_id = row.whole(cyc.CYCLE_ID)
         found.append(_cycle(row, events.pop(cycle_id, []), transfers.pop(cycle_id, [])))
     orphans = sorted({*events, *transfers})
     if orphans:
         raise ValidationError(
-            f"{ex.EVENTS} lists events of cycle {orphans[0]}, which {ex.CYCLES} does not have (an export "
-            "made with --from/--to may leave a cycle out: import a full export)",
+            code="import.missing_cycle",
             field="dir",
+            values={"events": ex.EVENTS, "cycle": orphans[0], "cycles": ex.CYCLES},
         )
     return found
 
 
-def _pregnancy(row: _Row) -> Pregnancy:
+def _pregnancy(row: Row) -> Pregnancy:
     confirmations = ["", *(c.value for c in Confirmation)]
-    how, confirmed = row.choice("How found", confirmations), row.choice("Confirmed by", confirmations)
+    how, confirmed = row.choice(cyc.HOW_FOUND, confirmations), row.choice(cyc.CONFIRMED, confirmations)
     return row.build(
         lambda: Pregnancy(
-            started_on=row.opt_day("Positive test on"),
-            outcome=Outcome(row.choice("Outcome", [o.value for o in Outcome])),
-            ended_on=row.opt_day("Ended on"),
-            ga_at_end_days=row.opt_whole("Gestational age at the end (days)"),
+            started_on=row.opt_day(cyc.POSITIVE_ON),
+            outcome=Outcome(row.choice(cyc.PREGNANCY_OUTCOME, [o.value for o in Outcome])),
+            ended_on=row.opt_day(cyc.PREGNANCY_ENDED),
+            ga_at_end_days=row.opt_whole(cyc.GA_DAYS),
             confirmed=Confirmation(confirmed) if confirmed else None,
             how_found=Confirmation(how) if how else None,
-            approximate=row.yes("Gestational age approximate"),
-            cycle_id=row.opt_whole("Cycle ID"),
-            notes=row.text("Notes"),
-            id=row.whole("Pregnancy ID"),
+            approximate=row.yes(cyc.APPROXIMATE),
+            cycle_id=row.opt_whole(cyc.PREGNANCY_CYCLE_ID),
+            notes=row.text(cyc.PREGNANCY_NOTES),
+            id=row.whole(cyc.PREGNANCY_ID),
         )
     )
 
 
-def _question(row: _Row) -> Question:
+def _question(row: Row) -> Question:
     return row.build(
         lambda: Question(
-            row.text("Question"),
-            row.opt_text("Question from flag"),
-            row.yes("Question asked"),
-            row.text("Answer"),
-            id=row.whole("Question ID"),
+            row.text(appt.QUESTION),
+            row.opt_text(appt.FLAG_ID),
+            row.yes(appt.ASKED),
+            row.text(appt.ANSWER),
+            id=row.whole(appt.QUESTION_ID),
         )
     )
 
 
-def _appointment(appt_id: int, group: list[_Row]) -> Appointment:
-    """An appointment from its rows (one per question); its own columns are read from the first."""
+def _appointment(appt_id: int, group: list[Row], questions: list[Question]) -> Appointment:
+    """An appointment from its row (format 1: its rows, one per question, read from the first)."""
     first = group[0]
-    zone = first.zone("Time zone")
-    questions = sorted((_question(row) for row in group if row.text("Question ID")), key=lambda q: q.id or 0)
-    done = first.opt_instant("Done at (ISO 8601)")
+    zone = first.zone(appt.TIME_ZONE)
+    questions.sort(key=lambda q: q.id or 0)
+    done = first.opt_instant(appt.DONE_AT)
     return first.build(
         lambda: Appointment(
-            at=first.instant("At (ISO 8601)").astimezone(zone),
-            kind=AppointmentKind(first.choice("Kind", [k.value for k in AppointmentKind])),
-            with_name=first.text("With"),
-            where=first.text("Where"),
-            purpose=first.text("Purpose"),
-            notes=first.text("Notes"),
-            decided=first.text("Decided"),
+            at=first.instant(appt.AT).astimezone(zone),
+            kind=AppointmentKind(first.choice(appt.KIND, [k.value for k in AppointmentKind])),
+            with_name=first.text(appt.WITH),
+            where=first.text(appt.WHERE),
+            purpose=first.text(appt.PURPOSE),
+            notes=first.text(appt.NOTES),
+            decided=first.text(appt.DECIDED),
             done_at=done.astimezone(zone) if done else None,
-            cancelled=first.yes("Cancelled"),
+            cancelled=first.yes(appt.CANCELLED),
             questions=tuple(questions),
             id=appt_id,
-            created_at=first.opt_instant("Entered at (ISO 8601)"),
+            created_at=first.opt_instant(appt.ENTERED_AT),
         )
     )
 
 
-def _marks(rows: list[_Row]) -> Iterator[ImportedMark]:
+def _marks(rows: list[Row]) -> Iterator[ImportedMark]:
     for row in rows:
-        mark_id = row.opt_whole("Mark ID")
+        mark_id = row.opt_whole(flg.MARK_ID)
         if mark_id is None:
             continue
-        key = row.text("Flag key")
+        key = row.text(flg.FLAG_ID)
         if not 3 <= len(key) <= 300:
             raise row.fail(f"the flag key {key!r} is not one rpltrack writes")
         yield ImportedMark(
             key=key,
-            rule=row.text("Rule") or key.split(":", 1)[0],
+            rule=row.text(flg.RULE_ID) or key.split(":", 1)[0],
             state=_mark_state(row),
-            title=row.text("Title"),
-            at=row.instant("Marked at (ISO 8601)"),
-            note=row.text("Mark note"),
-            appointment_id=row.opt_whole("Raised at appointment ID"),
+            title=row.text(flg.TITLE),
+            at=row.instant(flg.MARKED_AT),
+            note=row.text(flg.MARK_NOTE),
+            appointment_id=row.opt_whole(flg.RAISED_AT),
             id=mark_id,
         )
 
 
-def _mark_state(row: _Row) -> str:
+def _mark_state(row: Row) -> str:
     """'acknowledged', or 'acknowledged (not showing now)' for a mark whose flag no longer shows."""
-    state = row.text("State").removesuffix(f" ({ex.NOT_SHOWING})")
+    state = row.text(flg.STATE).removesuffix(f" ({ex.NOT_SHOWING})")
     if state not in MARK_STATES:
-        raise row.fail(f"a marked flag's State is {row.text('State')!r}: acknowledged or raised")
+        raise row.fail(
+            f"a marked flag's {flg.STATE.header} is {row.text(flg.STATE)!r}: acknowledged or raised"
+        )
     return state
 
 
-def _settings(rows: list[_Row]) -> dict[str, str]:
+def _settings(rows: list[Row]) -> dict[str, str]:
     from rpltrack.domain.settings import setting_for
 
     found: dict[str, str] = {}
     for row in rows:
-        key, value = row.text("Setting"), row.text("Value")
+        key, value = row.text(flg.SETTING), row.text(flg.SETTING_VALUE)
         setting = setting_for(key)
         if setting is None:
             raise row.fail(f"{key!r} is not a setting this rpltrack knows")
@@ -546,18 +443,6 @@ def _settings(rows: list[_Row]) -> dict[str, str]:
 
 
 # -- the whole export -------------------------------------------------------------------------------------
-
-_COLUMNS: dict[str, tuple[ex.Column, ...]] = {  # medications.csv: _medication_rows
-    ex.DOSES: ex.DOSE_COLUMNS,
-    ex.LABS: ex.LAB_COLUMNS,
-    ex.BETAS: ex.BETA_COLUMNS,
-    ex.CYCLES: ex.CYCLE_COLUMNS,
-    ex.EVENTS: ex.EVENT_COLUMNS,
-    ex.PREGNANCIES: ex.PREGNANCY_COLUMNS,
-    ex.APPOINTMENTS: ex.APPOINTMENT_COLUMNS,
-    ex.FLAGS: ex.FLAG_COLUMNS,
-    ex.SETTINGS: ex.SETTING_COLUMNS,
-}
 
 
 def _unique(kind: str, ids: Sequence[object]) -> None:
@@ -572,23 +457,24 @@ def _check_references(records: CsvImport) -> None:
     """Every id a record points at is in the export (a filtered export can leave the target out)."""
     cycles = {c.id for c in records.cycles}
     meds = {m.id for m in records.medications}
-    hint = " (an export made with --from/--to may leave it out: import a full export)"
-    for med in records.medications:
-        if med.cycle_id is not None and med.cycle_id not in cycles:
-            raise ValidationError(f"{med.name} belongs to cycle {med.cycle_id}, not in {ex.CYCLES}{hint}")
+
+    def missing(entry: str, link: str, file: str) -> ValidationError:
+        return ValidationError(
+            code="import.missing_reference", values={"entry": entry, "link": link, "file": file}
+        )
+
+    for m in records.medications:
+        if m.cycle_id is not None and m.cycle_id not in cycles:
+            raise missing(m.name, f"belongs to cycle {m.cycle_id}", ex.CYCLES)
     for draw in records.betas:
         if draw.cycle_id is not None and draw.cycle_id not in cycles:
-            raise ValidationError(
-                f"beta {draw.id} belongs to cycle {draw.cycle_id}, not in {ex.CYCLES}{hint}"
-            )
+            raise missing(f"beta {draw.id}", f"belongs to cycle {draw.cycle_id}", ex.CYCLES)
     for p in records.pregnancies:
         if p.cycle_id is not None and p.cycle_id not in cycles:
-            raise ValidationError(f"pregnancy {p.id} belongs to cycle {p.cycle_id}, not in {ex.CYCLES}{hint}")
+            raise missing(f"pregnancy {p.id}", f"belongs to cycle {p.cycle_id}", ex.CYCLES)
     for log in records.doses:
         if log.medication_id not in meds:
-            raise ValidationError(
-                f"dose entry {log.id} is of medication {log.medication_id}, not in {ex.MEDICATIONS}{hint}"
-            )
+            raise missing(f"dose entry {log.id}", f"is of medication {log.medication_id}", ex.MEDICATIONS)
     _unique(ex.MEDICATIONS, [m.id for m in records.medications])
     _unique(ex.DOSES, [d.id for d in records.doses])
     _unique(ex.CYCLES, [c.id for c in records.cycles])
@@ -602,6 +488,31 @@ def _check_references(records: CsvImport) -> None:
     _unique(f"{ex.FLAGS} (flag keys)", [m.key for m in records.marks])
 
 
+def _appointments(files: Mapping[str, str], rows: list[Row], older: Layout | None) -> tuple[Appointment, ...]:
+    """The appointments with their questions: from appointment_questions.csv, or (format 1) from the
+    appointment's own rows."""
+    groups = _grouped(rows, appt.APPOINTMENT_ID)
+    if older is not None:
+        question_rows = [row for row in rows if row.text(appt.QUESTION_ID)]
+    elif ex.QUESTIONS in files:
+        question_rows = read_table(ex.QUESTIONS, files[ex.QUESTIONS], ex.QUESTION_COLUMNS)
+    else:
+        raise ValidationError(
+            f"{ex.QUESTIONS} is missing: this is not a whole rpltrack CSV export", field="dir"
+        )
+    questions: dict[int, list[Question]] = {appt_id: [] for appt_id in groups}
+    for row in question_rows:
+        appt_id = row.whole(appt.QUESTION_APPOINTMENT_ID)
+        if appt_id not in questions:
+            raise row.fail(f"a question of appointment {appt_id}, which {ex.APPOINTMENTS} does not have")
+        questions[appt_id].append(_question(row))
+    if older is None:
+        for appt_id, group in groups.items():
+            if len(group) > 1:
+                raise group[1].fail(f"appointment {appt_id} is listed twice")
+    return tuple(_appointment(appt_id, group, questions[appt_id]) for appt_id, group in groups.items())
+
+
 def parse_export(files: Mapping[str, str]) -> CsvImport:
     """The records of an export from the text of its files (name -> text, BOM or not). Raises a
     ValidationError naming the file and line of the first thing it cannot read."""
@@ -610,26 +521,19 @@ def parse_export(files: Mapping[str, str]) -> CsvImport:
         raise ValidationError(
             f"{missing[0]} is missing: this is not a whole rpltrack CSV export", field="dir"
         )
-    tables = {
-        name: _medication_rows(files[name])
-        if name == ex.MEDICATIONS
-        else read_table(name, files[name], _COLUMNS[name])
-        for name in IMPORTED_FILES
-    }
+    read = {name: _rows(name, files[name], ex.COLUMNS[name]) for name in IMPORTED_FILES}
+    tables = {name: rows for name, (rows, _) in read.items()}
     records = CsvImport(
         medications=tuple(
             _medication(med_id, group)
-            for med_id, group in _grouped(tables[ex.MEDICATIONS], "Medication ID").items()
+            for med_id, group in _grouped(tables[ex.MEDICATIONS], med.MEDICATION_ID).items()
         ),
-        doses=tuple(_dose(row) for row in tables[ex.DOSES] if row.text("Log ID")),
+        doses=tuple(_dose(row) for row in tables[ex.DOSES] if row.text(dose.LOG_ID)),
         cycles=tuple(_cycles(tables[ex.CYCLES], tables[ex.EVENTS])),
         betas=tuple(_beta(row) for row in tables[ex.BETAS]),
         pregnancies=tuple(_pregnancy(row) for row in tables[ex.PREGNANCIES]),
         labs=tuple(_lab(row) for row in tables[ex.LABS]),
-        appointments=tuple(
-            _appointment(appt_id, group)
-            for appt_id, group in _grouped(tables[ex.APPOINTMENTS], "Appointment ID").items()
-        ),
+        appointments=_appointments(files, tables[ex.APPOINTMENTS], read[ex.APPOINTMENTS][1]),
         marks=tuple(_marks(tables[ex.FLAGS])),
         settings=_settings(tables[ex.SETTINGS]),
     )
