@@ -6,10 +6,7 @@ a PDF on Letter and on A4 paper that must be exactly one page.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +20,7 @@ from rpltrack.domain.records import replace
 from rpltrack.export.brief import BriefInput, render_brief
 from rpltrack.store.exporting import brief_input
 from rpltrack.store.journal import Journal
+from tests.export.brief_support import PAPERS, chromium, png_size, printed_pages, run_chromium, text_of
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -57,11 +55,6 @@ def page(demo_data: BriefInput) -> str:
     return render_brief(demo_data)
 
 
-def text_of(html: str) -> str:
-    """The page's words with tags removed and whitespace collapsed (entities left as written)."""
-    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
-
-
 def test_the_brief_defaults_to_the_next_appointment(demo_data: BriefInput, visit: Appointment) -> None:
     assert demo_data.appointment is not None
     assert demo_data.appointment.id == visit.id
@@ -71,7 +64,7 @@ def test_every_section_is_on_the_page(page: str) -> None:
     for heading in (
         "Appointment brief",
         "Medications",
-        "Latest lab results",
+        "Lab results",
         "Beta-hCG, latest series",
         "Pregnancy history",
         "Questions for this visit",
@@ -97,12 +90,18 @@ def test_key_lines_of_the_demo_brief(page: str) -> None:
     assert "Lovenox ◆ 40 mg 08:00 daily 85.7% (12/14) 1 missed, 1 skipped" in words
     # Labs beside their targets; the flagged ones point at their question.
     # Pregnant on levothyroxine: 2.5 (ATA 2017); the printed 0.4-4.0 cannot loosen it (reference §3).
+    # Each test with a target shows its earlier values with their days (#16).
     assert re.search(
-        r"TSH 2026-11-19 2\.8 mIU/L ≤ 2\.5 mIU/L, pregnant on levothyroxine \[S10\] ▲ see Q\d", words
+        r"TSH 19 Nov 2\.8 mIU/L ▲ see Q\d ← 2\.1 \(8 Nov\) ← 2\.2 \(12 Sep\) "
+        r"≤ 2\.5 mIU/L, pregnant on levothyroxine \[S10\]",
+        words,
     )
-    assert "Platelets 2026-11-16 231 \N{MULTIPLICATION SIGN}10\N{SUPERSCRIPT NINE}/L range 150-450" in words
-    assert re.search(r"TPO antibodies 2025-12-13 61 IU/mL range &lt;34 ▲ see Q\d", words)
-    assert "Earlier results (the latest of each test): 2025-12-13 Anti-β2GPI IgG negative" in words
+    assert (
+        "25-OH vitamin D 20 Sep 31 ng/mL ← 48 nmol/L (13 Dec 2025) ≥ 20 ng/mL [S35] ; range 30-100" in words
+    )
+    assert "Platelets 16 Nov 231 \N{MULTIPLICATION SIGN}10\N{SUPERSCRIPT NINE}/L range 150-450" in words
+    assert re.search(r"TPO antibodies 13 Dec 2025 61 IU/mL ▲ see Q\d range &lt;34", words)
+    assert "Last done more than 6 months ago: 13 Dec 2025 Anti-β2GPI IgG negative" in words
     # Betas and their arithmetic.
     assert "10 Nov 07:45 11dp5dt 251 +123.2% 41.4 h met (49%)" in words
     # Losses counted under each definition, with their sources.
@@ -112,7 +111,8 @@ def test_key_lines_of_the_demo_brief(page: str) -> None:
     # Her own questions first, then each active flag as a question with its sources.
     assert "Q1. Should Lovenox go on until 36 weeks or longer?" in words
     assert "Ask your care team whether an RPL evaluation is right for you." in words
-    assert "Sources: [S10] American Thyroid Association pregnancy guideline (Thyroid 2017)" in words
+    assert "Sources: [S1] ESHRE guideline: recurrent pregnancy loss, 2022 update" in words
+    assert "[S10] American Thyroid Association pregnancy guideline (Thyroid 2017)" in words
     assert "[S15] Barnhart 2016: hCG rise by value at presentation (Obstet Gynecol)" in words
 
 
@@ -181,46 +181,17 @@ def test_the_page_names_no_one_she_did_not_type(page: str) -> None:
 # -- the picture ---------------------------------------------------------------------------------------
 
 
-def _chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if found:
-        return found
-    if os.environ.get("CI"):
-        pytest.fail("chromium is not installed: .ci/run installs Debian's chromium for this test")
-    pytest.skip("chromium is not installed here (apt-get install chromium); CI installs it")
-
-
-def _run_chromium(binary: str, *args: str) -> None:
-    subprocess.run(
-        [binary, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", *args],
-        check=True,
-        capture_output=True,
-        timeout=120,
-        env={**os.environ, "HOME": os.environ.get("HOME", "/tmp")},
-    )
-
-
-def _pages(pdf: Path) -> int:
-    return len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
-
-
 def test_the_demo_brief_looks_right_and_prints_on_one_page(page: str, tmp_path: Path) -> None:
     """Rendered by a real browser: a screenshot (looked at while building this page: a calm two-column
     layout, the visit in the header, the status band, tables, the chart, questions with checkboxes) and a
     printout that fits one Letter page and one A4 page."""
-    binary = _chromium()
+    binary = chromium()
     html = tmp_path / "brief.html"
     html.write_text(page, encoding="utf-8")
     png = tmp_path / "brief.png"
-    _run_chromium(binary, "--window-size=900,1250", f"--screenshot={png}", html.as_uri())
-    header = png.read_bytes()[:24]
-    assert header[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
-    assert (width, height) == (900, 1250)
+    run_chromium(binary, "--window-size=900,1250", f"--screenshot={png}", html.as_uri())
+    assert png_size(png) == (900, 1250)
     assert png.stat().st_size > 50_000  # a page full of text and a chart, not a blank window
-    for paper in ("letter", "A4"):
-        sized = tmp_path / f"brief-{paper}.html"
-        sized.write_text(page.replace("</style>", f"@page {{ size: {paper}; }}</style>", 1), encoding="utf-8")
-        pdf = tmp_path / f"brief-{paper}.pdf"
-        _run_chromium(binary, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", sized.as_uri())
-        assert _pages(pdf) == 1, f"the demo brief takes {_pages(pdf)} pages on {paper} paper"
+    for paper in PAPERS:
+        pages = printed_pages(binary, page, tmp_path, paper)
+        assert pages == 1, f"the demo brief takes {pages} pages on {paper} paper"
