@@ -113,7 +113,7 @@ def test_a_dose_change_before_the_anchored_start_becomes_the_starting_dose() -> 
         ({"until": "36w0d", "cycle": None}, "needs a cycle"),
         ({"until": "45w"}, "beyond 44 weeks"),
         ({"start": "egg-day"}, "cannot read the date"),
-        ({"until": "36w", "for_": "10 days"}, "either --until"),
+        ({"until": "36w", "for_": "10 days"}, "either an end"),
         (
             {
                 "start": "2026-11-01",

@@ -536,10 +536,11 @@ def test_text_results_refuse_empty_control_characters_overlong_and_units(
     ids=["empty", "done", "5", "unit"],
 )
 def test_lit_is_a_treatment_session_not_a_lab(text: str, unit: str | None) -> None:
-    """LIT sessions are recorded as sessions (rpltrack session add lit); a lab entry of LIT points there."""
-    with pytest.raises(ValidationError, match="session add lit") as caught:
+    """LIT sessions are recorded as sessions; a lab entry of LIT points there (each front says where)."""
+    with pytest.raises(ValidationError, match="record it as a session") as caught:
         value("lit", text, unit)
     assert caught.value.field == "test"
+    assert caught.value.code == "lab.is_a_session"
 
 
 # --- refused values ----------------------------------------------------------------------------------------

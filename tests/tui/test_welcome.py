@@ -16,7 +16,8 @@ from rpltrack.reminders import service
 from rpltrack.store.journal import Journal
 from rpltrack.tui.app import RpltrackApp
 from rpltrack.tui.screens.today import EMPTY_TEXT, TodayScreen
-from rpltrack.tui.screens.welcome import ONE_STEP_LEFT, PROMISE, WelcomeScreen
+from rpltrack.tui.screens.welcome import WelcomeScreen
+from rpltrack.tui.screens.welcome_steps import ONE_STEP_LEFT, PROMISE
 from tests.tui.helpers import SIZE, add_med, field_error, notices, statuses
 
 

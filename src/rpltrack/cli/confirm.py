@@ -48,5 +48,7 @@ def with_confirmation(attempt: Callable[[bool], T], *, yes: bool, flag: str = "-
     try:
         return attempt(yes)
     except NeedsConfirmation as exc:
-        confirm_or_refuse(exc.message, yes=False, flag=flag)
+        from rpltrack.cli.errors import cli_text
+
+        confirm_or_refuse(cli_text(exc), yes=False, flag=flag)
         return attempt(True)

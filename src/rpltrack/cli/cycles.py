@@ -266,7 +266,7 @@ def _cycle_by_id(ctx: Context, cycle_id: int) -> Any:
     try:
         return ctx.journal.cycle(cycle_id)
     except ValidationError as exc:
-        raise ValidationError(exc.message, field="id") from None
+        raise exc.with_field("id") from None
 
 
 def cycle_delete(ctx: Context) -> int:

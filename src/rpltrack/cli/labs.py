@@ -46,9 +46,7 @@ def register(
         help="the test; or the test and its result as the report prints it, with no VALUE: "
         "'MTHFR C677T heterozygous', 'Factor V Leiden negative'",
     )
-    add.add_argument(
-        "value", metavar="VALUE", nargs="?", default="", help="the result"
-    )
+    add.add_argument("value", metavar="VALUE", nargs="?", default="", help="the result")
     add.add_argument("--unit", default=None, help="the unit on the report (default: the test's usual unit)")
     add.add_argument("--date", default="", help="the day of the draw, YYYY-MM-DD (default: today)")
     add.add_argument("--range", default="", help="the reference range printed on the report, e.g. 0.4-4.0")

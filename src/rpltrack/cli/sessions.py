@@ -155,7 +155,7 @@ def _time(text: str, field: str = "at") -> time | None:
     try:
         return parse_time(text)
     except ValidationError as exc:
-        raise ValidationError(exc.message, field=field) from None
+        raise exc.with_field(field) from None
 
 
 def _day(text: str, field: str) -> date:

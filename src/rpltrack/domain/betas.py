@@ -96,7 +96,7 @@ def parse_hcg(text: str, unit: str | None = None) -> HcgValue:
     value, trailing = found
     unit_text = (unit or trailing or HCG_UNIT).strip()
     if unit and trailing:
-        raise ValidationError("give the unit once, either after the number or with --unit", field="unit")
+        raise ValidationError(code="beta.unit_twice", field="unit")
     if _HCG_UNITS.get(unit_text.lower().replace(" ", "")) is None:
         raise ValidationError(
             f"unknown unit for hCG: {unit_text[:80]} (rpltrack takes mIU/mL or IU/L, which are the same; "

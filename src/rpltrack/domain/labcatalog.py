@@ -55,11 +55,6 @@ _CATALOG: tuple[LabTest, ...] = (
         ),
     ),
 )
-# The catalog still knows LIT by name, only to point to where sessions are recorded now.
-SESSION_NOT_A_LAB = (
-    "{name} is a treatment session, not a lab result: record it with rpltrack session add lit --on "
-    "YYYY-MM-DD (or on the Treatments screen, key 0). Nothing was saved."
-)
 
 LABS: dict[str, LabTest] = {test.key: test for test in _CATALOG}
 
@@ -332,7 +327,8 @@ def parse_lab_value(test: LabTest, text: str, unit: str | None = None) -> LabVal
     seen = (text or "").strip()
     unit_given = (unit or "").strip()
     if test.kind is LabKind.SESSION:
-        raise ValidationError(SESSION_NOT_A_LAB.format(name=test.name), field="test")
+        # The catalog still knows LIT by name, only to point to where sessions are recorded now.
+        raise ValidationError(code="lab.is_a_session", field="test", values={"name": test.name})
     if not seen:
         raise ValidationError(f"enter the result for {test.name}: {_how_to_write(test)}", field="value")
     _check_not_negative_or_nan(seen)

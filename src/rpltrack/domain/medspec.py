@@ -49,7 +49,7 @@ def parse_every(text: str) -> int:
     match = _EVERY_RE.match(text)
     if not match:
         raise ValidationError(
-            f"cannot read --every {text.strip()!r}: write hours like 8h or 12h", field="every"
+            code="medication.every_unreadable", field="every", values={"text": text.strip()}
         )
     return int(match.group(1))
 
@@ -322,18 +322,12 @@ def build_medication(
         until_on = parse_date(until_text, "until")
     if spec.for_.strip():
         if end_anchor is not None:
-            raise ValidationError(
-                "give either --until with an event or a gestational age, or --for", field="for"
-            )
+            raise ValidationError(code="medication.until_and_for", field="for")
         end_anchor = anchors.parse_for(spec.for_)
     if (start_anchor or (end_anchor and not end_anchor.startswith("for:"))) and cycle is None:
-        raise ValidationError(
-            "a schedule tied to a cycle event or a gestational age needs a cycle: start one first "
-            "(rpltrack cycle add) or give --cycle ID",
-            field="start",
-        )
+        raise ValidationError(code="medication.anchor_needs_cycle", field="start")
     if start_anchor and spec.taper.strip():
-        raise ValidationError("a taper starts on a date: give --start YYYY-MM-DD", field="taper")
+        raise ValidationError(code="medication.taper_needs_date", field="taper")
     start_on = today if start_anchor or not start_text else parse_date(start_text, "start")
     timing = build_timing(spec, start_on, zone, now)
     regimens: list[Regimen] = []
@@ -416,5 +410,5 @@ def build_change(
     elif timing.kind is TimingKind.INTERVAL:
         timing = _retime(timing, effective_on, zone)
     if amount == current.amount and timing == current.timing:
-        raise ValidationError("nothing to change: give a new --dose, --times or --every", field="dose")
+        raise ValidationError(code="medication.nothing_to_change", field="dose")
     return Regimen(effective_on, amount, timing)

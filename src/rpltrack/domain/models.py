@@ -35,7 +35,7 @@ class Timing:
     def __post_init__(self) -> None:
         if self.kind is TimingKind.TIMES:
             if not self.times:
-                raise ValidationError("give at least one time of day, like --times 08:00", field="times")
+                raise ValidationError(code="medication.no_times", field="times")
             if len(set(self.times)) != len(self.times):
                 raise ValidationError("the same time is given twice", field="times")
             if list(self.times) != sorted(self.times):

@@ -201,11 +201,7 @@ def template_from_medications(
     for med in meds:
         entry, said = entry_from_medication(med)
         if any(e.name.casefold() == entry.name.casefold() for e in entries):
-            raise ValidationError(
-                f"two of these medications are called {entry.name}: rename one first "
-                f"(rpltrack med edit {entry.name!r} --rename ...) or leave one out",
-                field="name",
-            )
+            raise ValidationError(code="medication.name_twice", field="name", values={"name": entry.name})
         entries.append(entry)
         notes += said
     template = Template(

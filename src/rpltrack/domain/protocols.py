@@ -118,6 +118,17 @@ class MissingDoses(ValidationError):
         )
 
 
+class MedicationRefused(ValidationError):
+    """One medication of the template cannot be added as it is: `index` is its place in the template
+    (0-based), `name` its name and `problem` its own error (about `problem.field`, e.g. its dose)."""
+
+    def __init__(self, index: int, name: str, problem: ValidationError) -> None:
+        self.index, self.name, self.problem = index, name, problem
+        super().__init__(
+            code="template.medication", field=problem.field, values={"medication": name, "problem": problem}
+        )
+
+
 class AlreadyApplied(ValidationError):
     """The template was applied to this cycle before (applying it again would double every dose)."""
 
@@ -714,7 +725,7 @@ def plan(
         try:
             meds.append(build_medication(entry.to_input(overrides.get(i), start_on), zone, now, cycle))
         except ValidationError as exc:
-            raise ValidationError(f"{entry.name}: {exc.message}", field=exc.field) from None
+            raise MedicationRefused(i, entry.name, exc) from None
     return meds
 
 

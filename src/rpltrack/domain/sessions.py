@@ -221,11 +221,7 @@ def session_differences(old: TreatmentSession, new: TreatmentSession) -> list[st
 def check_session_day(on: date, today: date) -> None:
     """A session is recorded on or before today; planned ones belong to a course."""
     if on > today:
-        raise ValidationError(
-            f"{on.isoformat()} is after today: record a session once it happened, and plan coming ones "
-            "with rpltrack session course",
-            field="on",
-        )
+        raise ValidationError(code="session.future_day", field="on", values={"day": on.isoformat()})
 
 
 # -- courses ----------------------------------------------------------------------------------------------
@@ -308,10 +304,7 @@ class Course:
         _check_text(self.where, "the place", "where", MAX_WHERE)
         _check_text(self.note, "the note", "note", MAX_NOTE)
         if (self.count is None) == (self.until_on is None):
-            raise ValidationError(
-                "a course runs for a number of sessions (--count N) or until a day (--until DATE): give one",
-                field="count",
-            )
+            raise ValidationError(code="course.count_or_until", field="count")
         if self.count is not None and not 1 <= self.count <= MAX_COUNT:
             raise ValidationError(
                 f"a course has 1 to {MAX_COUNT} sessions ({self.count} was given)", field="count"

@@ -40,9 +40,7 @@ class AppointmentStore(LabStore):
         conv = appointment_conv()
         row = self._conn.execute("SELECT * FROM appointments WHERE id = ?", (appointment_id,)).fetchone()
         if row is None:
-            raise ValidationError(
-                f"there is no appointment with id {appointment_id}: see rpltrack appt list", field="id"
-            )
+            raise ValidationError(code="appointment.unknown_id", field="id", values={"id": appointment_id})
         questions = tuple(
             conv.question_of(q)
             for q in self._conn.execute(
@@ -175,11 +173,7 @@ class AppointmentStore(LabStore):
             "SELECT * FROM appointment_questions WHERE id = ?", (question_id,)
         ).fetchone()
         if row is None:
-            raise ValidationError(
-                f"there is no question with id {question_id}: rpltrack appt show APPT lists an appointment's "
-                "questions with their ids",
-                field="id",
-            )
+            raise ValidationError(code="question.unknown_id", field="id", values={"id": question_id})
         return row
 
     def question(self, question_id: int) -> Question:
@@ -304,6 +298,61 @@ class AppointmentStore(LabStore):
                 else:
                     self._w.update(change, "flag_marks", int(old["id"]), values)
         return self.appointment(appointment_id)
+
+    def next_with_same_team(self, appointment_id: int, now: datetime) -> Appointment | None:
+        """The soonest upcoming appointment (not cancelled, not done) with the same care team as this one
+        (same_care_team), or None: where the questions not asked there may be carried (#18)."""
+        current = self.appointment(appointment_id)
+        later = [
+            a
+            for a in self.appointments()
+            if a.id != appointment_id and a.upcoming(now) and a.at > current.at and same_care_team(current, a)
+        ]
+        return min(later, key=lambda a: a.at) if later else None
+
+    def carry_questions(
+        self, from_id: int, to_id: int, question_ids: Sequence[int], now: datetime
+    ) -> Appointment:
+        """Copy questions not asked at one appointment to another (one change, undone as one): each keeps its
+        words and flag, and is not asked yet there. The first appointment keeps them as they were (its
+        record stays true); a question already on the second's list is not added twice."""
+        from rpltrack.domain.appointments import Question, appointment_words
+
+        self._writable()
+        source, target = self.appointment(from_id), self.appointment(to_id)
+        if target.cancelled or target.done:
+            raise ValidationError(
+                f"{target.title} is {'cancelled' if target.cancelled else 'already recorded'}: "
+                "questions can only be carried to an appointment still to come",
+                field="appt",
+            )
+        by_id = {q.id: q for q in source.questions}
+        unknown = [qid for qid in question_ids if qid not in by_id]
+        if unknown:
+            raise ValidationError(
+                f"question {unknown[0]} is not one of {appointment_words(source)}'s", field="question"
+            )
+        have = {q.flag_key for q in target.questions if q.flag_key} | {q.text for q in target.questions}
+        carried = [by_id[qid] for qid in dict.fromkeys(question_ids)]
+        new = [Question(q.text, flag_key=q.flag_key) for q in carried if (q.flag_key or q.text) not in have]
+        if not new:
+            return target
+        conv = appointment_conv()
+        count = f"{len(new)} question{'s' if len(new) != 1 else ''}"
+        summary = f"carried {count} from {appointment_words(source)} to {appointment_words(target)}"
+        with self._w.txn():
+            change = self._w.open_change("appt carry", summary, now)
+            for question in new:
+                self._w.insert(change, "appointment_questions", conv.question_values(to_id, question, now))
+        return self.appointment(to_id)
+
+
+def same_care_team(first: Appointment, second: Appointment) -> bool:
+    """Whether two appointments are with the same care team: the same person or clinic when both name one
+    (ignoring case and spacing), else the same kind of appointment."""
+    if first.with_name.strip() and second.with_name.strip():
+        return " ".join(first.with_name.split()).casefold() == " ".join(second.with_name.split()).casefold()
+    return first.kind is second.kind
 
 
 def _question_columns(q: Question) -> dict[str, Any]:

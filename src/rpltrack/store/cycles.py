@@ -124,14 +124,14 @@ class CycleStore(JournalBase):
         found = self._load_cycles("WHERE id = ?", (cycle_id,))
         if found:
             return found[0]
-        raise ValidationError(f"there is no cycle with id {cycle_id}: see rpltrack cycle list", field="cycle")
+        raise ValidationError(code="cycle.unknown_id", field="cycle", values={"id": cycle_id})
 
     def _cycle_by_id(self, cycle_id: int) -> Cycle:
         """cycle(), with an unknown id reported against the id (edit and delete take it as the argument)."""
         try:
             return self.cycle(cycle_id)
         except ValidationError as exc:
-            raise ValidationError(exc.message, field="id") from None
+            raise exc.with_field("id") from None
 
     def cycle_on(self, day: date) -> Cycle | None:
         """The latest cycle that covers `day` (started on or before it and not ended before it)."""
@@ -141,9 +141,7 @@ class CycleStore(JournalBase):
         """One cycle event by id (its cycle in `cycle_id`)."""
         row = self._conn.execute("SELECT * FROM cycle_events WHERE id = ?", (event_id,)).fetchone()
         if row is None:
-            raise ValidationError(
-                f"there is no event with id {event_id}: see rpltrack cycle list", field="id"
-            )
+            raise ValidationError(code="event.unknown_id", field="id", values={"id": event_id})
         found: CycleEvent = timeline_conv().event_of(row)
         return found
 
@@ -151,9 +149,7 @@ class CycleStore(JournalBase):
         """One transfer by id (its cycle in `cycle_id`)."""
         row = self._conn.execute("SELECT * FROM transfers WHERE id = ?", (transfer_id,)).fetchone()
         if row is None:
-            raise ValidationError(
-                f"there is no transfer with id {transfer_id}: see rpltrack cycle list", field="id"
-            )
+            raise ValidationError(code="transfer.unknown_id", field="id", values={"id": transfer_id})
         found: Transfer = timeline_conv().transfer_of(row)
         return found
 
@@ -161,9 +157,7 @@ class CycleStore(JournalBase):
         """One beta result by id."""
         row = self._conn.execute("SELECT * FROM betas WHERE id = ?", (beta_id,)).fetchone()
         if row is None:
-            raise ValidationError(
-                f"there is no beta result with id {beta_id}: see rpltrack betas", field="id"
-            )
+            raise ValidationError(code="beta.unknown_id", field="id", values={"id": beta_id})
         found: BetaDraw = timeline_conv().beta_of(row)
         return found
 
@@ -171,9 +165,7 @@ class CycleStore(JournalBase):
         """One pregnancy or loss by id."""
         row = self._conn.execute("SELECT * FROM pregnancies WHERE id = ?", (pregnancy_id,)).fetchone()
         if row is None:
-            raise ValidationError(
-                f"there is no pregnancy or loss with id {pregnancy_id}: see rpltrack history", field="id"
-            )
+            raise ValidationError(code="pregnancy.unknown_id", field="id", values={"id": pregnancy_id})
         found: Pregnancy = timeline_conv().pregnancy_of(row)
         return found
 

@@ -212,7 +212,7 @@ class DoseStore(MedicationStore):
                 logged = {log.slot_at for log in window if log.slot_at is not None}
                 slot = dose_rules.pick_slot(med, logged, when, now, explicit=at is not None)
                 if slot is None:
-                    raise ValidationError(self._no_open_slot(med, when, now, zone), field="at")
+                    raise self._no_open_slot(med, when, now, zone)
             if slot is not None:
                 existing = self._log_at_slot(med.id, slot.slot_at)
                 if existing is not None:
@@ -253,7 +253,9 @@ class DoseStore(MedicationStore):
         stored = self._conn.execute("SELECT * FROM doses WHERE id = ?", (row_id,)).fetchone()
         return LogResult(rows.dose_of(stored), med, True, slot)
 
-    def _no_open_slot(self, med: Medication, when: datetime, now: datetime, zone: ZoneInfo) -> str:
+    def _no_open_slot(
+        self, med: Medication, when: datetime, now: datetime, zone: ZoneInfo
+    ) -> ValidationError:
         from rpltrack.domain.schedule import expand
 
         upcoming = expand(med, now, now + timedelta(days=8))
@@ -270,10 +272,10 @@ class DoseStore(MedicationStore):
                 f" (the {last.slot_at.astimezone(zone):%H:%M} dose is already logged as {last.status.value})"
                 + nxt
             )
-        return (
-            f"no open {med.name} dose near {when.astimezone(zone):%Y-%m-%d %H:%M}{nxt}. "
-            'Use --at "YYYY-MM-DD HH:MM" to log a dose at another time, or rpltrack undo to take '
-            "back the last entry"
+        return ValidationError(
+            code="dose.no_open_slot",
+            field="at",
+            values={"medication": med.name, "when": f"{when.astimezone(zone):%Y-%m-%d %H:%M}", "next": nxt},
         )
 
     def check_amount(self, med: Medication, amount: Quantity) -> Quantity:
@@ -475,9 +477,7 @@ class DoseStore(MedicationStore):
         """One logged dose by its id (as `rpltrack log` shows it)."""
         row = self._conn.execute("SELECT * FROM doses WHERE id = ?", (dose_id,)).fetchone()
         if row is None:
-            raise ValidationError(
-                f"there is no logged dose with id {dose_id}: rpltrack log shows each one's id", field="id"
-            )
+            raise ValidationError(code="dose.unknown_id", field="id", values={"id": dose_id})
         return rows.dose_of(row)
 
     def edit_dose(self, dose_id: int, now: datetime, **fields: Any) -> DoseLog:
@@ -523,10 +523,12 @@ class DoseStore(MedicationStore):
             if log.slot_at is not None and abs(taken_at - log.slot_at) > MOST_OFF_SLOT:
                 zone = ZoneInfo(log.zone)
                 raise ValidationError(
-                    f"{taken_at.astimezone(zone):%Y-%m-%d %H:%M} is more than a day from the "
-                    f"{log.slot_at.astimezone(zone):%Y-%m-%d %H:%M} dose this entry is for: to log another "
-                    "dose, delete this entry and log that one with rpltrack take --at",
+                    code="dose.far_from_slot",
                     field="at",
+                    values={
+                        "at": f"{taken_at.astimezone(zone):%Y-%m-%d %H:%M}",
+                        "slot": f"{log.slot_at.astimezone(zone):%Y-%m-%d %H:%M}",
+                    },
                 )
             amount = fields.get("amount", log.amount)
             if amount is None:

@@ -44,7 +44,7 @@ def gather(
 ) -> csv_export.ExportData:
     """What the export shows, read through the journal's API (flags evaluated as of `now`)."""
     from rpltrack.flags.rules import board
-    from rpltrack.flags.sources import cite
+    from rpltrack.flags.sources import SOURCES, cite
 
     lo, hi = csv_export.range_instants(start, end, zone)
     marks = journal.flag_marks()
@@ -109,12 +109,15 @@ def gather(
         stored_settings=journal.stored_settings(),
         adherence_7=week,
         adherence_30=month,
+        citations=SOURCES,
     )
 
 
 def check_period(start: date | None, end: date | None) -> None:
     if start is not None and end is not None and start > end:
-        raise ValidationError(f"--from {start} is after --to {end}: give the earlier day first", field="from")
+        raise ValidationError(
+            code="export.period_reversed", field="from", values={"start": start, "end": end}
+        )
 
 
 def write_csv_export(
@@ -282,7 +285,7 @@ def read_export_files(in_dir: Path) -> dict[str, str]:
             continue
         if not path.is_file():
             raise ValidationError(
-                f"{in_dir} has no {name}: give the folder `rpltrack export csv` wrote", field="dir"
+                code="import.missing_file", field="dir", values={"folder": in_dir, "name": name}
             )
         try:
             texts[name] = path.read_bytes().decode("utf-8-sig")
@@ -418,6 +421,8 @@ def brief_input(journal: Journal, now: datetime, zone: ZoneInfo, appt_id: int | 
         flags=questions,
         citations=SOURCES,
         clinic_settings=journal.stored_settings(),
+        sessions=journal.sessions(),
+        planned=journal.planned_sessions(now.astimezone(zone).date()),
     )
 
 

@@ -39,7 +39,7 @@ class LabStore(DoseStore):
     def lab(self, lab_id: int) -> LabResult:
         row = self._conn.execute("SELECT * FROM labs WHERE id = ?", (lab_id,)).fetchone()
         if row is None:
-            raise ValidationError(f"there is no lab result with id {lab_id}: see rpltrack labs", field="id")
+            raise ValidationError(code="lab.unknown_id", field="id", values={"id": lab_id})
         found: LabResult = lab_conv().lab_of(row)
         return found
 

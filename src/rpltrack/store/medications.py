@@ -218,10 +218,7 @@ class MedicationStore(TimelineStore):
     def medication(self, med_id: int) -> Medication:
         row = self._conn.execute("SELECT * FROM medications WHERE id = ?", (med_id,)).fetchone()
         if row is None:
-            raise ValidationError(
-                f"there is no medication with id {med_id}: rpltrack med list --all shows each one's id",
-                field="id",
-            )
+            raise ValidationError(code="medication.unknown_id", field="id", values={"id": med_id})
         return self._placed([rows.medication_of(row, tuple(self._regimens([med_id]).get(med_id, ())))])[0]
 
     def find_medication(self, name: str, now: datetime | None = None, *, command: str = "") -> Medication:
@@ -230,7 +227,7 @@ class MedicationStore(TimelineStore):
         her whole history. `command` ("rpltrack take") words how to pick one when a name matches several."""
         wanted = " ".join(name.split()).casefold()
         if not wanted:
-            raise ValidationError("give the medication's name or id, e.g. rpltrack take aspirin")
+            raise ValidationError(code="medication.name_needed")
         by_id = _ID_RE.match(wanted)
         if by_id is not None:
             found = self._conn.execute(
@@ -257,15 +254,10 @@ class MedicationStore(TimelineStore):
                 raise ValidationError(_ambiguous(name, matches, now, command), field="name")
         if by_id is not None:
             raise ValidationError(
-                f"there is no medication with id {by_id.group(1)}: rpltrack med list --all shows each "
-                "one's id",
-                field="id",
+                code="medication.unknown_id", field="id", values={"id": int(by_id.group(1))}
             )
         names = ", ".join(sorted({m.name for m in everything}, key=str.casefold)) or "none yet"
-        raise ValidationError(
-            f"no medication called {name[:80]!r} in your journal (yours: {names}); "
-            f"add it with: rpltrack med add {name[:80]} --dose ... --times ..."
-        )
+        raise ValidationError(code="medication.unknown_name", values={"name": name[:80], "names": names})
 
     def current_namesakes(self, name: str, now: datetime) -> list[Medication]:
         """Her medications called `name` (case and spacing aside) that she takes now or has yet to start."""
@@ -378,11 +370,7 @@ class MedicationStore(TimelineStore):
                 "for:"
             )
             if needs_cycle and updated.cycle_id is None:
-                raise ValidationError(
-                    "a schedule tied to a cycle event or a gestational age needs a cycle: start one first "
-                    "(rpltrack cycle add)",
-                    field="start",
-                )
+                raise ValidationError(code="medication.anchor_needs_cycle", field="start")
             if not updated.waiting and updated.last_day is not None and updated.last_day < updated.start_on:
                 raise ValidationError(
                     f"this schedule would end ({updated.last_day}) before it starts ({updated.start_on})",

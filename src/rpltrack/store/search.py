@@ -105,7 +105,7 @@ class SearchStore:
         """Every entry whose words hold `text` (case ignored; %, _ literal), newest first, at most `limit`."""
         needle = " ".join(text.split())
         if not needle:
-            raise ValidationError("give some words to search for, e.g. rpltrack search lovenox", field="text")
+            raise ValidationError(code="search.no_words", field="text")
         if len(needle) > 200:
             raise ValidationError(f"search for at most 200 characters (this has {len(needle)})", field="text")
         wanted = needle.casefold()

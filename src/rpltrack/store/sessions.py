@@ -52,9 +52,7 @@ class SessionStore(PortabilityStore):
         """One session; an unknown id is a ValidationError (field "id")."""
         row = self._conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
-            raise ValidationError(
-                f"there is no treatment session with id {session_id}: see rpltrack session list", field="id"
-            )
+            raise ValidationError(code="session.unknown_id", field="id", values={"id": session_id})
         found: TreatmentSession = session_conv().session_of(row)
         return found
 
@@ -172,9 +170,7 @@ class SessionStore(PortabilityStore):
         """One course; an unknown id is a ValidationError (field "id")."""
         row = self._conn.execute("SELECT * FROM session_courses WHERE id = ?", (course_id,)).fetchone()
         if row is None:
-            raise ValidationError(
-                f"there is no course with id {course_id}: see rpltrack session course list", field="id"
-            )
+            raise ValidationError(code="course.unknown_id", field="id", values={"id": course_id})
         found: Course = session_conv().course_of(row)
         return found
 

@@ -224,11 +224,7 @@ class TimelineStore(CycleStore):
         if pregnancy.outcome.value == "ongoing" and any(
             p.outcome.value == "ongoing" for p in self.pregnancies()
         ):
-            raise ValidationError(
-                "a pregnancy is already recorded as ongoing: record how it ended first "
-                "(rpltrack pregnancy end)",
-                field="date",
-            )
+            raise ValidationError(code="pregnancy.ongoing_exists", field="date")
         self._check_outcome(pregnancy, again=again, sure=sure, overlap=True)
         summary = f"recorded a pregnancy ({pregnancy.describe()})"
         with self._w.txn():
@@ -257,11 +253,7 @@ class TimelineStore(CycleStore):
             if (p.id == pregnancy_id if pregnancy_id is not None else p.outcome.value == "ongoing")
         ]
         if not candidates:
-            raise ValidationError(
-                "no ongoing pregnancy is recorded: add one with rpltrack pregnancy add, "
-                "or record a past loss with rpltrack loss add",
-                field="id",
-            )
+            raise ValidationError(code="pregnancy.none_ongoing", field="id")
         current = candidates[0]
         assert current.id is not None
         if ga_days is None and current.cycle_id is not None:

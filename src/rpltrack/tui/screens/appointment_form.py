@@ -25,6 +25,7 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import parse_local_datetime
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
+from rpltrack.tui.errors import app_text
 from rpltrack.tui.format import plain, shown
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen
 from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
@@ -181,7 +182,8 @@ class VisitForm(FormScreen[Appointment]):
         try:
             saved = self.save(decided, self.asked_ids())
         except ValidationError as exc:
-            error.update(shown(exc.message[0].upper() + exc.message[1:]))
+            message = app_text(exc)
+            error.update(shown(message[0].upper() + message[1:]))
             return
         except JournalReadOnly:
             error.update(READ_ONLY)

@@ -28,6 +28,7 @@ from textual.widgets import Button, Static
 from rpltrack.domain.errors import DuplicateEntry, NeedsConfirmation, ValidationError
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
+from rpltrack.tui.errors import app_text
 from rpltrack.tui.format import shown
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen
 from rpltrack.tui.widgets.field_row import Field, FieldRow
@@ -85,7 +86,7 @@ class Checks:
         except (DuplicateEntry, NeedsConfirmation):
             raise  # a question for her, not a field that cannot be read
         except ValidationError as exc:
-            self.errors.setdefault(exc.field or field, exc.message)
+            self.errors.setdefault(exc.field or field, app_text(exc))
 
     def fail(self, field: str, message: str) -> None:
         self.errors.setdefault(field, message)
@@ -242,10 +243,10 @@ class EntryForm(FormScreen[T]):
             self.ask(self.duplicate_question(exc), "again", yes="Add it again")
             return
         except NeedsConfirmation as exc:
-            self.ask(sentence(exc.message), "sure", yes="Yes, save it", field=exc.field)
+            self.ask(sentence(app_text(exc)), "sure", yes="Yes, save it", field=exc.field)
             return
         except ValidationError as exc:
-            self.show_error(exc.message, exc.field)
+            self.show_error(app_text(exc), exc.field)
             return
         except JournalReadOnly:
             self.show_error(READ_ONLY, None)

@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.records import record
 from rpltrack.store.export_formats import BY_KEY, FORMATS, Format
+from rpltrack.tui.errors import app_text
 from rpltrack.tui.format import shown
 from rpltrack.tui.screens.appointment_form import APPOINTMENTS_CSS, fit_to_terminal
 from rpltrack.tui.screens.base import DIALOGS_CSS
@@ -161,7 +162,8 @@ class ExportScreen(ModalScreen[None]):
         field = exc.field if exc.field in ("from", "to") else "folder"
         where = "dates" if field in ("from", "to") else "folder"
         error = self.query_one(f"#error-{where}", Static)
-        error.update(shown(exc.message[0].upper() + exc.message[1:]))
+        message = app_text(exc)
+        error.update(shown(message[0].upper() + message[1:]))
         error.display = True
         self.query_one(f"#export-{field}", Input).focus()
 
@@ -206,7 +208,7 @@ class ExportScreen(ModalScreen[None]):
                 paths = chosen.write(journal, base, start, end, now, clock.zone)
             warnings = location_warnings(paths[0].parent) if paths else []
         except ValidationError as exc:
-            self.post_message(self.Failed(f"Not saved: {exc.message}."))
+            self.post_message(self.Failed(f"Not saved: {app_text(exc)}."))
         except JournalError as exc:
             self.post_message(self.Failed(f"Not saved: {exc}"))
         except OSError as exc:

@@ -23,6 +23,7 @@ from rpltrack.domain.sessions import (
     Course,
     SessionKind,
     TreatmentSession,
+    check_session_day,
     parse_every,
     parse_what,
 )
@@ -65,7 +66,7 @@ def time_of(text: str) -> time | None:
     try:
         return parse_time(text.strip())
     except ValidationError as exc:
-        raise ValidationError(exc.message, field="at") from None
+        raise exc.with_field("at") from None
 
 
 def what_text(kind: SessionKind, name: str) -> str:
@@ -100,12 +101,7 @@ def read_session(entered: dict[str, str], today: date, zone: str) -> TreatmentSe
         fields["kind"], fields["name"] = parse_what(entered["what"])
     with checks.on("on"):
         on = parse_date(entered["on"], "on") if entered["on"].strip() else today
-        if on > today:
-            raise ValidationError(
-                f"{on.isoformat()} is after today: record a session once it happened, and plan coming "
-                "ones as a course (c)",
-                field="on",
-            )
+        check_session_day(on, today)
         fields["on"] = on
     with checks.on("at"):
         fields["at_time"] = time_of(entered["at"])

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.settings import DEFAULTS, SETTINGS
+from rpltrack.tui.errors import app_text
 from rpltrack.tui.screens.base import DIALOGS_CSS
 from rpltrack.tui.screens.entry_form import Answers, Checks, EntryForm, Field
 from rpltrack.tui.screens.warning_signs import FLAGS_CSS
@@ -116,7 +117,7 @@ class ClinicTargetsForm(EntryForm[dict[str, str]]):
                 try:
                     canonical = SETTINGS[key].parse(text) if text else ""
                 except ValidationError as exc:
-                    raise ValidationError(exc.message.replace(key, name), field=field_name(key)) from None
+                    raise ValidationError(app_text(exc).replace(key, name), field=field_name(key)) from None
                 if canonical != self.stored[key]:
                     changes[key] = canonical
         checks.done()

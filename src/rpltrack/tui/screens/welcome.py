@@ -27,11 +27,12 @@ from rpltrack.domain.cycles import CYCLE_KIND_WORDS, Cycle, CycleKind, EventKind
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import parse_past_date
 from rpltrack.domain.models import Medication, MedicationState
-from rpltrack.domain.protocols import MissingDoses, Template
+from rpltrack.domain.protocols import MedicationRefused, MissingDoses, Template
 from rpltrack.domain.settings import SETTINGS
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui import format as fmt
+from rpltrack.tui.errors import app_text
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, AppScreen
 from rpltrack.tui.screens.entry_form import Checks, FieldErrors, sentence
 from rpltrack.tui.screens.welcome_steps import (
@@ -96,6 +97,8 @@ class WelcomeScreen(AppScreen):
         Binding("escape", "next", "Continue", id="welcome-next"),
         Binding("escape", "finish", "Go to Today", id="welcome-finish"),
         Binding("ctrl+s", "save", "Save", id="welcome-save"),
+        # Not on a step with fields: q typed there is a letter, and quitting would drop what she typed.
+        Binding("q", "quit", "Quit", tooltip="quit (what you saved is kept)", id="welcome-quit"),
     ]
 
     def __init__(self, *, first_run: bool = True) -> None:
@@ -255,7 +258,13 @@ class WelcomeScreen(AppScreen):
             return action == self.escape_action()
         if action == "save":
             return self.pane in SAVE_PANES
+        if action == "quit":
+            return self.pane not in SAVE_PANES
         return True
+
+    def action_quit(self) -> None:
+        """Close rpltrack, as q does on every section (what was saved on the steps before is kept)."""
+        self.app.exit()
 
     def action_skip_setup(self) -> None:
         self.notify(SKIPPED_SETUP, title="Welcome", markup=False)
@@ -364,7 +373,7 @@ class WelcomeScreen(AppScreen):
         if isinstance(exc, JournalReadOnly):
             return READ_ONLY
         if isinstance(exc, ValidationError):
-            return sentence(exc.message)
+            return sentence(app_text(exc))
         return NOT_SAVED
 
     # -- 1. clinic targets ----------------------------------------------------------------------------
@@ -387,7 +396,7 @@ class WelcomeScreen(AppScreen):
             try:
                 canonical = SETTINGS[key].parse(text) if text else ""
             except ValidationError as exc:
-                self.field_error(target_id(key), exc.message.replace(key, TARGET_NAMES[key]), focus=False)
+                self.field_error(target_id(key), app_text(exc).replace(key, TARGET_NAMES[key]), focus=False)
                 rejected.append(key)
                 continue
             if canonical != stored.get(key, ""):
@@ -489,13 +498,13 @@ class WelcomeScreen(AppScreen):
                 try:
                     transfer = Transfer(transfer_on, int(day_text))
                 except ValidationError as exc:
-                    checks.fail("embryo_day", exc.message)
+                    checks.fail("embryo_day", app_text(exc))
                 checks.done()
                 assert transfer is not None
                 try:
                     cycle.check_transfer(transfer)
                 except ValidationError as exc:
-                    checks.fail("transfer", exc.message)
+                    checks.fail("transfer", app_text(exc))
                 checks.done()
         except FieldErrors as exc:
             first = True
@@ -626,13 +635,12 @@ class WelcomeScreen(AppScreen):
         self.show_pane("added")
 
     def template_refused(self, template: Template, exc: Exception) -> None:
-        """A medication's own problem beside its dose; anything else under the list."""
-        message = exc.message if isinstance(exc, ValidationError) else ""
-        for index, entry in enumerate(template.medications):
-            if message.startswith(f"{entry.name}: ") and not entry.taper:
-                self.field_error(f"dose-{index}", message.removeprefix(f"{entry.name}: "))
-                self.pane_error("template", "Nothing was added.")
-                return
+        """A medication's own problem beside its dose (the error says which medication it is about);
+        anything else under the list."""
+        if isinstance(exc, MedicationRefused) and not template.medications[exc.index].taper:
+            self.field_error(f"dose-{exc.index}", app_text(exc.problem))
+            self.pane_error("template", "Nothing was added.")
+            return
         self.pane_error("template", self.write_failed(exc) + " Nothing was added.")
 
     def prepare_added(self) -> None:
@@ -655,7 +663,7 @@ class WelcomeScreen(AppScreen):
             try:
                 saved = self.journal.add_medication(med, self.clock.now())
             except (JournalError, ValidationError) as exc:
-                errors = {exc.field: exc.message} if isinstance(exc, ValidationError) and exc.field else {}
+                errors = {exc.field: app_text(exc)} if isinstance(exc, ValidationError) and exc.field else {}
                 notice = "" if errors else self.write_failed(exc)
                 self.open_medication_form(
                     MedicationForm(
