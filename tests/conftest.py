@@ -14,6 +14,9 @@ import pytest
 from rpltrack.clock import FixedClock
 from rpltrack.store.journal import Journal
 
+# A real OS keyring on a private bus, and no journal key left in memory between tests (journal locking, #17).
+pytest_plugins = ["tests.keyring_fixture"]
+
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 23, 8, 40, tzinfo=LONDON)  # a Monday morning
 

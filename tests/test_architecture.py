@@ -156,6 +156,8 @@ def test_no_network_modules_in_src():
                 f"{path.relative_to(SRC)}:{getattr(node, 'lineno', 0)} {n}"
                 for n in names
                 if n.split(".")[0] in banned
+                # the keyring reader's Unix socket to the session bus (#17; tests/test_privacy.py checks it)
+                and not (n == "socket" and path == SRC / "store" / "secret_service.py")
             ]
     assert offenders == []
 

@@ -30,7 +30,26 @@ def test_f3_no_network_ever() -> None:
         str(path.relative_to(SRC)): sorted(modules_imported(path) & NETWORK_MODULES)
         for path in SRC.rglob("*.py")
     }
+    # The one exception (#17): the keyring reader speaks D-Bus over the session bus's Unix socket, and only
+    # ever makes an AF_UNIX socket (test_the_keyring_reader_makes_only_unix_sockets).
+    offenders.pop("store/secret_service.py", None)
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_keyring_reader_makes_only_unix_sockets() -> None:
+    """store/secret_service.py, the one module that imports socket, creates sockets only of the AF_UNIX
+    family (the local session bus), never an internet one."""
+    tree = ast.parse((SRC / "store" / "secret_service.py").read_text(encoding="utf-8"))
+    made = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "socket"
+    ]
+    assert made
+    for call in made:
+        family = call.args[0] if call.args else None
+        assert isinstance(family, ast.Attribute)
+        assert family.attr == "AF_UNIX"
 
 
 def test_f3_the_suite_refuses_a_network_connection() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -42,7 +41,9 @@ class Cli:
 
 def checksum(path: Path, tables: tuple[str, ...] | None = None) -> str:
     """A digest of every row of every table (or of `tables`), read through a fresh connection."""
-    conn = sqlite3.connect(path)
+    from tests.store._support import open_file  # the store's seam: a locked journal opens too (#17)
+
+    conn = open_file(path)
     try:
         names = tables or tuple(
             r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")

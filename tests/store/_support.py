@@ -81,10 +81,22 @@ def hourly_slot(index: int) -> datetime:
 # -- checks on files -------------------------------------------------------------------------------------
 
 
+def open_file(path: Path) -> sqlite3.Connection:
+    """A bare connection to a journal file through the store's one seam (store.db.raw_connection): sqlite3
+    for a plain file, SQLCipher with the key this process keeps for a locked one. Rows are tuples."""
+    from rpltrack.store.crypto import salt_of, stored_key
+    from rpltrack.store.db import is_encrypted, raw_connection
+
+    key = stored_key(salt_of(path)) if is_encrypted(path) else None
+    conn = raw_connection(path, key)
+    conn.row_factory = None
+    return conn
+
+
 def raw(path: Path) -> sqlite3.Connection:
-    """A plain read-write connection for checking a file from the outside (as the harness notes say:
-    read-write, so WAL recovery can run)."""
-    conn = sqlite3.connect(str(path), isolation_level=None)
+    """A read-write connection for checking a file from the outside (as the harness notes say: read-write,
+    so WAL recovery can run); a locked journal opens with the key this process keeps for it."""
+    conn = open_file(path)
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
 

@@ -325,7 +325,7 @@ def test_a4_reads_leave_no_transaction_open(demo_journal: Journal) -> None:
         lambda: list(journal.iter_all_doses()),
         lambda: journal.schema_version,
     ]
-    other = real_connect(journal.path)
+    other = real_connect(journal.path, key=journal.journal_key)
     try:
         for read in reads:
             before = len(journal.day(s.NOW.date(), s.LONDON, s.NOW))

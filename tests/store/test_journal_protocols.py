@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from rpltrack.domain.protocols import (
 )
 from rpltrack.domain.records import replace
 from rpltrack.domain.schedule import expand
+from rpltrack.store.db import errors
 from rpltrack.store.journal import Journal
 from rpltrack.store.migrations import HEAD
 from tests.cli.support import checksum
@@ -154,7 +154,7 @@ until = "cd1+1d"
     aspirin, folic, pio = journal.plan_protocol(
         parse_template(text.replace('until = "cd1+1d"\n', "")), cycle.id, LONDON, now
     )
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(errors("IntegrityError")):  # sqlite3's, or SQLCipher's for a locked journal
         journal.add_medications([aspirin, folic, replace(pio, zone="")], now, protocol="three")
     assert checksum(journal.path) == before
     assert not journal.in_transaction

@@ -4,7 +4,6 @@ reopening the file), backups, and the upgrade that moves LIT sessions kept as la
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from rpltrack.domain.errors import DuplicateEntry, HasDependents, ValidationErro
 from rpltrack.domain.labs import LabResult, LabValue
 from rpltrack.domain.sessions import Course, Every, EveryUnit, PlanState, SessionKind, TreatmentSession
 from rpltrack.flags.model import Flag, MarkState
-from rpltrack.store.db import connect, prepare_file, write_txn
+from rpltrack.store.db import connect, errors, prepare_file, write_txn
 from rpltrack.store.journal import Journal
 from rpltrack.store.lab_rows import lab_values
 from rpltrack.store.migrations import HEAD, MIGRATIONS, migrate
@@ -94,12 +93,12 @@ def test_the_schema_refuses_impossible_rows(journal: Journal) -> None:
             "('2026-11-20', 'lit', '', '09:30', '', '', '', '2026-11-20T00:00:00Z')",
             "('20 Nov', 'lit', '', NULL, '', '', '', '2026-11-20T00:00:00Z')",
         ):
-            with pytest.raises(sqlite3.IntegrityError):
+            with pytest.raises(errors("IntegrityError")):
                 conn.execute(
                     "INSERT INTO sessions (on_date, kind, name, at_time, tz, where_text, note, created_utc) "
                     f"VALUES {values}"
                 )
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(errors("IntegrityError")):
             conn.execute(
                 "INSERT INTO session_courses "
                 "(start_on, every_n, every_unit, count, until_on, kind, tz, created_utc) VALUES "

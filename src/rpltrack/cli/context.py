@@ -81,12 +81,21 @@ class Context:
         """The journal at db_path. A journal that does not exist yet is made only by a command that writes;
         a command that reads sees an empty one and leaves nothing on disk. The folder is made only for the
         default location: a folder named with --db or RPLTRACK_DB must be there already."""
-        from rpltrack.store.db import NotSaved
+        from rpltrack.store.db import NotSaved, is_encrypted
         from rpltrack.store.journal import Journal
 
         path = self.db_path
+
+        def opened() -> Journal:
+            now, check = self.clock.now(), self.check_integrity
+            if not is_encrypted(path):
+                return Journal.open(path, now=now, check=check)
+            from rpltrack.cli.lock import open_journal  # a locked journal: its passphrase asked for as needed
+
+            return open_journal(path, args=self.args, command=self.command, now=now, check=check)
+
         if path.exists() or path.is_symlink():
-            return Journal.open(path, now=self.clock.now(), check=self.check_integrity)
+            return opened()
         folder = path.parent
         if self.db_named_by and not folder.is_dir():
             problem = (
@@ -108,7 +117,7 @@ class Context:
 
             return empty_journal(path, self.clock.now())
         try:
-            return Journal.open(path, now=self.clock.now(), check=self.check_integrity)
+            return opened()
         except NotSaved as exc:
             raise ValidationError(str(exc), field="db") from None
 
@@ -155,6 +164,7 @@ WRITING_COMMANDS = frozenset(
         "demo", "settings set", "settings reset", "restore", "import csv",
         "protocol apply", "protocol import", "protocol save", "protocol delete",
         "remind --once", "remind --daemon", "remind --test",
+        "lock", "unlock", "passphrase",
     }
 )  # fmt: skip
 READING_COMMANDS = frozenset(
@@ -163,7 +173,7 @@ READING_COMMANDS = frozenset(
         "appt list", "appt show", "settings list", "settings get", "backup", "check", "export csv",
         "export ics", "brief", "protocol list", "protocol show", "protocol export",
         "remind --install", "remind --uninstall", "remind --status", "session list", "course list",
-        "plan", "search",
+        "plan", "search", "forget-key",
     }
 )  # fmt: skip
 REMIND_MODES = ("once", "daemon", "install", "uninstall", "status", "test")
@@ -191,7 +201,7 @@ def command_writes(args: argparse.Namespace) -> bool:
 # -- what arguments may hold ----------------------------------------------------------------------------
 
 # Arguments that name files: a file name may be any bytes the file system allows (but never a NUL).
-PATH_ARGUMENTS = frozenset({"db", "dir", "out", "file"})
+PATH_ARGUMENTS = frozenset({"db", "dir", "out", "file", "passphrase_file", "new_passphrase_file"})
 # Free text she writes in her own words, by argparse's name for it: each at most FREE_TEXT_LIMIT characters.
 FREE_TEXT_ARGUMENTS = frozenset(
     {

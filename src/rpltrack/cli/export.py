@@ -9,6 +9,7 @@ import argparse
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id
+from rpltrack.cli.lock import plain_export_note
 from rpltrack.domain.errors import ValidationError
 from rpltrack.store.export_formats import BY_KEY
 
@@ -100,6 +101,7 @@ def export_csv(ctx: Context) -> int:
     for path in written:
         print(f"  {path.name}")
     print("summary.csv is the one-page overview for your doctor. The files are readable only by you.")
+    plain_export_note(ctx)
     for warning in location_warnings(out_dir):
         print(f"rpltrack: warning: {warning}", file=sys.stderr)
     return 0
@@ -230,6 +232,7 @@ def export_ics(ctx: Context) -> int:
         "Import it into your calendar; importing a newer export updates the same events. It has no alarms: "
         "rpltrack's reminders are the alerts. The file is readable only by you."
     )
+    plain_export_note(ctx)
     return 0
 
 
@@ -253,4 +256,5 @@ def brief_write(ctx: Context) -> int:
         what = "(no upcoming appointment: a summary of your record)"
     print(f"Saved the appointment brief {what} in {path.resolve()}")
     print("Open it in a browser and print it: it is one page. It is readable only by you.")
+    plain_export_note(ctx)
     return 0

@@ -71,6 +71,12 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument(
         "--debug", action="store_true", default=argparse.SUPPRESS, help="show a traceback on failure"
     )
+    common.add_argument(
+        "--passphrase-file",
+        default=argparse.SUPPRESS,
+        metavar="FILE",
+        help="a locked journal's passphrase, from the first line of FILE (for scripts; else it is asked)",
+    )
     return common
 
 
@@ -100,7 +106,7 @@ class _OnlySubParsers(argparse._SubParsersAction):  # type: ignore[type-arg]  # 
 
 def _command_word(argv: Sequence[str]) -> str | None:
     """The command in argv (skipping global options and their values), if there is one."""
-    takes_value = {"--db", "--tz"}
+    takes_value = {"--db", "--tz", "--passphrase-file"}
     skip = False
     for word in argv:
         if skip:
@@ -184,6 +190,7 @@ REGISTRARS = (
     ("export", "register"),
     ("remind", "register"),
     ("protocols", "register"),
+    ("lock", "register"),
 )
 COMMAND_REGISTRAR = {
     "med": ("meds", "register"),
@@ -224,6 +231,10 @@ COMMAND_REGISTRAR = {
     "brief": ("export", "register"),
     "remind": ("remind", "register"),
     "protocol": ("protocols", "register"),
+    "lock": ("lock", "register"),
+    "unlock": ("lock", "register"),
+    "passphrase": ("lock", "register"),
+    "forget-key": ("lock", "register"),
 }
 COMMANDS = (*COMMAND_REGISTRAR, "ui")
 
@@ -247,10 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _is_damage(exc: BaseException) -> bool:
     """SQLite reporting a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) while a command read or wrote it."""
-    import sqlite3
+    from rpltrack.store.db import errors
 
     name = getattr(exc, "sqlite_errorname", "") or ""
-    return isinstance(exc, sqlite3.DatabaseError) and name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
+    return isinstance(exc, errors("DatabaseError")) and name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
 
 
 def _main(words: list[str]) -> int:
@@ -266,7 +277,9 @@ def _main(words: list[str]) -> int:
         ctx = Context.from_args(args)
         return int(func(ctx))
     except ValidationError as exc:
-        print(f"rpltrack: {terminal_text(exc.message)}", file=sys.stderr)
+        from rpltrack.cli.errors import cli_text
+
+        print(f"rpltrack: {terminal_text(cli_text(exc))}", file=sys.stderr)
         if debug:
             raise
         return 2
@@ -274,7 +287,7 @@ def _main(words: list[str]) -> int:
         print(f"rpltrack: {terminal_text(exc)}", file=sys.stderr)
         if debug:
             raise
-        return 1
+        return int(getattr(exc, "exit_status", 1))  # a locked journal without its key: 2 (store.crypto)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

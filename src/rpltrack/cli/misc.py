@@ -87,28 +87,34 @@ def register_files(
 
 
 def cmd_backup(ctx: Context) -> int:
-    import sqlite3
     from pathlib import Path
 
-    from rpltrack.store.db import JournalError
+    from rpltrack.store.db import JournalError, errors
 
     dest = Path(ctx.args.file).expanduser() if ctx.args.file else None
+    failures: tuple[type[Exception], ...] = (OSError, *errors())  # and SQLCipher's, when locked
     try:
         written = ctx.journal.make_backup(ctx.now(), dest, even_damaged=ctx.args.even_damaged)
-    except (OSError, sqlite3.Error) as exc:
+    except failures as exc:
         raise JournalError(
             f"NOT saved: the backup could not be written ({exc}); is the disk full, or the folder "
             "read-only? No partial backup was left, and the journal is unchanged."
         ) from exc
-    print(f"Saved a backup: {written}")
+    locked = " (locked with the journal's passphrase)" if ctx.journal.encrypted else ""
+    print(f"Saved a backup: {written}{locked}")
     return 0
 
 
 def cmd_restore(ctx: Context) -> int:
     from pathlib import Path
 
-    safety = ctx.journal.restore(Path(ctx.args.file).expanduser(), ctx.now())
-    print(f"Restored {ctx.args.file}. The journal as it was before is saved at {safety}.")
+    from rpltrack.cli.lock import passphrase_asker
+    from rpltrack.store.crypto import kind_words
+
+    source = Path(ctx.args.file).expanduser()
+    kind, asker = kind_words(source), passphrase_asker(ctx.args, ctx.command, source)
+    safety = ctx.journal.restore(source, ctx.now(), passphrase=asker)
+    print(f"Restored {ctx.args.file}, {kind} backup. The journal as it was before is saved at {safety}.")
     return 0
 
 

@@ -151,10 +151,33 @@ def day_account(rows: Sequence[Entry], labels: Mapping[str, str]) -> str:
     return "; ".join(parts)
 
 
+def _locked(ctx: Context) -> bool:
+    """Whether the journal is locked and its key cannot be had without asking: then the one discreet
+    notice of the day goes out instead of reminders (never a question for the passphrase)."""
+    from rpltrack.store.crypto import KeyMissing, salt_of
+
+    try:
+        ctx.journal  # noqa: B018  # opening it is the question
+    except KeyMissing:
+        from rpltrack.reminders.daemon import is_known_locked_journal, locked_notice
+
+        if not is_known_locked_journal(ctx.db_path, salt_of(ctx.db_path).hex()):
+            raise  # never seen opened here: perhaps not a journal at all (exit 2, nothing written)
+
+        now = ctx.now()
+        backend = locked_notice(ctx.db_path, now, now.astimezone(ctx.zone).date().isoformat())
+        sent = f"; sent the day's notice through {backend}" if backend else ""
+        print(f"rpltrack remind: the journal is locked and its key is not available{sent}")
+        return True
+    return False
+
+
 def cmd_once(ctx: Context) -> int:
     from rpltrack.reminders.daemon import ACTION_WAIT, Session, once, record_run, stopping_on_signals
     from rpltrack.store.db import JournalError
 
+    if _locked(ctx):
+        return 0
     session = Session(ctx.journal, ctx.clock)
     wait = ACTION_WAIT if ctx.args.wait is None else max(0.0, ctx.args.wait)
     with stopping_on_signals(session):
@@ -163,6 +186,11 @@ def cmd_once(ctx: Context) -> int:
         finally:
             session.close()  # buttons nobody will answer are taken back
     record_run(ctx.db_path, ctx.now(), "once", report, session.problems)
+    key = ctx.journal.journal_key
+    if key is not None:
+        from rpltrack.reminders.daemon import note_locked_journal
+
+        note_locked_journal(ctx.db_path, key.journal_id)
     _show(report, detailed=sys.stdout.isatty())
     try:
         ctx.journal.daily_backup(ctx.now())  # the first check of the day keeps a rotating backup
@@ -172,12 +200,20 @@ def cmd_once(ctx: Context) -> int:
 
 
 def cmd_daemon(ctx: Context) -> int:
+    import time
     from datetime import timedelta
 
     from rpltrack.reminders.daemon import CHECK_EVERY, Session, record_run, serve, stopping_on_signals
 
-    session = Session(ctx.journal, ctx.clock)
     run_for = timedelta(seconds=ctx.args.run_for) if ctx.args.run_for is not None else None
+    left = None if run_for is None else run_for.total_seconds()  # counted down by the pauses taken
+    while _locked(ctx):  # try again every check: the keyring may be unlocked meanwhile
+        if left is not None and left <= 0:
+            return 0
+        pause = CHECK_EVERY.total_seconds() if left is None else min(left, CHECK_EVERY.total_seconds())
+        time.sleep(pause)
+        left = None if left is None else left - pause
+    session = Session(ctx.journal, ctx.clock)
     detailed = sys.stdout.isatty()
     if detailed:
         print(f"Checking for due reminders every {CHECK_EVERY.seconds} s; press Ctrl-C to stop.", flush=True)

@@ -222,6 +222,10 @@ def serve(
 # -- the last check, for `remind --status` ------------------------------------------------------------------
 
 COUNTS = ("sent", "not_delivered", "passed_unseen")
+LOCKED_MARK = "locked_notice_on"  # the local day the "rpltrack is locked" notice was last sent
+LOCKED_ID = "locked_journal"  # the id of the locked journal last opened here: a file that is ours
+LOCKED_BODY = "rpltrack is locked: open it to see what is due"
+LOCKED_PROBLEM = "the journal is locked and its key is not available (keyring locked, or the key forgotten)"
 
 
 def state_path(db_path: Path) -> Path:
@@ -242,13 +246,80 @@ def record_run(
     lines += [f"{key} {value}" for key, value in zip(COUNTS, counts, strict=True)]
     lines.append("backends " + ",".join(sorted({backend for _, backend in report.sent})))
     lines += ["problem " + " ".join(problem.split()) for problem in list(dict.fromkeys(problems))[-5:]]
+    _write_state(db_path, lines)
+
+
+def _write_state(db_path: Path, lines: list[str]) -> None:
+    """The state file, whole and owner-only, keeping the day the locked notice was last sent (so it goes
+    out once a day however often the journal is locked and unlocked)."""
     import contextlib
 
     from rpltrack.store.files import atomic_write
 
+    previous = _state_values(db_path)
+    for key in (LOCKED_MARK, LOCKED_ID):
+        if previous.get(key) and not any(line.startswith(f"{key} ") for line in lines):
+            lines = [*lines, f"{key} {previous[key]}"]
     # A convenience for --status, rewritten every minute: not worth an fsync, and a check never fails over it.
     with contextlib.suppress(OSError):
         atomic_write(state_path(db_path), ("\n".join(lines) + "\n").encode("utf-8"), durable=False)
+
+
+def _state_values(db_path: Path) -> dict[str, str]:
+    """The state file's lines as key -> value (empty when there is none)."""
+    try:
+        text = state_path(db_path).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    return {key: value for key, _, value in (line.partition(" ") for line in text.splitlines()) if key}
+
+
+def note_locked_journal(db_path: Path, journal_id: str) -> None:
+    """Remember that the journal at `db_path` is a locked rpltrack journal with this id (its salt, readable
+    without the key): when its key is missing later, the timer knows the file is hers and sends the locked
+    notice; a file it never saw opened (random bytes, another program's) is refused instead."""
+    values = _state_values(db_path)
+    if values.get(LOCKED_ID) == journal_id:
+        return
+    lines = [f"{key} {value}" for key, value in values.items() if key not in (LOCKED_ID, "problem")]
+    _write_state(db_path, [*lines, f"{LOCKED_ID} {journal_id}"])
+
+
+def is_known_locked_journal(db_path: Path, journal_id: str) -> bool:
+    return _state_values(db_path).get(LOCKED_ID) == journal_id
+
+
+def locked_notice(db_path: Path, now: datetime, day: str, outbox: Outbox | None = None) -> str | None:
+    """The journal is locked and its key cannot be had without asking (the keyring is locked, or the key
+    was forgotten): one discreet notice a day (`day`, her local date) that says only that, with no word of
+    what is due, and never a question for the passphrase. Returns the backend that showed it, None when it
+    went out today already or could not be delivered (then it is tried again next time). The day it went
+    out is kept in the state file beside the journal, never in the journal (which cannot be opened)."""
+    from rpltrack.domain.reminder_words import DISCREET_TITLE, Notice, Urgency
+    from rpltrack.domain.reminders import Kind, utc_key
+
+    lines = [f"last_run_utc {utc_key(now)}", "trigger locked", f"problem {LOCKED_PROBLEM}"]
+    if (last_run(db_path) or {}).get(LOCKED_MARK) == day:
+        _write_state(db_path, lines)
+        return None
+    notice = Notice(
+        title=DISCREET_TITLE,
+        body=LOCKED_BODY,
+        urgency=Urgency.NORMAL,
+        covers=((Kind.CHECK, f"locked:{day}"),),
+        discreet=True,
+    )
+    if outbox is None:
+        from rpltrack.reminders.notify import Outbox
+
+        with Outbox() as own:
+            backend = own.deliver(notice)
+    else:
+        backend = outbox.deliver(notice)
+    if backend is not None:
+        lines.append(f"{LOCKED_MARK} {day}")
+    _write_state(db_path, lines)
+    return backend
 
 
 def last_run(db_path: Path) -> dict[str, Any] | None:

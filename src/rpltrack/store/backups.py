@@ -8,13 +8,15 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+from rpltrack.store.db import key_of, raw_connection
 from rpltrack.store.files import open_private, partial_for, remove_killed_partials
 
 
 def backup_to(conn: sqlite3.Connection, dest: Path) -> Path:
     """A consistent copy of the live journal via SQLite's backup API, 0600 from the first byte, written under
     a temporary name of this process (.<name>.<pid>.partial) and linked into place, so `dest` is either
-    absent or a whole copy and an existing file is never replaced. Copies left by a killed run are removed."""
+    absent or a whole copy and an existing file is never replaced. Copies left by a killed run are removed.
+    The copy of a locked journal is locked with the same key (and salt: the same passphrase opens it)."""
     dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if dest.exists() or dest.is_symlink():
         raise FileExistsError(dest)
@@ -23,7 +25,7 @@ def backup_to(conn: sqlite3.Connection, dest: Path) -> Path:
     partial.unlink(missing_ok=True)  # this process's own, from an attempt that failed before its cleanup
     os.close(open_private(partial))
     try:
-        target = sqlite3.connect(str(partial))
+        target = raw_connection(partial, key_of(conn))
         try:
             conn.backup(target)
         finally:

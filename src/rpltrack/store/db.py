@@ -1,4 +1,10 @@
-"""Opening the journal file: owner-only permissions from the first byte, the pragmas, the write helper."""
+"""Opening the journal file: owner-only permissions from the first byte, the pragmas, the write helper.
+
+The one seam between rpltrack and its SQLite driver: a plain journal opens with the standard library's
+sqlite3, a locked one (store.crypto) with SQLCipher's sqlcipher3 and its raw key. Every connection the store
+makes to a journal or a backup file comes from `connect` or `raw_connection` here, and every `except` that
+catches a database error names `errors(...)`, which covers whichever drivers are loaded.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,17 @@ import contextlib
 import os
 import sqlite3
 import stat
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from rpltrack.store.crypto import JournalKey
 
 BUSY_TIMEOUT_MS = 10_000
 MIN_SQLITE = (3, 37, 0)  # STRICT tables
@@ -28,6 +42,43 @@ class JournalError(Exception):
 
 class NotSaved(JournalError):
     """A write did not reach the disk; the caller keeps the user's input."""
+
+
+PLAIN_HEADER = b"SQLite format 3\x00"
+CIPHER_DRIVER = "sqlcipher3.dbapi2"
+
+
+def is_encrypted(path: Path) -> bool:
+    """Whether the file at `path` is locked: not empty and not a plain SQLite file. (A file that is neither
+    a plain nor an encrypted database looks locked too; no key opens it, and the open says so.)"""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(len(PLAIN_HEADER))
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return False
+    # An SQLCipher file is whole pages and starts with a random salt; a text file (all printable bytes) or a
+    # file of another length is something else, and opening it says it is not a journal.
+    whole_pages = size >= 1024 and size % 512 == 0
+    text = all(32 <= byte < 127 or byte in b"\t\r\n" for byte in header)
+    return len(header) == len(PLAIN_HEADER) and header != PLAIN_HEADER and whole_pages and not text
+
+
+def errors(name: str = "Error") -> tuple[type[Exception], ...]:
+    """The exception class `name` (Error, DatabaseError, OperationalError, IntegrityError…) of every SQLite
+    driver loaded in this process: sqlite3's, and sqlcipher3's once a locked journal was opened (its classes
+    are its own, not sqlite3's). A driver never loaded cannot have raised anything."""
+    found: list[type[Exception]] = [getattr(sqlite3, name)]
+    cipher = sys.modules.get(CIPHER_DRIVER)
+    if cipher is not None:
+        found.append(getattr(cipher, name))
+    return tuple(found)
+
+
+def key_of(conn: sqlite3.Connection) -> JournalKey | None:
+    """The key a connection was opened with (None for a plain journal): backups of it are locked alike."""
+    key: JournalKey | None = getattr(conn, "journal_key", None)
+    return key
 
 
 def check_sqlite_version(version: tuple[int, int, int] | None = None) -> None:
@@ -127,7 +178,7 @@ def _remove_new_sidecars(path: Path, existed: tuple[bool, bool]) -> None:
         shm.unlink(missing_ok=True)
 
 
-def _trouble(exc: sqlite3.Error) -> str:
+def _trouble(exc: BaseException) -> str:
     """What kind of problem an SQLite error is: 'permissions' (a read-only file or folder), 'disk' (full or
     failing), or '' (anything else: a damaged file, a bug). The first two are about the disk, not the
     journal, and are said so."""
@@ -139,7 +190,7 @@ def _trouble(exc: sqlite3.Error) -> str:
     return ""
 
 
-def _open_failed(path: Path, exc: sqlite3.Error) -> JournalError:
+def _open_failed(path: Path, exc: BaseException) -> JournalError:
     """The one-sentence reason a journal could not be opened (nothing was changed)."""
     trouble = _trouble(exc)
     if getattr(exc, "sqlite_errorname", None) == "SQLITE_READONLY_DIRECTORY":
@@ -161,6 +212,75 @@ def _open_failed(path: Path, exc: sqlite3.Error) -> JournalError:
     return JournalError(f"{path} is not an rpltrack journal or is damaged ({exc}). Nothing was changed.")
 
 
+GUARD_WAIT_S = 30.0  # how long an open waits for a lock, unlock or passphrase change to finish
+GUARD_STEP_S = 0.05
+
+
+def guard_shared(path: Path, *, wait_s: float = GUARD_WAIT_S) -> int | None:
+    """Hold a shared lock (flock, beside SQLite's own locks) on the journal file while a Journal is open;
+    returns the descriptor to close when it closes (None where flock does not exist). Converting the
+    journal (lock, unlock, passphrase) holds it exclusively, so a file is never swapped under an open
+    journal; an open that meets a conversion waits for it, then opens the file it left at `path`."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    tries = max(1, int(wait_s / GUARD_STEP_S))  # counted, not timed: only clock.py reads a clock
+    while True:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    tries -= 1
+                    if tries <= 0:
+                        raise JournalError(
+                            f"another rpltrack is locking, unlocking or re-keying the journal at {path}; try "
+                            "again when it has finished. Nothing was changed."
+                        ) from None
+                    time.sleep(GUARD_STEP_S)
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # the file was swapped while this open waited: hold the new one
+
+
+def guard_exclusive(path: Path, *, wait_s: float, waiting: object = None) -> int | None:
+    """Hold the journal file exclusively (no Journal open anywhere, none opening until released): what a
+    conversion needs before it swaps the file. Waits up to `wait_s` seconds for others to close (calling
+    `waiting()` once if it must wait), then refuses with JournalError, nothing changed."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    tries = max(1, int(wait_s / GUARD_STEP_S))
+    told = False
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                tries -= 1
+                if tries <= 0:
+                    raise JournalError(
+                        f"rpltrack is open elsewhere on {path} (the app, the reminder timer or another "
+                        "command); close it and try again. Nothing was changed."
+                    ) from None
+                if not told and callable(waiting):
+                    waiting()
+                    told = True
+                time.sleep(GUARD_STEP_S)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
 def on_read_only_disk(path: Path) -> bool:
     """Whether the journal's file system is mounted read-only (nothing can write it, root included)."""
     try:
@@ -169,23 +289,81 @@ def on_read_only_disk(path: Path) -> bool:
         return False
 
 
-def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """A connection with every pragma rpltrack relies on; autocommit mode (no idle read transaction). On a
-    read-only file system a read-only connection opens the file as immutable: SQLite cannot create the -shm
-    file a WAL journal needs there, and nothing can change the file under it."""
-    check_sqlite_version()
-    existed = (_sidecars(path)[0].exists(), _sidecars(path)[1].exists())
+_KEYED: dict[str, type] = {}
+
+
+def _keyed_class(driver: ModuleType) -> type:
+    """sqlcipher3's Connection with room for the key it was opened with (see key_of)."""
+    made = _KEYED.get(driver.__name__)
+    if made is None:
+        made = _KEYED[driver.__name__] = type("KeyedConnection", (driver.Connection,), {"journal_key": None})
+    return made
+
+
+def raw_connection(
+    path: Path, key: JournalKey | None, *, readonly: bool = False, cipher: bool = False
+) -> sqlite3.Connection:
+    """A bare connection to `path` (no pragmas but the key): sqlite3 for a plain file, sqlcipher3 keyed with
+    `key` for a locked one (or, with `cipher`, sqlcipher3 for a plain file too: sqlcipher_export needs it).
+    SQLCipher's log is silenced before the key is given, so a wrong key prints nothing. Raises KeyMissing
+    for a locked file without a key, WrongKey when the key does not open it."""
+    if key is None and not cipher and is_encrypted(path):
+        from rpltrack.store.crypto import KeyMissing
+
+        raise KeyMissing(path)
+    target = str(path)
+    uri = False
     if readonly:
         immutable = "&immutable=1" if on_read_only_disk(path) else ""
-        conn = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro{immutable}",
-            uri=True,
-            isolation_level=None,
-            check_same_thread=True,
-        )
-    else:
-        conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=True)
-    conn.row_factory = sqlite3.Row
+        target, uri = f"{path.resolve().as_uri()}?mode=ro{immutable}", True
+    if key is None and not cipher:
+        check_sqlite_version()
+        conn = sqlite3.connect(target, uri=uri, isolation_level=None, check_same_thread=True)
+        conn.row_factory = sqlite3.Row
+        return conn
+    from rpltrack.store.crypto import cipher_module
+
+    driver = cipher_module()
+    check_sqlite_version(driver.sqlite_version_info)
+
+    conn = driver.connect(
+        target, uri=uri, isolation_level=None, check_same_thread=True, factory=_keyed_class(driver)
+    )
+    conn.journal_key = key
+    conn.row_factory = driver.Row
+    try:
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        if key is not None:
+            conn.execute(f"PRAGMA key = {key.pragma_value()}")
+            if path.exists() and path.stat().st_size > 0:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except driver.DatabaseError as exc:
+        conn.close()
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
+            from rpltrack.store.crypto import WrongKey
+
+            raise WrongKey(
+                f"that passphrase (or key) does not open {path}; nothing was changed. Check it and try again."
+            ) from None
+        raise _open_failed(path, exc) from exc
+    opened: sqlite3.Connection = conn
+    return opened
+
+
+def connect(path: Path, *, readonly: bool = False, key: JournalKey | None = None) -> sqlite3.Connection:
+    """A connection with every pragma rpltrack relies on; autocommit mode (no idle read transaction). On a
+    read-only file system a read-only connection opens the file as immutable: SQLite cannot create the -shm
+    file a WAL journal needs there, and nothing can change the file under it. A locked journal needs its
+    `key` (store.crypto): without it KeyMissing is raised, with a wrong one WrongKey; nothing is changed."""
+    existed = (_sidecars(path)[0].exists(), _sidecars(path)[1].exists())
+    try:
+        conn = raw_connection(path, key, readonly=readonly)
+    except JournalError:
+        _remove_new_sidecars(path, existed)
+        raise
+    except errors("DatabaseError") as exc:
+        _remove_new_sidecars(path, existed)
+        raise _open_failed(path, exc) from exc
     try:
         for name, value in PRAGMAS:
             if readonly and name == "journal_mode":
@@ -198,7 +376,7 @@ def connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
                     f"the journal at {path} could not be put in WAL mode (it is {mode!r}); "
                     "is it on a network drive? Nothing was changed."
                 )
-    except sqlite3.DatabaseError as exc:
+    except errors("DatabaseError") as exc:
         conn.close()
         _remove_new_sidecars(path, existed)
         raise _open_failed(path, exc) from exc
@@ -218,7 +396,7 @@ def write_txn(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         try:
             conn.execute("BEGIN IMMEDIATE")
             break
-        except sqlite3.OperationalError as exc:
+        except errors("OperationalError") as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):
                 if _trouble(exc):
                     raise _not_saved(conn, exc) from exc
@@ -230,7 +408,7 @@ def write_txn(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
             time.sleep(0.05)
     try:
         yield conn
-    except sqlite3.Error as exc:
+    except errors() as exc:
         _rollback(conn)
         if _trouble(exc):
             raise _not_saved(conn, exc) from exc
@@ -240,7 +418,7 @@ def write_txn(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
     try:
         conn.execute("COMMIT")
-    except sqlite3.Error as exc:
+    except errors() as exc:
         _rollback(conn)
         raise _not_saved(conn, exc) from exc
 
@@ -249,17 +427,17 @@ def _rollback(conn: sqlite3.Connection) -> None:
     """Roll back what the block did. A rollback the disk refuses changes nothing either: SQLite never counts
     an uncommitted transaction, and drops it when the connection closes."""
     if conn.in_transaction:
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(*errors()):
             conn.execute("ROLLBACK")
 
 
-def _not_saved(conn: sqlite3.Connection, exc: sqlite3.Error) -> NotSaved:
+def _not_saved(conn: sqlite3.Connection, exc: BaseException) -> NotSaved:
     """NOT saved, and why in words she can act on: the file is read-only, the disk is full, or what SQLite
     said."""
     trouble = _trouble(exc)
     if trouble == "permissions":
         where = ""
-        with contextlib.suppress(sqlite3.Error):
+        with contextlib.suppress(*errors()):
             where = " " + str(conn.execute("PRAGMA database_list").fetchone()[2])
         return NotSaved(
             f"NOT saved: the journal{where} is read-only ({exc}); check the permissions of the file and its "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.store import rows
 from rpltrack.store.backups import backup_dir, backup_numbered, backup_to
 from rpltrack.store.base import appointment_conv, lab_conv, timeline_conv
-from rpltrack.store.db import JournalError, connect
+from rpltrack.store.db import JournalError, connect, errors, is_encrypted
 from rpltrack.store.migrations import HEAD, migrate, user_version
 from rpltrack.store.protocols import ProtocolStore
 from rpltrack.store.writer import TABLES_WITH_AUDIT
@@ -19,9 +20,10 @@ from rpltrack.store.writer import TABLES_WITH_AUDIT
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from rpltrack.export.csv_import import CsvImport
+    from rpltrack.store.crypto import JournalKey
 
 
 def damage_in(conn: sqlite3.Connection) -> list[str]:
@@ -33,7 +35,7 @@ def damage_in(conn: sqlite3.Connection) -> list[str]:
             f"{r[0]} row {r[1]} points at a missing {r[2]} row"
             for r in conn.execute("PRAGMA foreign_key_check")
         ]
-    except sqlite3.DatabaseError as exc:
+    except errors("DatabaseError") as exc:
         problems = [str(exc)]
     return problems
 
@@ -63,17 +65,69 @@ DAILY_BACKUPS = 7
 class PortabilityStore(ProtocolStore):
     """Backups, restore, check and import."""
 
+    _key: JournalKey | None = None  # the key a locked journal was opened with (store.crypto)
+    _guard: int | None = None  # the shared lock held on the file while open (db.guard_shared)
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether the journal is locked at rest (SQLCipher): its backups are locked with the same key."""
+        return self._key is not None
+
+    @property
+    def journal_key(self) -> JournalKey | None:
+        """The key the journal was opened with (None when plain): for unlocking it, in this process only."""
+        return self._key
+
+    def lock_leftover_backups(self) -> list[str]:
+        """Backups left plain (or in an older key) beside a locked journal by a lock, unlock or passphrase
+        change killed before it rewrote them all (its marker in backups/ names this journal) are locked with
+        its key; returns what to tell her. Costs one failed open when there is nothing to do."""
+        key = self._key
+        if key is None:
+            return []
+        from rpltrack.store.crypto import UNFINISHED
+
+        marker = backup_dir(self.path) / UNFINISHED
+        try:
+            unfinished = marker.read_text(encoding="ascii").strip()
+        except (OSError, ValueError):
+            return []  # the usual case: one failed open
+        if unfinished != key.journal_id:
+            return []
+        from rpltrack.store.crypto import stored_key
+        from rpltrack.store.locking import FIRST_CHANGE, OTHER_JOURNAL, Conversion, convert_backups
+
+        found = self._conn.execute(FIRST_CHANGE).fetchone()
+        done = Conversion()
+        convert_backups(
+            self.path,
+            None,
+            key,
+            done,
+            other_keys=lambda salt: stored_key(salt, prompts_allowed=False, slow=False),
+            first=tuple(found) if found is not None else None,
+        )
+        settled = [
+            left for left in done.backups_left if OTHER_JOURNAL in left or "another passphrase" in left
+        ]
+        if len(settled) == len(done.backups_left):
+            marker.unlink(missing_ok=True)
+        notes = (
+            [f"locked {len(done.backups_rewritten)} backups with the journal's key (a lock had not finished)"]
+            if done.backups_rewritten
+            else []
+        )
+        # A backup locked with another passphrase is private already, and another journal's is not ours.
+        return notes + [
+            f"a backup is still plain: {left}" for left in done.backups_left if left not in settled
+        ]
+
     def make_backup(self, now: datetime, dest: Path | None = None, *, even_damaged: bool = False) -> Path:
         """A consistent copy of the journal (SQLite's backup API), owner-only: at `dest`, or in backups/. A
         damaged journal is not copied unless `even_damaged` (a bad copy must not push a good one out)."""
         damage = self.check()
         if damage and not even_damaged:
-            raise ValidationError(
-                f"the journal looks damaged ({damage[0]}), so no backup was made: a copy of a damaged "
-                "journal could replace a good backup. Restore a good one with `rpltrack restore FILE`, or "
-                "add --even-damaged to copy it anyway (for example to keep what can still be read)",
-                field="file",
-            )
+            raise ValidationError(code="backup.damaged", field="file", values={"damage": damage[0]})
         if dest is None:
             return backup_numbered(self._conn, self.path, "manual", now)
         try:
@@ -95,9 +149,10 @@ class PortabilityStore(ProtocolStore):
             return None
         if self.check():
             return None  # a damaged journal is never rotated in over a good backup
+        failures: tuple[type[Exception], ...] = (OSError, *errors())
         try:
             made = backup_numbered(self._conn, self.path, "daily", now)
-        except (OSError, sqlite3.Error) as exc:
+        except failures as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise JournalError(
                 f"today's backup could not be written in {folder} ({reason}); your journal is unchanged. "
@@ -111,29 +166,91 @@ class PortabilityStore(ProtocolStore):
         """Problems SQLite finds in the file (integrity, foreign keys); an empty list when it is healthy."""
         return damage_in(self._conn)
 
-    def restore(self, source: Path, now: datetime) -> Path:
+    def restore(
+        self, source: Path, now: datetime, *, passphrase: str | Callable[[], str] | None = None
+    ) -> Path:
         """Replace the journal's contents with the backup at `source`, through SQLite's backup API into this
         live file (other processes then see the restored state). A backup of the current state is made
         first and its path returned. Refused, with the journal unchanged: a file that is not an rpltrack
         journal, a newer one, a damaged one, one whose schema is not exactly what rpltrack makes for its
-        version (extra triggers or views, other columns), or one whose rows point at missing rows."""
+        version (extra triggers or views, other columns), or one whose rows point at missing rows.
+
+        Either kind of backup is taken, plain or locked, into either kind of journal: a locked backup opens
+        with the journal's key, a key kept for it, or `passphrase` (asked for only then); what is restored
+        takes the journal's kind (a plain backup restored into a locked journal is locked)."""
         self._writable()
         source = Path(source)
         if not source.is_file():
             raise ValidationError(f"there is no backup file at {source}", field="file")
+        source_key = self._backup_key(source, passphrase)
         try:
-            src = connect(source, readonly=True)
-        except JournalError:
+            src = connect(source, readonly=True, key=source_key)
+        except JournalError as exc:
+            from rpltrack.store.crypto import WrongKey
+
+            if isinstance(exc, WrongKey):
+                raise ValidationError(
+                    f"that passphrase does not open the locked backup {source}; it was not restored",
+                    field="file",
+                ) from None
             raise ValidationError(f"{source} is not an rpltrack journal", field="file") from None
         try:
             self._check_backup(src, source)
             safety = backup_numbered(self._conn, self.path, "before-restore", now)
-            self._copy_in(src)
+            if source_key == self._key:
+                self._copy_in(src)
+            else:
+                src.close()
+                self._copy_in_converted(source, source_key)
         finally:
             src.close()
         self._conn.execute("PRAGMA journal_mode = wal")
         migrate(self._conn, self.path, now)
         return safety
+
+    def _backup_key(self, source: Path, passphrase: str | Callable[[], str] | None) -> JournalKey | None:
+        """The key a locked backup opens with (None for a plain one), or ValidationError saying how to give
+        it."""
+        if not is_encrypted(source):
+            return None
+        from rpltrack.store.crypto import EncryptionUnavailable, KeyMissing, key_for, salt_of
+
+        if self._key is not None and salt_of(source) == self._key.salt:
+            return self._key
+        try:
+            return key_for(source, passphrase)
+        except EncryptionUnavailable as exc:
+            raise ValidationError(f"{source} is a locked backup and {exc}", field="file") from None
+        except KeyMissing:
+            raise ValidationError(code="backup.unknown_key", field="file", values={"path": source}) from None
+
+    def _copy_in_converted(self, source: Path, source_key: JournalKey | None) -> None:
+        """Copy a backup of the other kind (or another key) over the live journal: rewritten first in the
+        journal's own kind and key into a private (0700) folder beside the journal (sqlcipher_export, every
+        row checked), then copied in through the backup API; the folder is removed afterwards."""
+        import shutil
+        import tempfile
+
+        from rpltrack.store.files import open_private
+        from rpltrack.store.locking import NotConverted, export_copy
+
+        folder = Path(tempfile.mkdtemp(prefix=".restore-", dir=self.path.parent))
+        try:
+            rewritten = folder / "backup.db"
+            os.close(open_private(rewritten))
+            try:
+                export_copy(source, source_key, rewritten, self._key)
+            except NotConverted as exc:
+                raise ValidationError(
+                    f"{source} could not be read whole ({exc}); it was not restored", field="file"
+                ) from None
+            same_kind = connect(rewritten, readonly=True, key=self._key)
+            try:
+                self._copy_in(same_kind)
+            finally:
+                same_kind.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def _check_backup(self, src: sqlite3.Connection, source: Path) -> None:
         """Refuse (ValidationError, naming what is wrong) a file that must not replace the journal."""
@@ -145,7 +262,7 @@ class PortabilityStore(ProtocolStore):
             healthy = [r[0] for r in src.execute("PRAGMA integrity_check")] == ["ok"]
             differences = schema_differences(src, version) if 1 <= version <= HEAD else []
             orphans = src.execute("PRAGMA foreign_key_check").fetchall() if healthy else []
-        except sqlite3.DatabaseError as exc:
+        except errors("DatabaseError") as exc:
             raise ValidationError(f"{source} is not an rpltrack journal ({exc})", field="file") from None
         if version > HEAD:
             raise ValidationError(
@@ -188,7 +305,7 @@ class PortabilityStore(ProtocolStore):
             rewritten = folder / "backup.db"
             src.execute(f"PRAGMA page_size = {page_size}")
             src.execute("VACUUM INTO ?", (str(rewritten),))
-            same_size = connect(rewritten, readonly=True)
+            same_size = connect(rewritten, readonly=True, key=self._key)
             try:
                 same_size.backup(self._conn)
             finally:
@@ -213,11 +330,7 @@ class PortabilityStore(ProtocolStore):
         created = rows.utc_text(now)
         with self._w.txn():
             if self._holds_records():
-                raise ValidationError(
-                    f"the journal at {self.path} already has records; an import goes into an empty journal "
-                    "(for example: rpltrack --db new-journal.db import csv DIR). Nothing was imported.",
-                    field="dir",
-                )
+                raise ValidationError(code="import.not_empty", field="dir", values={"path": self.path})
             total = sum(records.counts().values())
             change = self._w.open_change("import", f"imported {total} records from a CSV export", now)
             for cycle in records.cycles:

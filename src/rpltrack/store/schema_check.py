@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import sqlite3
 from functools import cache
+from pathlib import Path
 
+from rpltrack.store.db import raw_connection
 from rpltrack.store.migrations import MIGRATIONS
 
 # A schema's shape: for each object in sqlite_master, its type and what it is made of (a table's columns with
@@ -36,7 +38,7 @@ def shape_of(conn: sqlite3.Connection) -> Shape:
 @cache
 def expected_shape(version: int) -> Shape:
     """The shape rpltrack's migrations give a new journal at schema `version`."""
-    conn = sqlite3.connect(":memory:")
+    conn = raw_connection(Path(":memory:"), None)
     try:
         for migration in MIGRATIONS[:version]:
             migration(conn)

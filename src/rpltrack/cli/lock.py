@@ -1,0 +1,465 @@
+"""`rpltrack lock|unlock|passphrase|forget-key`: the journal locked at rest, and how every command opens it.
+
+A locked journal opens with the key kept in the OS keyring; without it, with the passphrase from
+`--passphrase-file FILE`, else typed on a terminal (getpass), else the command refuses with exit 2. The
+reminder timer never asks (reminders/daemon.py sends a discreet notice instead).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rpltrack.cli.confirm import confirm_or_refuse, interactive
+from rpltrack.domain.errors import ValidationError
+
+# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+    from pathlib import Path
+
+    from rpltrack.cli.context import Context
+    from rpltrack.store.crypto import JournalKey
+    from rpltrack.store.journal import Journal
+
+TRIES = 3  # passphrases typed on a terminal before giving up
+TIMER_COMMANDS = ("remind --once", "remind --daemon")  # never ask: nobody may be there to answer
+UNRECOVERABLE = (
+    "A forgotten passphrase cannot be recovered: without it (or the key kept in your keyring) nobody, "
+    "rpltrack included, can open the journal or its backups."
+)
+STRENGTH_WORDS = ("very weak", "weak", "fair", "good", "strong")
+MIN_SCORE = 2  # zxcvbn's scale 0-4; below it a passphrase from a file is refused, a typed one asked about
+PLAIN_EXPORT = (
+    "This file is not encrypted, though your journal is locked: anyone who can read the file can read it. "
+    "Keep it private, and delete it when you no longer need it."
+)
+
+
+def register(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
+) -> None:
+    lock = sub.add_parser(
+        "lock",
+        parents=[common],
+        help="encrypt the journal and its backups with a passphrase",
+        description="Encrypt the journal at rest (SQLCipher) with a passphrase you choose, and its backups "
+        "with it. Asks for the passphrase twice and shows how strong it is. " + UNRECOVERABLE + " The "
+        "key can be kept in your OS keyring, so rpltrack and its reminders open the journal without asking.",
+    )
+    _keyring_options(lock)
+    lock.set_defaults(func=cmd_lock)
+    unlock = sub.add_parser(
+        "unlock",
+        parents=[common],
+        help="turn the journal back into a plain file",
+        description="Decrypt the journal and its backups back into plain files, after a confirmation, and "
+        "remove its key from your keyring.",
+    )
+    unlock.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    unlock.set_defaults(func=cmd_unlock)
+    change = sub.add_parser(
+        "passphrase",
+        parents=[common],
+        help="change the journal's passphrase",
+        description="Change the passphrase of a locked journal (its backups follow). Asks for the current "
+        "passphrase (or --passphrase-file), then the new one twice (or --new-passphrase-file).",
+    )
+    change.add_argument(
+        "--new-passphrase-file",
+        metavar="FILE",
+        help="read the new passphrase from FILE (its first line) instead of asking",
+    )
+    _keyring_options(change)
+    change.set_defaults(func=cmd_passphrase)
+    forget = sub.add_parser(
+        "forget-key",
+        parents=[common],
+        help="remove the journal's key from your keyring",
+        description="Remove the locked journal's key from your OS keyring: every open then asks for the "
+        "passphrase, and reminders only say that rpltrack is locked.",
+    )
+    forget.set_defaults(func=cmd_forget_key)
+
+
+def _keyring_options(parser: argparse.ArgumentParser) -> None:
+    keep = parser.add_mutually_exclusive_group()
+    keep.add_argument(
+        "--keyring",
+        dest="keyring",
+        action="store_const",
+        const=True,
+        default=None,
+        help="keep the key in your OS keyring without asking (the default without a terminal)",
+    )
+    keep.add_argument(
+        "--no-keyring",
+        dest="keyring",
+        action="store_const",
+        const=False,
+        help="keep the key nowhere: every open asks for the passphrase",
+    )
+
+
+# -- passphrases --------------------------------------------------------------------------------------------
+
+
+def read_passphrase_file(name: str, option: str = "--passphrase-file") -> str:
+    """The first line of the file `name` (without its line end): a passphrase for scripts and tests."""
+    from pathlib import Path
+
+    try:
+        text = Path(name).expanduser().read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ValidationError(
+            f"the passphrase file {name} could not be read ({reason}); check {option}. Nothing was changed.",
+            field="passphrase_file",
+        ) from None
+    line = text.splitlines()[0] if text else ""
+    if not line:
+        raise ValidationError(
+            f"the passphrase file {name} is empty; write the passphrase on its first line. "
+            "Nothing was changed.",
+            field="passphrase_file",
+        )
+    return line
+
+
+def _typed(prompt: str) -> str:
+    import getpass
+
+    try:
+        return getpass.getpass(prompt)
+    except EOFError:
+        return ""
+
+
+def passphrase_asker(args: argparse.Namespace, command: str, path: Path) -> Callable[[], str] | None:
+    """Where the passphrase of a locked journal comes from when its key is not kept: --passphrase-file,
+    else a terminal (never for the reminder timer), else nowhere (None: the open refuses with exit 2)."""
+    name = getattr(args, "passphrase_file", None)
+    if name:
+        return lambda: read_passphrase_file(name)
+    if command in TIMER_COMMANDS or not interactive():
+        return None
+    return lambda: _typed(f"Passphrase for the journal at {path}: ")
+
+
+def open_journal(
+    path: Path, *, args: argparse.Namespace, command: str, now: datetime, check: bool
+) -> Journal:
+    """Journal.open with the passphrase asked for as needed: up to TRIES times on a terminal. A missing or
+    wrong passphrase ends with exit 2 and nothing changed."""
+    from rpltrack.store.crypto import KeyMissing, WrongKey
+    from rpltrack.store.journal import Journal
+
+    asker = passphrase_asker(args, command, path)
+    tries = TRIES if asker is not None and not getattr(args, "passphrase_file", None) else 1
+    for attempt in range(tries):
+        try:
+            return Journal.open(
+                path, now=now, check=check, passphrase=asker, prompts_allowed=command not in TIMER_COMMANDS
+            )
+        except WrongKey:
+            if attempt + 1 == tries:
+                raise
+            print("That passphrase does not open the journal; try again.", file=sys.stderr)
+        except KeyMissing as exc:
+            if asker is None and not interactive():
+                raise KeyMissing(
+                    path,
+                    f"the journal at {path} is locked and its key is not in your keyring (or it is not an "
+                    "rpltrack journal at all): give its passphrase with --passphrase-file FILE, or run the "
+                    "command on a terminal to type it. Nothing was changed.",
+                ) from None
+            raise exc from None
+    raise AssertionError("unreachable")
+
+
+def _strength(passphrase: str) -> tuple[int, str]:
+    """zxcvbn's score (0-4) and one line saying it: strength, how long guessing would take against a slow
+    hash (the key derivation is one), and its warning if it has one."""
+    from zxcvbn import zxcvbn
+
+    result = zxcvbn(passphrase[:100])  # zxcvbn's matching slows down on very long input; 100 is plenty
+    score = int(result["score"])
+    took = result["crack_times_display"]["offline_slow_hashing_1e4_per_second"]
+    warning = str(result["feedback"].get("warning") or "")
+    hints = [str(h) for h in result["feedback"].get("suggestions") or []]
+    line = f"Passphrase strength: {STRENGTH_WORDS[score]} ({score} of 4); guessing it would take {took}."
+    extra = " ".join(x for x in [warning, *hints] if x)
+    return score, line + (f" {extra}" if extra else "")
+
+
+def new_passphrase(file_name: str | None, option: str) -> str:
+    """A new passphrase: from `file_name`, or typed twice on a terminal; its strength is shown, and a weak
+    one is refused from a file and asked about when typed. Exit 2 when there is no way to get one."""
+    if file_name:
+        chosen = read_passphrase_file(file_name, option)
+    elif interactive():
+        chosen = _typed("New passphrase: ")
+        if not chosen:
+            raise ValidationError("no passphrase was typed. Nothing was changed.", field="passphrase")
+        if _typed("The same passphrase again: ") != chosen:
+            raise ValidationError("the two passphrases differ. Nothing was changed.", field="passphrase")
+    else:
+        raise ValidationError(
+            f"a new passphrase is needed: run this on a terminal to type it, or give it with {option} FILE. "
+            "Nothing was changed.",
+            field="passphrase",
+        )
+    score, line = _strength(chosen)
+    print(line)
+    if score < MIN_SCORE:
+        question = "This passphrase is easy to guess, so the lock would protect little. Use it anyway?"
+        if file_name or not interactive():
+            raise ValidationError(
+                "the passphrase is easy to guess, so the lock would protect little: choose a longer one "
+                "(a few unrelated words). Nothing was changed.",
+                field="passphrase",
+            )
+        confirm_or_refuse(question, yes=False, flag="a stronger passphrase")
+    return chosen
+
+
+def _keep_in_keyring(choice: bool | None) -> bool:
+    """Whether to keep the key in the keyring: as the option says, else asked (yes by default), else yes
+    when a keyring is there."""
+    if choice is not None:
+        return choice
+    if interactive():
+        try:
+            answer = input(
+                "Keep the key in your OS keyring, so rpltrack and its reminders open the journal without "
+                "asking? [Y/n] "
+            )
+        except EOFError:
+            return False
+        return answer.strip().lower() not in ("n", "no")
+    return True
+
+
+def _kept_words(kept: bool, problem: str) -> str:
+    if kept:
+        return (
+            "Its key is kept in your OS keyring: rpltrack and its reminders open the journal without asking. "
+            "`rpltrack forget-key` removes it."
+        )
+    why = f" ({problem})" if problem else ""
+    return (
+        f"Its key is kept nowhere{why}: rpltrack asks for the passphrase at every start, and reminders "
+        "only say that rpltrack is locked."
+    )
+
+
+def _waiting() -> None:
+    print("Waiting for the other rpltrack (the app or the reminder timer) to close the journal…", flush=True)
+
+
+def _backups_words(rewritten: int, left: list[str], how: str) -> list[str]:
+    lines = [f"{rewritten} backup{'s' if rewritten != 1 else ''} {how} too."] if rewritten else []
+    return lines + [f"  left as it was: {item}" for item in left]
+
+
+# -- the commands -------------------------------------------------------------------------------------------
+
+
+def _open_for_change(ctx: Context) -> Journal:
+    """The journal, opened to be converted: writable and healthy, or exit 1/2 with nothing changed."""
+    from rpltrack.store.crypto import cipher_module
+    from rpltrack.store.db import JournalError
+
+    cipher_module()
+    journal = ctx.journal
+    if journal.readonly:
+        raise JournalError(journal.readonly_reason or "the journal is open read-only. Nothing was changed.")
+    damage = journal.check()
+    if damage:
+        raise JournalError(
+            f"the journal looks damaged ({damage[0]}); it was not converted. `rpltrack check` says more. "
+            "Nothing was changed."
+        )
+    return journal
+
+
+def cmd_lock(ctx: Context) -> int:
+    from rpltrack.store.crypto import new_key, remember_in_process, store_key
+    from rpltrack.store.locking import convert
+
+    journal = _open_for_change(ctx)
+    if journal.encrypted:
+        raise ValidationError(
+            f"the journal at {ctx.db_path} is already locked; to change its passphrase: rpltrack passphrase",
+            field="db",
+        )
+    ctx.close()  # a conversion needs the file to itself
+    print(UNRECOVERABLE)
+    passphrase = new_passphrase(getattr(ctx.args, "passphrase_file", None), "--passphrase-file")
+    keep = _keep_in_keyring(ctx.args.keyring)
+    key = new_key(passphrase)
+    problem = ""
+
+    def keep_key() -> None:
+        nonlocal problem
+        if keep:
+            problem = store_key(key)
+
+    done = convert(ctx.db_path, None, key, before_swap=keep_key, waiting=_waiting)
+    remember_in_process(key)
+    _known_to_reminders(ctx.db_path, key)
+    print(
+        f"Locked the journal at {ctx.db_path}: {done.rows} rows in {done.tables} tables written "
+        "encrypted and checked; the plain file is gone."
+    )
+    for line in _backups_words(len(done.backups_rewritten), done.backups_left, "locked"):
+        print(line)
+    print(_kept_words(keep and not problem, problem if keep else ""))
+    return 0
+
+
+def cmd_unlock(ctx: Context) -> int:
+    from rpltrack.store.crypto import delete_stored_key
+    from rpltrack.store.locking import convert
+
+    journal = _open_for_change(ctx)
+    key = journal.journal_key
+    if key is None:
+        raise ValidationError(f"the journal at {ctx.db_path} is not locked; nothing to do", field="db")
+    confirm_or_refuse(
+        f"Turn the journal at {ctx.db_path} and its backups back into plain files that anyone with the "
+        "files can read?",
+        yes=ctx.args.yes,
+    )
+    ctx.close()
+    removed = False
+
+    def forget() -> None:
+        nonlocal removed
+        removed = delete_stored_key(key.salt)
+
+    done = convert(ctx.db_path, key, None, after_swap=forget, waiting=_waiting)
+    print(
+        f"Unlocked the journal at {ctx.db_path}: {done.rows} rows in {done.tables} tables written plain "
+        "and checked."
+    )
+    for line in _backups_words(len(done.backups_rewritten), done.backups_left, "made plain"):
+        print(line)
+    if removed:
+        print("Its key was removed from your OS keyring.")
+    return 0
+
+
+def _known_to_reminders(path: Path, key: JournalKey) -> None:
+    """Tell the reminder timer this locked file is her journal (its id, beside it, never the key): when the
+    key is missing later, it sends the one discreet "rpltrack is locked" notice instead of refusing."""
+    from rpltrack.reminders.daemon import note_locked_journal
+
+    note_locked_journal(path, key.journal_id)
+
+
+def _current_key(ctx: Context) -> JournalKey:
+    """The key of the locked journal at db_path from its passphrase (never from the keyring: changing the
+    passphrase needs the current one)."""
+    from rpltrack.store.crypto import cipher_module, derive_key, salt_of
+    from rpltrack.store.db import is_encrypted, raw_connection
+
+    cipher_module()
+    path = ctx.db_path
+    if not path.exists() or not is_encrypted(path):
+        raise ValidationError(
+            f"the journal at {path} is not locked; lock it first with: rpltrack lock", field="db"
+        )
+    name = getattr(ctx.args, "passphrase_file", None)
+    if name:
+        typed = read_passphrase_file(name)
+    elif interactive():
+        typed = _typed(f"Current passphrase for the journal at {path}: ")
+    else:
+        raise ValidationError(
+            "the current passphrase is needed: run this on a terminal to type it, or give it with "
+            "--passphrase-file FILE. Nothing was changed.",
+            field="passphrase",
+        )
+    key = derive_key(typed, salt_of(path))
+    raw_connection(path, key, readonly=True).close()  # WrongKey (exit 2) when it does not open
+    return key
+
+
+def cmd_passphrase(ctx: Context) -> int:
+    from rpltrack.store.crypto import delete_stored_key, new_key, remember_in_process, store_key, stored_key
+    from rpltrack.store.locking import convert
+
+    old = _current_key(ctx)
+    journal = _open_for_change_with(ctx, old)
+    journal.close()
+    was_kept = stored_key(old.salt, prompts_allowed=True) is not None
+    chosen = new_passphrase(ctx.args.new_passphrase_file, "--new-passphrase-file")
+    keep = ctx.args.keyring if ctx.args.keyring is not None else (was_kept or _keep_in_keyring(None))
+    key = new_key(chosen)
+    problem = ""
+
+    def keep_key() -> None:
+        nonlocal problem
+        if keep:
+            problem = store_key(key)
+
+    def forget_old() -> None:
+        delete_stored_key(old.salt)
+
+    done = convert(ctx.db_path, old, key, before_swap=keep_key, after_swap=forget_old, waiting=_waiting)
+    remember_in_process(key)
+    _known_to_reminders(ctx.db_path, key)
+    print(
+        f"Changed the passphrase of the journal at {ctx.db_path}: {done.rows} rows in {done.tables} "
+        "tables checked."
+    )
+    for line in _backups_words(len(done.backups_rewritten), done.backups_left, "re-locked with it"):
+        print(line)
+    print("The old passphrase no longer opens the journal or its backups.")
+    print(_kept_words(keep and not problem, problem if keep else ""))
+    return 0
+
+
+def _open_for_change_with(ctx: Context, key: JournalKey) -> Journal:
+    """The locked journal opened with `key`: writable and healthy, or exit 1 with nothing changed."""
+    from rpltrack.store.db import JournalError
+    from rpltrack.store.journal import Journal
+
+    journal = Journal.open(ctx.db_path, now=ctx.now(), key=key)
+    problem = journal.readonly_reason if journal.readonly else ""
+    damage = [] if problem else journal.check()
+    if problem or damage:
+        journal.close()
+        raise JournalError(
+            problem or f"the journal looks damaged ({damage[0]}); it was not converted. Nothing was changed."
+        )
+    return journal
+
+
+def cmd_forget_key(ctx: Context) -> int:
+    from rpltrack.store.crypto import delete_stored_key, salt_of
+    from rpltrack.store.db import is_encrypted
+
+    path = ctx.db_path
+    if not path.exists() or not is_encrypted(path):
+        raise ValidationError(f"the journal at {path} is not locked, so no key is kept for it", field="db")
+    if delete_stored_key(salt_of(path)):
+        print(
+            f"Removed the key of the journal at {path} from your OS keyring: every open now asks for the "
+            "passphrase, and reminders only say that rpltrack is locked."
+        )
+    else:
+        print(
+            f"No key of the journal at {path} was kept in your OS keyring; every open asks for the "
+            "passphrase."
+        )
+    return 0
+
+
+def plain_export_note(ctx: Context) -> None:
+    """After an export of a locked journal: a line saying the file written is plain."""
+    if ctx.journal.encrypted:
+        print(PLAIN_EXPORT)
