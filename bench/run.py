@@ -1,4 +1,5 @@
-"""rpltrack benchmarks: start-up, dose logging, TUI first paint, memory; each against a same-run baseline.
+"""rpltrack benchmarks: start-up, dose logging, TUI first paint and first visits, memory; each against a
+same-run baseline.
 
     python bench/run.py            # ~15 timed runs per figure after 2 warm-ups
     python bench/run.py --quick    # 5 runs after 1 warm-up
@@ -31,8 +32,11 @@ from zoneinfo import ZoneInfo
 
 BENCH_DIR = Path(__file__).resolve().parent
 FIRST_PAINT = BENCH_DIR / "first_paint.py"
+FIRST_VISITS = BENCH_DIR / "first_visits.py"
+FIRST_VISIT_MAX_MS = 200.0
 DEMO_JOURNAL = BENCH_DIR / "demo_journal.py"
 FLAG_EVAL = BENCH_DIR / "flag_eval.py"
+SCREEN_PAINT = BENCH_DIR / "screen_paint.py"
 FLAGS_MAX_MS = 50.0
 SETTLE_REMINDERS = BENCH_DIR / "settle_reminders.py"
 REMIND_MAX_MS = 80.0
@@ -411,6 +415,53 @@ def bench_seeing_ahead(setup: Setup, n: int, warmups: int) -> list[Row]:
             Row(
                 f"{label} (10-year journal) vs `today`, median",
                 ms(subject.median_s),
+                ms(today.median_s),
+                f"{ratio:.2f}x",
+                f"≤ {SEEING_MAX_RATIO:.0f}x",
+                verdict(ratio <= SEEING_MAX_RATIO),
+            )
+        )
+    return rows
+
+
+def bench_seeing_screens(setup: Setup, n: int, warmups: int) -> list[Row]:
+    """In the app on the 10-year journal: the Plan screen from its push to its first paint; History from the
+    switch to it to its first paint; and the filter to one medication (all its courses, ten years) to the
+    first paint of its page; each beside `rpltrack today` in the same run (#18). Measured inside one app run
+    (bench/screen_paint.py), after Today has painted."""
+    cmd = [setup.python, str(SCREEN_PAINT), str(setup.journals[10])]
+    figures: list[dict[str, float]] = []
+
+    def painted(result: Run) -> str | None:
+        lines = result.stdout.strip().splitlines()
+        report = json.loads(lines[-1]) if lines else {}
+        if "plan_s" not in report:
+            return str(report.get("error", "no figures"))
+        figures.append(report)
+        return None
+
+    screens, today = compare(
+        ("Plan and History in the app", cmd),
+        ("rpltrack today", [setup.rpltrack, "today"]),
+        setup.env,
+        setup.root,
+        n,
+        warmups,
+        check_subject=painted,
+    )
+    timed = figures[-len(screens.runs) :]
+    rows = []
+    for key, label in (
+        ("plan_s", "Plan screen: push → first paint"),
+        ("history_open_s", "History, first visit: switch → first paint of the newest page"),
+        ("history_s", "History filtered to aspirin (10 years): filter → first paint of the page"),
+    ):
+        median = statistics.median(f[key] for f in timed)
+        ratio = median / today.median_s
+        rows.append(
+            Row(
+                f"{label} (10-year journal) vs `today`, median",
+                ms(median),
                 ms(today.median_s),
                 f"{ratio:.2f}x",
                 f"≤ {SEEING_MAX_RATIO:.0f}x",
@@ -800,6 +851,62 @@ def bench_tui(setup: Setup, n: int, warmups: int) -> list[Row]:
     ]
 
 
+def visits_of(result: Run) -> tuple[dict[str, float], dict[str, float]]:
+    lines = result.stdout.strip().splitlines()
+    report = json.loads(lines[-1]) if lines else {}
+    if result.returncode != 0 or not report.get("first"):
+        raise BenchError(f"first_visits.py exit {result.returncode}: {last_line(result.stderr)}")
+    return report["first"], report["again"]
+
+
+def bench_first_visits(setup: Setup, n: int, warmups: int) -> list[Row]:
+    """The first visit to each section, pressed a second after Today is shown (the sections are warmed after
+    the first paint), against the second visit to the same section in the same run; and the slowest first
+    visit when every key is pressed at once, before any warming could help."""
+    runs, warmups = max(3, n // 5), min(warmups, 1)
+    rows: list[Row] = []
+    for look_s, pause_s, label in (
+        ("1.0", "0.2", "1 s after Today is shown"),
+        ("0", "0", "at once, as Today is shown"),
+    ):
+        cmd = [setup.python, str(FIRST_VISITS), str(setup.journals[10]), look_s, pause_s]
+        first: dict[str, list[float]] = {}
+        again: dict[str, list[float]] = {}
+        for index in range(warmups + runs):
+            result = run_child(cmd, setup.env, setup.root)
+            firsts, agains = visits_of(result)
+            if index < warmups:
+                continue
+            for mode, seconds in firsts.items():  # each first and second visit to a section
+                first.setdefault(mode, []).append(seconds)
+                again.setdefault(mode, []).append(agains[mode])
+        if look_s == "0":
+            slowest = max(first, key=lambda mode: statistics.median(first[mode]))
+            worst, base = statistics.median(first[slowest]), statistics.median(again[slowest])
+            rows.append(
+                Row(
+                    f"TUI first visit, every key {label}: slowest ({slowest}), median of {runs}",
+                    ms(worst),
+                    ms(base),
+                    f"{worst / base:.2f}x",
+                )
+            )
+            continue
+        for mode in first:
+            value, base = statistics.median(first[mode]), statistics.median(again[mode])
+            rows.append(
+                Row(
+                    f"TUI first visit to {mode}, {label} (10-year journal), median of {runs}",
+                    ms(value),
+                    ms(base),
+                    f"{value / base:.2f}x",
+                    f"≤ {FIRST_VISIT_MAX_MS:.0f} ms",
+                    verdict(value * 1000 <= FIRST_VISIT_MAX_MS),
+                )
+            )
+    return rows
+
+
 # -- import time ---------------------------------------------------------------------------------------------
 
 
@@ -891,6 +998,15 @@ def print_import_times(times: list[ImportTime], run_s: float, python_s: float) -
 # -- main ----------------------------------------------------------------------------------------------------
 
 
+def bench_locked(setup: Setup, n: int, warmups: int) -> list[Row]:
+    """The quick commands and first paint on a locked 10-year journal vs the plain one (bench/locked.py)."""
+    sys.modules.setdefault("run", sys.modules[__name__])  # locked.py uses this module's helpers and errors
+    import locked
+
+    rows: list[Row] = locked.bench_locked(setup, n, warmups)
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -937,12 +1053,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         section("rpltrack today", lambda: bench_today(setup, n, warmups))
         section("rpltrack today peak RSS", lambda: bench_today_rss(setup))
         section("plan, search, history", lambda: bench_seeing_ahead(setup, n, warmups))
+        section("Plan and History screens", lambda: bench_seeing_screens(setup, n, warmups))
         section("rpltrack take", take)
         section("growth", lambda: bench_growth(setup, n, warmups))
         section("TUI first paint", lambda: bench_tui(setup, n, warmups))
+        section("TUI first visits", lambda: bench_first_visits(setup, n, warmups))
         section("flag evaluation", lambda: bench_flags(setup, n, warmups))
         section("rpltrack remind --once", lambda: bench_remind(setup, n, warmups))
         section("CSV export", lambda: bench_csv_export(setup, n, warmups))
+        section("locked journal (#17)", lambda: bench_locked(setup, n, warmups))
         print()
         print_table(rows)
         for note in notes:

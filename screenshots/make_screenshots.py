@@ -1,9 +1,12 @@
 """Make the README screenshots from the real app at a fixed time (SVG, then PNG): the sections on a demo
-journal, and the first run (the welcome flow, a template being applied) on an empty one."""
+journal, and the first run (the welcome flow, a template being applied) on an empty one; and the appointment
+brief of the 2-year demo as headless Chromium shows it (brief.png)."""
 
 from __future__ import annotations
 
 import asyncio
+import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
@@ -16,7 +19,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
 from rpltrack.clock import FixedClock
+from rpltrack.export.brief import render_brief
 from rpltrack.store.demo import fill_demo
+from rpltrack.store.exporting import brief_input
 from rpltrack.store.journal import Journal
 from rpltrack.tui.app import RpltrackApp
 from rpltrack.tui.screens.today import TodayScreen
@@ -144,6 +149,28 @@ async def welcome_applied(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def plan(pilot: Pilot[None]) -> None:
+    """The Plan (#18), three days ahead: Thursday's doses with the hematology visit at 14:00 among them."""
+    await pilot.press("p", "right", "right", "right")
+    await pilot.pause()
+
+
+async def adherence_month(pilot: Pilot[None]) -> None:
+    """The month of doses taken (#18), from the Plan: November day by day, each a symbol and a count."""
+    await pilot.press("p", "m")
+    await pilot.pause()
+
+
+async def search_results(pilot: Pilot[None]) -> None:
+    """Search (#18): '/' and 'lovenox': each result's day, kind, entry and the words that matched."""
+    await pilot.press("slash")
+    await pilot.pause()
+    pilot.app.screen.query_one("#search-text", Input).value = "lovenox"
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 SHOTS: tuple[tuple[str, Steps], ...] = (
     ("today", today),
     ("medications", medications),
@@ -162,6 +189,15 @@ CORRECTION_SHOTS: tuple[tuple[str, Steps, tuple[int, int]], ...] = (
     ("beta-delete", beta_delete, SIZE),
     ("beta-edit-80x24", beta_edit, SMALL),
     ("beta-delete-80x24", beta_delete, SMALL),
+)
+# Seeing ahead and looking back (#18), at the usual size and on a small terminal.
+SEEING_SHOTS: tuple[tuple[str, Steps, tuple[int, int]], ...] = (
+    ("plan", plan, SIZE),
+    ("adherence-month", adherence_month, SIZE),
+    ("search-results", search_results, SIZE),
+    ("plan-80x24", plan, SMALL),
+    ("adherence-month-80x24", adherence_month, SMALL),
+    ("search-results-80x24", search_results, SMALL),
 )
 # On an empty journal, as a new user first sees rpltrack.
 FIRST_RUN_SHOTS: tuple[tuple[str, Steps], ...] = (
@@ -191,16 +227,50 @@ def demo_journal(db: Path) -> Path:
     return db
 
 
+def brief_shot(out: Path, tmp: Path) -> Path:
+    """The appointment brief of the 2-year demo (`rpltrack demo --years 2`, then `rpltrack brief`) as a
+    browser shows it: the A4 sheet on its grey desk, at 1.5x for sharp text."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if binary is None:
+        raise SystemExit("brief.png needs headless Chromium: apt-get install chromium")
+    db = tmp / "brief" / "journal.db"
+    db.parent.mkdir(parents=True)
+    with Journal.open(db, now=NOW) as journal:
+        fill_demo(journal, NOW, LONDON, years=2)
+        page = render_brief(brief_input(journal, NOW, LONDON, None))
+    html = db.parent / "brief.html"
+    html.write_text(page, encoding="utf-8")
+    png = out / "brief.png"
+    subprocess.run(
+        [
+            binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--window-size=850,1170",
+            "--force-device-scale-factor=1.5",
+            f"--screenshot={png}",
+            html.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return png
+
+
 async def main(out: Path = OUT) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     made: list[Path] = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, steps in SHOTS:
             made.append(await shoot(name, steps, demo_journal(Path(tmp) / name / "journal.db"), out))
-        for name, steps, size in CORRECTION_SHOTS:
+        for name, steps, size in (*CORRECTION_SHOTS, *SEEING_SHOTS):
             made.append(await shoot(name, steps, demo_journal(Path(tmp) / name / "journal.db"), out, size))
         for name, steps in FIRST_RUN_SHOTS:
             made.append(await shoot(name, steps, Path(tmp) / name / "journal.db", out))
+        made.append(brief_shot(out, Path(tmp)))
     return made
 
 

@@ -63,7 +63,11 @@ def titles(app: Any, name: str) -> list[str]:
 def info(app: Any) -> str:
     """The detail pane as plain text."""
     console = Console(file=io.StringIO(), width=100, record=True)
-    console.print(app.screen.query_one("#appt-info-text", Static).content)
+    screen = app.screen
+    appt = screen.selected()  # the pane in its parts (#18: the questions are a list Space ticks)
+    console.print(
+        screen.info(appt) if appt is not None else screen.query_one("#appt-info-text", Static).content
+    )
     return console.export_text()
 
 
@@ -443,7 +447,8 @@ def test_appointments_with_two_upcoming_and_one_past(snap_compare, journal, cloc
     """'Upcoming': Dr Lee (reproductive endocrinologist), Mon 30 Nov 2026 · 10:15 · 2 questions, highlighted,
     then the blood draw on Fri 4 Dec 2026 · 08:00; 'Past': Dr Okafor (hematologist), Mon 2 Nov 2026 · 09:30 ·
     visit recorded. The detail pane: Dr Lee's day and time, where, what for and notes, then 'Questions (2)'
-    as a checklist of two unticked boxes, the first from the TSH flag wrapping under its own text."""
+    as a checklist of two unticked boxes (a list Tab reaches and Space ticks, #18), the first from the TSH
+    flag wrapping onto a second line."""
     lee_questions = (
         Question(
             "TSH above target: Ask your care team whether your TSH should be treated or retested before "

@@ -27,7 +27,7 @@ async def test_the_bar_shows_the_screens_keys_and_follows_the_screen(journal, cl
         await pilot.pause()
         today = bar_text(app)
         assert today.startswith(
-            " t Taken s Skip a Add medication l As needed 0-9 Sections u Undo ? Help q Quit "
+            " t Taken s Skip a Add medication l As needed p Plan 0-9 Sections u Undo ? Help q Quit "
         )
         assert today.rstrip().endswith("▏^p Search actions")
         assert len(today) == SIZE[0]  # the palette's key sits at the right edge
@@ -35,7 +35,7 @@ async def test_the_bar_shows_the_screens_keys_and_follows_the_screen(journal, cl
         await pilot.pause()
         assert isinstance(app.screen, HistoryScreen)
         assert bar_text(app).startswith(
-            " e Edit d Delete 0-9 Sections u Undo ? Help q Quit "
+            " e Edit d Delete f Filter m Month 0-9 Sections u Undo ? Help q Quit "
         )  # the same keys on every section
 
 

@@ -48,8 +48,9 @@ def test_medication_form_with_a_unit_slip(snap_compare, demo_app):
 
 
 def test_help_screen(snap_compare, demo_app):
-    """Keys on Today, read from its bindings: its own (t, s, the moving keys, a, l), those that mean the same
-    everywhere (u, U, ?, q, ^p) and the sections 1-9, in plain words, over the dimmed Today screen."""
+    """Keys on Today, read from its bindings: its own (t, s, the moving keys, a, l, p, then Textual's tab and
+    ^c), those that mean the same everywhere (u, U, z, /, ?, q ^q, ^p) and the sections 1-9 and 0, in plain
+    words, over the dimmed Today screen."""
     assert snap_compare(demo_app, terminal_size=SIZE, press=["question_mark"])
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+import os
+import threading
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any, ClassVar
+from functools import partial
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.notifications import SeverityLevel
@@ -20,71 +23,55 @@ from rpltrack.domain.display import terminal_text
 from rpltrack.domain.reminder_words import Notice, Urgency
 from rpltrack.store.journal import Journal
 from rpltrack.tui.commands import RpltrackCommands
-from rpltrack.tui.screens.base import SECTION_GO_KEYS, SectionScreen
+from rpltrack.tui.screens.base import SectionScreen
 from rpltrack.tui.screens.help import HelpScreen
-from rpltrack.tui.screens.today import TodayScreen
+from rpltrack.tui.sections import SECTION_OF, SECTIONS, Section
 
-# The other sections are imported when they first open, so starting on Today loads only what Today needs
-# (Betas also brings its chart, plotext).
+if TYPE_CHECKING:
+    from textual.worker import Worker
 
-
-def medications_screen() -> Screen[Any]:
-    from rpltrack.tui.screens.medications import MedicationsScreen
-
-    return MedicationsScreen()
-
-
-def history_screen() -> Screen[Any]:
-    from rpltrack.tui.screens.history import HistoryScreen
-
-    return HistoryScreen()
+# A section's screen is imported when it first opens, or a moment earlier when the app warms it after its
+# first paint (RpltrackApp.warm_sections). Today, the first screen, is imported with the app, so that it is
+# frozen with it below.
+SECTION_OF["today"].screen_class()
 
 
-def cycles_screen() -> Screen[Any]:
-    from rpltrack.tui.screens.cycles import CyclesScreen
-
-    return CyclesScreen()
-
-
-def betas_screen() -> Screen[Any]:
-    from rpltrack.tui.screens.betas import BetasScreen
-
-    return BetasScreen()
-
-
-def pregnancies_screen() -> Screen[Any]:
-    from rpltrack.tui.screens.pregnancies import PregnanciesScreen
-
-    return PregnanciesScreen()
+def open_section(section: Section) -> Screen[Any]:
+    """A section's new screen, for its mode's stack (the app's MODES)."""
+    screen = section.open()
+    # Textual re-parses every rule and restyles the screen shown when it opens a mode's screen that has no
+    # CSS generation yet, twice on a first visit (20-90 ms of it on 2 cores, on the 10-year demo). A
+    # screen with no widgets has nothing to restyle (each widget is styled as it mounts), so it starts at the
+    # app's generation; a theme change still moves the app's on and restyles every screen as before.
+    screen._css_update_count = screen.app._css_update_count
+    return screen
 
 
-def labs_screen() -> Screen[Any]:
-    from rpltrack.tui.screens.labs import LabsScreen
+def css_paths(screen_class: type[Screen[Any]]) -> list[Path]:
+    """The stylesheets a screen class names in its CSS_PATH, as Textual reads them (a relative one beside the
+    module of the class)."""
+    import inspect
 
-    return LabsScreen()
-
-
-def flags_screen() -> Screen[Any]:
-    from rpltrack.tui.screens.flags import FlagsScreen
-
-    return FlagsScreen()
-
-
-def appointments_screen() -> Screen[Any]:
-    from rpltrack.tui.screens.appointments import AppointmentsScreen
-
-    return AppointmentsScreen()
-
-
-def sessions_screen() -> Screen[Any]:
-    from rpltrack.tui.screens.sessions import TreatmentsScreen
-
-    return TreatmentsScreen()
+    named = screen_class.CSS_PATH
+    if named is None:
+        return []
+    folder = Path(inspect.getfile(screen_class)).parent
+    return [
+        Path(os.path.abspath(folder / path))
+        for path in ([named] if isinstance(named, str | PurePath) else named)
+    ]
 
 
 # Everything imported so far (Textual, Rich, the domain) lives as long as the app. Frozen, it is left out of
 # the collector's full passes, one of which would otherwise fall in the first paint (20-35 ms on 2 cores).
 gc.freeze()
+
+# How long after the first paint the other sections start getting ready (RpltrackApp.warm_sections): no key
+# is pressed sooner, and the first screen's own reads in threads (Today's flag count) go first.
+WARM_AFTER_SECONDS = 0.25
+
+# What the palette's Screenshot says it does.
+SCREENSHOT_HELP = "Save a picture of this screen (SVG) in your documents folder"
 
 # Dose states move on with the clock (due -> overdue -> missed), so Today is re-read this often.
 REFRESH_SECONDS = 30.0
@@ -92,7 +79,16 @@ REFRESH_SECONDS = 30.0
 
 # What makes a journal hers: a journal without any of these opens on the welcome flow. On a journal with data
 # the first count (medications) answers, a few microseconds before the first paint.
-RECORD_TABLES = ("medications", "cycles", "pregnancies", "labs", "appointments", "betas")
+RECORD_TABLES = (
+    "medications",
+    "cycles",
+    "pregnancies",
+    "labs",
+    "appointments",
+    "betas",
+    "sessions",
+    "session_courses",
+)
 
 
 # After an error the app starts again with a notice; after this many in one session it stays closed.
@@ -149,16 +145,7 @@ class RpltrackApp(App[None]):
     CSS_PATH = "rpltrack.tcss"
     TITLE = "rpltrack"
     MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {
-        "today": TodayScreen,
-        "medications": medications_screen,
-        "history": history_screen,
-        "cycles": cycles_screen,
-        "betas": betas_screen,
-        "pregnancies": pregnancies_screen,
-        "labs": labs_screen,
-        "flags": flags_screen,
-        "appointments": appointments_screen,
-        "sessions": sessions_screen,
+        section.mode: partial(open_section, section) for section in SECTIONS
     }
     DEFAULT_MODE = "today"
     COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = App.COMMANDS | {RpltrackCommands}
@@ -199,6 +186,8 @@ class RpltrackApp(App[None]):
         self.error_log: Path | None = None
         # Said once the app has started (after a restart that followed an error).
         self.start_notice = start_notice
+        # Set once warm_sections has done what it could (tests wait on it; a thread may set it).
+        self.sections_warm = threading.Event()
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_SECONDS, self.tick, name="refresh")
@@ -206,12 +195,104 @@ class RpltrackApp(App[None]):
             self.notify(self.start_notice, title="Sorry", severity="warning", timeout=20, markup=False)
         if self.welcome and not self.journal.readonly and journal_is_empty(self.journal):
             self.open_welcome()
+        # Once the first screen is painted (and has started its own follow-up reads), the sections she may
+        # open next get ready in the background.
+        self.call_after_refresh(self.set_timer, WARM_AFTER_SECONDS, self.warm_sections, name="warm")
 
     def open_welcome(self) -> None:
         """The first-run flow (#8); also the palette's "Welcome and set-up"."""
         from rpltrack.tui.screens.welcome import WelcomeScreen
 
         self.push_screen(WelcomeScreen(first_run=journal_is_empty(self.journal)))
+
+    @work(thread=True, exclusive=True, group="warm", exit_on_error=False)
+    def warm_sections(self) -> None:
+        """Get the other sections ready before her first visit to each, in a thread, after the first paint:
+        import their screens, read what each reads first (with this thread's own connection; the answers are
+        dropped, the imports and the file's cached pages stay), and have their stylesheets parsed on the event
+        loop in one go. A first visit then only builds and fills its screen. Warming is only speed: when
+        anything here fails, each section opens as it would have."""
+        from textual.worker import get_current_worker
+
+        try:
+            self._warm(get_current_worker())
+        finally:
+            self.sections_warm.set()
+
+    def _warm(self, worker: Worker[None]) -> None:
+        others = [section for section in SECTIONS if section.mode != self.current_mode]
+        try:
+            classes = []
+            for section in others:
+                if worker.is_cancelled:  # the app is closing: it waits for this thread
+                    return
+                classes.append(section.screen_class())
+            self.call_from_thread(self.load_stylesheets, [path for cls in classes for path in css_paths(cls)])
+            if self.journal.readonly:
+                return  # a damaged or newer journal is read only through the app's own connection
+            now = self.clock.now()
+            with Journal.open(self.journal.path, now=now) as journal:
+                for section in others:
+                    if worker.is_cancelled:
+                        return
+                    if section.warm is not None:
+                        section.warm(journal, now, self.clock.zone)
+        except Exception:
+            return
+        # What was just imported lives as long as the app, as what was imported before the first paint
+        # (frozen at import, above): kept out of the collector's full passes, which would otherwise walk it
+        # again during her first visits.
+        gc.freeze()
+
+    def load_stylesheets(self, paths: list[Path]) -> None:
+        """Read and parse the stylesheets not read yet, and restyle the screen shown, as Textual does when a
+        screen naming them first opens (on the event loop: the stylesheet is the app's)."""
+        new = [path for path in dict.fromkeys(paths) if not self.stylesheet.has_source(str(path), "")]
+        if not new:
+            return
+        for path in new:
+            self.stylesheet.read(path)
+        self.stylesheet.parse()
+        self.stylesheet.update(self)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Textual's own palette entries, less its Quit (the palette offers rpltrack's, with its key) and with
+        a Screenshot that saves where she can find it and says where."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Quit":
+                continue
+            if command.title == "Screenshot":
+                command = SystemCommand(
+                    "Screenshot", SCREENSHOT_HELP, lambda: self.call_after_refresh(self.save_screenshot_svg)
+                )
+            yield command
+
+    def save_screenshot_svg(self) -> Path | None:
+        """A picture of the screen as shown (SVG), in her documents folder, owner-only as it shows her
+        records; a notice says where. Its path, or None when it could not be written (the notice says why)."""
+        from rpltrack.paths import documents_dir
+        from rpltrack.store.files import atomic_write
+
+        folder = documents_dir()
+        stamp = self.clock.now().astimezone(self.clock.zone).strftime("%Y-%m-%d-%H%M%S")
+        path = folder / f"rpltrack-screen-{stamp}.svg"
+        count = 1
+        while path.exists():
+            count += 1
+            path = folder / f"rpltrack-screen-{stamp}-{count}.svg"
+        try:
+            atomic_write(path, self.export_screenshot().encode("utf-8"), durable=False)
+        except OSError as exc:
+            self.notify(
+                f"The picture could not be saved in {folder}: {exc.strerror or exc}.",
+                title="Screenshot",
+                severity="error",
+                timeout=15,
+                markup=False,
+            )
+            return None
+        self.notify(f"Saved a picture of this screen to {path}", title="Screenshot", timeout=15, markup=False)
+        return path
 
     async def tick(self) -> None:
         """Re-read the section on show: states change with time; after midnight Today shows the new day."""
@@ -306,6 +387,6 @@ class RpltrackApp(App[None]):
     def action_help(self) -> None:
         """The keys of the screen she is on, read from its bindings."""
         if not isinstance(self.screen, HelpScreen):
-            names = {mode: name for mode, _, name in SECTION_GO_KEYS}
-            here = names.get(self.current_mode) if isinstance(self.screen, SectionScreen) else None
+            section = SECTION_OF.get(self.current_mode)
+            here = section.label if section is not None and isinstance(self.screen, SectionScreen) else None
             self.push_screen(HelpScreen(self.screen, here or "this screen"))

@@ -8,20 +8,9 @@ from functools import partial
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from rpltrack.domain.records import record
-from rpltrack.tui.screens.base import SECTION_KEY, SectionScreen
+from rpltrack.tui.screens.base import SectionScreen
+from rpltrack.tui.sections import SECTIONS
 
-SECTIONS = (
-    ("today", "Go to Today"),
-    ("medications", "Go to Medications"),
-    ("history", "Go to History (doses)"),
-    ("cycles", "Go to Cycles"),
-    ("betas", "Go to Betas"),
-    ("pregnancies", "Go to Pregnancies and losses"),
-    ("labs", "Go to Labs (results)"),
-    ("flags", "Go to Flags (things to raise)"),
-    ("appointments", "Go to Appointments"),
-    ("sessions", "Go to Treatments (LIT, IVIG, intralipid sessions)"),
-)
 # Kept out of the key line (no room), offered here on every section: (binding id, name, action, help).
 UNDO_REDO = (
     ("undo", "Undo", "undo", "the last change, said in words"),
@@ -30,6 +19,9 @@ UNDO_REDO = (
 WARNING_SIGNS = "Warning signs (anticoagulants)"
 EXPORT = "Export for my doctor"
 WELCOME = "Welcome and set-up"
+# Offered once on every screen: a screen's own q (its key shown) where it binds one, else this (Textual's own
+# Quit is left out of the palette, RpltrackApp.get_system_commands).
+QUIT = "Quit"
 
 
 @record(frozen=True)
@@ -37,6 +29,14 @@ class Command:
     name: str
     help: str
     run: Callable[[], object]
+
+
+def seeing_commands(app: object, seen: set[str]) -> Iterator[Command]:
+    """The plan, the month of adherence and the search (#18), from every screen (tui.screens.seeing)."""
+    from rpltrack.tui.screens.seeing import palette_commands
+
+    for name, words, run in palette_commands(app, seen):
+        yield Command(name, words, run)
 
 
 class RpltrackCommands(Provider):
@@ -69,16 +69,19 @@ class RpltrackCommands(Provider):
             for binding_id, name, action, words in UNDO_REDO:
                 if binding_id not in seen_ids and name not in seen:
                     yield Command(name, words, partial(self.app.run_action, action, self.screen))
-        for mode, name in SECTIONS:
-            yield Command(name, f"key: {SECTION_KEY[mode]}", partial(self.app.switch_mode, mode))
+        for section in SECTIONS:
+            yield Command(section.palette, f"key: {section.key}", partial(self.app.switch_mode, section.mode))
         if not any(words.startswith("Warning signs") for words in seen):
             yield Command(WARNING_SIGNS, "bleeding and clot signs to know", self.show_warning_signs)
         if EXPORT not in seen:
             yield Command(EXPORT, "files for your doctor or a spreadsheet", self.show_export)
+        yield from seeing_commands(self.app, seen)
         if self.screen.id != "welcome-screen":
             yield Command(
                 WELCOME, "what rpltrack is; targets, cycle, medications, reminders", self.show_welcome
             )
+        if QUIT not in seen:
+            yield Command(QUIT, "close rpltrack; key: ctrl+q", self.app.exit)
 
     def show_warning_signs(self) -> None:
         from rpltrack.tui.screens.warning_signs import WarningSignsScreen

@@ -1,8 +1,11 @@
 """AppointmentsScreen: upcoming and past appointments, the questions to bring, and what was decided (#5).
 
-Her questions are a checklist: her own (n), and the active flags, added with one key (g). After the visit she
-records what was decided and ticks the questions she asked (v); the flags behind them are marked raised at
-that appointment, as `rpltrack appt done` does. A cancelled appointment stays in the record, marked so.
+Her questions are a checklist: her own (n), and the active flags, added with one key (g). At the visit she
+ticks each one off as she asks it (Space or x on the question list, Tab to reach it: one change each,
+undoable). After the visit she records what was decided and the questions she asked (v); the flags behind
+them are marked raised at that appointment, as `rpltrack appt done` does, and the questions not asked are
+offered to carry to the next appointment with the same care team (#18), never moved without asking. A
+cancelled appointment stays in the record, marked so.
 """
 
 from __future__ import annotations
@@ -20,10 +23,13 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from rpltrack.domain.appointments import Appointment, Question
+from rpltrack.domain.errors import ValidationError
+from rpltrack.store.db import JournalError
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.appointment_form import (
     APPOINTMENT_FIELDS,
@@ -85,6 +91,63 @@ def questions_table(questions: tuple[Question, ...]) -> Table:
     return table
 
 
+def question_prompt(question: Question) -> Text:
+    """'[x] Should I keep taking aspirin?', its answer (if any) under it in italics."""
+    prompt = Text("[x] " if question.asked else "[ ] ")
+    prompt.append_text(fmt.plain(question.text))
+    if question.answer:
+        prompt.append(f"\n    {fmt.shown(question.answer)}", style="italic")
+    return prompt
+
+
+class QuestionList(OptionList):
+    """The highlighted appointment's questions as a checklist; Space or x asks the screen to tick the
+    highlighted one asked (or not asked again)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "space",
+            "request_tick",
+            "Asked",
+            tooltip="tick the highlighted question asked, or untick it",
+            id="question-tick",
+        ),
+        Binding(
+            "x",
+            "request_tick",
+            "Asked",
+            show=False,
+            tooltip="tick the highlighted question asked, or untick it",
+            id="question-tick-x",
+        ),
+    ]
+
+    DEFAULT_CSS = """
+    QuestionList {
+        height: auto;
+        border: none;
+        padding: 0;
+        background: $background;
+    }
+    QuestionList:focus {
+        border: none;
+        background-tint: $foreground 5%;
+    }
+    """
+
+    class TickRequested(Message):
+        """She asked to tick (or untick) the question `question_id`."""
+
+        def __init__(self, question_id: int) -> None:
+            super().__init__()
+            self.question_id = question_id
+
+    def action_request_tick(self) -> None:
+        option = self.highlighted_option
+        if option is not None and option.id is not None:
+            self.post_message(self.TickRequested(int(option.id)))
+
+
 class AppointmentsScreen(SectionScreen):
     """Upcoming appointments (soonest first) and past ones (newest first), the highlighted one in detail."""
 
@@ -124,6 +187,8 @@ class AppointmentsScreen(SectionScreen):
                 yield OptionList(id="appts-past")
             with VerticalScroll(id="appt-info"):
                 yield Static(ABOUT, id="appt-info-text", markup=False)
+                yield QuestionList(id="appt-questions")
+                yield Static(id="appt-info-after", markup=False)
         yield Static(EMPTY_TEXT, id="appts-empty", markup=False)
         yield KeyBar()
 
@@ -184,7 +249,8 @@ class AppointmentsScreen(SectionScreen):
         if here.option_count == 0 and self.option_list(other_name).option_count > 0:
             self.in_use = other_name
             here = self.option_list(other_name)
-        if here.option_count and (moved or self.focused is None or isinstance(self.focused, OptionList)):
+        on_a_list = isinstance(self.focused, OptionList) and not isinstance(self.focused, QuestionList)
+        if here.option_count and (moved or self.focused is None or on_a_list):
             here.focus()
 
     def selected(self) -> Appointment | None:
@@ -194,12 +260,41 @@ class AppointmentsScreen(SectionScreen):
     def show_info(self) -> None:
         appt = self.selected()
         info = self.query_one("#appt-info-text", Static)
-        info.update(ABOUT if appt is None else self.info(appt))
-        self.query_one("#appt-info", VerticalScroll).scroll_home(animate=False)
+        questions = self.query_one("#appt-questions", QuestionList)
+        after = self.query_one("#appt-info-after", Static)
+        if appt is None:
+            info.update(ABOUT)
+            questions.clear_options()
+            questions.display = after.display = False
+        else:
+            head, checklist, tail = self.info_parts(appt)
+            info.update(head)
+            kept = questions.highlighted
+            questions.set_options(
+                Option(question_prompt(q), id=str(q.id)) for q in checklist if q.id is not None
+            )
+            questions.display = bool(checklist)
+            if checklist:
+                questions.highlighted = min(kept or 0, len(checklist) - 1)
+            after.update(tail)
+            after.display = bool(tail.renderables)
+        if not isinstance(self.focused, QuestionList):
+            self.query_one("#appt-info", VerticalScroll).scroll_home(animate=False)
 
     def info(self, appt: Appointment) -> RenderableType:
-        """The detail pane: who, when (in her zone), where, why, notes, the questions, what was decided. Her
-        words are drawn with their controls shown (fmt.shown), as Text: never read as markup."""
+        """The detail pane as one renderable: who, when, where, why, notes, the questions, what was decided
+        (what the pane shows, in its three parts)."""
+        head, checklist, tail = self.info_parts(appt)
+        parts: list[RenderableType] = [head]
+        if checklist:
+            parts.append(questions_table(checklist))
+        parts.extend(tail.renderables)
+        return Group(*parts)
+
+    def info_parts(self, appt: Appointment) -> tuple[RenderableType, tuple[Question, ...], Group]:
+        """The detail pane: who, when (in her zone), where, why, notes and the questions' heading; the
+        questions (drawn as a checklist that Space ticks); what was decided. Her words are drawn with their
+        controls shown (fmt.shown), as Text: never read as markup."""
         at = appt.at.astimezone(self.zone)
         head = Text()
         head.append(fmt.shown(appt.title) + "\n", style="bold")
@@ -221,19 +316,23 @@ class AppointmentsScreen(SectionScreen):
         head.rstrip()
         parts: list[RenderableType] = [head]
         asked = sum(1 for q in appt.questions if q.asked)
+        tail: list[RenderableType] = []
         if appt.questions:
             count = len(appt.questions)
-            heading = f"\nQuestions ({asked} of {count} asked)" if appt.done else f"\nQuestions ({count})"
+            heading = (
+                f"\nQuestions ({asked} of {count} asked)" if asked or appt.done else f"\nQuestions ({count})"
+            )
             parts.append(Text(heading, style="bold"))
-            parts.append(questions_table(appt.questions))
+            if not appt.cancelled and not appt.done:
+                parts.append(Text("Tab to the list, Space ticks one asked", style="dim"))
         elif not appt.cancelled:
-            parts.append(Text("\n" + NO_QUESTIONS, style="dim"))
+            tail.append(Text("\n" + NO_QUESTIONS, style="dim"))
         if appt.decided:
-            parts.append(Text("\nDecided", style="bold"))
-            parts.append(fmt.plain(appt.decided))
+            tail.append(Text("\nDecided", style="bold"))
+            tail.append(fmt.plain(appt.decided))
         elif not appt.cancelled and not appt.done and not appt.upcoming(self.clock.now()):
-            parts.append(Text("\nAfter the visit, press v to record what was decided.", style="dim"))
-        return Group(*parts)
+            tail.append(Text("\nAfter the visit, press v to record what was decided.", style="dim"))
+        return Group(*parts), appt.questions, Group(*tail)
 
     @on(OptionList.OptionHighlighted)
     def _highlighted(self, event: OptionList.OptionHighlighted) -> None:
@@ -247,6 +346,13 @@ class AppointmentsScreen(SectionScreen):
             if name != self.in_use:
                 self.in_use = name
                 self.show_info()
+
+    async def select_by_id(self, entry_id: int) -> bool:
+        """Select appointment `entry_id` (a search result); False when it is not listed."""
+        if str(entry_id) not in self.appointments:
+            return False
+        await self.reload(follow=entry_id)
+        return True
 
     def chosen_or_say(self, *, open_only: bool = False) -> Appointment | None:
         """The highlighted appointment; None (said gently) when there is none, or when it was cancelled and
@@ -470,6 +576,28 @@ class AppointmentsScreen(SectionScreen):
             f"Added {plural(added, 'question')} from your flags to {saved.title} ({count} in all).", appt_id
         )
 
+    @on(QuestionList.TickRequested)
+    async def _tick_requested(self, event: QuestionList.TickRequested) -> None:
+        """Tick a question asked at the visit (or untick it): one change, undoable, said."""
+        appt = self.chosen_or_say(open_only=True)
+        if appt is None or not self.can_write():
+            return
+        question = next((q for q in appt.questions if q.id == event.question_id), None)
+        if question is None or question.id is None:
+            return
+        now = self.clock.now()
+        asked = not question.asked
+        # The answer she gave stays as it is: only the tick changes.
+        ok, _ = self.write(
+            partial(self.journal.answer_question, question.id, now, asked=asked, answer=question.answer)
+        )
+        if not ok:
+            return
+        await self.reload()
+        self.query_one("#appt-questions", QuestionList).focus()
+        words = "Asked" if asked else "Not asked yet"
+        self.announce(f"{words}: “{fmt.shown(question.text)}” ({appt.title})", now)
+
     # -- the visit ------------------------------------------------------------------------------------
 
     def action_record_visit(self) -> None:
@@ -504,8 +632,48 @@ class AppointmentsScreen(SectionScreen):
             raised = sum(1 for q in saved.questions if q.asked and q.flag_key)
             extra = f" {plural(raised, 'flag')} marked raised at this appointment." if raised else ""
             await self.saved(f"Visit recorded: {saved.title}.{extra}", appt_id)
+            self.offer_to_carry(saved)
 
         self.app.push_screen(VisitForm(appt, self.when(appt), save), done)
+
+    def offer_to_carry(self, visit: Appointment) -> None:
+        """The questions not asked at `visit`: asked whether to carry them to the next appointment with the
+        same care team, when there is one (never moved without asking)."""
+        open_questions = [q.id for q in visit.questions if not q.asked and q.id is not None]
+        if not open_questions or visit.id is None:
+            return
+        visit_id = visit.id
+        try:
+            target = self.journal.next_with_same_team(visit_id, self.clock.now())
+        except (JournalError, ValidationError):
+            return  # nothing is offered; the questions stay where they are
+        if target is None or target.id is None:
+            return
+        target_id = target.id
+        count = plural(len(open_questions), "question")
+        were = "was" if len(open_questions) == 1 else "were"
+
+        async def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            now = self.clock.now()
+            ok, carried = self.write(
+                partial(self.journal.carry_questions, visit_id, target_id, open_questions, now)
+            )
+            if ok and carried is not None:
+                self.announce(f"Carried {count} to {carried.title}, {self.when(carried)}", now)
+                await self.reload(follow=visit_id)
+
+        from rpltrack.tui.screens.forms import ConfirmDialog
+
+        them = "it" if len(open_questions) == 1 else "them"
+        question = (
+            f"{count.capitalize()} {were} not asked at this visit. Carry {them} to the next appointment with "
+            f"the same care team: {target.title}, {self.when(target)}?"
+        )
+        self.app.push_screen(
+            ConfirmDialog(question, yes="Carry them", no="Leave them", title="Questions not asked"), answered
+        )
 
     # -- export ---------------------------------------------------------------------------------------
 

@@ -21,7 +21,10 @@ from rpltrack.clock import Clock
 from rpltrack.domain.errors import ValidationError
 from rpltrack.store.db import JournalError, NotSaved
 from rpltrack.store.journal import ChangeRecord, Journal, JournalReadOnly
+from rpltrack.tui.errors import app_text
 from rpltrack.tui.format import shown
+from rpltrack.tui.sections import SECTION_KEY as SECTION_KEY
+from rpltrack.tui.sections import SECTIONS
 from rpltrack.tui.widgets.dating_badge import DatingBadge
 
 if TYPE_CHECKING:
@@ -38,22 +41,8 @@ NOT_SAVED = "NOT saved — your entry is kept. Please try again in a moment."
 READ_ONLY = "This journal is read-only, so nothing was changed."
 
 
-# The sections in order, the key that opens each one from any section, and its name. Digits, because no
-# section uses a digit for an action: a key that goes somewhere on one screen never writes on another (#13).
-SECTION_GO_KEYS = (
-    ("today", "1", "Today"),
-    ("medications", "2", "Medications"),
-    ("history", "3", "History"),
-    ("cycles", "4", "Cycles"),
-    ("betas", "5", "Betas"),
-    ("pregnancies", "6", "Pregnancies"),
-    ("labs", "7", "Labs (results)"),
-    ("flags", "8", "Flags"),
-    ("appointments", "9", "Appointments"),
-    ("sessions", "0", "Treatments"),
-)
-SECTION_KEY = {mode: key for mode, key, _ in SECTION_GO_KEYS}
-
+# The sections, their keys and their names are declared once, in tui/sections.py; SECTION_KEY (mode -> key),
+# what a screen names when it says "press 8", is imported from there with them.
 
 # Ten sections do not fit the key line one by one beside a screen's own keys, so they share one entry
 # ("0-9 Sections"); each key keeps its own description for the help and the palette.
@@ -65,14 +54,14 @@ def go_keys(here: str) -> list[BindingType]:
     screen (pressing here's own key stays put)."""
     return [
         Binding(
-            key,
-            f"app.switch_mode('{mode}')",
-            label,
-            tooltip=f"{label} (you are here)" if mode == here else f"go to {label}",
-            id=f"go-{mode}",
+            section.key,
+            f"app.switch_mode('{section.mode}')",
+            section.label,
+            tooltip=f"{section.label} (you are here)" if section.mode == here else f"go to {section.label}",
+            id=f"go-{section.mode}",
             group=SECTIONS_GROUP,
         )
-        for mode, key, label in SECTION_GO_KEYS
+        for section in SECTIONS
     ]
 
 
@@ -101,13 +90,16 @@ SECTION_KEYS: list[BindingType] = [
         tooltip="the recent changes in words, newest first: what u would take back",
         id="changes",
     ),
+    Binding(
+        "slash", "search", "Search", key_display="/", show=False, tooltip="find words anywhere", id="search"
+    ),
     Binding("question_mark", "app.help", "Help", key_display="?", tooltip="this help", id="help"),
     Binding("f1", "app.help", "Help", show=False, tooltip="this help", id="help-f1"),
     Binding("q", "app.quit", "Quit", tooltip="quit (everything is already saved)", id="quit"),
 ]
 # The ids of SECTION_KEYS and go_keys: the keys that mean the same on every section (the help lists them
 # once, under "Everywhere" and "Sections", apart from the screen's own).
-EVERYWHERE_IDS = frozenset({"undo", "redo", "changes", "help", "help-f1", "quit", "palette"})
+EVERYWHERE_IDS = frozenset({"undo", "redo", "changes", "search", "help", "help-f1", "quit", "palette"})
 
 # `u` takes back at once a change made on the same screen this long ago at most (and still the newest
 # change); anything else it names first and asks. Read on the app's clock.
@@ -189,6 +181,12 @@ class SectionScreen(AppScreen):
     async def reload(self) -> None:
         """Read the journal again and show what it says now."""
 
+    def action_search(self) -> None:
+        """Find her words anywhere in the journal; a result opens where it is listed (#18)."""
+        from rpltrack.tui.screens.search import open_search
+
+        open_search(self.rpl)
+
     def show_dating(self) -> None:
         """The header's gestational age and due date, while a pregnancy is ongoing (domain dating); read
         when the section is shown and after each change made on it."""
@@ -218,7 +216,7 @@ class SectionScreen(AppScreen):
         elif isinstance(exc, JournalReadOnly):
             text, title = READ_ONLY, "Read-only"
         elif isinstance(exc, ValidationError):
-            text = exc.message
+            text = app_text(exc)
         else:
             text, severity = f"Not saved: {exc}", "error"
         # A message may quote what she typed: its controls are shown, in the notice and in a form.

@@ -404,6 +404,15 @@ class CyclesScreen(SectionScreen):
 
         self.app.push_screen(EntryForm(title, fields, submit, initial=initial, form_id=form_id), done)
 
+    async def select_by_id(self, entry_id: int) -> bool:
+        """Select cycle `entry_id` (a search result); False when it is not listed."""
+        options = self.query_one("#cycles", OptionList)
+        if not any(options.get_option_at_index(n).id == str(entry_id) for n in range(options.option_count)):
+            return False
+        self.follow(entry_id)
+        options.focus()
+        return True
+
     def follow(self, cycle_id: int) -> None:
         options = self.query_one("#cycles", OptionList)
         for index in range(options.option_count):

@@ -16,53 +16,103 @@ from textual.widgets import Static
 
 from rpltrack.tui.screens.base import DIALOGS_CSS, EVERYWHERE_IDS, SECTIONS_CSS, SECTIONS_GROUP
 
-# Textual's own keys for moving about (they carry no id): named once, in words, when the screen has them
-# (and no binding of the app's own gives them another meaning there).
-MOVING = (
-    (("up", "down"), "move in a list"),
-    (("tab", "shift+tab"), "move to the next part of the screen, or back"),
-)
+# Textual's own keys (its widgets' and the app's: they carry no id), in plain words by what they do; each is
+# listed where the screen, or its focused part, binds it. An action of Textual's not named here is listed
+# with Textual's own description, so no key that works is left out.
+MOVE = "move in a list"
+TEXTUAL_WORDS = {
+    **dict.fromkeys(
+        (
+            "cursor_up",
+            "cursor_down",
+            "cursor_left",
+            "cursor_right",
+            "scroll_up",
+            "scroll_down",
+            "scroll_left",
+            "scroll_right",
+            "scroll_home",
+            "scroll_end",
+            "scroll_top",
+            "scroll_bottom",
+            "first",
+            "last",
+            "page_up",
+            "page_down",
+            "page_left",
+            "page_right",
+        ),
+        MOVE,
+    ),
+    "focus_next": "move to the next part of the screen, or back",
+    "focus_previous": "move to the next part of the screen, or back",
+    "copy_text": "copy the text selected with the mouse",
+}
+# Textual's keys that do nothing on these screens, so the help leaves them out: Enter on a list selects the
+# line already highlighted, and nothing opens from a section's list.
+SILENT = frozenset({"select", "select_cursor"})
 
 
 # One line of the help: the keys (as drawn) that run one action, and what it does in words.
 HelpLine = tuple[tuple[str, ...], str]
 
 
+def target(active: ActiveBinding) -> tuple[str, int]:
+    """What a binding runs, and on what: q (the screen's `app.quit`) and ctrl+q (the app's `quit`) run the
+    same action, so they share a line."""
+    action = active.binding.action
+    for namespace in ("app.", "screen."):
+        if action.startswith(namespace):
+            return action.removeprefix(namespace), id(active.node.app if namespace == "app." else active.node)
+    return action, id(active.node)
+
+
 def help_lines(
     bindings: Mapping[str, ActiveBinding], key_display: Callable[[Binding], str]
 ) -> list[tuple[str, list[HelpLine]]]:
-    """The keys `bindings` holds, as (part, lines): the screen's own keys, the keys that mean the same
-    everywhere, and the sections. Each of the app's bindings (those with an id) appears once, with every key
-    bound to its action; the words are its tooltip, else its description."""
-    parts: dict[str, dict[tuple[str, int], tuple[list[str], str]]] = {
-        "This screen": {},
-        "Everywhere": {},
-        "Sections": {},
-    }
+    """Every key `bindings` holds, as (part, lines): the screen's own keys (then Textual's for moving about),
+    the keys that mean the same everywhere, and the sections. One line per action, with every key bound to
+    it: its words are the tooltip of its first binding of the app's own (those with an id), else that
+    binding's description; a group's keys share one line, in the group's words. Textual's keys share a line
+    by meaning (TEXTUAL_WORDS, else Textual's description). Keys in SILENT do nothing here: left out."""
+    lines: dict[tuple[str, int], tuple[list[str], list[Binding], str]] = {}
     for active in bindings.values():
         binding = active.binding
-        if binding.id is None or not binding.description:
+        action, node = target(active)
+        if binding.id is None and action in SILENT:
             continue
-        if binding.group is SECTIONS_GROUP:
-            part = parts["Sections"]
-        elif binding.id in EVERYWHERE_IDS:
-            part = parts["Everywhere"]
+        words = ""
+        if binding.group is not None and binding.group is not SECTIONS_GROUP:
+            line = (f"group: {binding.group.description}", id(active.node))
+        elif binding.id is None and action in TEXTUAL_WORDS:
+            words = TEXTUAL_WORDS[action]
+            line = (f"words: {words}", 0)  # ↑ ↓ home end … on one line: "move in a list"
         else:
-            part = parts["This screen"]
-        # A group's keys share one line (the dose list's ↑ ↓ home end …); any other action has its own.
-        if binding.group is not None and part is parts["This screen"]:
-            line, words = (f"group: {binding.group.description}", id(active.node)), binding.group.description
-        else:
-            line, words = (binding.action, id(active.node)), binding.tooltip or binding.description
-        keys, _ = part.setdefault(line, ([], words))
+            line = (action, node)
+        keys, members, _ = lines.setdefault(line, ([], [], words))
         keys.append(key_display(binding))
-    lines = {title: [(tuple(keys), words) for keys, words in part.values()] for title, part in parts.items()}
-    lines["This screen"] += [
-        (tuple(key_display(bindings[k].binding) for k in keys), words)
-        for keys, words in MOVING
-        if all(k in bindings and bindings[k].binding.id is None for k in keys)
-    ]
-    return [(title, part_lines) for title, part_lines in lines.items() if part_lines]
+        members.append(binding)
+    parts: dict[str, tuple[list[HelpLine], list[HelpLine]]] = {
+        title: ([], []) for title in ("This screen", "Everywhere", "Sections")
+    }
+    for keys, members, textual_words in lines.values():
+        own = [binding for binding in members if binding.id is not None]
+        if any(binding.group is SECTIONS_GROUP for binding in own):
+            part = "Sections"
+        elif any(binding.id in EVERYWHERE_IDS for binding in own):
+            part = "Everywhere"
+        else:
+            part = "This screen"
+        first = (own or members)[0]
+        if own and first.group is not None and first.group is not SECTIONS_GROUP:
+            words = first.group.description
+        elif own:
+            words = first.tooltip or first.description
+        else:
+            words = textual_words or first.description.lower() or first.action
+        # In each part, the app's own keys come first and Textual's after them.
+        parts[part][0 if own else 1].append((tuple(keys), words))
+    return [(title, mine + textual) for title, (mine, textual) in parts.items() if mine + textual]
 
 
 # The width of the keys' column; longer keys wrap inside it, the words beside them.

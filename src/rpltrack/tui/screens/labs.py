@@ -263,6 +263,16 @@ class LabsScreen(SectionScreen):
         if self.focused is None:
             table.focus()
 
+    async def select_by_id(self, entry_id: int) -> bool:
+        """Select the test of lab result `entry_id` (a search result), its history beside it; False when
+        it is not listed."""
+        key = next((k for k, found in self.results.items() if any(r.id == entry_id for r in found)), None)
+        if key is None:
+            return False
+        await self.reload(select=key)
+        self.query_one("#lab-tests", DataTable).focus()
+        return True
+
     @on(DataTable.RowHighlighted, "#lab-tests")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value

@@ -147,6 +147,15 @@ class MedicationsScreen(SectionScreen):
     def on_resize(self) -> None:
         self.call_after_refresh(self.fit_to_width)
 
+    async def select_by_id(self, entry_id: int) -> bool:
+        """Select medication `entry_id` (a search result); False when it is not listed."""
+        table = self.query_one("#medications", DataTable)
+        if str(entry_id) not in {key.value for key in table.rows}:
+            return False
+        table.move_cursor(row=table.get_row_index(str(entry_id)), animate=False)
+        table.focus()
+        return True
+
     def selected_id(self) -> int | None:
         table = self.query_one("#medications", DataTable)
         if table.row_count == 0:

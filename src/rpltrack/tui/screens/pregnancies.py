@@ -237,6 +237,15 @@ class PregnanciesScreen(SectionScreen):
 
     # -- changing and deleting ------------------------------------------------------------------------
 
+    async def select_by_id(self, entry_id: int) -> bool:
+        """Select pregnancy `entry_id` (a search result); False when it is not listed."""
+        table = self.query_one("#pregnancies", DataTable)
+        if str(entry_id) not in {key.value for key in table.rows}:
+            return False
+        table.move_cursor(row=table.get_row_index(str(entry_id)), animate=False)
+        table.focus()
+        return True
+
     def selected(self) -> Pregnancy | None:
         table = self.query_one("#pregnancies", DataTable)
         if table.row_count == 0:

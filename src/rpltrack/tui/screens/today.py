@@ -22,6 +22,7 @@ from rpltrack.domain.records import record
 from rpltrack.domain.schedule import resolve_wall_time
 from rpltrack.store.db import JournalError
 from rpltrack.tui import format as fmt
+from rpltrack.tui.errors import app_text
 from rpltrack.tui.screens.base import (
     DIALOGS_CSS,
     SECTION_KEY,
@@ -87,6 +88,7 @@ class TodayScreen(SectionScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_medication", "Add medication", tooltip="add a medication", id="add-medication"),
         Binding("l", "log_prn", "As needed", tooltip="log an as-needed medication taken now", id="log-prn"),
+        Binding("p", "show_plan", "Plan", tooltip="the coming days: doses, appointments, changes", id="plan"),
         *go_keys("today"),
         *SECTION_KEYS,
     ]
@@ -291,6 +293,12 @@ class TodayScreen(SectionScreen):
             self.announce(f"{view.medication.name} at {fmt.dose_time(view, self.zone)} marked skipped", now)
         await self.reload()
 
+    def action_show_plan(self) -> None:
+        """The coming days one at a time, as `rpltrack plan` works them out (#18)."""
+        from rpltrack.tui.screens.plan import PlanScreen
+
+        self.app.push_screen(PlanScreen())
+
     # -- adding a medication ---------------------------------------------------------------------------
 
     def action_add_medication(self) -> None:
@@ -352,7 +360,7 @@ def add_medication(screen: SectionScreen, form: MedicationForm) -> None:
             saved = screen.journal.add_medication(med, now)
         except (JournalError, ValidationError) as exc:
             notice = screen.explain(exc)
-            errors = {exc.field: exc.message} if isinstance(exc, ValidationError) and exc.field else {}
+            errors = {exc.field: app_text(exc)} if isinstance(exc, ValidationError) and exc.field else {}
             add_medication(
                 screen,
                 MedicationForm(
@@ -482,7 +490,7 @@ class TakenWhenDialog(ModalScreen[TakenAt | None]):
         try:
             at = parse_taken_at(event.value, self.slot_at, self.clock.now(), self.clock.zone)
         except ValidationError as exc:
-            self.query_one("#taken-when-error", Static).update(exc.message)
+            self.query_one("#taken-when-error", Static).update(app_text(exc))
             self.add_class("-rejected")
             return
         self.dismiss(TakenAt(at))

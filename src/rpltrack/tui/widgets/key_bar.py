@@ -47,6 +47,7 @@ class KeyBar(Widget):
     def __init__(self, *, id: str | None = None) -> None:  # Textual's keyword
         super().__init__(id=id)
         self._spans: list[tuple[int, int, str]] = []  # (start, end, key) of each clickable key, in cells
+        self.shown_keys: list[str] = []  # the key of each binding drawn, after fitting the width
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -71,6 +72,22 @@ class KeyBar(Widget):
         return shown
 
     def render(self) -> Text:
+        # A screen's own keys come first, most useful first, then the shared ones (a group such as the
+        # sections', and the app's: help, quit). When they do not fit, the screen's last own keys are left
+        # out (the help and the palette still list them), never the shared ones.
+        items = self.shown_bindings()
+        line, spans = self._draw(items)
+        shared = next(
+            (n for n, (b, _) in enumerate(items) if b.group or b.action.startswith("app.")), len(items)
+        )
+        while line.cell_len > self.size.width and shared > 1:
+            shared -= 1
+            del items[shared]
+            line, spans = self._draw(items)
+        self.shown_keys = [binding.key for binding, _ in items]
+        return self._add_palette(line, spans)
+
+    def _draw(self, shown: list[tuple[Binding, bool]]) -> tuple[Text, list[tuple[int, int, str]]]:
         key_style = self.get_component_rich_style("key-bar--key")
         description_style = self.get_component_rich_style("key-bar--description")
         line = Text(no_wrap=True, overflow="crop", end="")
@@ -83,7 +100,7 @@ class KeyBar(Widget):
             spans.append((start, line.cell_len, binding.key))
 
         line.append(" ")
-        for group, members in groupby(self.shown_bindings(), lambda item: item[0].group):
+        for group, members in groupby(shown, lambda item: item[0].group):
             items = list(members)
             if group is not None and len(items) > 1:
                 for index, run in enumerate(key_runs(items)):
@@ -101,6 +118,11 @@ class KeyBar(Widget):
                 if binding.description:
                     line.append(f" {binding.description}", description_style if enabled else _DIM)
                 line.append(" ")
+        return line, spans
+
+    def _add_palette(self, line: Text, spans: list[tuple[int, int, str]]) -> Text:
+        key_style = self.get_component_rich_style("key-bar--key")
+        description_style = self.get_component_rich_style("key-bar--description")
         palette = self.app.COMMAND_PALETTE_BINDING
         active = self.screen.active_bindings.get(palette)
         if self.app.ENABLE_COMMAND_PALETTE and active is not None:
