@@ -41,6 +41,7 @@ async def today(pilot: Pilot[None]) -> None:
     screen = pilot.app.screen
     assert isinstance(screen, TodayScreen)
     await asyncio.wait_for(screen.flags_counted.wait(), timeout=10)
+    await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
 
@@ -171,6 +172,17 @@ async def search_results(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def treatments(pilot: Pilot[None]) -> None:
+    """Treatments (key 0): an intralipid course of three, one session recorded, the next two planned."""
+    await pilot.press("0")
+    await pilot.pause()
+
+
+async def taper_medications(pilot: Pilot[None]) -> None:
+    await pilot.press("2")
+    await pilot.pause()
+
+
 SHOTS: tuple[tuple[str, Steps], ...] = (
     ("today", today),
     ("medications", medications),
@@ -199,6 +211,12 @@ SEEING_SHOTS: tuple[tuple[str, Steps, tuple[int, int]], ...] = (
     ("adherence-month-80x24", adherence_month, SMALL),
     ("search-results-80x24", search_results, SMALL),
 )
+# The dose of the day (#15): a prednisone taper in its first step with its next step shown, and a
+# levothyroxine change dated ahead, on Today and Medications.
+TAPER_SHOTS: tuple[tuple[str, Steps], ...] = (
+    ("today-taper", today),
+    ("medications-taper", taper_medications),
+)
 # On an empty journal, as a new user first sees rpltrack.
 FIRST_RUN_SHOTS: tuple[tuple[str, Steps], ...] = (
     ("welcome", welcome),
@@ -224,6 +242,60 @@ def demo_journal(db: Path) -> Path:
     """A fresh demo journal per shot: a shot that writes cannot change the next one."""
     with Journal.open(db, now=NOW) as journal:
         fill_demo(journal, NOW, LONDON, years=1)
+    return db
+
+
+def with_treatments(db: Path) -> Path:
+    """The demo journal with an intralipid course of three from 9 Nov (every 2 weeks), the first recorded."""
+    from datetime import date, time
+
+    from rpltrack.domain.sessions import Course, Every, EveryUnit, SessionKind, TreatmentSession
+
+    with Journal.open(db, now=NOW) as journal:
+        every = Every(2, EveryUnit.WEEKS)
+        journal.add_course(
+            Course(
+                SessionKind.INTRALIPID,
+                date(2026, 11, 9),
+                every,
+                count=3,
+                at_time=time(9, 30),
+                zone=LONDON.key,
+                where="Riverside Fertility, infusion suite",
+            ),
+            NOW,
+        )
+        journal.add_session(
+            TreatmentSession(
+                date(2026, 11, 9),
+                SessionKind.INTRALIPID,
+                at_time=time(9, 40),
+                zone=LONDON.key,
+                where="Riverside Fertility, infusion suite",
+                note="no reaction; home by noon",
+            ),
+            NOW,
+        )
+    return db
+
+
+def taper_journal(db: Path) -> Path:
+    """A journal with a taper and a dose change dated ahead: prednisone 20 mg for 6 weeks from 20 Oct, then
+    10 mg and 5 mg a week each; levothyroxine 75 mcg, 88 mcg from 26 Nov; aspirin."""
+    from rpltrack.domain.medspec import MedicationInput, build_change, build_medication
+
+    with Journal.open(db, now=NOW) as journal:
+        for spec in (
+            MedicationInput("levothyroxine", "75 mcg", times="07:00", start="2026-09-01"),
+            MedicationInput("aspirin", "81 mg", times="08:00", start="2026-10-20"),
+            MedicationInput(
+                "prednisone", "", times="08:00", start="2026-10-20", taper="20 mg x 6w; 10 mg x 1w; 5 mg x 1w"
+            ),
+        ):
+            journal.add_medication(build_medication(spec, LONDON, NOW), NOW)
+        levo = next(m for m in journal.medications() if m.name == "levothyroxine")
+        assert levo.id is not None
+        journal.change_regimen(levo.id, build_change(levo, "88 mcg", "", "", "2026-11-26", LONDON, NOW), NOW)
     return db
 
 
@@ -268,6 +340,11 @@ async def main(out: Path = OUT) -> list[Path]:
             made.append(await shoot(name, steps, demo_journal(Path(tmp) / name / "journal.db"), out))
         for name, steps, size in (*CORRECTION_SHOTS, *SEEING_SHOTS):
             made.append(await shoot(name, steps, demo_journal(Path(tmp) / name / "journal.db"), out, size))
+        for name, steps in TAPER_SHOTS:
+            made.append(await shoot(name, steps, taper_journal(Path(tmp) / name / "journal.db"), out))
+        for name, size in (("treatments", SIZE), ("treatments-80x24", SMALL)):
+            db = with_treatments(demo_journal(Path(tmp) / name / "journal.db"))
+            made.append(await shoot(name, treatments, db, out, size))
         for name, steps in FIRST_RUN_SHOTS:
             made.append(await shoot(name, steps, Path(tmp) / name / "journal.db", out))
         made.append(brief_shot(out, Path(tmp)))

@@ -38,13 +38,7 @@ SECTION_OF["today"].screen_class()
 
 def open_section(section: Section) -> Screen[Any]:
     """A section's new screen, for its mode's stack (the app's MODES)."""
-    screen = section.open()
-    # Textual re-parses every rule and restyles the screen shown when it opens a mode's screen that has no
-    # CSS generation yet, twice on a first visit (20-90 ms of it on 2 cores, on the 10-year demo). A
-    # screen with no widgets has nothing to restyle (each widget is styled as it mounts), so it starts at the
-    # app's generation; a theme change still moves the app's on and restyles every screen as before.
-    screen._css_update_count = screen.app._css_update_count
-    return screen
+    return section.open()
 
 
 def css_paths(screen_class: type[Screen[Any]]) -> list[Path]:
