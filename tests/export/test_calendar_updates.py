@@ -194,15 +194,35 @@ def test_two_journals_never_share_a_uid(
 
 
 def test_the_first_export_replaces_what_an_export_without_ids_left(cli: Cli, tmp_path: Path) -> None:
-    """An export made before journals had a calendar id used UIDs like appt-1@rpltrack.local: the first
-    export with an id cancels those, so a calendar that imported the old file is not left with copies."""
+    """An export made before journals had a calendar id used UIDs like appt-1@rpltrack.local: exporting over
+    such a file cancels what it held, so a calendar that imported it is not left with copies; a first export
+    to a new file cancels nothing (a calendar shows a cancelled event it never had)."""
+    from rpltrack.export.ics import build_calendar
+    from rpltrack.store.journal import Journal
+
     cli.ok("appt", "add", "--at", "2026-11-26 10:30", "--with", "Dr Lee", "--kind", "hematology")
+    cli.ok("med", "add", "aspirin", "--dose", "81 mg", "--times", "08:00")
+    fresh = tmp_path / "fresh.ics"
+    cli.ok("export", "ics", "--doses", "--out", str(fresh))
+    assert "CANCELLED" not in fresh.read_text(encoding="utf-8")
     out = tmp_path / "cal.ics"
-    cli.ok("export", "ics", "--out", str(out))
+    with Journal.open(cli.db, now=NOW_1) as journal:
+        old = build_calendar(journal.appointments(), [], journal.medications(), now=NOW_1, doses=True)
+    out.write_text(old.text, encoding="utf-8")
+    legacy = {str(e["UID"]) for e in Calendar.from_ical(out.read_bytes()).walk("VEVENT")}
+    assert "appt-1@rpltrack.local" in legacy
+    assert len(legacy) == 2
+    cli.ok("export", "ics", "--doses", "--out", str(out))
     cal = Calendar.from_ical(out.read_bytes())
     status = {str(e["UID"]): str(e.get("STATUS")) for e in cal.walk("VEVENT")}
-    assert status["appt-1@rpltrack.local"] == "CANCELLED"
+    assert all(status[uid] == "CANCELLED" for uid in legacy)
     assert sum(1 for uid, s in status.items() if uid.startswith("appt-1-") and s == "CONFIRMED") == 1
+    calendar = UpdatingCalendar()
+    # A calendar that had imported the old file ends with exactly what the journal holds.
+    (tmp_path / "cal-old.ics").write_text(old.text, encoding="utf-8")
+    calendar.import_file(tmp_path / "cal-old.ics")
+    calendar.import_file(out)
+    assert calendar.occurrences(*window(date(2026, 11, 23))) == expected(cli.db, date(2026, 11, 23), NOW_1)
 
 
 def test_an_overdue_retest_is_shown_as_due_today(cli: Cli, tmp_path: Path) -> None:

@@ -209,12 +209,13 @@ def _write_private(path: Path, text: str) -> None:
 def export_ics(ctx: Context) -> int:
     from rpltrack.export.ics import DOSE_DAYS
     from rpltrack.store.export_formats import CALENDAR_FILE
-    from rpltrack.store.exporting import calendar_export, remember_calendar
+    from rpltrack.store.exporting import calendar_export, earlier_calendar, remember_calendar
 
     a = ctx.args
     path = _out_file(a.out, CALENDAR_FILE)
     now = ctx.now()
-    export = calendar_export(ctx.journal, now=now, zone=ctx.zone, doses=a.doses)
+    earlier = earlier_calendar(path)
+    export = calendar_export(ctx.journal, now=now, zone=ctx.zone, doses=a.doses, earlier=earlier)
     _write_private(path, export.text)
     remember_calendar(ctx.journal, export, now)
     parts = [_count(export.appointments, "appointment"), _count(export.retests, "retest due date")]

@@ -23,9 +23,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.appointments import Appointment, AppointmentKind
-from rpltrack.domain.models import DoseSlot, Medication
+from rpltrack.domain.models import Medication
 from rpltrack.domain.records import record, replace
-from rpltrack.domain.schedule import expand
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -36,7 +35,6 @@ UID_DOMAIN = "rpltrack.local"
 APPOINTMENT_LENGTH = timedelta(hours=1)  # an appointment has no end time in rpltrack [app convention]
 DOSE_LENGTH = timedelta(minutes=15)  # a dose is a moment; 15 minutes shows in every calendar [app convention]
 DOSE_DAYS = 30  # --doses covers the next 30 days [app convention]
-MAX_DOSE_EVENTS = 2000  # even an every-hour schedule of several medications stays importable
 DISCREET_NOTE = "Details are in rpltrack."
 _UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Zulu", "Zulu", "Etc/GMT", "GMT"})
 _UID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -76,7 +74,6 @@ class CalendarExport:
     appointments: int
     retests: int
     doses: int  # dose series (one recurring event per regimen segment and time of day)
-    doses_left_out: int = 0  # always 0 since dose times became series; kept for callers
     dose_times: int = 0  # the doses those series stand for
     cancelled: int = 0  # events of an earlier export sent again as cancelled
     remember: tuple[Remembered, ...] = ()
@@ -132,22 +129,6 @@ def _retest_description(retest: RetestDue, discreet: bool) -> str:
     return "\n\n".join(parts)
 
 
-def _legacy_dose_slots(
-    medications: Iterable[Medication], now: datetime, days: int
-) -> list[tuple[Medication, DoseSlot]]:
-    """The single dose events an export made before dose series would hold for the next `days` days."""
-    now = now.astimezone(UTC)  # a fold=1 local time would lose its fold in the addition
-    end = now + timedelta(days=days)
-    found = [
-        (med, slot)
-        for med in medications
-        if med.id is not None and not med.prn
-        for slot in expand(med, now, end)
-    ]
-    found.sort(key=lambda pair: (pair[1].slot_at, pair[0].name.casefold(), pair[0].id or 0))
-    return found
-
-
 def _digest(event: Event) -> str:
     """The event's content without DTSTAMP and SEQUENCE: it changes exactly when the event does."""
     import hashlib
@@ -187,6 +168,7 @@ def build_calendar(
     remembered: Mapping[str, Remembered] | None = None,
     skipped: Iterable[tuple[int, datetime]] = (),
     zone: ZoneInfo | None = None,
+    earlier: Sequence[Event] = (),
 ) -> CalendarExport:
     """One VCALENDAR: every appointment (a cancelled one as STATUS:CANCELLED), each retest as an all-day
     event on its due date (an overdue one on today: it is due now) and, with `doses`, each dose series with
@@ -194,7 +176,8 @@ def build_calendar(
     export held (`remembered`, by UID) that are gone now are sent as cancelled: appointments and retests
     always, dose series while their last day has not passed. `discreet` writes "Medication" and "Lab test"
     instead of drug and lab names and leaves out her purpose, questions and notes (the place stays: it is
-    where she has to go). `zone` is her zone (today's date); default: the zone of `now`."""
+    where she has to go). `zone` is her zone (today's date); default: the zone of `now`. `earlier`: the events
+    of the file this export replaces (earlier_events), cancelled where this journal does not know them."""
     from icalendar import Calendar, Event, Timezone
 
     from rpltrack.export.ics_series import dose_series
@@ -310,12 +293,11 @@ def build_calendar(
                 ical=event.to_ical().decode("utf-8"),
             )
         )
-    if not remembered and calendar_id:
-        # The first export with a calendar id: cancel what an export without one would have held, so an
-        # earlier import is replaced, not doubled.
-        events.extend(
-            _legacy_cancellations(appointments, retests, medications if doses else (), now, stamp, dose_days)
-        )
+    if calendar_id:
+        # Events of the file this export replaces that this journal does not remember (an export made
+        # before journals had a calendar id): cancelled, so a calendar that imported it keeps no copies.
+        known = produced | set(remembered)
+        events.extend(_cancelled_earlier(e, stamp) for e in earlier if str(e["UID"]) not in known)
 
     for event in events:
         if "DTSTART" in event:
@@ -368,31 +350,34 @@ def _started_on(old: Remembered) -> date:
     return start.date() if isinstance(start, datetime) else start
 
 
-def _legacy_cancellations(
-    appointments: Sequence[Appointment],
-    retests: Sequence[RetestDue],
-    medications: Sequence[Medication],
-    now: datetime,
-    stamp: datetime,
-    dose_days: int,
-) -> list[Event]:
+def earlier_events(text: str) -> list[Event]:
+    """The rpltrack events still in force in an earlier export's text (not cancelled), or [] when it cannot
+    be read as a calendar."""
+    from icalendar import Calendar, Event
+
+    try:
+        cal = Calendar.from_ical(text)
+    except ValueError:
+        return []
+    return [
+        e
+        for e in cal.walk("VEVENT")
+        if isinstance(e, Event)
+        and str(e.get("UID", "")).endswith(f"@{UID_DOMAIN}")
+        and str(e.get("STATUS", "")).upper() != "CANCELLED"
+    ]
+
+
+def _cancelled_earlier(old: Event, stamp: datetime) -> Event:
+    """An event of an earlier file, sent back cancelled with a higher SEQUENCE (RFC 5546 §3.2.5)."""
     from icalendar import Event
 
-    found: list[tuple[str, date | datetime]] = []
-    for appt in appointments:
-        found.append((uid_for("appt", str(appt.id) if appt.id is not None else _utc_stamp(appt.at)), appt.at))
-    for retest in retests:
-        found.append((uid_for("retest", retest.key), retest.due_on))
-    for med, slot in _legacy_dose_slots(medications, now, dose_days)[:MAX_DOSE_EVENTS]:
-        found.append((uid_for("dose", f"{med.id}-{_utc_stamp(slot.slot_at)}"), slot.slot_at))
-    out: list[Event] = []
-    for uid, start in found:
-        event = Event()
-        event.add("uid", uid)
-        event.add("dtstamp", stamp)
-        event.add("dtstart", start.astimezone(UTC) if isinstance(start, datetime) else start)
-        event.add("sequence", 1)
-        event.add("status", "CANCELLED")
-        event.add("summary", "Replaced by a newer rpltrack export")
-        out.append(event)
-    return out
+    event = Event()
+    event.add("uid", str(old["UID"]))
+    event.add("dtstamp", stamp)
+    if "DTSTART" in old:
+        event["DTSTART"] = old["DTSTART"]
+    event.add("sequence", int(str(old.get("SEQUENCE", 0))) + 1)
+    event.add("status", "CANCELLED")
+    event.add("summary", str(old.get("SUMMARY", "rpltrack")))
+    return event

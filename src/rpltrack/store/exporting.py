@@ -336,7 +336,23 @@ def calendar_retests(flags: Sequence[Flag]) -> list[RetestDue]:
     return found
 
 
-def calendar_export(journal: Journal, *, now: datetime, zone: ZoneInfo, doses: bool) -> CalendarExport:
+def earlier_calendar(path: Path) -> str:
+    """The text of the calendar file an export is about to replace at `path`, or "" (none there, not a
+    regular file, unreadable, or too big to be one of ours)."""
+    import stat as stat_module
+
+    try:
+        found = os.lstat(path)
+        if not stat_module.S_ISREG(found.st_mode) or found.st_size > 20_000_000:
+            return ""
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def calendar_export(
+    journal: Journal, *, now: datetime, zone: ZoneInfo, doses: bool, earlier: str = ""
+) -> CalendarExport:
     """The calendar (RFC 5545) of the journal at `now`: appointments, retest due dates, and (with `doses`)
     the dose series of the next days, with UIDs of this journal's own and what the last export held sent
     again as cancelled where it is gone; discreet when her setting says so. Call `remember_calendar` once
@@ -344,7 +360,7 @@ def calendar_export(journal: Journal, *, now: datetime, zone: ZoneInfo, doses: b
     from datetime import timedelta
 
     from rpltrack.domain.models import DoseStatus
-    from rpltrack.export.ics import DOSE_DAYS, build_calendar
+    from rpltrack.export.ics import DOSE_DAYS, build_calendar, earlier_events
 
     state = journal.calendar_state()
     active = journal.flag_board(now, zone).active
@@ -369,6 +385,7 @@ def calendar_export(journal: Journal, *, now: datetime, zone: ZoneInfo, doses: b
         remembered=state.remembered(),
         skipped=skipped,
         zone=zone,
+        earlier=earlier_events(earlier) if earlier else (),
     )
 
 
@@ -428,7 +445,7 @@ def brief_input(journal: Journal, now: datetime, zone: ZoneInfo, appt_id: int | 
 
 def write_calendar(journal: Journal, path: Path, *, now: datetime, zone: ZoneInfo, doses: bool) -> Path:
     """Write the calendar to `path`, owner-only and atomically."""
-    export = calendar_export(journal, now=now, zone=zone, doses=doses)
+    export = calendar_export(journal, now=now, zone=zone, doses=doses, earlier=earlier_calendar(path))
     try:
         written = write_files(path.parent, [(path.name, export.text.encode("utf-8"))])[0]
     except OSError as exc:
