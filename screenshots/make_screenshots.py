@@ -299,20 +299,26 @@ def taper_journal(db: Path) -> Path:
     return db
 
 
-def brief_shot(out: Path, tmp: Path) -> Path:
-    """The appointment brief of the 2-year demo (`rpltrack demo --years 2`, then `rpltrack brief`) as a
-    browser shows it: the A4 sheet on its grey desk, at 1.5x for sharp text."""
+def two_year_demo(db: Path) -> Path:
+    with Journal.open(db, now=NOW) as journal:
+        fill_demo(journal, NOW, LONDON, years=2)
+    return db
+
+
+def brief_shot(
+    out: Path, tmp: Path, name: str = "brief", journal_of: Callable[[Path], Path] = two_year_demo
+) -> Path:
+    """The appointment brief of the 2-year demo (`rpltrack demo --years 2`, then `rpltrack brief`), or of
+    another journal, as a browser shows it: the A4 sheet on its grey desk, at 1.5x for sharp text."""
     binary = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if binary is None:
         raise SystemExit("brief.png needs headless Chromium: apt-get install chromium")
-    db = tmp / "brief" / "journal.db"
-    db.parent.mkdir(parents=True)
+    db = journal_of(tmp / name / "journal.db")
     with Journal.open(db, now=NOW) as journal:
-        fill_demo(journal, NOW, LONDON, years=2)
         page = render_brief(brief_input(journal, NOW, LONDON, None))
     html = db.parent / "brief.html"
     html.write_text(page, encoding="utf-8")
-    png = out / "brief.png"
+    png = out / f"{name}.png"
     subprocess.run(
         [
             binary,
@@ -348,6 +354,7 @@ async def main(out: Path = OUT) -> list[Path]:
         for name, steps in FIRST_RUN_SHOTS:
             made.append(await shoot(name, steps, Path(tmp) / name / "journal.db", out))
         made.append(brief_shot(out, Path(tmp)))
+        made.append(brief_shot(out, Path(tmp), "brief-taper", taper_journal))
     return made
 
 
