@@ -193,6 +193,19 @@ class BetaDraw:
             )
 
 
+class ChangeKind(StrEnum):
+    """What a pair's change can be said to be (BetaPair.change)."""
+
+    FALL = "fall"
+    FALL_AT_LEAST = "fall at least"
+    FALLING = "falling"
+    RISE = "rise"
+    RISE_AT_LEAST = "rise at least"
+    RISE_UNDER = "rise under"
+    NO_RISE = "no rise"
+    NONE = ""
+
+
 @record(frozen=True)
 class BetaPair:
     """Two consecutive draws and what the reference's arithmetic says of them.
@@ -218,6 +231,27 @@ class BetaPair:
     rise_under_inclusive: bool = False  # a <= or >= bound: "at most" rather than "less than"
     fall_at_least: Decimal | None = None  # from a lab bound: the fall is at least this
     reason: str = ""  # why the pair is not judged, in plain words
+
+    @property
+    def change(self) -> tuple[ChangeKind, Decimal | None]:
+        """What can be said of the change, in one order for every surface: an exact fall or rise, what a lab
+        bound supports (at least a fall or rise, less than a rise, no rise), a fall without a figure; each
+        surface words the kind its own way (the Betas table, the brief, bound_words)."""
+        if self.fall_percent is not None:
+            return ChangeKind.FALL, self.fall_percent
+        if self.fall_at_least is not None:
+            return ChangeKind.FALL_AT_LEAST, self.fall_at_least
+        if self.verdict is Verdict.FALLING:
+            return ChangeKind.FALLING, None
+        if self.rise_48h_percent is not None:
+            return ChangeKind.RISE, self.rise_48h_percent
+        if self.rise_48h_at_least is not None:
+            return ChangeKind.RISE_AT_LEAST, self.rise_48h_at_least
+        if self.rise_48h_under is not None:
+            if self.rise_48h_under <= 0:
+                return ChangeKind.NO_RISE, None
+            return ChangeKind.RISE_UNDER, self.rise_48h_under
+        return ChangeKind.NONE, None
 
     @property
     def bound_words(self) -> str:

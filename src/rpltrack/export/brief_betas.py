@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from rpltrack.domain.betas import (
     BetaDraw,
     BetaPair,
+    ChangeKind,
     Op,
     Spacing,
     Verdict,
@@ -61,19 +62,17 @@ def change_text(pair: BetaPair) -> str:
     bound supports: at least a rise ('≥+62.3%'), less than a rise ('<+35%'; '≤' for an inclusive bound), at
     least a fall ('≥' and a minus sign); '' when nothing can be said."""
     minus = "\N{MINUS SIGN}"
-    if pair.fall_percent is not None:
-        return f"{minus}{pair.fall_percent:f}%"
-    if pair.rise_48h_percent is not None:
-        return f"+{pair.rise_48h_percent:f}%"
-    if pair.fall_at_least is not None:
-        return f"≥{minus}{pair.fall_at_least:f}%"
-    if pair.rise_48h_at_least is not None:
-        return f"≥+{pair.rise_48h_at_least:f}%"
-    if pair.rise_48h_under is not None:
-        if pair.rise_48h_under <= 0:
-            return "no rise"
-        return f"{'≤' if pair.rise_under_inclusive else '<'}+{pair.rise_48h_under:f}%"
-    return ""
+    kind, value = pair.change
+    shown = f"{value:f}" if value is not None else ""
+    if kind is ChangeKind.RISE_UNDER:
+        return f"{'≤' if pair.rise_under_inclusive else '<'}+{shown}%"
+    return {
+        ChangeKind.FALL: f"{minus}{shown}%",
+        ChangeKind.RISE: f"+{shown}%",
+        ChangeKind.FALL_AT_LEAST: f"≥{minus}{shown}%",
+        ChangeKind.RISE_AT_LEAST: f"≥+{shown}%",
+        ChangeKind.NO_RISE: "no rise",
+    }.get(kind, "")
 
 
 def verdict_text(pair: BetaPair) -> str:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 
 from rpltrack.domain import words
-from rpltrack.domain.betas import BetaDraw, BetaPair, Verdict
+from rpltrack.domain.betas import BetaDraw, BetaPair, ChangeKind, Verdict
 from rpltrack.domain.cycles import CYCLE_KIND_WORDS, Cycle, CycleEvent, EventKind, Transfer
 from rpltrack.domain.dating import Dating, format_ga
 from rpltrack.domain.display import BIDI_CONTROLS, terminal_text
@@ -262,23 +262,20 @@ def number(value: Decimal) -> str:
 
 def pair_change(pair: BetaPair) -> str:
     """'rise 123.2 % per 48 h', 'fall 14.6 %', what a lab bound shows ('rise at least 100.0 % per 48 h',
-    'fall at least 66.7 %'), or '' when nothing can be said."""
-    if pair.fall_percent is not None:
-        return f"fall {number(pair.fall_percent)} %"
-    if pair.fall_at_least is not None:
-        return f"fall at least {number(pair.fall_at_least)} %"
-    if pair.verdict is Verdict.FALLING:
-        return "falling"
-    if pair.rise_48h_percent is not None:
-        return f"rise {number(pair.rise_48h_percent)} % per 48 h"
-    if pair.rise_48h_at_least is not None:
-        return f"rise at least {number(pair.rise_48h_at_least)} % per 48 h"
-    if pair.rise_48h_under is not None:
-        if pair.rise_48h_under <= 0:
-            return "no rise"
+    'fall at least 66.7 %'), or '' when nothing can be said (the kind is BetaPair.change's)."""
+    kind, value = pair.change
+    shown = number(value) if value is not None else ""
+    if kind is ChangeKind.RISE_UNDER:
         limit = "at most" if pair.rise_under_inclusive else "under"
-        return f"rise {limit} {number(pair.rise_48h_under)} % per 48 h, or a fall"
-    return ""
+        return f"rise {limit} {shown} % per 48 h, or a fall"
+    return {
+        ChangeKind.FALL: f"fall {shown} %",
+        ChangeKind.FALL_AT_LEAST: f"fall at least {shown} %",
+        ChangeKind.FALLING: "falling",
+        ChangeKind.RISE: f"rise {shown} % per 48 h",
+        ChangeKind.RISE_AT_LEAST: f"rise at least {shown} % per 48 h",
+        ChangeKind.NO_RISE: "no rise",
+    }.get(kind, "")
 
 
 def pair_doubling(pair: BetaPair) -> str:
