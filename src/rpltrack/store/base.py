@@ -176,9 +176,52 @@ class JournalBase:
         self._writable()
         return self._w.redo(now)
 
+    def _delete_with_marks(
+        self,
+        action: str,
+        table: str,
+        entry_id: int,
+        what: str,
+        marks: Sequence[sqlite3.Row],
+        now: datetime,
+        *,
+        with_dependents: bool,
+    ) -> None:
+        """Delete one entry (`what`, in words) with her marks on the flags it raised, as one change; with
+        marks and without `with_dependents`, HasDependents names them and nothing is deleted."""
+        from rpltrack.domain.errors import HasDependents
+
+        dependents = mark_words(marks)
+        if dependents and not with_dependents:
+            raise HasDependents(
+                f"{what} has {' and '.join(dependents)}: deleting it deletes those marks too",
+                dependents=dependents,
+                field="id",
+            )
+        summary = f"deleted {what}" + (
+            f" and the marks on its flags ({', '.join(dependents)})" if marks else ""
+        )
+        with self._w.txn():
+            change = self._w.open_change(action, summary, now)
+            for mark in marks:
+                self._w.delete(change, "flag_marks", int(mark["id"]))
+            self._w.delete(change, table, entry_id)
+
     def calendar_state(self) -> CalendarState:
         """The calendar export's bookkeeping (its calendar id, what the last export held): not her record,
         so outside the change log; a read-only journal keeps none."""
         from rpltrack.store.calendar_state import CalendarState
 
         return CalendarState(self._conn, writable=not self.readonly)
+
+
+def mark_words(marks: Sequence[sqlite3.Row]) -> list[str]:
+    """Marks on flags in words: ['1 flag you acknowledged', '2 flags marked raised']."""
+    acknowledged = sum(1 for m in marks if m["state"] == "acknowledged")
+    raised = len(marks) - acknowledged
+    words = []
+    if acknowledged:
+        words.append(f"{acknowledged} flag{'s' if acknowledged != 1 else ''} you acknowledged")
+    if raised:
+        words.append(f"{raised} flag{'s' if raised != 1 else ''} marked raised")
+    return words

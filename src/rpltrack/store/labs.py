@@ -6,9 +6,9 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain.errors import DuplicateEntry, HasDependents, NeedsConfirmation, ValidationError
+from rpltrack.domain.errors import DuplicateEntry, NeedsConfirmation, ValidationError
 from rpltrack.store import rows
-from rpltrack.store.base import lab_conv
+from rpltrack.store.base import lab_conv, mark_words
 from rpltrack.store.doses import DoseStore
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
@@ -142,7 +142,7 @@ class LabStore(DoseStore):
     def dependents_of_lab(self, lab_id: int) -> list[str]:
         """What goes with a result when it is deleted, in words ("1 flag you acknowledged"); [] when none."""
         self.lab(lab_id)
-        return _mark_words(self._marks_on_lab(lab_id))
+        return mark_words(self._marks_on_lab(lab_id))
 
     def delete_lab(self, lab_id: int, now: datetime, *, with_dependents: bool = False) -> LabResult:
         """Remove a result; her marks on the flags it raised go with it (HasDependents unless
@@ -154,21 +154,9 @@ class LabStore(DoseStore):
         current = self.lab(lab_id)
         marks = self._marks_on_lab(lab_id)
         what = f"{resolve(current.test).name} {value_words(current.value)} of {day_words(current.on)}"
-        dependents = _mark_words(marks)
-        if dependents and not with_dependents:
-            raise HasDependents(
-                f"{what} has {' and '.join(dependents)}: deleting it deletes those marks too",
-                dependents=dependents,
-                field="id",
-            )
-        summary = f"deleted {what}" + (
-            f" and the marks on its flags ({', '.join(dependents)})" if marks else ""
+        self._delete_with_marks(
+            "lab delete", "labs", lab_id, what, marks, now, with_dependents=with_dependents
         )
-        with self._w.txn():
-            change = self._w.open_change("lab delete", summary, now)
-            for mark in marks:
-                self._w.delete(change, "flag_marks", int(mark["id"]))
-            self._w.delete(change, "labs", lab_id)
         return current
 
     def snapshot(self, now: datetime, zone: ZoneInfo) -> JournalSnapshot:
@@ -263,15 +251,3 @@ class LabStore(DoseStore):
             str(r["flag_key"]): str(r["title"])
             for r in self._conn.execute("SELECT flag_key, title FROM flag_marks")
         }
-
-
-def _mark_words(marks: list[sqlite3.Row]) -> list[str]:
-    """Marks on flags in words: ['1 flag you acknowledged', '2 flags marked raised']."""
-    acknowledged = sum(1 for m in marks if m["state"] == "acknowledged")
-    raised = len(marks) - acknowledged
-    words = []
-    if acknowledged:
-        words.append(f"{acknowledged} flag{'s' if acknowledged != 1 else ''} you acknowledged")
-    if raised:
-        words.append(f"{raised} flag{'s' if raised != 1 else ''} marked raised")
-    return words

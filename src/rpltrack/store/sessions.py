@@ -7,8 +7,9 @@ import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain.errors import DuplicateEntry, HasDependents, ValidationError
+from rpltrack.domain.errors import DuplicateEntry, ValidationError
 from rpltrack.domain.records import replace
+from rpltrack.store.base import mark_words
 from rpltrack.store.portability import PortabilityStore
 
 # typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
@@ -126,7 +127,7 @@ class SessionStore(PortabilityStore):
     def dependents_of_session(self, session_id: int) -> list[str]:
         """What goes with a session when it is deleted, in words ('1 flag you acknowledged'); [] when none."""
         self.session(session_id)
-        return _mark_words(self._marks_on_session(session_id))
+        return mark_words(self._marks_on_session(session_id))
 
     def delete_session(
         self, session_id: int, now: datetime, *, with_dependents: bool = False
@@ -138,22 +139,10 @@ class SessionStore(PortabilityStore):
         self._writable()
         current = self.session(session_id)
         marks = self._marks_on_session(session_id)
-        dependents = _mark_words(marks)
         what = session_words(current)
-        if dependents and not with_dependents:
-            raise HasDependents(
-                f"{what} has {' and '.join(dependents)}: deleting it deletes those marks too",
-                dependents=dependents,
-                field="id",
-            )
-        summary = f"deleted {what}" + (
-            f" and the marks on its flags ({', '.join(dependents)})" if marks else ""
+        self._delete_with_marks(
+            "session delete", "sessions", session_id, what, marks, now, with_dependents=with_dependents
         )
-        with self._w.txn():
-            change = self._w.open_change("session delete", summary, now)
-            for mark in marks:
-                self._w.delete(change, "flag_marks", int(mark["id"]))
-            self._w.delete(change, "sessions", session_id)
         return current
 
     # -- courses ------------------------------------------------------------------------------------------
@@ -276,15 +265,3 @@ class SessionStore(PortabilityStore):
             self._w.insert(change, "sessions", {"id": session.id, **conv.session_values(session, now)})
         for course in records.courses:
             self._w.insert(change, "session_courses", {"id": course.id, **conv.course_values(course, now)})
-
-
-def _mark_words(marks: list[sqlite3.Row]) -> list[str]:
-    """Marks on flags in words: ['1 flag you acknowledged', '2 flags marked raised']."""
-    acknowledged = sum(1 for m in marks if m["state"] == "acknowledged")
-    raised = len(marks) - acknowledged
-    words = []
-    if acknowledged:
-        words.append(f"{acknowledged} flag{'s' if acknowledged != 1 else ''} you acknowledged")
-    if raised:
-        words.append(f"{raised} flag{'s' if raised != 1 else ''} marked raised")
-    return words
