@@ -5,11 +5,13 @@ brief of the 2-year demo as headless Chromium shows it (brief.png)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -225,6 +227,128 @@ FIRST_RUN_SHOTS: tuple[tuple[str, Steps], ...] = (
 )
 
 
+# A journal locked at rest (#17): the passphrase asked for at start when its key is not kept (after a wrong
+# one), and the palette's "Lock the journal" with a passphrase typed and its strength shown.
+PASSPHRASE = "quiet harbour lantern violet"
+LOCK_SHOTS: tuple[tuple[str, tuple[int, int]], ...] = (("lock-dialog", SIZE), ("lock-dialog-80x24", SMALL))
+UNLOCK_SHOTS: tuple[tuple[str, tuple[int, int]], ...] = (
+    ("passphrase-dialog", SIZE),
+    ("passphrase-dialog-80x24", SMALL),
+)
+
+
+async def wrong_passphrase(pilot: Pilot[None]) -> None:
+    """The passphrase dialog after a mistyped passphrase: the calm message, the field empty to try again."""
+    await pilot.pause()
+    field = pilot.app.screen.query_one("#unlock-passphrase", Input)
+    field.value = "quiet harbour lantern"
+    await pilot.press("enter")
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def lock_dialog(pilot: Pilot[None]) -> None:
+    """ctrl+p, "Lock the journal": the passphrase typed twice, its strength, the keyring ticked."""
+    from rpltrack.tui.screens.lock import LOCK, open_dialog
+
+    await today(pilot)
+    app = pilot.app
+    assert isinstance(app, RpltrackApp)
+    open_dialog(app, LOCK)
+    await pilot.pause()
+    for field_id in ("#lock-new", "#lock-again"):
+        app.screen.query_one(field_id, Input).value = PASSPHRASE
+    app.screen.query_one("#lock-again", Input).focus()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def locked_demo_journal(db: Path) -> Path:
+    """The demo journal locked from its first byte with PASSPHRASE, its key kept nowhere."""
+    from rpltrack.store import crypto
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with Journal.open(db, now=NOW, key=crypto.new_key(PASSPHRASE)) as journal:
+        fill_demo(journal, NOW, LONDON, years=1)
+    crypto.forget_in_process()
+    return db
+
+
+async def shoot_unlock(name: str, out: Path, size: tuple[int, int]) -> Path:
+    """The app started on a locked journal whose key is not kept (what `rpltrack` does then). The dialog
+    names the journal's path: one that is the same at every run, so the picture is too."""
+    folder = Path(tempfile.gettempdir()) / "rpltrack-screenshots"
+    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        db = locked_demo_journal(folder / "journal.db")
+        app = RpltrackApp.unlocking(db, clock=FixedClock(NOW, LONDON))
+        async with app.run_test(size=size) as pilot:
+            await wrong_passphrase(pilot)
+            svg = Path(app.save_screenshot(f"{name}.svg", str(out)))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    width = 1400 * size[0] // SIZE[0]
+    cairosvg.svg2png(url=str(svg), write_to=str(out / f"{name}.png"), output_width=width)
+    return svg
+
+
+@contextlib.contextmanager
+def private_keyring() -> Iterator[None]:
+    """A private, unlocked Secret Service (gnome-keyring on its own D-Bus) for the lock dialog, as on a
+    desktop; without gnome-keyring and dbus the dialog shows what it says with no keyring."""
+    import keyring
+    import keyring.core
+
+    if str(OUT.parent) not in sys.path:
+        sys.path.insert(0, str(OUT.parent))  # the checkout, for the tests' keyring helpers
+    from tests.keyring_fixture import BUSCONF, _wait_for_secret_service
+
+    if not (shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")):
+        yield
+        return
+    saved = dict(os.environ)
+    root = Path(tempfile.mkdtemp(prefix="rpltrack-shots-keyring-"))
+    bus = subprocess.Popen(
+        ["dbus-daemon", f"--config-file={BUSCONF}", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    keyring_pid = None
+    try:
+        assert bus.stdout is not None
+        address = bus.stdout.readline().strip()
+        (root / "run").mkdir(mode=0o700)
+        (root / "home").mkdir(mode=0o700)
+        os.environ.update(
+            DBUS_SESSION_BUS_ADDRESS=address,
+            XDG_RUNTIME_DIR=str(root / "run"),
+            HOME=str(root / "home"),
+            XDG_DATA_HOME=str(root / "home" / "data"),
+            XDG_CONFIG_HOME=str(root / "home" / "config"),
+        )
+        subprocess.run(
+            ["gnome-keyring-daemon", "--unlock", "--components=secrets", "--daemonize"],
+            input="screenshots\n",
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        keyring_pid = _wait_for_secret_service(address)
+        keyring.set_keyring(keyring.core.load_keyring("keyring.backends.SecretService.Keyring"))
+        yield
+    finally:
+        if keyring_pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(keyring_pid, 15)
+        bus.terminate()
+        bus.wait(timeout=5)
+        os.environ.clear()
+        os.environ.update(saved)
+        keyring.core._keyring_backend = None
+        shutil.rmtree(root, ignore_errors=True)
+
+
 async def shoot(name: str, steps: Steps, db: Path, out: Path, size: tuple[int, int] = SIZE) -> Path:
     """One screenshot from a fresh copy of the app, so no shot depends on another."""
     clock = FixedClock(NOW, LONDON)
@@ -353,6 +477,13 @@ async def main(out: Path = OUT) -> list[Path]:
             made.append(await shoot(name, treatments, db, out, size))
         for name, steps in FIRST_RUN_SHOTS:
             made.append(await shoot(name, steps, Path(tmp) / name / "journal.db", out))
+        for name, size in UNLOCK_SHOTS:
+            made.append(await shoot_unlock(name, out, size))
+        with private_keyring():
+            for name, size in LOCK_SHOTS:
+                made.append(
+                    await shoot(name, lock_dialog, demo_journal(Path(tmp) / name / "journal.db"), out, size)
+                )
         made.append(brief_shot(out, Path(tmp)))
         made.append(brief_shot(out, Path(tmp), "brief-taper", taper_journal))
     return made

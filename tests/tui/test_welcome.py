@@ -182,11 +182,11 @@ async def test_skipping_every_step_lands_on_an_empty_today(journal, clock):
         await pilot.press("enter")
         await pilot.pause()
         seen = []
-        for _ in range(4):  # targets, cycle, medications, reminders
+        for _ in range(5):  # targets, cycle, medications, reminders, locking (#17)
             seen.append(pane(app))
             await pilot.press("escape")
             await pilot.pause()
-        assert seen == ["targets", "cycle", "medications", "reminders"]
+        assert seen == ["targets", "cycle", "medications", "reminders", "lock"]
         assert pane(app) == "done"
         assert "Medications: none added yet" in text(app, "#done-summary")
         await pilot.press("enter")  # Go to Today
@@ -229,6 +229,9 @@ async def test_from_an_empty_journal_to_todays_doses_from_a_template(journal, cl
         assert text(app, "#reminders-result").startswith("Wrote ")
         assert calls.commands[-1] == ["systemctl", "--user", "enable", "--now", service.TIMER]
         await pilot.press("enter")  # Continue
+        await pilot.pause()
+        assert pane(app) == "lock"  # the optional lock step (#17), skipped
+        await pilot.press("escape")
         await pilot.pause()
         assert pane(app) == "done"
         summary = text(app, "#done-summary")
@@ -469,6 +472,8 @@ async def test_reminders_that_cannot_be_installed_are_explained_calmly(journal, 
         assert said.endswith("You can set them up later in a terminal: rpltrack remind --install")
         await pilot.press("enter")
         await pilot.pause()
+        await pilot.press("escape")  # skip the lock step (#17)
+        await pilot.pause()
         assert "Reminders: not set up" in text(app, "#done-summary")
 
 
@@ -487,6 +492,8 @@ async def test_reminders_without_a_reachable_service_manager_say_the_step_left(j
         assert said[0] == ONE_STEP_LEFT
         assert any("systemctl --user enable --now rpltrack-remind.timer" in line for line in said)
         await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("escape")  # skip the lock step (#17)
         await pilot.pause()
         assert "Reminders: not on yet: one step left" in text(app, "#done-summary")
 
@@ -514,13 +521,14 @@ async def test_the_palette_reopens_the_welcome_and_done_lands_on_today(journal, 
 
 def test_welcome_screen(snap_compare, journal, clock):
     """An empty journal at Monday 23 November 2026, 08:40: 'Welcome to rpltrack'; what rpltrack is; the
-    promise in bold (records and reminds, never medical advice nor a dose change, data stays here); the four
-    steps to come; 'Start set-up' focused beside 'Skip set-up'; the footer 'esc Skip set-up'."""
+    promise in bold (records and reminds, never medical advice nor a dose change, data stays here); the five
+    steps to come (the fifth, locking, where encryption is available: #17); 'Start set-up' focused beside
+    'Skip set-up'; the footer 'esc Skip set-up'."""
     assert snap_compare(RpltrackApp(journal=journal, clock=clock, welcome=True), terminal_size=SIZE)
 
 
 def test_welcome_template_with_missing_doses(snap_compare, journal, clock):
-    """Step 3 of 4 after a medicated FET from CD1 5 Nov with a day-5 transfer on 20 Nov: 'Medicated FET with
+    """Step 3 of 5 after a medicated FET from CD1 5 Nov with a day-5 transfer on 20 Nov: 'Medicated FET with
     progesterone in oil', its note, 'For your cycle: ...'; estradiol (08:00 daily, from CD1) and
     progesterone in oil (20:00 daily, from 5 days before transfer), both dose fields empty, red and saying
     'needed' after Add these; under them 'Nothing was added yet: estradiol and progesterone in oil need your

@@ -30,8 +30,6 @@ UNRECOVERABLE = (
     "A forgotten passphrase cannot be recovered: without it (or the key kept in your keyring) nobody, "
     "rpltrack included, can open the journal or its backups."
 )
-STRENGTH_WORDS = ("very weak", "weak", "fair", "good", "strong")
-MIN_SCORE = 2  # zxcvbn's scale 0-4; below it a passphrase from a file is refused, a typed one asked about
 PLAIN_EXPORT = (
     "This file is not encrypted, though your journal is locked: anyone who can read the file can read it. "
     "Keep it private, and delete it when you no longer need it."
@@ -180,18 +178,10 @@ def open_journal(
 
 
 def _strength(passphrase: str) -> tuple[int, str]:
-    """zxcvbn's score (0-4) and one line saying it: strength, how long guessing would take against a slow
-    hash (the key derivation is one), and its warning if it has one."""
-    from zxcvbn import zxcvbn
+    """zxcvbn's score (0-4) and the line saying it (store.crypto.passphrase_strength, shared with the app)."""
+    from rpltrack.store.crypto import passphrase_strength
 
-    result = zxcvbn(passphrase[:100])  # zxcvbn's matching slows down on very long input; 100 is plenty
-    score = int(result["score"])
-    took = result["crack_times_display"]["offline_slow_hashing_1e4_per_second"]
-    warning = str(result["feedback"].get("warning") or "")
-    hints = [str(h) for h in result["feedback"].get("suggestions") or []]
-    line = f"Passphrase strength: {STRENGTH_WORDS[score]} ({score} of 4); guessing it would take {took}."
-    extra = " ".join(x for x in [warning, *hints] if x)
-    return score, line + (f" {extra}" if extra else "")
+    return passphrase_strength(passphrase)
 
 
 def new_passphrase(file_name: str | None, option: str) -> str:
@@ -211,6 +201,8 @@ def new_passphrase(file_name: str | None, option: str) -> str:
             "Nothing was changed.",
             field="passphrase",
         )
+    from rpltrack.store.crypto import MIN_SCORE
+
     score, line = _strength(chosen)
     print(line)
     if score < MIN_SCORE:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
+    from rpltrack.store.journal import Journal
+
 EPILOG = "rpltrack records and reminds; it never gives medical advice. Your journal stays on this computer."
 
 
@@ -154,22 +156,89 @@ def install_reminders(db_path: Path) -> list[str]:
     return install(db_path)
 
 
+def note_locked_journal(db_path: Path, journal_id: str) -> None:
+    """Tell the reminder timer a file is her locked journal, for a lock made in the app (the TUI does not
+    import reminders)."""
+    from rpltrack.reminders.daemon import note_locked_journal as note
+
+    note(db_path, journal_id)
+
+
+def key_to_ask_for(ctx: Context) -> Path | None:
+    """The path of the locked journal whose key is neither kept nor given (--passphrase-file): the app then
+    starts on its passphrase dialog. None when the journal opens as usual (a kept key is put in this
+    process's memory, so the open does not look it up again). Raises EncryptionUnavailable without
+    SQLCipher."""
+    path = ctx.db_path
+    if getattr(ctx.args, "passphrase_file", None) or not path.is_file():
+        return None
+    from rpltrack.store.db import is_encrypted
+
+    if not is_encrypted(path):
+        return None
+    from rpltrack.store.crypto import cipher_module, remember_in_process, salt_of, stored_key
+
+    cipher_module()
+    kept = stored_key(salt_of(path))
+    if kept is None:
+        return path
+    remember_in_process(kept)
+    return None
+
+
 def open_ui(ctx: Context) -> int:
+    from rpltrack.store.crypto import WrongKey, forget_in_process, salt_of, stored_key
+    from rpltrack.store.journal import Journal
     from rpltrack.tui.app import RpltrackApp, run_app
 
     ctx.check_integrity = True
-    journal = ctx.journal
+    locked = key_to_ask_for(ctx)
+    if locked is None:
+        try:
+            _ = ctx.journal  # opened here: a refusal is said on the terminal, before the app starts
+        except WrongKey:
+            if getattr(ctx.args, "passphrase_file", None):
+                raise
+            forget_in_process(salt_of(ctx.db_path))  # the keyring's key is not this journal's: ask
+            locked = ctx.db_path
+    apps: list[RpltrackApp] = []
 
     def make_app(notice: str) -> RpltrackApp:
-        return RpltrackApp(
-            journal=journal,
-            clock=ctx.clock,
-            install_reminders=install_reminders,
-            welcome=not notice,
-            start_notice=notice,
-        )
+        previous = apps[-1] if apps else None
+        journal: Journal | None = None
+        if previous is not None and previous.journal_is_open:
+            journal = previous.journal  # after an error: the journal as the app left it (maybe locked since)
+        elif previous is not None and previous.journal_busy:
+            journal = Journal.open(ctx.db_path, now=ctx.now(), check=True)  # an error stopped a conversion
+        elif locked is None or stored_key(salt_of(locked), slow=False) is not None:
+            journal = ctx.journal
+        if journal is None:
+            app = RpltrackApp.unlocking(
+                ctx.db_path,
+                clock=ctx.clock,
+                install_reminders=install_reminders,
+                welcome=not notice,
+                start_notice=notice,
+                note_locked=note_locked_journal,
+            )
+        else:
+            app = RpltrackApp(
+                journal=journal,
+                clock=ctx.clock,
+                install_reminders=install_reminders,
+                welcome=not notice,
+                start_notice=notice,
+                note_locked=note_locked_journal,
+            )
+        apps.append(app)
+        return app
 
-    return run_app(make_app)
+    try:
+        return run_app(make_app)
+    finally:
+        for app in apps:
+            if app.journal_is_open:
+                app.journal.close()
 
 
 # Which module registers each command: only the one being run is imported, so `rpltrack today` does not

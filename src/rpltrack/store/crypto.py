@@ -296,3 +296,24 @@ def key_for(
             path, f"no passphrase was given for the locked journal at {path}. Nothing was changed."
         )
     return derive_key(text, salt)
+
+
+# -- how strong a passphrase is (the command line's `lock` and `passphrase`, and the app's dialogs) ----------
+
+STRENGTH_WORDS = ("very weak", "weak", "fair", "good", "strong")
+MIN_SCORE = 2  # zxcvbn's scale 0-4; below it a passphrase from a file is refused, a typed one asked about
+
+
+def passphrase_strength(passphrase: str) -> tuple[int, str]:
+    """zxcvbn's score (0-4) and one line saying it: strength, how long guessing would take against a slow
+    hash (the key derivation is one), and its warning if it has one."""
+    from zxcvbn import zxcvbn
+
+    result = zxcvbn(passphrase[:100])  # zxcvbn's matching slows down on very long input; 100 is plenty
+    score = int(result["score"])
+    took = result["crack_times_display"]["offline_slow_hashing_1e4_per_second"]
+    warning = str(result["feedback"].get("warning") or "")
+    hints = [str(h) for h in result["feedback"].get("suggestions") or []]
+    line = f"Passphrase strength: {STRENGTH_WORDS[score]} ({score} of 4); guessing it would take {took}."
+    extra = " ".join(x for x in [warning, *hints] if x)
+    return score, line + (f" {extra}" if extra else "")

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from rpltrack.clock import Clock
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.reminder_words import Notice, Urgency
+from rpltrack.store.db import JournalError
 from rpltrack.store.journal import Journal
 from rpltrack.tui.commands import RpltrackCommands
 from rpltrack.tui.screens.base import SectionScreen
@@ -29,6 +30,8 @@ from rpltrack.tui.sections import SECTION_OF, SECTIONS, Section
 
 if TYPE_CHECKING:
     from textual.worker import Worker
+
+    from rpltrack.store.crypto import JournalKey
 
 # A section's screen is imported when it first opens, or a moment earlier when the app warms it after its
 # first paint (RpltrackApp.warm_sections). Today, the first screen, is imported with the app, so that it is
@@ -132,6 +135,13 @@ def journal_is_empty(journal: Journal) -> bool:
     return not any(journal.count(table) for table in RECORD_TABLES)
 
 
+def open_unlock() -> Screen[Any]:
+    """The passphrase screen of a locked journal whose key is not kept (RpltrackApp.unlocking)."""
+    from rpltrack.tui.screens.unlock import UnlockScreen
+
+    return UnlockScreen()
+
+
 class RpltrackApp(App[None]):
     """Today, Medications, History (doses), Cycles, Betas, Pregnancies, Labs, Flags and Appointments, over
     one journal, with time read only from `clock`."""
@@ -155,17 +165,31 @@ class RpltrackApp(App[None]):
         ),
     ]
 
+    journal: Journal  # set once the journal is open: at once, or after its passphrase (unlocking)
+
     def __init__(
         self,
         *,
-        journal: Journal,
+        journal: Journal | None,
         clock: Clock,
         install_reminders: Callable[[Path], list[str]] | None = None,
         welcome: bool = False,
         start_notice: str = "",
+        journal_path: Path | None = None,
+        note_locked: Callable[[Path, str], None] | None = None,
     ) -> None:
         super().__init__()
-        self.journal = journal
+        if journal is not None:
+            self.journal = journal
+        elif journal_path is None:
+            raise ValueError("the app needs a journal, or the path of the locked journal to ask about")
+        self.journal_path: Path = journal.path if journal is not None else Path(journal_path or "")
+        # Tells the reminder timer a locked file is her journal (its id, never its key), after a lock from the
+        # app: reminders.daemon.note_locked_journal, passed by the command line (tui and reminders do not
+        # import each other).
+        self.note_locked = note_locked
+        # True while a lock, unlock or passphrase change has the journal closed (tui/screens/lock.py).
+        self.journal_busy = False
         self.clock = clock
         # Open the welcome flow on an empty journal (the command line does; a test of another screen starts
         # on an empty journal and expects that screen).
@@ -183,15 +207,86 @@ class RpltrackApp(App[None]):
         # Set once warm_sections has done what it could (tests wait on it; a thread may set it).
         self.sections_warm = threading.Event()
 
+    @classmethod
+    def unlocking(
+        cls,
+        path: Path,
+        *,
+        clock: Clock,
+        install_reminders: Callable[[Path], list[str]] | None = None,
+        welcome: bool = False,
+        start_notice: str = "",
+        note_locked: Callable[[Path, str], None] | None = None,
+    ) -> RpltrackApp:
+        """The app on the locked journal at `path` whose key is not kept: it starts on its passphrase
+        (UnlockScreen), then opens the journal and goes on as it always starts."""
+        return UnlockingApp(
+            journal=None,
+            journal_path=path,
+            clock=clock,
+            install_reminders=install_reminders,
+            welcome=welcome,
+            start_notice=start_notice,
+            note_locked=note_locked,
+        )
+
+    @property
+    def journal_is_open(self) -> bool:
+        """Whether the journal is open (not before its passphrase, nor during a lock or an unlock)."""
+        return "journal" in self.__dict__ and not self.journal_busy
+
     def on_mount(self) -> None:
-        self.set_interval(REFRESH_SECONDS, self.tick, name="refresh")
         if self.start_notice:
             self.notify(self.start_notice, title="Sorry", severity="warning", timeout=20, markup=False)
+        if "journal" in self.__dict__:
+            self.start_with_journal()
+
+    def start_with_journal(self) -> None:
+        """What starts once the journal is open: the tick, the welcome flow on an empty journal, warming."""
+        self.set_interval(REFRESH_SECONDS, self.tick, name="refresh")
         if self.welcome and not self.journal.readonly and journal_is_empty(self.journal):
             self.open_welcome()
         # Once the first screen is painted (and has started its own follow-up reads), the sections she may
         # open next get ready in the background.
         self.call_after_refresh(self.set_timer, WARM_AFTER_SECONDS, self.warm_sections, name="warm")
+
+    def open_locked_journal(self, key: JournalKey) -> str:
+        """Open the locked journal with the key its passphrase gave (UnlockScreen), show Today and start as
+        usual; the key stays in this process's memory, so the app's threads open the journal without asking.
+        Returns why it could not be opened, or ""."""
+        try:
+            journal = Journal.open(self.journal_path, now=self.clock.now(), check=True, key=key)
+        except JournalError as exc:
+            return str(exc)
+        self.journal = journal
+        for note in journal.notes:
+            self.notify(note, title="Journal", timeout=15, markup=False)
+        self.switch_mode("today")
+        if "unlock" in self.MODES:
+            self.call_later(self.remove_mode, "unlock")  # its screen goes; Escape can no longer reach it
+        self.start_with_journal()
+        return ""
+
+    def close_journal_for_conversion(self) -> None:
+        """A lock, unlock or passphrase change needs the file to itself: the app's connection is closed until
+        reopen_journal_after_conversion (the tick leaves the screens alone meanwhile)."""
+        self.journal_busy = True
+        self.journal.close()
+
+    def reopen_journal_after_conversion(self) -> str:
+        """Open the journal again after a conversion (in its new form, or as it was when the conversion
+        failed): a locked one with the key kept in this process. Returns what went wrong, or ""."""
+        try:
+            self.journal = Journal.open(self.journal_path, now=self.clock.now())
+        except JournalError as exc:
+            return f"The journal could not be opened again ({exc}); close rpltrack and start it again."
+        finally:
+            self.journal_busy = False
+        return ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Nothing to offer in the palette before the journal is open.
+        return action != "command_palette" or self.journal_is_open
 
     def open_welcome(self) -> None:
         """The first-run flow (#8); also the palette's "Welcome and set-up"."""
@@ -225,7 +320,7 @@ class RpltrackApp(App[None]):
             if self.journal.readonly:
                 return  # a damaged or newer journal is read only through the app's own connection
             now = self.clock.now()
-            with Journal.open(self.journal.path, now=now) as journal:
+            with Journal.open(self.journal_path, now=now) as journal:
                 for section in others:
                     if worker.is_cancelled:
                         return
@@ -292,6 +387,8 @@ class RpltrackApp(App[None]):
         """Re-read the section on show: states change with time; after midnight Today shows the new day."""
         # Other sections re-read when she goes back to them, if the journal changed or a tick's time passed
         # (SectionScreen.show_current).
+        if not self.journal_is_open:
+            return
         self.shown_day = self.clock.now().astimezone(self.clock.zone).date()
         for screen in self.screen_stack:
             if isinstance(screen, SectionScreen):
@@ -308,7 +405,7 @@ class RpltrackApp(App[None]):
 
         now = self.clock.now()
         try:
-            with Journal.open(self.journal.path, now=now) as journal:
+            with Journal.open(self.journal_path, now=now) as journal:
                 if journal.readonly:
                     return
                 run_due(journal, self.show_reminder, now, self.clock.zone, discreet=False)
@@ -368,7 +465,7 @@ class RpltrackApp(App[None]):
             super()._handle_exception(error)
             return
         if self.error_log is None:
-            self.error_log = write_error_log(self.journal.path.parent, error, self.clock.now()) or Path()
+            self.error_log = write_error_log(self.journal_path.parent, error, self.clock.now()) or Path()
         self._return_code = 1
         self._close_messages_no_wait()
 
@@ -384,3 +481,10 @@ class RpltrackApp(App[None]):
             section = SECTION_OF.get(self.current_mode)
             here = section.label if section is not None and isinstance(self.screen, SectionScreen) else None
             self.push_screen(HelpScreen(self.screen, here or "this screen"))
+
+
+class UnlockingApp(RpltrackApp):
+    """The app on a locked journal whose key is not kept: its first mode asks for the passphrase."""
+
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[Any]]]] = {**RpltrackApp.MODES, "unlock": open_unlock}
+    DEFAULT_MODE = "unlock"

@@ -39,6 +39,14 @@ def seeing_commands(app: object, seen: set[str]) -> Iterator[Command]:
         yield Command(name, words, run)
 
 
+def locking_commands(app: object) -> Iterator[Command]:
+    """Lock the journal, or change its passphrase, forget its key, unlock it (#17; tui.screens.lock)."""
+    from rpltrack.tui.screens.lock import palette_commands
+
+    for name, words, run in palette_commands(app):
+        yield Command(name, words, run)
+
+
 class RpltrackCommands(Provider):
     """Offers each binding of the screen the palette was opened on (with its key) and the sections.
 
@@ -76,6 +84,7 @@ class RpltrackCommands(Provider):
         if EXPORT not in seen:
             yield Command(EXPORT, "files for your doctor or a spreadsheet", self.show_export)
         yield from seeing_commands(self.app, seen)
+        yield from locking_commands(self.app)
         if self.screen.id != "welcome-screen":
             yield Command(
                 WELCOME, "what rpltrack is; targets, cycle, medications, reminders", self.show_welcome

@@ -35,6 +35,8 @@ from rpltrack.tui import format as fmt
 from rpltrack.tui.errors import app_text
 from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, AppScreen
 from rpltrack.tui.screens.entry_form import Checks, FieldErrors, sentence
+from rpltrack.tui.screens.lock import LOCK_CSS
+from rpltrack.tui.screens.welcome_lock import LATER, STEPS_WITH_LOCK, UNAVAILABLE_LINE, LockStep
 from rpltrack.tui.screens.welcome_steps import (
     ABOUT,
     BACK,
@@ -82,6 +84,15 @@ if TYPE_CHECKING:
     from rpltrack.tui.screens.forms import MedicationForm
 
 WELCOME_CSS = str(Path(__file__).resolve().parent.parent / "welcome.tcss")
+
+
+def lock_step_offered() -> bool:
+    """Whether this rpltrack can lock a journal (SQLCipher is installed): the welcome's lock step."""
+    from rpltrack.store.crypto import cipher_available
+
+    return cipher_available()
+
+
 # The medications Done counts as hers now: being taken, or waiting for their start.
 HELD_STATES = (MedicationState.ACTIVE, MedicationState.WAITING, MedicationState.NOT_STARTED)
 
@@ -89,7 +100,7 @@ HELD_STATES = (MedicationState.ACTIVE, MedicationState.WAITING, MedicationState.
 class WelcomeScreen(AppScreen):
     """The first-run flow. Opened on an empty journal (RpltrackApp.on_mount) and from the palette."""
 
-    CSS_PATH: ClassVar[list[str | PurePath]] = [DIALOGS_CSS, WELCOME_CSS]
+    CSS_PATH: ClassVar[list[str | PurePath]] = [DIALOGS_CSS, WELCOME_CSS, LOCK_CSS]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "skip_setup", "Skip set-up", id="welcome-skip-setup"),
         Binding("escape", "skip_step", "Skip this step", id="welcome-skip-step"),
@@ -112,6 +123,8 @@ class WelcomeScreen(AppScreen):
         self.summary: dict[str, str] = {}
         self.install_done = False  # the reminders step has said what installing did
         self.hints: dict[str, str] = {}  # input id -> the words beside it when it has no error
+        # Locking is offered as a fifth step where SQLCipher is there (#17); else Done says how to add it.
+        self.lock_offered = lock_step_offered()
 
     # -- layout ---------------------------------------------------------------------------------------
 
@@ -121,7 +134,9 @@ class WelcomeScreen(AppScreen):
             with Pane(id="welcome", classes="welcome-pane"):
                 yield Static(ABOUT, classes="welcome-text", markup=False)
                 yield Static(PROMISE, id="welcome-promise", classes="welcome-text", markup=False)
-                yield Static(STEPS_TEXT, classes="welcome-text", markup=False)
+                yield Static(
+                    STEPS_WITH_LOCK if self.lock_offered else STEPS_TEXT, classes="welcome-text", markup=False
+                )
                 with Horizontal(classes="form-buttons"):
                     yield Button("Start set-up", variant="primary", id="start")
                     yield Button("Skip set-up", id="skip-setup")
@@ -180,6 +195,8 @@ class WelcomeScreen(AppScreen):
                     yield Button("Back", id="reminders-back")
                 with Horizontal(classes="form-buttons", id="reminders-after"):
                     yield Button("Continue", variant="primary", id="reminders-continue")
+            if self.lock_offered:
+                yield LockStep(locked=self.journal.encrypted)
             with Pane(id="done", classes="welcome-pane"):
                 yield Static(id="done-summary", classes="welcome-text", markup=False)
                 yield Static(DONE_TEXT, classes="welcome-text", markup=False)
@@ -214,7 +231,8 @@ class WelcomeScreen(AppScreen):
     def show_pane(self, pane: str) -> None:
         self.pane = pane
         number, title = PANES[pane]
-        top = f"Set-up · step {number} of {STEP_COUNT} · {title}" if number else title
+        steps = STEP_COUNT + 1 if self.lock_offered else STEP_COUNT
+        top = f"Set-up · step {number} of {steps} · {title}" if number else title
         self.query_one("#welcome-top", Static).update(top)
         prepare = getattr(self, f"prepare_{pane}", None)
         if prepare is not None:
@@ -240,7 +258,9 @@ class WelcomeScreen(AppScreen):
             target: Widget = (empty or doses)[0] if doses else self.query_one("#template-apply", Button)
             target.focus()
             return
-        if first is not None:
+        if self.pane == "lock":
+            self.query_one(LockStep).focus_first()
+        elif first is not None:
             self.query_one(first).focus()
 
     def escape_action(self) -> str:
@@ -250,6 +270,8 @@ class WelcomeScreen(AppScreen):
         if self.pane == "template":
             return "back"
         if self.pane == "added" or (self.pane == "reminders" and self.install_done):
+            return "next"
+        if self.pane == "lock" and self.query_one(LockStep).finished:
             return "next"
         return "finish" if self.pane == "done" else "skip_step"
 
@@ -273,14 +295,22 @@ class WelcomeScreen(AppScreen):
     def action_skip_step(self) -> None:
         if self.pane == "reminders" and "reminders" not in self.summary:
             self.summary["reminders"] = NOT_NOW if self.first_run else NOT_CHANGED
-        self.show_pane(NEXT.get(self.pane, "done"))
+        self.show_pane(self.next_pane())
+
+    def next_pane(self) -> str:
+        """The pane after this one (the lock step follows reminders where it is offered)."""
+        if self.pane in ("reminders", "added"):
+            return "reminders" if self.pane == "added" else ("lock" if self.lock_offered else "done")
+        return NEXT.get(self.pane, "done")
 
     def action_back(self) -> None:
         if self.pane in BACK:
             self.show_pane(BACK[self.pane])
+        elif self.pane == "lock":
+            self.show_pane("reminders")
 
     def action_next(self) -> None:
-        self.show_pane("reminders" if self.pane == "added" else "done")
+        self.show_pane(self.next_pane())
 
     def action_finish(self) -> None:
         self.finish()
@@ -314,7 +344,7 @@ class WelcomeScreen(AppScreen):
             self.action_back()
         elif button.endswith("-save") or button == "template-apply":
             self.action_save()
-        elif button in ("added-continue", "reminders-continue"):
+        elif button in ("added-continue", "reminders-continue", "lock-continue"):
             self.action_next()
         elif button == "added-another":
             self.add_one()
@@ -738,4 +768,14 @@ class WelcomeScreen(AppScreen):
             held,
             self.summary.get("reminders", ""),
         )
-        self.query_one("#done-summary", Static).update("\n".join(lines))
+        self.query_one("#done-summary", Static).update("\n".join([*lines, self.lock_line()]))
+
+    def lock_line(self) -> str:
+        """What Done says of locking: what the step did, or whether the journal is locked; where SQLCipher
+        is not there, that locking is unavailable and how to add it."""
+        if not self.lock_offered:
+            return UNAVAILABLE_LINE
+        step = self.query_one(LockStep)
+        if step.outcome:
+            return f"Lock: {step.outcome}"
+        return "Lock: locked" if self.journal.encrypted else f"Lock: {LATER}"

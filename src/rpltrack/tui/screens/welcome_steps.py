@@ -92,6 +92,7 @@ PANES: dict[str, tuple[int, str]] = {
     "template": (3, "Your medications: a template"),
     "added": (3, "Your medications"),
     "reminders": (4, "Reminders"),
+    "lock": (5, "Lock your journal (optional)"),  # only where encryption is available (welcome_lock.py)
     "done": (0, "All set"),
 }
 STEP_COUNT = 4
