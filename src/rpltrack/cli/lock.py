@@ -251,11 +251,6 @@ def _waiting() -> None:
     print("Waiting for the other rpltrack (the app or the reminder timer) to close the journal…", flush=True)
 
 
-def _backups_words(rewritten: int, left: list[str], how: str) -> list[str]:
-    lines = [f"{rewritten} backup{'s' if rewritten != 1 else ''} {how} too."] if rewritten else []
-    return lines + [f"  left as it was: {item}" for item in left]
-
-
 # -- the commands -------------------------------------------------------------------------------------------
 
 
@@ -279,7 +274,7 @@ def _open_for_change(ctx: Context) -> Journal:
 
 def cmd_lock(ctx: Context) -> int:
     from rpltrack.store.crypto import new_key, remember_in_process, store_key
-    from rpltrack.store.locking import convert
+    from rpltrack.store.locking import backups_words, convert
 
     journal = _open_for_change(ctx)
     if journal.encrypted:
@@ -306,7 +301,7 @@ def cmd_lock(ctx: Context) -> int:
         f"Locked the journal at {ctx.db_path}: {done.rows} rows in {done.tables} tables written "
         "encrypted and checked; the plain file is gone."
     )
-    for line in _backups_words(len(done.backups_rewritten), done.backups_left, "locked"):
+    for line in backups_words(len(done.backups_rewritten), done.backups_left, "locked"):
         print(line)
     print(_kept_words(keep and not problem, problem if keep else ""))
     return 0
@@ -314,7 +309,7 @@ def cmd_lock(ctx: Context) -> int:
 
 def cmd_unlock(ctx: Context) -> int:
     from rpltrack.store.crypto import delete_stored_key
-    from rpltrack.store.locking import convert
+    from rpltrack.store.locking import backups_words, convert
 
     journal = _open_for_change(ctx)
     key = journal.journal_key
@@ -337,7 +332,7 @@ def cmd_unlock(ctx: Context) -> int:
         f"Unlocked the journal at {ctx.db_path}: {done.rows} rows in {done.tables} tables written plain "
         "and checked."
     )
-    for line in _backups_words(len(done.backups_rewritten), done.backups_left, "made plain"):
+    for line in backups_words(len(done.backups_rewritten), done.backups_left, "made plain"):
         print(line)
     if removed:
         print("Its key was removed from your OS keyring.")
@@ -382,7 +377,7 @@ def _current_key(ctx: Context) -> JournalKey:
 
 def cmd_passphrase(ctx: Context) -> int:
     from rpltrack.store.crypto import delete_stored_key, new_key, remember_in_process, store_key, stored_key
-    from rpltrack.store.locking import convert
+    from rpltrack.store.locking import backups_words, convert
 
     old = _current_key(ctx)
     journal = _open_for_change_with(ctx, old)
@@ -408,7 +403,7 @@ def cmd_passphrase(ctx: Context) -> int:
         f"Changed the passphrase of the journal at {ctx.db_path}: {done.rows} rows in {done.tables} "
         "tables checked."
     )
-    for line in _backups_words(len(done.backups_rewritten), done.backups_left, "re-locked with it"):
+    for line in backups_words(len(done.backups_rewritten), done.backups_left, "re-locked with it"):
         print(line)
     print("The old passphrase no longer opens the journal or its backups.")
     print(_kept_words(keep and not problem, problem if keep else ""))

@@ -291,15 +291,15 @@ def convert_backups(
             if source_key is None and other_keys is not None:
                 source_key = other_keys(salt)
             if source_key is None:
-                done.backups_left.append(f"{backup.name}: locked with another passphrase, left as it is")
+                done.backups_left.append(f"{backup.name} (locked with another passphrase)")
                 continue
         try:
             if not locked and _first_change_of(backup) != first:
-                done.backups_left.append(f"{backup.name}: {OTHER_JOURNAL}, left as it is")
+                done.backups_left.append(f"{backup.name} ({OTHER_JOURNAL})")
                 continue
             rewrite_file(backup, source_key, new_key)
         except failures as exc:
-            done.backups_left.append(f"{backup.name}: could not be rewritten ({exc}), left as it is")
+            done.backups_left.append(f"{backup.name} (could not be rewritten: {exc})")
             continue
         done.backups_rewritten.append(backup)
 
@@ -332,3 +332,10 @@ def rewrite_file(target: Path, source_key: JournalKey | None, new_key: JournalKe
     for sidecar in (Path(f"{target}-wal"), Path(f"{target}-shm")):
         sidecar.unlink(missing_ok=True)
     fsync_dir(target.parent)
+
+
+def backups_words(rewritten: int, left: list[str], how: str) -> list[str]:
+    """What a conversion did to the backups, for the command line and the app alike: '3 backups locked
+    too.', and one line for each left as it was, saying why."""
+    lines = [f"{rewritten} backup{'s' if rewritten != 1 else ''} {how} too."] if rewritten else []
+    return lines + [f"Left as it was: {item}." for item in left]

@@ -77,11 +77,6 @@ def kept_words(kept: bool, problem: str) -> str:
     )
 
 
-def backups_words(rewritten: int, left: list[str], how: str) -> list[str]:
-    lines = [f"{rewritten} backup{'s' if rewritten != 1 else ''} {how} too."] if rewritten else []
-    return lines + [f"  left as it was: {item}" for item in left]
-
-
 def refusal(app: RpltrackApp) -> str:
     """Why the journal cannot be converted now, or "" (the checks of the command line's lock and unlock)."""
     if not crypto.cipher_available():
@@ -425,7 +420,7 @@ class LockDialog(PassphraseFields):
 
     @work(thread=True, exclusive=True, group="lock-convert", exit_on_error=False)
     def run_lock(self, passphrase: str, keep: bool) -> None:
-        from rpltrack.store.locking import convert
+        from rpltrack.store.locking import backups_words, convert
 
         path = self.rpl.journal_path
         key = crypto.new_key(passphrase)  # about 0.2 s, before the journal is closed
@@ -484,7 +479,7 @@ class ChangePassphraseDialog(PassphraseFields):
 
     @work(thread=True, exclusive=True, group="lock-convert", exit_on_error=False)
     def run_change(self, current: str, passphrase: str, keep: bool) -> None:
-        from rpltrack.store.locking import convert
+        from rpltrack.store.locking import backups_words, convert
         from rpltrack.tui.screens.unlock import key_opens
 
         path = self.rpl.journal_path
@@ -558,7 +553,7 @@ class UnlockJournalDialog(LockingDialog):
 
     @work(thread=True, exclusive=True, group="lock-convert", exit_on_error=False)
     def run_unlock(self, key: crypto.JournalKey) -> None:
-        from rpltrack.store.locking import convert
+        from rpltrack.store.locking import backups_words, convert
 
         path = self.rpl.journal_path
 
