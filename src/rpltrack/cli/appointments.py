@@ -7,7 +7,7 @@ import argparse
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id
-from rpltrack.cli.output import say
+from rpltrack.cli.output import say, say_edit
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
@@ -296,11 +296,7 @@ def appt_edit(ctx: Context) -> int:
     )
     words = appointment_differences(current, saved)
     what = f"{appointment_words(current)} (appointment {a.id})"
-    if not words:
-        say(f"Nothing changed: {what} already says that.")
-        return 0
-    say(f"Changed {what}: {'; '.join(words)}. rpltrack undo takes it back.")
-    return 0
+    return say_edit(what, words)
 
 
 def appt_delete(ctx: Context) -> int:
@@ -340,11 +336,7 @@ def question_edit(ctx: Context) -> int:
     saved = journal.edit_question(a.id, ctx.now(), **fields)
     words = question_differences(current, saved)
     what = f"the question {question_words(current)} for {appointment_words(appt)}"
-    if not words:
-        say(f"Nothing changed: {what} already says that.")
-        return 0
-    say(f"Changed {what}: {'; '.join(words)}. rpltrack undo takes it back.")
-    return 0
+    return say_edit(what, words)
 
 
 def question_delete(ctx: Context) -> int:

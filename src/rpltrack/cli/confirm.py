@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import TypeVar
 
+    from rpltrack.domain.errors import DuplicateEntry
+
     T = TypeVar("T")
 
 
@@ -52,3 +54,14 @@ def with_confirmation(attempt: Callable[[bool], T], *, yes: bool, flag: str = "-
 
         confirm_or_refuse(cli_text(exc), yes=False, flag=flag)
         return attempt(True)
+
+
+def refuse_duplicate(attempt: Callable[[], T], remedy: Callable[[DuplicateEntry], str]) -> T:
+    """`attempt()` (an add); a match with a recorded entry is refused with exit 2 and nothing written, in
+    the words `remedy` gives (naming the entry there and --again)."""
+    from rpltrack.domain.errors import DuplicateEntry
+
+    try:
+        return attempt()
+    except DuplicateEntry as exc:
+        raise ValidationError(remedy(exc), field=exc.field) from None

@@ -209,14 +209,11 @@ def _delete(ctx: Context, what: str, dependents: list[str], remove: Callable[[],
 def _duplicate(attempt: Callable[[], T], what: str) -> T:
     """Run an add; a match with a recorded entry is refused naming it, with the option that says it is
     meant (exit 2, nothing written)."""
-    from rpltrack.domain.errors import DuplicateEntry
+    from rpltrack.cli.confirm import refuse_duplicate
 
-    try:
-        return attempt()
-    except DuplicateEntry as exc:
-        raise ValidationError(
-            f"{exc.message}. Nothing was saved; if this is {what}, add --again.", field=exc.field
-        ) from None
+    return refuse_duplicate(
+        attempt, lambda exc: f"{exc.message}. Nothing was saved; if this is {what}, add --again."
+    )
 
 
 def _cleared(text: str) -> bool:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import argparse
 
+from rpltrack.cli.confirm import refuse_duplicate
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id
-from rpltrack.cli.output import say
+from rpltrack.cli.output import say, say_edit
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from typing import Any
 
     from rpltrack.domain.labs import LabResult, LabTest, LabValue
@@ -195,7 +195,13 @@ def lab_add(ctx: Context) -> int:
             "to keep it",
             field="value",
         )
-    saved = _refuse_duplicate(lambda: ctx.journal.add_lab(result, ctx.now(), again=a.again))
+    saved = refuse_duplicate(
+        lambda: ctx.journal.add_lab(result, ctx.now(), again=a.again),
+        lambda exc: (
+            f"{exc.message}: nothing was saved. If this is a second result, add --again; to correct "
+            f"lab {exc.existing_id}, use rpltrack lab edit {exc.existing_id}."
+        ),
+    )
     say(f"Saved: {test.name} {_value_text(saved)} on {saved.on} (lab {saved.id}).")
     board = ctx.journal.flag_board(ctx.now(), ctx.zone)
     new = [
@@ -206,20 +212,6 @@ def lab_add(ctx: Context) -> int:
     for flag in new:
         say(f"To raise with your care team: {flag.title} (see rpltrack flags).")
     return 0
-
-
-def _refuse_duplicate(attempt: Callable[[], LabResult]) -> LabResult:
-    """`attempt()`, its DuplicateEntry worded for the command line (exit 2, naming --again)."""
-    from rpltrack.domain.errors import DuplicateEntry
-
-    try:
-        return attempt()
-    except DuplicateEntry as exc:
-        raise ValidationError(
-            f"{exc.message}: nothing was saved. If this is a second result, add --again; to correct "
-            f"lab {exc.existing_id}, use rpltrack lab edit {exc.existing_id}.",
-            field=exc.field,
-        ) from None
 
 
 def lab_edit(ctx: Context) -> int:
@@ -275,11 +267,7 @@ def lab_edit(ctx: Context) -> int:
     )
     words = lab_differences(current, saved, lambda key: resolve(key).name)
     what = f"{resolve(current.test).name} of {day_words(current.on)} (lab {a.id})"
-    if not words:
-        say(f"Nothing changed: {what} already says that.")
-        return 0
-    say(f"Changed {what}: {'; '.join(words)}. rpltrack undo takes it back.")
-    return 0
+    return say_edit(what, words)
 
 
 def _edited_value(test: LabTest, current: LabResult, text: str | None, unit: str | None) -> LabValue:

@@ -32,6 +32,15 @@ def say(text: str) -> None:
     print(terminal_text(text))
 
 
+def say_edit(what: str, differences: list[str]) -> int:
+    """What an edit changed, in words ('Changed X: the day from … to …'), or that nothing did; exit 0."""
+    if not differences:
+        say(f"Nothing changed: {what} already says that.")
+    else:
+        say(f"Changed {what}: {'; '.join(differences)}. rpltrack undo takes it back.")
+    return 0
+
+
 def iso(value: datetime | None, zone: ZoneInfo) -> str | None:
     return None if value is None else value.astimezone(zone).isoformat(timespec="seconds")
 

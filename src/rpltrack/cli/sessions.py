@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 
+from rpltrack.cli.confirm import refuse_duplicate
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id, whole_number
-from rpltrack.cli.output import say
+from rpltrack.cli.output import say, say_edit
 from rpltrack.domain.errors import ValidationError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from datetime import date, time
     from typing import Any, TypeVar
 
@@ -164,18 +164,6 @@ def _day(text: str, field: str) -> date:
     return parse_date(text, field)
 
 
-def _refuse_duplicate(attempt: Callable[[], T]) -> T:
-    """`attempt()`, its DuplicateEntry worded for the command line (exit 2, naming --again)."""
-    from rpltrack.domain.errors import DuplicateEntry
-
-    try:
-        return attempt()
-    except DuplicateEntry as exc:
-        raise ValidationError(
-            f"{exc.message}; nothing was saved. Add --again if it is meant.", field=exc.field
-        ) from None
-
-
 def _zone_name(ctx: Context) -> str:
     return ctx.zone.key
 
@@ -202,7 +190,10 @@ def session_add(ctx: Context) -> int:
         note=a.note.strip(),
     )
     journal = ctx.journal
-    saved = _refuse_duplicate(lambda: journal.add_session(session, ctx.now(), again=a.again))
+    saved = refuse_duplicate(
+        lambda: journal.add_session(session, ctx.now(), again=a.again),
+        lambda exc: f"{exc.message}; nothing was saved. Add --again if it is meant.",
+    )
     say(f"Saved: {session_words(saved)} (session {saved.id}).")
     fulfilled = [p for p in journal.planned_sessions(today) if p.session_id == saved.id]
     for planned in fulfilled:
@@ -310,11 +301,7 @@ def session_edit(ctx: Context) -> int:
     saved = journal.edit_session(a.id, ctx.now(), **fields)
     words = session_differences(current, saved)
     what = f"{session_words(current)} (session {a.id})"
-    if not words:
-        say(f"Nothing changed: {what} already says that.")
-        return 0
-    say(f"Changed {what}: {'; '.join(words)}. rpltrack undo takes it back.")
-    return 0
+    return say_edit(what, words)
 
 
 def session_delete(ctx: Context) -> int:
@@ -437,11 +424,7 @@ def course_edit(ctx: Context) -> int:
     saved = journal.edit_course(a.id, ctx.now(), **fields)
     words = course_differences(current, saved)
     what = f"the {course_words(current)} (course {a.id})"
-    if not words:
-        say(f"Nothing changed: {what} already says that.")
-        return 0
-    say(f"Changed {what}: {'; '.join(words)}. rpltrack undo takes it back.")
-    return 0
+    return say_edit(what, words)
 
 
 def course_stop(ctx: Context) -> int:
