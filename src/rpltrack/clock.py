@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Protocol
 

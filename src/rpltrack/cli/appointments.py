@@ -4,6 +4,7 @@ their questions and what was decided."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id
@@ -11,7 +12,6 @@ from rpltrack.cli.output import say, say_edit
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any

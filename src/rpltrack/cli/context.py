@@ -6,6 +6,7 @@ import argparse
 import sys
 from datetime import datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.clock import Clock, FixedClock, SystemClock, local_zone, zone_named
@@ -14,8 +15,6 @@ from rpltrack.domain.freetext import FREE_TEXT_LIMIT, QUOTE_LIMIT, quoted
 from rpltrack.domain.records import field, record
 from rpltrack.paths import journal_location
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id
@@ -13,7 +14,6 @@ from rpltrack.domain.doses import injection_sites, next_site
 from rpltrack.domain.models import DoseStatus
 from rpltrack.domain.schedule import day_bounds
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rpltrack.store.doses import HistoryEntry
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import gc
 import sys
 from argparse import ArgumentTypeError
+from typing import TYPE_CHECKING
 
-# typing costs ~10 ms to import; annotations are never evaluated.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id
@@ -13,7 +14,6 @@ from rpltrack.cli.lock import plain_export_note
 from rpltrack.domain.errors import ValidationError
 from rpltrack.store.export_formats import BY_KEY
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import date
     from pathlib import Path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from rpltrack.cli.confirm import refuse_duplicate
 from rpltrack.cli.context import Context
@@ -11,7 +12,6 @@ from rpltrack.cli.output import say, say_edit
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

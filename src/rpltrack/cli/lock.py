@@ -10,11 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
+from typing import TYPE_CHECKING
+
 from rpltrack.cli.confirm import confirm_or_refuse, interactive
 from rpltrack.domain.errors import ValidationError
 
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime

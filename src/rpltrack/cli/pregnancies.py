@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.cycles import _changed, _cleared, _day, _delete, _duplicate
@@ -11,8 +12,6 @@ from rpltrack.cli.output import iso, say
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TypeVar
 

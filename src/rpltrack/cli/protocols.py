@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id
 from rpltrack.cli.stream import write_exact
 from rpltrack.domain.errors import ValidationError
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

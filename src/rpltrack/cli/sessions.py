@@ -4,6 +4,7 @@ sessions (LIT, IVIG, intralipid infusions, or her own words) and courses of them
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from rpltrack.cli.confirm import refuse_duplicate
 from rpltrack.cli.context import Context
@@ -11,7 +12,6 @@ from rpltrack.cli.entry import add_delete_command, entry_id, whole_number
 from rpltrack.cli.output import say, say_edit
 from rpltrack.domain.errors import ValidationError
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import date, time
     from typing import Any, TypeVar

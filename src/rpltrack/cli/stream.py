@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 from rpltrack.domain.display import terminal_text
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TextIO
 

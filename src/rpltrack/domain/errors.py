@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-TYPE_CHECKING = False
+from typing import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from enum import StrEnum

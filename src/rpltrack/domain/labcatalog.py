@@ -6,6 +6,7 @@ import re
 import unicodedata
 from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from rpltrack.domain.betas import Op
 from rpltrack.domain.errors import ValidationError
@@ -22,7 +23,6 @@ from rpltrack.domain.labtests import TESTS
 from rpltrack.domain.labtests import lab_test as _test
 from rpltrack.domain.quantities import AmbiguousNumber, quoted, read_number
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import date
 

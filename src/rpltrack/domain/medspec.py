@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain import catalog
@@ -13,7 +14,6 @@ from rpltrack.domain.quantities import Quantity, parse_amount, parse_quantity, q
 from rpltrack.domain.records import record, replace
 from rpltrack.domain.schedule import resolve_wall_time
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rpltrack.domain.cycles import Cycle
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from enum import StrEnum
 
+# typing is kept out of the command line's start-up; annotations are never evaluated.
+from typing import TYPE_CHECKING
+
 from rpltrack.domain.dating import format_ga
 from rpltrack.domain.errors import ValidationError, parse_choice
 from rpltrack.domain.records import record
 
-# typing is kept out of the command line's start-up; annotations are never evaluated.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 

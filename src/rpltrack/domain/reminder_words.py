@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+
+# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.records import record
@@ -20,8 +23,6 @@ from rpltrack.domain.reminders import (
     utc_key,
 )
 
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 

@@ -15,12 +15,11 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.records import record
 
-# typing costs ~10 ms to import on a slow laptop; `export csv` and `import csv` never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Generic, TypeVar
 

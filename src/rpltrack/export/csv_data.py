@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.appointments import Appointment
@@ -16,7 +17,6 @@ from rpltrack.domain.pregnancies import Pregnancy
 from rpltrack.domain.records import field, record
 from rpltrack.domain.schedule import day_bounds
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rpltrack.domain.sessions import Course, TreatmentSession
 

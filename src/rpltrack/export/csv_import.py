@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, time
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rpltrack.domain.appointments import Appointment, AppointmentKind, Question
 from rpltrack.domain.betas import BetaDraw, HcgValue, Op
@@ -48,7 +49,6 @@ from rpltrack.export.csv_legacy import (
 )
 from rpltrack.export.csv_read import Row, header_of, read_table
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

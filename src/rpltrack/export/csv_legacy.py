@@ -14,6 +14,7 @@ cells renamed or split), so the importer reads every export through the current 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from rpltrack.domain.records import record
 from rpltrack.export import csv_appointments as appt
@@ -22,7 +23,6 @@ from rpltrack.export import csv_labs as lab
 from rpltrack.export import csv_medications as med
 from rpltrack.export.csv_columns import Column, headers
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

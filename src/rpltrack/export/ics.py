@@ -20,13 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.appointments import Appointment, AppointmentKind
 from rpltrack.domain.models import Medication
 from rpltrack.domain.records import record, replace
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from icalendar import Event
 

@@ -23,10 +23,11 @@ import logging
 import os
 import sys
 
+# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
+from typing import TYPE_CHECKING
+
 from rpltrack.domain.reminder_words import Notice, Urgency
 
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     import asyncio
     from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence

@@ -12,10 +12,11 @@ import os
 import sys
 from pathlib import Path
 
+# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
+from typing import TYPE_CHECKING
+
 from rpltrack.domain.records import record
 
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     import subprocess
     from collections.abc import Callable, Sequence

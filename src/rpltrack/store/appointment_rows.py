@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.appointments import Appointment, AppointmentKind, Question
 from rpltrack.store.rows import opt_utc, utc_parse, utc_text
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rpltrack.domain.errors import HasDependents, NeedsConfirmation, ValidationError
 from rpltrack.domain.records import replace
@@ -12,8 +13,6 @@ from rpltrack.store import rows
 from rpltrack.store.base import appointment_conv
 from rpltrack.store.labs import LabStore
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

@@ -6,6 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.settings import SETTINGS, grace_from, setting_for
@@ -14,7 +15,6 @@ from rpltrack.store.db import JournalError
 from rpltrack.store.migrations import user_version
 from rpltrack.store.writer import TABLES_WITH_AUDIT, AuditedWriter, ChangeRecord
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any

@@ -15,10 +15,11 @@ import os
 import sys
 from pathlib import Path
 
+# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
+from typing import TYPE_CHECKING
+
 from rpltrack.store.db import PLAIN_HEADER, JournalError, is_encrypted
 
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import ModuleType

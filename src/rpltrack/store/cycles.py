@@ -4,14 +4,13 @@ that undo takes back whole; and reading the timeline the cycles are dated agains
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rpltrack.domain.errors import HasDependents, NeedsConfirmation, ValidationError
 from rpltrack.domain.records import replace
 from rpltrack.store import rows
 from rpltrack.store.base import JournalBase, timeline_conv
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     import sqlite3
     from typing import Any

@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-TYPE_CHECKING = False
+from typing import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from types import ModuleType
 

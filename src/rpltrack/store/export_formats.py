@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.records import record
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rpltrack.store.journal import Journal
 

@@ -13,6 +13,7 @@ import shutil
 import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import ValidationError
@@ -21,7 +22,6 @@ from rpltrack.store.db import JournalError
 from rpltrack.store.files import PARTIAL_SUFFIX, atomic_write, fsync_dir, process_gone
 from rpltrack.store.journal import Journal
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 

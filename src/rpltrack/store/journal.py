@@ -41,7 +41,8 @@ __all__ = [
 ]
 
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-TYPE_CHECKING = False
+from typing import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import DuplicateEntry, NeedsConfirmation, ValidationError
@@ -11,8 +12,6 @@ from rpltrack.store import rows
 from rpltrack.store.base import lab_conv, mark_words
 from rpltrack.store.doses import DoseStore
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

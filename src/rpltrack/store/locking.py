@@ -16,6 +16,9 @@ import hashlib
 import os
 from pathlib import Path
 
+# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
+from typing import TYPE_CHECKING
+
 from rpltrack.domain.records import field, record
 from rpltrack.store.backups import backup_dir
 from rpltrack.store.crypto import UNFINISHED, JournalKey, cipher_module, salt_of
@@ -29,8 +32,6 @@ from rpltrack.store.db import (
 )
 from rpltrack.store.files import atomic_write, fsync_dir, open_private, partial_for, remove_killed_partials
 
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Callable

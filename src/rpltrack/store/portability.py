@@ -6,6 +6,7 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import ValidationError
@@ -17,8 +18,6 @@ from rpltrack.store.migrations import HEAD, migrate, user_version
 from rpltrack.store.protocols import ProtocolStore
 from rpltrack.store.writer import TABLES_WITH_AUDIT
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 

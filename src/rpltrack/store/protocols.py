@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import ValidationError
@@ -14,8 +15,6 @@ from rpltrack.domain.models import (
 from rpltrack.store import rows
 from rpltrack.store.appointments import AppointmentStore
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rpltrack.domain.cycles import Cycle
     from rpltrack.domain.protocols import ProtocolUse, SavedProtocol, Template

@@ -16,6 +16,9 @@ she pressed).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+
+# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain import reminders as rules
@@ -25,8 +28,6 @@ from rpltrack.domain.settings import SETTINGS, grace_from
 from rpltrack.store.db import write_txn
 from rpltrack.store.rows import opt_utc, utc_parse, utc_text
 
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Callable, Iterable, Mapping, Sequence

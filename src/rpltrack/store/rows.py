@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from rpltrack.domain.models import (
     DoseLog,
@@ -17,8 +18,6 @@ from rpltrack.domain.models import (
 )
 from rpltrack.domain.quantities import Quantity
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

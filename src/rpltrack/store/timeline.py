@@ -4,6 +4,7 @@ that undo takes back whole; and which cycle dates a day."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from rpltrack.domain.errors import DuplicateEntry, HasDependents, NeedsConfirmation, ValidationError
 from rpltrack.domain.records import replace
@@ -16,8 +17,6 @@ from rpltrack.store.cycles import (
     _summary,
 )
 
-# typing costs ~10 ms to import on a slow laptop; the CLI's fast commands never need it at run time.
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

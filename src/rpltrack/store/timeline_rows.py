@@ -8,12 +8,12 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Transfer
 from rpltrack.store.rows import opt_date, utc_parse, utc_text
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
