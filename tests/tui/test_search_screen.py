@@ -16,6 +16,8 @@ from rpltrack.tui.screens.history import HistoryScreen
 from rpltrack.tui.screens.search import SearchScreen
 from tests.tui.helpers import SIZE, notices
 
+SMALL = (80, 24)
+
 SECTION_KEYS = "1234567890"
 
 
@@ -180,3 +182,21 @@ async def test_a_cycle_found_by_its_notes_opens_cycles_with_it_selected(journal,
         cycles = app.screen
         assert isinstance(cycles, CyclesScreen)
         assert cycles.selected_id() == first.id
+
+
+@pytest.mark.parametrize("size", [SIZE, SMALL], ids=["110x34", "80x24"])
+async def test_the_hint_under_many_results_stays_in_sight(demo_app, size):
+    """With a long list of results the box's last line (how to open a result, how to close) still shows, on
+    a short terminal too: there the box closes up and the list is shorter."""
+    async with demo_app.run_test(size=size) as pilot:
+        screen = await search(pilot, "lovenox")
+        options = screen.query_one("#search-results", OptionList)
+        assert options.size.height >= 6
+        if size == SMALL:  # more results than fit: the list scrolls, and the hint is still there
+            assert options.virtual_size.height > options.size.height
+        hint = screen.query_one(".dialog-hint")
+        box = screen.query_one("#search")
+        assert hint.region.height >= 1
+        assert box.content_region.contains_region(hint.region)
+        assert hint.region.bottom <= size[1]
+        assert screen.has_class("-short") == (size[1] < 32)

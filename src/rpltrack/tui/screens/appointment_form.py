@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
@@ -27,7 +26,7 @@ from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui.errors import app_text
 from rpltrack.tui.format import plain, shown
-from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen
+from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen, fit_to_terminal
 from rpltrack.tui.screens.entry_form import EntryForm, Field, optional
 from rpltrack.tui.widgets.safe_input import SafeInput
 
@@ -57,15 +56,6 @@ APPOINTMENT_FIELDS = (
 )
 QUESTION_FIELDS = (Field("question", "Question", "e.g. Should I keep taking aspirin?"),)
 SAVE_KEYS = "Ctrl+S saves, Escape cancels."
-SHORT_TERMINAL = 32  # rows: below this the forms close up and their buttons go flat, so Save stays in sight
-
-
-def fit_to_terminal(screen: Screen[Any]) -> None:
-    """On a short terminal, the `-short` class (tighter rows, in appointments.tcss) and flat buttons."""
-    short = screen.app.size.height < SHORT_TERMINAL
-    screen.set_class(short, "-short")
-    for button in screen.query(Button):
-        button.compact = short
 
 
 def local_text(at: datetime, zone: ZoneInfo) -> str:

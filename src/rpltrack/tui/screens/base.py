@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from textual import on
@@ -36,6 +36,18 @@ T = TypeVar("T")
 # in its CSS_PATH, and Textual loads it when the first such screen opens, so start-up parses only Today's.
 SECTIONS_CSS = str(Path(__file__).resolve().parent.parent / "sections.tcss")
 DIALOGS_CSS = str(Path(__file__).resolve().parent.parent / "dialogs.tcss")
+
+SHORT_TERMINAL = 32  # rows: below this forms and dialogs close up and their buttons go flat, so all shows
+
+
+def fit_to_terminal(screen: Screen[Any], buttons: str = "Button") -> None:
+    """On a short terminal, the `-short` class (tighter rows: see dialogs.tcss and the screens' own CSS) and
+    flat buttons (those `buttons` selects)."""
+    short = screen.app.size.height < SHORT_TERMINAL
+    screen.set_class(short, "-short")
+    for button in screen.query(buttons).results(Button):
+        button.compact = short
+
 
 NOT_SAVED = "NOT saved — your entry is kept. Please try again in a moment."
 READ_ONLY = "This journal is read-only, so nothing was changed."

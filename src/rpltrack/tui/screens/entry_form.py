@@ -30,14 +30,13 @@ from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui.errors import app_text
 from rpltrack.tui.format import shown
-from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen
+from rpltrack.tui.screens.base import DIALOGS_CSS, NOT_SAVED, READ_ONLY, FormScreen, fit_to_terminal
 from rpltrack.tui.widgets.field_row import Field, FieldRow
 
 __all__ = ["Answers", "Checks", "EntryForm", "Field", "FieldErrors", "optional"]
 
 T = TypeVar("T")
 
-SHORT_TERMINAL = 32  # rows: below this the rows close up and the buttons go flat
 SAVE_KEYS = "ctrl+s save · esc cancel · tab next field"
 
 
@@ -189,10 +188,7 @@ class EntryForm(FormScreen[T]):
 
     def fit_height(self) -> None:
         """On a short terminal the rows close up and the buttons go flat, so more of the form is in sight."""
-        short = self.app.size.height < SHORT_TERMINAL
-        self.set_class(short, "-short")
-        for button in self.query(".form-buttons Button").results(Button):
-            button.compact = short
+        fit_to_terminal(self, ".form-buttons Button")
 
     # -- reading and errors ---------------------------------------------------------------------------
 

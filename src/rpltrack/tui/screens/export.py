@@ -24,8 +24,8 @@ from rpltrack.domain.records import record
 from rpltrack.store.export_formats import BY_KEY, FORMATS, Format
 from rpltrack.tui.errors import app_text
 from rpltrack.tui.format import shown
-from rpltrack.tui.screens.appointment_form import APPOINTMENTS_CSS, fit_to_terminal
-from rpltrack.tui.screens.base import DIALOGS_CSS
+from rpltrack.tui.screens.appointment_form import APPOINTMENTS_CSS
+from rpltrack.tui.screens.base import DIALOGS_CSS, fit_to_terminal
 from rpltrack.tui.widgets.safe_input import SafeInput
 
 if TYPE_CHECKING:

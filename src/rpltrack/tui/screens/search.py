@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from rpltrack.store.search import KIND_WORDS, SEARCH_LIMIT, SearchHit
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.base import DIALOGS_CSS, SectionScreen
+from rpltrack.tui.screens.base import DIALOGS_CSS, SectionScreen, fit_to_terminal
 from rpltrack.tui.screens.plan import SEEING_CSS
 from rpltrack.tui.widgets.safe_input import SafeInput
 
@@ -89,8 +89,12 @@ class SearchScreen(ModalScreen[SearchHit | None]):
             yield Static(HINT, classes="dialog-hint", markup=False)
 
     def on_mount(self) -> None:
+        fit_to_terminal(self)
         self.query_one("#search-results", OptionList).display = False
         self.query_one("#search-text", Input).focus()
+
+    def on_resize(self) -> None:
+        fit_to_terminal(self)
 
     @on(Input.Submitted, "#search-text")
     def _submitted(self, event: Input.Submitted) -> None:
