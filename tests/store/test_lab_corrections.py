@@ -272,6 +272,10 @@ def test_answer_question_still_ticks_a_question_off(journal: Journal, clock: Fix
     journal.answer_question(qid, clock.now(), asked=True, answer="yes")
     with reopened(journal.path) as again:
         assert (again.question(qid).asked, again.question(qid).answer) == (True, "yes")
+    # Ticking it back without an answer keeps the answer she wrote.
+    journal.answer_question(qid, clock.now(), asked=False)
+    with reopened(journal.path) as again:
+        assert (again.question(qid).asked, again.question(qid).answer) == (False, "yes")
 
 
 def test_a_read_only_journal_refuses_corrections(tmp_path: Path, clock: FixedClock) -> None:

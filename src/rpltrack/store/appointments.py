@@ -233,9 +233,12 @@ class AppointmentStore(LabStore):
             self._w.delete(change, "appointment_questions", question_id)
         return current
 
-    def answer_question(self, question_id: int, now: datetime, *, asked: bool, answer: str = "") -> None:
-        """Tick a question off (or not) and keep the answer given."""
-        self.edit_question(question_id, now, asked=asked, answer=answer)
+    def answer_question(
+        self, question_id: int, now: datetime, *, asked: bool, answer: str | None = None
+    ) -> None:
+        """Tick a question off (or not); `answer` replaces the answer kept; without it, the answer stays."""
+        fields: dict[str, Any] = {"asked": asked} if answer is None else {"asked": asked, "answer": answer}
+        self.edit_question(question_id, now, **fields)
 
     def appointment_done(
         self,
