@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
@@ -123,8 +123,11 @@ ANNOUNCE_SECONDS = 8.0
 REREAD_AFTER = timedelta(seconds=30)
 
 
-class AppScreen(Screen[None]):
-    """A full screen of the app, with the app's journal, clock and zone at hand."""
+class AppParts:
+    """The app's journal, clock and zone at hand, for a screen or a widget of RpltrackApp."""
+
+    if TYPE_CHECKING:
+        app: App[object]  # a Screen's or Widget's
 
     @property
     def rpl(self) -> RpltrackApp:
@@ -141,6 +144,10 @@ class AppScreen(Screen[None]):
     @property
     def zone(self) -> ZoneInfo:
         return self.clock.zone
+
+
+class AppScreen(AppParts, Screen[None]):
+    """A full screen of the app, with the app's journal, clock and zone at hand."""
 
 
 class SectionScreen(AppScreen):

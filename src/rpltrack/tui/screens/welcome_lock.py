@@ -4,19 +4,19 @@ with how to add it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Horizontal
+from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from rpltrack.domain.display import terminal_text
 from rpltrack.tui.screens.lock import FORGET, LOCK, UNLOCK, UNRECOVERABLE, LockingDialog, open_dialog
+from rpltrack.tui.screens.welcome_base import NEXT, QUIT, SKIP_STEP, WelcomeStep
 from rpltrack.tui.screens.welcome_steps import Pane
-
-if TYPE_CHECKING:
-    from rpltrack.tui.app import RpltrackApp
 
 TITLE = "Lock your journal (optional)"
 LOCK_TEXT = (
@@ -37,40 +37,40 @@ STEPS_WITH_LOCK = (
 )
 
 
-class LockStep(Pane):
+class LockStep(WelcomeStep):
     """What locking does, then "Lock with a passphrase…" (the lock dialog), Skip and Back; after a lock, what
-    was done and Continue. A journal locked already is said so, with Continue."""
+    was done and Continue. A journal locked already is said so, with Continue (Escape skips the step before,
+    continues after)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [SKIP_STEP, NEXT, QUIT]
 
     def __init__(self, *, locked: bool) -> None:
-        super().__init__(id="lock", classes="welcome-pane")
+        super().__init__(id="lock")
         self.locked = locked
         self.outcome = ""  # what Done says of this step ("" when skipped or not reached)
         self.dialog: LockingDialog | None = None
 
-    @property
-    def rpl(self) -> RpltrackApp:
-        return cast("RpltrackApp", self.app)
-
     def compose(self) -> ComposeResult:
-        yield Static(
-            LOCKED_TEXT if self.locked else LOCK_TEXT,
-            id="lock-step-text",
-            classes="welcome-text",
-            markup=False,
-        )
-        yield Static(
-            "" if self.locked else UNRECOVERABLE,
-            id="lock-step-warning",
-            classes="welcome-text lock-warning",
-            markup=False,
-        )
-        yield Static("", id="lock-step-result", classes="welcome-text", markup=False)
-        with Horizontal(classes="form-buttons", id="lock-step-ask"):
-            yield Button("Lock with a passphrase…", variant="primary", id="lock-start")
-            yield Button("Skip", id="lock-skip")
-            yield Button("Back", id="lock-back")
-        with Horizontal(classes="form-buttons", id="lock-step-after"):
-            yield Button("Continue", variant="primary", id="lock-continue")
+        with Pane(classes="welcome-pane"):
+            yield Static(
+                LOCKED_TEXT if self.locked else LOCK_TEXT,
+                id="lock-step-text",
+                classes="welcome-text",
+                markup=False,
+            )
+            yield Static(
+                "" if self.locked else UNRECOVERABLE,
+                id="lock-step-warning",
+                classes="welcome-text lock-warning",
+                markup=False,
+            )
+            yield Static("", id="lock-step-result", classes="welcome-text", markup=False)
+            with Horizontal(classes="form-buttons", id="lock-step-ask"):
+                yield Button("Lock with a passphrase…", variant="primary", id="lock-start")
+                yield Button("Skip", id="lock-skip")
+                yield Button("Back", id="lock-back")
+            with Horizontal(classes="form-buttons", id="lock-step-after"):
+                yield Button("Continue", variant="primary", id="lock-continue")
 
     def on_mount(self) -> None:
         self.show_state()
@@ -85,8 +85,24 @@ class LockStep(Pane):
         self.query_one("#lock-step-after").display = self.locked
         self.query_one("#lock-step-warning").display = not self.locked
 
-    def focus_first(self) -> None:
-        self.query_one("#lock-continue" if self.locked else "#lock-start", Button).focus()
+    def first_focus(self) -> Widget:
+        return self.query_one("#lock-continue" if self.locked else "#lock-start", Button)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "skip_step":
+            return not self.finished
+        if action == "next":
+            return self.finished
+        return True
+
+    def action_next(self) -> None:
+        self.done()
+
+    def lock_line(self) -> str:
+        """What Done says of locking: what the step did, or whether the journal is locked."""
+        if self.outcome:
+            return f"Lock: {self.outcome}"
+        return "Lock: locked" if self.journal.encrypted else f"Lock: {LATER}"
 
     @on(Button.Pressed, "#lock-start")
     def _lock_pressed(self, event: Button.Pressed) -> None:
@@ -95,7 +111,7 @@ class LockStep(Pane):
 
     def dialog_closed(self, changed: bool | None) -> None:
         if not changed:
-            self.focus_first()
+            self.first_focus().focus()
             return
         self.locked = True
         lines = self.dialog.lines if self.dialog is not None else []
@@ -106,5 +122,20 @@ class LockStep(Pane):
         self.query_one("#lock-step-text", Static).update(LOCKED_TEXT)
         self.query_one("#lock-step-result", Static).update(terminal_text("\n".join(lines)))
         self.show_state()
-        self.focus_first()
-        self.screen.refresh_bindings()
+        self.first_focus().focus()
+        self.refresh_bindings()
+
+    @on(Button.Pressed, "#lock-skip")
+    def _skip_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_skip_step()
+
+    @on(Button.Pressed, "#lock-back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.go_back()
+
+    @on(Button.Pressed, "#lock-continue")
+    def _continue_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.done()

@@ -1,6 +1,6 @@
-"""The steps of the welcome flow (tui/screens/welcome.py): the words of each pane, the panes in order, and
-the pieces a step is built from (a clinic target's field, a cycle or medication in words, a template's rows,
-the summary Done gives of what the journal holds)."""
+"""The steps of the welcome flow (tui/screens/welcome.py): the words and the title of each pane, and the
+pieces a step is built from (a clinic target's field, a cycle or medication in words, a template's rows, the
+summary Done gives of what the journal holds)."""
 
 from __future__ import annotations
 
@@ -96,11 +96,6 @@ PANES: dict[str, tuple[int, str]] = {
     "done": (0, "All set"),
 }
 STEP_COUNT = 4
-NEXT = {"targets": "cycle", "cycle": "medications", "medications": "reminders", "added": "reminders"}
-BACK = {"cycle": "targets", "medications": "cycle", "template": "medications", "reminders": "medications"}
-# Escape has one binding per meaning, each shown in the footer only on the panes where it is what Escape does.
-ESCAPE_ACTIONS = ("skip_setup", "skip_step", "back", "next", "finish")
-SAVE_PANES = ("targets", "cycle", "template")
 
 
 def target_hint(key: str) -> str:
