@@ -393,10 +393,12 @@ async def test_a_template_applied_twice_says_so_and_adds_nothing_more(journal, c
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert pane(app) == "added"
-        await pilot.press("escape", "escape")  # on to reminders, then back to the list with Back
+        await pilot.press("escape")  # on to reminders, then back to the list with Back
         await pilot.pause()
+        assert pane(app) == "reminders"
         await pilot.click("#reminders-back")
         await pilot.pause()
+        assert pane(app) == "medications"
         await choose(pilot, "template-list", "template-folic-acid-daily")
         await pilot.press("ctrl+s")
         await pilot.pause()
