@@ -28,24 +28,30 @@ class Code:
         self.example = example
 
 
+# The entries looked up by id, and how each is named in an error ('there is no beta result with id 12').
+UNKNOWN_ID_NOUNS: dict[str, str] = {
+    "appointment": "appointment",
+    "question": "question",
+    "cycle": "cycle",
+    "event": "event",
+    "transfer": "transfer",
+    "beta": "beta result",
+    "pregnancy": "pregnancy or loss",
+    "dose": "logged dose",
+    "lab": "lab result",
+    "medication": "medication",
+    "session": "treatment session",
+    "course": "course",
+}
+
+
 def _unknown_id(noun: str) -> Code:
     return Code(f"there is no {noun} with id {{id}}", {"id": 12})
 
 
 CODES: dict[str, Code] = {
     # -- entries looked up by id --------------------------------------------------------------------
-    "appointment.unknown_id": _unknown_id("appointment"),
-    "question.unknown_id": _unknown_id("question"),
-    "cycle.unknown_id": _unknown_id("cycle"),
-    "event.unknown_id": _unknown_id("event"),
-    "transfer.unknown_id": _unknown_id("transfer"),
-    "beta.unknown_id": _unknown_id("beta result"),
-    "pregnancy.unknown_id": _unknown_id("pregnancy or loss"),
-    "dose.unknown_id": _unknown_id("logged dose"),
-    "lab.unknown_id": _unknown_id("lab result"),
-    "medication.unknown_id": _unknown_id("medication"),
-    "session.unknown_id": _unknown_id("treatment session"),
-    "course.unknown_id": _unknown_id("course"),
+    **{f"{kind}.unknown_id": _unknown_id(noun) for kind, noun in UNKNOWN_ID_NOUNS.items()},
     # -- medications ----------------------------------------------------------------------------------
     "medication.name_needed": Code("give the medication's name or id", {}),
     "medication.unknown_name": Code(

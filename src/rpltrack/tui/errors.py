@@ -7,7 +7,7 @@ command-line option or command; for any other, its message as it is.
 
 from __future__ import annotations
 
-from rpltrack.domain.error_codes import fill
+from rpltrack.domain.error_codes import UNKNOWN_ID_NOUNS, fill
 from rpltrack.domain.errors import ValidationError
 
 # A lookup by id fails in the app only when the entry went away under it (deleted or undone elsewhere).
@@ -19,18 +19,7 @@ def _unknown_id(noun: str) -> str:
 
 
 APP_WORDS: dict[str, str] = {
-    "appointment.unknown_id": _unknown_id("appointment"),
-    "question.unknown_id": _unknown_id("question"),
-    "cycle.unknown_id": _unknown_id("cycle"),
-    "event.unknown_id": _unknown_id("event"),
-    "transfer.unknown_id": _unknown_id("transfer"),
-    "beta.unknown_id": _unknown_id("beta result"),
-    "pregnancy.unknown_id": _unknown_id("pregnancy or loss"),
-    "dose.unknown_id": _unknown_id("logged dose"),
-    "lab.unknown_id": _unknown_id("lab result"),
-    "medication.unknown_id": _unknown_id("medication"),
-    "session.unknown_id": _unknown_id("treatment session"),
-    "course.unknown_id": _unknown_id("course"),
+    **{f"{kind}.unknown_id": _unknown_id(noun) for kind, noun in UNKNOWN_ID_NOUNS.items()},
     "medication.name_needed": "type the medication's name in Name",
     "medication.unknown_name": (
         "no medication called {name!r} in your journal (yours: {names}); add it on the Medications screen "
