@@ -12,6 +12,7 @@ DB_FILENAME = "journal.db"
 
 def data_dir() -> Path:
     """The user data dir for rpltrack (not created here)."""
+    # quick path: `today` with --db or RPLTRACK_DB would import platformdirs, shutil and 7 more (+8.6 ms)
     import platformdirs
 
     return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
@@ -42,6 +43,7 @@ def journal_location(cli_value: str | None) -> tuple[Path, str]:
 def documents_dir() -> Path:
     """The user's documents folder (platformdirs: XDG_DOCUMENTS_DIR, ~/Documents, ...), or the home folder
     when there is none: where an export goes when no folder is named."""
+    # quick path: `today` with --db or RPLTRACK_DB would import platformdirs, shutil and 7 more (+8.6 ms)
     import platformdirs
 
     try:

@@ -6,17 +6,27 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from rpltrack.cli.confirm import confirm_or_refuse, with_confirmation
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id
 from rpltrack.cli.output import say, say_edit
+from rpltrack.domain.appointments import (
+    Appointment,
+    Question,
+    appointment_differences,
+    appointment_words,
+    parse_appointment_kind,
+    question_differences,
+    question_words,
+)
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.medspec import parse_local_datetime
 
 if TYPE_CHECKING:
     from datetime import datetime
     from typing import Any
 
-    from rpltrack.domain.appointments import Appointment
 
 KINDS = "re, ob, hematology, endocrinology, nurse, lab, ultrasound, other"
 
@@ -137,23 +147,16 @@ def register(
 
 
 def _when(ctx: Context, text: str) -> datetime:
-    from rpltrack.domain.medspec import parse_local_datetime
-
     return parse_local_datetime(text, ctx.zone, "at")
 
 
 def _flag_questions(ctx: Context) -> list[Any]:
-    from rpltrack.domain.appointments import Question
-
     journal = ctx.journal
     active = journal.flag_board(ctx.now(), ctx.zone).active
     return [Question(f"{f.title}: {f.ask}", flag_key=f.key) for f in active]
 
 
 def appt_add(ctx: Context) -> int:
-    from rpltrack.cli.confirm import with_confirmation
-    from rpltrack.domain.appointments import Appointment, parse_appointment_kind
-
     a = ctx.args
     appt = Appointment(
         at=_when(ctx, a.at),
@@ -266,13 +269,6 @@ def appt_show(ctx: Context) -> int:
 
 
 def appt_edit(ctx: Context) -> int:
-    from rpltrack.cli.confirm import with_confirmation
-    from rpltrack.domain.appointments import (
-        appointment_differences,
-        appointment_words,
-        parse_appointment_kind,
-    )
-
     a = ctx.args
     fields: dict[str, Any] = {}
     if a.at is not None:
@@ -300,9 +296,6 @@ def appt_edit(ctx: Context) -> int:
 
 
 def appt_delete(ctx: Context) -> int:
-    from rpltrack.cli.confirm import confirm_or_refuse
-    from rpltrack.domain.appointments import appointment_words
-
     a = ctx.args
     journal = ctx.journal
     current = journal.appointment(a.id)
@@ -318,8 +311,6 @@ def appt_delete(ctx: Context) -> int:
 
 
 def question_edit(ctx: Context) -> int:
-    from rpltrack.domain.appointments import appointment_words, question_differences, question_words
-
     a = ctx.args
     journal = ctx.journal
     fields: dict[str, Any] = {}
@@ -340,9 +331,6 @@ def question_edit(ctx: Context) -> int:
 
 
 def question_delete(ctx: Context) -> int:
-    from rpltrack.cli.confirm import confirm_or_refuse
-    from rpltrack.domain.appointments import appointment_words, question_words
-
     a = ctx.args
     journal = ctx.journal
     current = journal.question(a.id)
@@ -383,8 +371,6 @@ def appt_done(ctx: Context) -> int:
 
 
 def appt_ask(ctx: Context) -> int:
-    from rpltrack.domain.appointments import Question
-
     a = ctx.args
     if a.flags and a.text.strip():
         raise ValidationError("give a question or --flags, not both", field="text")

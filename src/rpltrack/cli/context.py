@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import datetime, time
 from pathlib import Path
@@ -10,15 +11,16 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.clock import Clock, FixedClock, SystemClock, local_zone, zone_named
+from rpltrack.domain.display import terminal_json
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.freetext import FREE_TEXT_LIMIT, QUOTE_LIMIT, quoted
 from rpltrack.domain.records import field, record
 from rpltrack.paths import journal_location
+from rpltrack.store.db import NotSaved, is_encrypted
+from rpltrack.store.journal import Journal
 
 if TYPE_CHECKING:
     from typing import Any
-
-    from rpltrack.store.journal import Journal
 
 
 @record
@@ -80,15 +82,13 @@ class Context:
         """The journal at db_path. A journal that does not exist yet is made only by a command that writes;
         a command that reads sees an empty one and leaves nothing on disk. The folder is made only for the
         default location: a folder named with --db or RPLTRACK_DB must be there already."""
-        from rpltrack.store.db import NotSaved, is_encrypted
-        from rpltrack.store.journal import Journal
-
         path = self.db_path
 
         def opened() -> Journal:
             now, check = self.clock.now(), self.check_integrity
             if not is_encrypted(path):
                 return Journal.open(path, now=now, check=check)
+            # quick path: `today` would import cli.lock, cli.confirm (+0.5 ms)
             from rpltrack.cli.lock import open_journal  # a locked journal: its passphrase asked for as needed
 
             return open_journal(path, args=self.args, command=self.command, now=now, check=check)
@@ -112,6 +112,7 @@ class Context:
                     f"Check {self.db_named_by or 'the journal location'}. Nothing was written.",
                     field="db",
                 )
+            # quick path: `today` would import store.absent (+2.1 ms)
             from rpltrack.store.absent import empty_journal
 
             return empty_journal(path, self.clock.now())
@@ -130,10 +131,6 @@ class Context:
             self._journal = None
 
     def emit_json(self, payload: Any) -> None:
-        import json
-
-        from rpltrack.domain.display import terminal_json
-
         print(terminal_json(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=False)))
 
 
@@ -321,6 +318,7 @@ def check_arguments(args: argparse.Namespace) -> None:
 
 def parse_as_of(text: str, zone: ZoneInfo) -> datetime:
     """--as-of 'YYYY-MM-DD' (the end of that day) or 'YYYY-MM-DD HH:MM' in `zone`."""
+    # quick path: `today` would import domain.medspec (+1.3 ms)
     from rpltrack.domain.medspec import parse_date, parse_local_datetime
 
     if len(text.strip()) <= 10:

@@ -7,11 +7,22 @@ import argparse
 from datetime import date
 from typing import TYPE_CHECKING
 
+from rpltrack.cli.confirm import confirm_or_refuse, refuse_duplicate, with_confirmation
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id, whole_number
 from rpltrack.cli.output import say
+from rpltrack.domain.cycles import (
+    CYCLE_KIND_WORDS,
+    Cycle,
+    CycleEvent,
+    Transfer,
+    parse_cycle_kind,
+    parse_event_kind,
+)
+from rpltrack.domain.dating import check_embryo_day
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.medspec import parse_past_date
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -175,8 +186,6 @@ def register(
 
 
 def _day(ctx: Context, text: str, field: str = "date") -> date:
-    from rpltrack.domain.medspec import parse_past_date
-
     return parse_past_date(text, ctx.clock.today(), field)
 
 
@@ -194,8 +203,6 @@ def _changed(ctx: Context, before: object, after: object, what: str) -> int:
 def _delete(ctx: Context, what: str, dependents: list[str], remove: Callable[[], object], after: str) -> int:
     """Ask before a delete (on a terminal; refuse with exit 2 without one) unless --yes, naming what
     depends on the entry and what becomes of it; then delete and say so."""
-    from rpltrack.cli.confirm import confirm_or_refuse
-
     also = f" It has {', '.join(dependents)}{after}." if dependents else ""
     confirm_or_refuse(f"Delete {what}?{also}", yes=ctx.args.yes)
     remove()
@@ -208,8 +215,6 @@ def _delete(ctx: Context, what: str, dependents: list[str], remove: Callable[[],
 def _duplicate(attempt: Callable[[], T], what: str) -> T:
     """Run an add; a match with a recorded entry is refused naming it, with the option that says it is
     meant (exit 2, nothing written)."""
-    from rpltrack.cli.confirm import refuse_duplicate
-
     return refuse_duplicate(
         attempt, lambda exc: f"{exc.message}. Nothing was saved; if this is {what}, add --again."
     )
@@ -221,9 +226,6 @@ def _cleared(text: str) -> bool:
 
 
 def cycle_add(ctx: Context) -> int:
-    from rpltrack.cli.confirm import with_confirmation
-    from rpltrack.domain.cycles import Cycle, parse_cycle_kind
-
     a = ctx.args
     cycle = Cycle(parse_cycle_kind(a.kind), _day(ctx, a.cd1, "cd1"), a.clinic.strip(), a.notes.strip())
     journal = ctx.journal
@@ -236,8 +238,6 @@ def cycle_add(ctx: Context) -> int:
 
 
 def cycle_edit(ctx: Context) -> int:
-    from rpltrack.domain.cycles import parse_cycle_kind
-
     a = ctx.args
     fields: dict[str, Any] = {}
     if a.kind is not None:
@@ -305,8 +305,6 @@ def cycle_json(cycle: Any) -> dict[str, Any]:
 
 
 def cycle_list(ctx: Context) -> int:
-    from rpltrack.domain.cycles import CYCLE_KIND_WORDS
-
     cycles = ctx.journal.cycles()
     if ctx.as_json:
         ctx.emit_json([cycle_json(c) for c in cycles])
@@ -364,8 +362,6 @@ def cycle_end(ctx: Context) -> int:
 
 
 def event_add(ctx: Context) -> int:
-    from rpltrack.domain.cycles import CycleEvent, parse_event_kind
-
     a = ctx.args
     event = CycleEvent(parse_event_kind(a.kind), _day(ctx, a.date), a.note.strip())
     cycle = ctx.journal.add_event(_cycle_id(ctx, a.cycle, event.on), event, ctx.now())
@@ -374,8 +370,6 @@ def event_add(ctx: Context) -> int:
 
 
 def event_edit(ctx: Context) -> int:
-    from rpltrack.domain.cycles import parse_event_kind
-
     a = ctx.args
     fields: dict[str, Any] = {}
     if a.kind is not None:
@@ -405,8 +399,6 @@ def event_delete(ctx: Context) -> int:
 
 
 def transfer_edit(ctx: Context) -> int:
-    from rpltrack.domain.dating import check_embryo_day
-
     a = ctx.args
     fields: dict[str, Any] = {}
     if a.date:
@@ -441,8 +433,6 @@ def transfer_delete(ctx: Context) -> int:
 
 
 def transfer_add(ctx: Context) -> int:
-    from rpltrack.domain.cycles import Transfer
-
     a = ctx.args
     transfer = Transfer(_day(ctx, a.date), a.embryo_day, a.count, a.grade.strip(), a.pgt.strip())
     cycle = ctx.journal.add_transfer(_cycle_id(ctx, a.cycle, transfer.on), transfer, ctx.now())

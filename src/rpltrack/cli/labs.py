@@ -5,17 +5,37 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from rpltrack.cli.confirm import refuse_duplicate
+from rpltrack.cli.confirm import confirm_or_refuse, refuse_duplicate, with_confirmation
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id
 from rpltrack.cli.output import say, say_edit
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.labcatalog import (
+    is_unusual,
+    parse_lab_value,
+    parse_range,
+    resolve,
+    resolve_entry,
+    split_result,
+)
+from rpltrack.domain.labs import (
+    LabKind,
+    LabResult,
+    canonical,
+    day_words,
+    format_fraction,
+    lab_differences,
+    value_words,
+)
+from rpltrack.domain.medspec import parse_past_date
+from rpltrack.flags.model import MarkState
+from rpltrack.flags.sources import cite
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from rpltrack.domain.labs import LabResult, LabTest, LabValue
+    from rpltrack.domain.labs import LabTest, LabValue
     from rpltrack.flags.model import Flag, FlagMark
 
 AS_OF_HELP = "evaluate as if it were then: 'YYYY-MM-DD[ HH:MM]'"
@@ -159,10 +179,6 @@ def register(
 
 
 def lab_add(ctx: Context) -> int:
-    from rpltrack.domain.labcatalog import is_unusual, parse_lab_value, parse_range, resolve_entry
-    from rpltrack.domain.labs import LabKind, LabResult
-    from rpltrack.domain.medspec import parse_past_date
-
     a = ctx.args
     test, text = resolve_entry(a.test, a.value)
     on = parse_past_date(a.date, ctx.clock.today(), "date") if a.date.strip() else ctx.clock.today()
@@ -215,11 +231,6 @@ def lab_add(ctx: Context) -> int:
 
 
 def lab_edit(ctx: Context) -> int:
-    from rpltrack.cli.confirm import with_confirmation
-    from rpltrack.domain.labcatalog import parse_range, resolve, split_result
-    from rpltrack.domain.labs import day_words, lab_differences
-    from rpltrack.domain.medspec import parse_past_date
-
     a = ctx.args
     journal = ctx.journal
     current = journal.lab(a.id)
@@ -273,8 +284,6 @@ def lab_edit(ctx: Context) -> int:
 def _edited_value(test: LabTest, current: LabResult, text: str | None, unit: str | None) -> LabValue:
     """The value as corrected: the new text (or the stored value without its unit) in the new unit (or,
     when none is given, the stored unit where the text carries none)."""
-    from rpltrack.domain.labcatalog import parse_lab_value
-
     if text is None:
         stored = current.value
         if stored.number is None:
@@ -293,10 +302,6 @@ def _edited_value(test: LabTest, current: LabResult, text: str | None, unit: str
 
 
 def lab_delete(ctx: Context) -> int:
-    from rpltrack.cli.confirm import confirm_or_refuse
-    from rpltrack.domain.labcatalog import resolve
-    from rpltrack.domain.labs import day_words
-
     a = ctx.args
     journal = ctx.journal
     current = journal.lab(a.id)
@@ -312,8 +317,6 @@ def lab_delete(ctx: Context) -> int:
 def _value_text(result: LabResult) -> str:
     """The result as shown, her own word beside it when it was read as another ('not detected (entered as
     "negative")'); 'session' for a session."""
-    from rpltrack.domain.labs import value_words
-
     if not str(result.value):
         return "session"
     return value_words(result.value)
@@ -326,15 +329,10 @@ def _shell_word(text: str) -> str:
 
 
 def _test_name(key: str) -> str:
-    from rpltrack.domain.labcatalog import resolve
-
     return resolve(key).name
 
 
 def lab_json(result: LabResult, test: LabTest | None = None) -> dict[str, Any]:
-    from rpltrack.domain.labcatalog import resolve
-    from rpltrack.domain.labs import canonical, format_fraction
-
     test = test or resolve(result.test)
     converted = canonical(test, result.value)
     rng = result.reference
@@ -365,8 +363,6 @@ def lab_json(result: LabResult, test: LabTest | None = None) -> dict[str, Any]:
 
 
 def labs_list(ctx: Context) -> int:
-    from rpltrack.domain.labcatalog import resolve
-
     journal = ctx.journal
     if ctx.args.test:
         test = resolve(ctx.args.test)
@@ -437,8 +433,6 @@ def flag_json(flag: Flag, mark: FlagMark | None) -> dict[str, Any]:
 
 
 def flags_list(ctx: Context) -> int:
-    from rpltrack.flags.sources import cite
-
     board = ctx.journal.flag_board(ctx.now(), ctx.zone)
     shown: list[tuple[Flag, FlagMark | None]] = [(f, None) for f in board.active]
     if ctx.args.all:
@@ -494,8 +488,6 @@ def _find(ctx: Context, wanted: str, *, marked_ok: bool) -> tuple[Flag, FlagMark
 
 
 def flag_ack(ctx: Context) -> int:
-    from rpltrack.flags.model import MarkState
-
     flag, _ = _find(ctx, ctx.args.id, marked_ok=True)
     ctx.journal.mark_flag(flag, MarkState.ACKNOWLEDGED, ctx.now(), note=ctx.args.note.strip())
     print(f"Acknowledged: {terminal_text(flag.title)}. It returns if new data triggers it again.")
@@ -503,8 +495,6 @@ def flag_ack(ctx: Context) -> int:
 
 
 def flag_raised(ctx: Context) -> int:
-    from rpltrack.flags.model import MarkState
-
     flag, _ = _find(ctx, ctx.args.id, marked_ok=True)
     if ctx.args.appt is not None and ctx.args.appt < 1:
         raise ValidationError("--appt is an appointment's id (a positive number)", field="appt")

@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 from typing import TYPE_CHECKING
 
 from rpltrack.cli.confirm import confirm_or_refuse, interactive
 from rpltrack.domain.errors import ValidationError
+from rpltrack.store.db import JournalError, is_encrypted, raw_connection
+from rpltrack.store.journal import Journal
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
-    from pathlib import Path
 
     from rpltrack.cli.context import Context
     from rpltrack.store.crypto import JournalKey
-    from rpltrack.store.journal import Journal
 
 TRIES = 3  # passphrases typed on a terminal before giving up
 TIMER_COMMANDS = ("remind --once", "remind --daemon")  # never ask: nobody may be there to answer
@@ -107,8 +108,6 @@ def _keyring_options(parser: argparse.ArgumentParser) -> None:
 
 def read_passphrase_file(name: str, option: str = "--passphrase-file") -> str:
     """The first line of the file `name` (without its line end): a passphrase for scripts and tests."""
-    from pathlib import Path
-
     try:
         text = Path(name).expanduser().read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -128,6 +127,7 @@ def read_passphrase_file(name: str, option: str = "--passphrase-file") -> str:
 
 
 def _typed(prompt: str) -> str:
+    # heavy: getpass
     import getpass
 
     try:
@@ -152,8 +152,8 @@ def open_journal(
 ) -> Journal:
     """Journal.open with the passphrase asked for as needed: up to TRIES times on a terminal. A missing or
     wrong passphrase ends with exit 2 and nothing changed."""
+    # quick path: `export csv` would import store.crypto (+0.3 ms)
     from rpltrack.store.crypto import KeyMissing, WrongKey
-    from rpltrack.store.journal import Journal
 
     asker = passphrase_asker(args, command, path)
     tries = TRIES if asker is not None and not getattr(args, "passphrase_file", None) else 1
@@ -180,6 +180,7 @@ def open_journal(
 
 def _strength(passphrase: str) -> tuple[int, str]:
     """zxcvbn's score (0-4) and the line saying it (store.crypto.passphrase_strength, shared with the app)."""
+    # quick path: `export csv` would import store.crypto (+0.3 ms)
     from rpltrack.store.crypto import passphrase_strength
 
     return passphrase_strength(passphrase)
@@ -202,6 +203,7 @@ def new_passphrase(file_name: str | None, option: str) -> str:
             "Nothing was changed.",
             field="passphrase",
         )
+    # quick path: `export csv` would import store.crypto (+0.3 ms)
     from rpltrack.store.crypto import MIN_SCORE
 
     score, line = _strength(chosen)
@@ -257,8 +259,8 @@ def _waiting() -> None:
 
 def _open_for_change(ctx: Context) -> Journal:
     """The journal, opened to be converted: writable and healthy, or exit 1/2 with nothing changed."""
+    # quick path: `export csv` would import store.crypto (+0.3 ms)
     from rpltrack.store.crypto import cipher_module
-    from rpltrack.store.db import JournalError
 
     cipher_module()
     journal = ctx.journal
@@ -274,7 +276,10 @@ def _open_for_change(ctx: Context) -> Journal:
 
 
 def cmd_lock(ctx: Context) -> int:
+    # quick path: `export csv` would import store.crypto (+0.3 ms)
     from rpltrack.store.crypto import new_key, remember_in_process, store_key
+
+    # quick path: `export csv` would import store.locking, hashlib, store.crypto (+5.3 ms)
     from rpltrack.store.locking import backups_words, convert
 
     journal = _open_for_change(ctx)
@@ -309,7 +314,10 @@ def cmd_lock(ctx: Context) -> int:
 
 
 def cmd_unlock(ctx: Context) -> int:
+    # quick path: `export csv` would import store.crypto (+0.3 ms)
     from rpltrack.store.crypto import delete_stored_key
+
+    # quick path: `export csv` would import store.locking, hashlib, store.crypto (+5.3 ms)
     from rpltrack.store.locking import backups_words, convert
 
     journal = _open_for_change(ctx)
@@ -343,6 +351,7 @@ def cmd_unlock(ctx: Context) -> int:
 def _known_to_reminders(path: Path, key: JournalKey) -> None:
     """Tell the reminder timer this locked file is her journal (its id, beside it, never the key): when the
     key is missing later, it sends the one discreet "rpltrack is locked" notice instead of refusing."""
+    # quick path: `export csv` would import reminders.daemon, store.reminder_ledger and 2 more (+3.0 ms)
     from rpltrack.reminders.daemon import note_locked_journal
 
     note_locked_journal(path, key.journal_id)
@@ -351,8 +360,8 @@ def _known_to_reminders(path: Path, key: JournalKey) -> None:
 def _current_key(ctx: Context) -> JournalKey:
     """The key of the locked journal at db_path from its passphrase (never from the keyring: changing the
     passphrase needs the current one)."""
+    # quick path: `export csv` would import store.crypto (+0.3 ms)
     from rpltrack.store.crypto import cipher_module, derive_key, salt_of
-    from rpltrack.store.db import is_encrypted, raw_connection
 
     cipher_module()
     path = ctx.db_path
@@ -377,7 +386,10 @@ def _current_key(ctx: Context) -> JournalKey:
 
 
 def cmd_passphrase(ctx: Context) -> int:
+    # quick path: `export csv` would import store.crypto (+0.3 ms)
     from rpltrack.store.crypto import delete_stored_key, new_key, remember_in_process, store_key, stored_key
+
+    # quick path: `export csv` would import store.locking, hashlib, store.crypto (+5.3 ms)
     from rpltrack.store.locking import backups_words, convert
 
     old = _current_key(ctx)
@@ -413,9 +425,6 @@ def cmd_passphrase(ctx: Context) -> int:
 
 def _open_for_change_with(ctx: Context, key: JournalKey) -> Journal:
     """The locked journal opened with `key`: writable and healthy, or exit 1 with nothing changed."""
-    from rpltrack.store.db import JournalError
-    from rpltrack.store.journal import Journal
-
     journal = Journal.open(ctx.db_path, now=ctx.now(), key=key)
     problem = journal.readonly_reason if journal.readonly else ""
     damage = [] if problem else journal.check()
@@ -428,8 +437,8 @@ def _open_for_change_with(ctx: Context, key: JournalKey) -> Journal:
 
 
 def cmd_forget_key(ctx: Context) -> int:
+    # quick path: `export csv` would import store.crypto (+0.3 ms)
     from rpltrack.store.crypto import delete_stored_key, salt_of
-    from rpltrack.store.db import is_encrypted
 
     path = ctx.db_path
     if not path.exists() or not is_encrypted(path):

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rpltrack import __version__
+from rpltrack.cli import stream
 from rpltrack.cli.context import Context
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
+from rpltrack.store.db import JournalError, errors, is_encrypted
+from rpltrack.store.journal import Journal
 
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-    from rpltrack.store.journal import Journal
 
 EPILOG = "rpltrack records and reminds; it never gives medical advice. Your journal stays on this computer."
 
@@ -24,8 +27,6 @@ EPILOG = "rpltrack records and reminds; it never gives medical advice. Your jour
 def _terminal_columns() -> int:
     """The terminal's width as shutil.get_terminal_size() reads it (COLUMNS, else the terminal, else 80),
     without importing shutil, which brings bz2 and lzma with it (about 3 ms a quick command never needs)."""
-    import os
-
     try:
         columns = int(os.environ.get("COLUMNS", "0"))
     except ValueError:
@@ -150,6 +151,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
 def install_reminders(db_path: Path) -> list[str]:
     """`rpltrack remind --install`, for the app's welcome flow (the TUI does not import reminders)."""
+    # quick path: `today` would import reminders.service (+3.6 ms)
     from rpltrack.reminders.service import install
 
     return install(db_path)
@@ -158,6 +160,7 @@ def install_reminders(db_path: Path) -> list[str]:
 def note_locked_journal(db_path: Path, journal_id: str) -> None:
     """Tell the reminder timer a file is her locked journal, for a lock made in the app (the TUI does not
     import reminders)."""
+    # quick path: `today` would import reminders.daemon, store.reminder_ledger and 2 more (+2.0 ms)
     from rpltrack.reminders.daemon import note_locked_journal as note
 
     note(db_path, journal_id)
@@ -171,10 +174,10 @@ def key_to_ask_for(ctx: Context) -> Path | None:
     path = ctx.db_path
     if getattr(ctx.args, "passphrase_file", None) or not path.is_file():
         return None
-    from rpltrack.store.db import is_encrypted
 
     if not is_encrypted(path):
         return None
+    # quick path: `today` would import store.crypto (+0.3 ms)
     from rpltrack.store.crypto import cipher_module, remember_in_process, salt_of, stored_key
 
     cipher_module()
@@ -186,8 +189,10 @@ def key_to_ask_for(ctx: Context) -> Path | None:
 
 
 def open_ui(ctx: Context) -> int:
+    # quick path: `today` would import store.crypto (+0.3 ms)
     from rpltrack.store.crypto import WrongKey, forget_in_process, salt_of, stored_key
-    from rpltrack.store.journal import Journal
+
+    # quick path: `today` would import tui.app with Textual and Rich (+269 ms)
     from rpltrack.tui.app import RpltrackApp, run_app
 
     ctx.check_integrity = True
@@ -315,7 +320,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     if _command_word(words) in (None, "ui"):
         return _main(words)  # the app draws the screen itself
-    from rpltrack.cli import stream
 
     saved = stream.install()
     try:
@@ -326,8 +330,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _is_damage(exc: BaseException) -> bool:
     """SQLite reporting a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) while a command read or wrote it."""
-    from rpltrack.store.db import errors
-
     name = getattr(exc, "sqlite_errorname", "") or ""
     return isinstance(exc, errors("DatabaseError")) and name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB"))
 
@@ -338,13 +340,13 @@ def _main(words: list[str]) -> int:
     args = parser.parse_args(words)
     func = getattr(args, "func", None) or open_ui
     debug = bool(getattr(args, "debug", False))
-    from rpltrack.store.db import JournalError
 
     ctx: Context | None = None
     try:
         ctx = Context.from_args(args)
         return int(func(ctx))
     except ValidationError as exc:
+        # quick path: `today` would import cli.errors, domain.error_codes (+2.9 ms)
         from rpltrack.cli.errors import cli_text
 
         print(f"rpltrack: {terminal_text(cli_text(exc))}", file=sys.stderr)
@@ -360,8 +362,6 @@ def _main(words: list[str]) -> int:
         return 130
     except BrokenPipeError:
         # The reader (e.g. `| head`) went away; anything written was already committed.
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except Exception as exc:

@@ -8,11 +8,13 @@ from datetime import datetime, time
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id
 from rpltrack.cli.output import adherence_json, medication_json, medication_name, percent_text, say
-from rpltrack.domain import catalog
+from rpltrack.domain import anchors, catalog
+from rpltrack.domain.anchors import describe_anchor
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.doses import remaining_doses
 from rpltrack.domain.errors import DuplicateEntry, ValidationError
 from rpltrack.domain.models import Medication, MedicationState
+from rpltrack.store.medications import medication_edit_words
 
 WHICH_HELP = "the medication's id (rpltrack med list shows it) or its name, generic or brand"
 
@@ -150,6 +152,7 @@ def register(
 
 
 def med_add(ctx: Context) -> int:
+    # quick path: `med list` would import domain.medspec (+1.6 ms)
     from rpltrack.domain.medspec import MedicationInput, build_medication
 
     a = ctx.args
@@ -203,8 +206,6 @@ def med_add(ctx: Context) -> int:
 
 def span_text(med: Medication) -> str:
     """'from 2026-11-12 (transfer) until 2027-07-02 (36w 0d of pregnancy)', or what it is waiting for."""
-    from rpltrack.domain.anchors import describe_anchor
-
     start_words = describe_anchor(med.start_anchor) if med.start_anchor else ""
     end_words = describe_anchor(med.end_anchor) if med.end_anchor else ""
     if med.waiting:
@@ -291,8 +292,8 @@ INDENT = " " * 7  # under the name, past the id
 
 
 def med_edit(ctx: Context) -> int:
+    # quick path: `med list` would import domain.medspec (+1.6 ms)
     from rpltrack.domain.medspec import build_change, parse_supply
-    from rpltrack.store.medications import medication_edit_words
 
     a, journal, now = ctx.args, ctx.journal, ctx.now()
     med = journal.find_medication(a.which, now, command="rpltrack med edit")
@@ -328,7 +329,7 @@ def med_edit(ctx: Context) -> int:
 
 def _span_fields(ctx: Context, med: Medication) -> dict[str, object]:
     """--start and --until as the fields they change: a date, or an event / gestational age of a cycle."""
-    from rpltrack.domain import anchors
+    # quick path: `med list` would import domain.medspec (+1.6 ms)
     from rpltrack.domain.medspec import parse_date
 
     a = ctx.args
@@ -358,6 +359,7 @@ def _span_fields(ctx: Context, med: Medication) -> dict[str, object]:
 
 
 def med_stop(ctx: Context) -> int:
+    # quick path: `med list` would import domain.medspec (+1.6 ms)
     from rpltrack.domain.medspec import parse_date
 
     a, journal, now = ctx.args, ctx.journal, ctx.now()
@@ -376,6 +378,7 @@ def med_stop(ctx: Context) -> int:
 
 
 def med_delete(ctx: Context) -> int:
+    # quick path: `med list` would import cli.confirm (+0.1 ms; test_architecture: one cli module per command)
     from rpltrack.cli.confirm import confirm_or_refuse, interactive, with_confirmation
 
     a, journal, now = ctx.args, ctx.journal, ctx.now()

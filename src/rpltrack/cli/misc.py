@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import whole_number
+from rpltrack.cli.lock import passphrase_asker
 from rpltrack.cli.output import say
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.settings import SETTINGS
+from rpltrack.domain.settings import DEFAULTS, SETTINGS, setting_for
+from rpltrack.store.crypto import kind_words
+from rpltrack.store.db import JournalError, errors
+from rpltrack.store.demo import fill_demo
+from rpltrack.store.portability import backups_of
 
 
 def register(
@@ -87,10 +93,6 @@ def register_files(
 
 
 def cmd_backup(ctx: Context) -> int:
-    from pathlib import Path
-
-    from rpltrack.store.db import JournalError, errors
-
     dest = Path(ctx.args.file).expanduser() if ctx.args.file else None
     failures: tuple[type[Exception], ...] = (OSError, *errors())  # and SQLCipher's, when locked
     try:
@@ -106,11 +108,6 @@ def cmd_backup(ctx: Context) -> int:
 
 
 def cmd_restore(ctx: Context) -> int:
-    from pathlib import Path
-
-    from rpltrack.cli.lock import passphrase_asker
-    from rpltrack.store.crypto import kind_words
-
     source = Path(ctx.args.file).expanduser()
     kind, asker = kind_words(source), passphrase_asker(ctx.args, ctx.command, source)
     safety = ctx.journal.restore(source, ctx.now(), passphrase=asker)
@@ -119,8 +116,6 @@ def cmd_restore(ctx: Context) -> int:
 
 
 def cmd_check(ctx: Context) -> int:
-    from rpltrack.store.portability import backups_of
-
     if not ctx.db_path.exists():
         print(f"There is no journal at {ctx.db_path} yet: it is made by the first entry you save.")
         return 0
@@ -148,8 +143,6 @@ def cmd_check(ctx: Context) -> int:
 
 
 def cmd_demo(ctx: Context) -> int:
-    from rpltrack.store.demo import fill_demo
-
     years = ctx.args.years
     if not 1 <= years <= 20:
         raise ValidationError(f"--years must be from 1 to 20, not {years}", field="years")
@@ -168,8 +161,6 @@ def cmd_demo(ctx: Context) -> int:
 
 
 def settings_list(ctx: Context) -> int:
-    from rpltrack.domain.settings import DEFAULTS, setting_for
-
     values = ctx.journal.settings()
     if ctx.as_json:
         ctx.emit_json({k: values[k] for k in sorted(values)})
@@ -183,8 +174,6 @@ def settings_list(ctx: Context) -> int:
 
 
 def settings_get(ctx: Context) -> int:
-    from rpltrack.domain.settings import setting_for
-
     values = ctx.journal.settings()
     if setting_for(ctx.args.key) is None:
         raise ValidationError(

@@ -7,14 +7,15 @@ from datetime import timedelta
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.output import dating_json, dose_view_json, dose_view_line, iso, say
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.medspec import parse_date
+from rpltrack.domain.plan import MAX_PLAN_DAYS, plan_days, supply_projections, waiting_medications
+from rpltrack.store.planning import plan_input
 
 DEFAULT_DAYS = 7
 
 
 def _days(text: str) -> int:
-    from rpltrack.domain.errors import ValidationError
-    from rpltrack.domain.plan import MAX_PLAN_DAYS
-
     try:
         value = int(text)
     except ValueError:
@@ -45,14 +46,9 @@ def register(
 
 
 def cmd_plan(ctx: Context) -> int:
-    from rpltrack.domain.medspec import parse_date
-    from rpltrack.domain.plan import supply_projections, waiting_medications
-    from rpltrack.store.planning import plan_input
-
     a, now = ctx.args, ctx.now()
     first = parse_date(a.from_, "from") if a.from_ else now.astimezone(ctx.zone).date()
     last = first + timedelta(days=_days(a.days) - 1)
-    from rpltrack.domain.plan import plan_days
 
     given = plan_input(ctx.journal, first, last, ctx.zone, now)
     days = plan_days(given)

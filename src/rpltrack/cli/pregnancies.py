@@ -5,12 +5,24 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from rpltrack.cli.confirm import with_confirmation
 from rpltrack.cli.context import Context
 from rpltrack.cli.cycles import _changed, _cleared, _day, _delete, _duplicate
 from rpltrack.cli.entry import add_delete_command, entry_id
 from rpltrack.cli.output import iso, say
+from rpltrack.domain.betas import BetaDraw, assess_series, dpt_label, draw_dating, parse_hcg
+from rpltrack.domain.dating import parse_ga
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.medspec import parse_local_datetime
+from rpltrack.domain.pregnancies import (
+    LOSS_OUTCOMES,
+    OUTCOME_WORDS,
+    Confirmation,
+    Pregnancy,
+    count_losses,
+    parse_outcome,
+)
 
 if TYPE_CHECKING:
     from typing import Any, TypeVar
@@ -204,9 +216,6 @@ def register(
 
 
 def beta_add(ctx: Context) -> int:
-    from rpltrack.domain.betas import BetaDraw, parse_hcg
-    from rpltrack.domain.medspec import parse_local_datetime
-
     a = ctx.args
     draw = BetaDraw(
         parse_local_datetime(a.at, ctx.zone, now=ctx.now()), parse_hcg(a.value, a.unit), a.lab.strip()
@@ -231,10 +240,6 @@ def beta_add(ctx: Context) -> int:
 
 
 def beta_edit(ctx: Context) -> int:
-    from rpltrack.cli.confirm import with_confirmation
-    from rpltrack.domain.betas import parse_hcg
-    from rpltrack.domain.medspec import parse_local_datetime
-
     a = ctx.args
     fields: dict[str, Any] = {}
     if a.value is not None:
@@ -308,8 +313,6 @@ def pair_json(pair: Any, zone: Any = None) -> dict[str, Any]:
 
 
 def betas_list(ctx: Context) -> int:
-    from rpltrack.domain.betas import assess_series, dpt_label, draw_dating
-
     journal = ctx.journal
     draws = journal.betas()
     pairs = assess_series(draws)
@@ -372,8 +375,6 @@ def betas_list(ctx: Context) -> int:
 
 
 def pregnancy_add(ctx: Context) -> int:
-    from rpltrack.domain.pregnancies import Confirmation, Pregnancy
-
     a = ctx.args
     on = _day(ctx, a.date)
     how = _confirmation(a.how, "how") or Confirmation.HCG
@@ -385,8 +386,6 @@ def pregnancy_add(ctx: Context) -> int:
 
 
 def _confirmation(text: str, field: str) -> Any:
-    from rpltrack.domain.pregnancies import Confirmation
-
     if not text.strip():
         return None
     try:
@@ -398,10 +397,6 @@ def _confirmation(text: str, field: str) -> Any:
 
 
 def pregnancy_end(ctx: Context) -> int:
-    from rpltrack.cli.confirm import with_confirmation
-    from rpltrack.domain.dating import parse_ga
-    from rpltrack.domain.pregnancies import parse_outcome
-
     a = ctx.args
     on = _day(ctx, a.date)
     outcome = parse_outcome(a.outcome)
@@ -424,9 +419,6 @@ def pregnancy_end(ctx: Context) -> int:
 
 def _pregnancy_fields(ctx: Context, *, loss: bool) -> dict[str, Any]:
     """The corrections given to pregnancy edit or loss edit, as edit_pregnancy's fields."""
-    from rpltrack.domain.dating import parse_ga
-    from rpltrack.domain.pregnancies import parse_outcome
-
     a = ctx.args
     fields: dict[str, Any] = {}
     outcome_text = a.kind if loss else a.outcome
@@ -463,8 +455,6 @@ def _cycle_number(text: str) -> int:
 
 
 def _check_loss_kind(outcome: Any) -> None:
-    from rpltrack.domain.pregnancies import LOSS_OUTCOMES
-
     if outcome not in LOSS_OUTCOMES:
         raise ValidationError(
             f"{outcome.value} is not a loss: record it with rpltrack pregnancy", field="kind"
@@ -472,8 +462,6 @@ def _check_loss_kind(outcome: Any) -> None:
 
 
 def _edit_pregnancy(ctx: Context, fields: dict[str, Any], what: str) -> int:
-    from rpltrack.cli.confirm import with_confirmation
-
     a = ctx.args
     journal = ctx.journal
     current = journal.pregnancy(a.id)
@@ -538,10 +526,6 @@ def loss_delete(ctx: Context) -> int:
 
 
 def loss_add(ctx: Context) -> int:
-    from rpltrack.cli.confirm import with_confirmation
-    from rpltrack.domain.dating import parse_ga
-    from rpltrack.domain.pregnancies import Pregnancy, parse_outcome
-
     a = ctx.args
     outcome = parse_outcome(a.kind)
     _check_loss_kind(outcome)
@@ -566,8 +550,6 @@ def loss_add(ctx: Context) -> int:
 
 
 def history_show(ctx: Context) -> int:
-    from rpltrack.domain.pregnancies import OUTCOME_WORDS, count_losses
-
     pregnancies = ctx.journal.pregnancies()
     counts = count_losses(pregnancies)
     if ctx.as_json:

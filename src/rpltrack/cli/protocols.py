@@ -9,8 +9,18 @@ from typing import TYPE_CHECKING
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id
+from rpltrack.cli.meds import span_text
+from rpltrack.cli.output import medication_json
 from rpltrack.cli.stream import write_exact
+from rpltrack.domain import catalog, protocols
+from rpltrack.domain.cycles import CYCLE_KIND_WORDS, CycleKind
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.medspec import parse_date
+from rpltrack.domain.models import MedicationState
+from rpltrack.domain.protocol_writing import render_template, template_from_medications
+from rpltrack.domain.protocols import MAX_TEXT, check_name, parse_template
+from rpltrack.domain.records import replace
+from rpltrack.store.exporting import refuse_unsafe_target
 
 if TYPE_CHECKING:
     from typing import Any
@@ -211,6 +221,7 @@ def protocol_list(ctx: Context) -> int:
 
 
 def protocol_show(ctx: Context) -> int:
+    # heavy: textwrap
     import textwrap
 
     a, journal = ctx.args, ctx.journal
@@ -242,8 +253,6 @@ def protocol_show(ctx: Context) -> int:
         print(textwrap.fill(template.note, width=100))
     facts = []
     if template.cycle:
-        from rpltrack.domain.cycles import CYCLE_KIND_WORDS, CycleKind
-
         facts.append(f"for a {CYCLE_KIND_WORDS[CycleKind(template.cycle)]} cycle")
     if template.expected_events:
         facts.append("expects " + ", ".join(template.expected_events))
@@ -271,8 +280,6 @@ def protocol_show(ctx: Context) -> int:
 
 def _text_of(ctx: Context, template: Template) -> str:
     """The template's file: hers as she imported or saved it, a built-in as shipped (comments kept)."""
-    from rpltrack.domain.protocol_writing import render_template
-
     saved = None if template.builtin else ctx.journal.protocol(template.name)
     if saved is not None:
         return saved.text
@@ -283,14 +290,10 @@ def _text_of(ctx: Context, template: Template) -> str:
 
 
 def _cycle_words(cycle: Cycle) -> str:
-    from rpltrack.domain.cycles import CYCLE_KIND_WORDS
-
     return f"cycle {cycle.id} ({CYCLE_KIND_WORDS[cycle.kind]} from {cycle.cd1})"
 
 
 def _med_line(med: Medication) -> str:
-    from rpltrack.cli.meds import span_text
-
     steps = " then ".join(f"{r.amount} from {r.effective_on}" for r in med.regimens[1:])
     text = f"{med.name} {med.regimens[0].amount}, {med.current.timing.describe()}, {span_text(med)}"
     if steps and not med.anchored:
@@ -299,10 +302,6 @@ def _med_line(med: Medication) -> str:
 
 
 def protocol_apply(ctx: Context) -> int:
-    from rpltrack.cli.output import medication_json
-    from rpltrack.domain import protocols
-    from rpltrack.domain.medspec import parse_date
-
     a, journal, now, today = ctx.args, ctx.journal, ctx.now(), ctx.clock.today()
     template = journal.protocol_template(a.name)
     doses = protocols.parse_dose_overrides(a.dose)
@@ -381,13 +380,13 @@ def protocol_apply(ctx: Context) -> int:
 
 def write_new_file(path: Path, text: str, *, force: bool) -> None:
     """Write `text` to `path` atomically and owner-only (0600); an existing file is kept unless `force`."""
+    # heavy: tempfile
     import tempfile
 
     if path.is_dir():
         raise ValidationError(
             f"{path} is a folder: give a file name, like {path / 'template.toml'}", field="file"
         )
-    from rpltrack.store.exporting import refuse_unsafe_target
 
     if not path.parent.is_dir():
         raise ValidationError(f"there is no folder {path.parent}: create it first", field="file")
@@ -434,8 +433,6 @@ def protocol_export(ctx: Context) -> int:
 
 
 def _read_template_file(path: Path) -> str:
-    from rpltrack.domain.protocols import MAX_TEXT
-
     if not path.is_file():
         raise ValidationError(f"there is no file at {path}", field="file")
     if path.stat().st_size > MAX_TEXT * 4:
@@ -449,10 +446,6 @@ def _read_template_file(path: Path) -> str:
 
 
 def protocol_import(ctx: Context) -> int:
-    from rpltrack.domain.protocol_writing import render_template
-    from rpltrack.domain.protocols import check_name, parse_template
-    from rpltrack.domain.records import replace
-
     a = ctx.args
     path = Path(a.file).expanduser()
     text = _read_template_file(path)
@@ -470,11 +463,6 @@ def protocol_import(ctx: Context) -> int:
 
 
 def protocol_save(ctx: Context) -> int:
-    from rpltrack.domain import catalog
-    from rpltrack.domain.cycles import CYCLE_KIND_WORDS
-    from rpltrack.domain.models import MedicationState
-    from rpltrack.domain.protocol_writing import render_template, template_from_medications
-
     a, journal, now, today = ctx.args, ctx.journal, ctx.now(), ctx.clock.today()
     cycle: Cycle | None
     if a.from_cycle is not None:

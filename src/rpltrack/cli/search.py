@@ -6,6 +6,8 @@ import argparse
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.output import say
+from rpltrack.domain.errors import ValidationError
+from rpltrack.store.search import KIND_WORDS
 
 
 def register(
@@ -26,9 +28,6 @@ def register(
 
 
 def cmd_search(ctx: Context) -> int:
-    from rpltrack.domain.errors import ValidationError
-    from rpltrack.store.search import KIND_WORDS
-
     a = ctx.args
     text = " ".join(a.text)
     try:

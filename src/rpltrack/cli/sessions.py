@@ -6,17 +6,31 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from rpltrack.cli.confirm import refuse_duplicate
+from rpltrack.cli.confirm import confirm_or_refuse, refuse_duplicate
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id, whole_number
 from rpltrack.cli.output import say, say_edit
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.medspec import parse_date, parse_time
+from rpltrack.domain.sessions import (
+    Course,
+    TreatmentSession,
+    check_session_day,
+    course_differences,
+    course_words,
+    parse_every,
+    parse_what,
+    session_differences,
+    session_words,
+    upcoming,
+    what_key,
+)
 
 if TYPE_CHECKING:
     from datetime import date, time
     from typing import Any, TypeVar
 
-    from rpltrack.domain.sessions import Course, Planned, TreatmentSession
+    from rpltrack.domain.sessions import Planned
 
     T = TypeVar("T")
 
@@ -148,8 +162,6 @@ def register(
 
 
 def _time(text: str, field: str = "at") -> time | None:
-    from rpltrack.domain.medspec import parse_time
-
     if not text.strip():
         return None
     try:
@@ -159,8 +171,6 @@ def _time(text: str, field: str = "at") -> time | None:
 
 
 def _day(text: str, field: str) -> date:
-    from rpltrack.domain.medspec import parse_date
-
     return parse_date(text, field)
 
 
@@ -172,8 +182,6 @@ def _zone_name(ctx: Context) -> str:
 
 
 def session_add(ctx: Context) -> int:
-    from rpltrack.domain.sessions import TreatmentSession, check_session_day, parse_what, session_words
-
     a = ctx.args
     kind, name = parse_what(a.what)
     today = ctx.clock.today()
@@ -202,8 +210,6 @@ def session_add(ctx: Context) -> int:
 
 
 def session_json(session: TreatmentSession) -> dict[str, Any]:
-    from rpltrack.domain.sessions import what_key
-
     return {
         "id": session.id,
         "on": session.on.isoformat(),
@@ -252,8 +258,6 @@ def _planned_line(planned: Planned) -> str:
 
 
 def session_list(ctx: Context) -> int:
-    from rpltrack.domain.sessions import upcoming
-
     journal = ctx.journal
     sessions = journal.sessions()
     if ctx.as_json:
@@ -278,8 +282,6 @@ def session_list(ctx: Context) -> int:
 
 
 def session_edit(ctx: Context) -> int:
-    from rpltrack.domain.sessions import check_session_day, parse_what, session_differences, session_words
-
     a = ctx.args
     fields: dict[str, Any] = {}
     if a.what is not None:
@@ -305,9 +307,6 @@ def session_edit(ctx: Context) -> int:
 
 
 def session_delete(ctx: Context) -> int:
-    from rpltrack.cli.confirm import confirm_or_refuse
-    from rpltrack.domain.sessions import session_words
-
     a = ctx.args
     journal = ctx.journal
     current = journal.session(a.id)
@@ -324,8 +323,6 @@ def session_delete(ctx: Context) -> int:
 
 
 def course_add(ctx: Context) -> int:
-    from rpltrack.domain.sessions import Course, course_words, parse_every, parse_what
-
     a = ctx.args
     kind, name = parse_what(a.what)
     course = Course(
@@ -347,8 +344,6 @@ def course_add(ctx: Context) -> int:
 
 
 def course_json(course: Course, planned: list[Planned]) -> dict[str, Any]:
-    from rpltrack.domain.sessions import what_key
-
     return {
         "id": course.id,
         "kind": course.kind.value,
@@ -368,8 +363,6 @@ def course_json(course: Course, planned: list[Planned]) -> dict[str, Any]:
 
 
 def course_list(ctx: Context) -> int:
-    from rpltrack.domain.sessions import course_words
-
     journal = ctx.journal
     courses = journal.courses()
     planned = journal.planned_sessions(ctx.clock.today())
@@ -394,8 +387,6 @@ def course_list(ctx: Context) -> int:
 
 
 def course_edit(ctx: Context) -> int:
-    from rpltrack.domain.sessions import course_differences, course_words, parse_every, parse_what
-
     a = ctx.args
     fields: dict[str, Any] = {}
     if a.what is not None:
@@ -428,8 +419,6 @@ def course_edit(ctx: Context) -> int:
 
 
 def course_stop(ctx: Context) -> int:
-    from rpltrack.domain.sessions import course_words
-
     a = ctx.args
     on = _day(a.on, "on") if a.on.strip() else ctx.clock.today()
     saved = ctx.journal.stop_course(a.id, on, ctx.now())
@@ -441,9 +430,6 @@ def course_stop(ctx: Context) -> int:
 
 
 def course_delete(ctx: Context) -> int:
-    from rpltrack.cli.confirm import confirm_or_refuse
-    from rpltrack.domain.sessions import course_words
-
     a = ctx.args
     journal = ctx.journal
     current = journal.course(a.id)

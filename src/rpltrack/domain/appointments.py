@@ -130,6 +130,7 @@ def appointment_words(appt: Appointment) -> str:
 
 def far_ahead_question(at: datetime, now: datetime) -> str | None:
     """The question to ask before keeping an appointment more than two years ahead, or None."""
+    # heavy: dateutil
     from dateutil.relativedelta import relativedelta  # only a write of an appointment needs it
 
     if at <= now + relativedelta(years=FAR_AHEAD_YEARS):

@@ -16,6 +16,7 @@ from rpltrack.domain.appointments import Appointment, AppointmentKind, Question
 from rpltrack.domain.betas import BetaDraw, parse_hcg
 from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Transfer
 from rpltrack.domain.doses import next_site
+from rpltrack.domain.labcatalog import by_key, parse_lab_value, parse_range
 from rpltrack.domain.labs import LabResult
 from rpltrack.domain.models import DoseLog, DoseStatus, Medication, Regimen, Timing, TimingKind
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
@@ -185,8 +186,6 @@ def demo_labs(now: datetime, zone: ZoneInfo, years: int = 1) -> list[LabResult]:
     2.5 target), TPO antibodies above the printed range, vitamin D, antiphospholipid antibodies (negative),
     thrombophilia genetics, a platelet count before and on the current LMWH, and progesterone on the day of
     the current transfer."""
-    from rpltrack.domain.labcatalog import by_key, parse_lab_value, parse_range
-
     today = now.astimezone(zone).date()
     first = today - timedelta(days=365 * years)
     transfer = current_transfer(today)

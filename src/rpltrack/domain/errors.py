@@ -35,6 +35,7 @@ class ValidationError(ValueError):
         if message is None:
             if code is None:
                 raise TypeError("a ValidationError needs a message or a code")
+            # cycle: domain.error_codes imports domain.errors at module level
             from rpltrack.domain.error_codes import neutral_words
 
             message = neutral_words(code, self.values)

@@ -103,6 +103,7 @@ def _calendar_problem(year: int, month: int, day: int) -> str:
         return f"there is no month {month}: months run from 01 to 12"
     if day < 1:
         return "days of the month start at 01"
+    # quick path: `take` would import calendar (+0.8 ms)
     import calendar
 
     length = calendar.monthrange(year, month)[1] if 1 <= year <= 9999 else 31
@@ -302,6 +303,7 @@ def build_medication(
 
     --start and --until may name a cycle event ("transfer-5d", "positive-beta") or, for --until, a
     gestational age ("36w0d"); --for gives a length ("10 days"). Those anchor the schedule to `cycle`."""
+    # quick path: `take` would import domain.anchors, six, dateutil, domain.cycles and 2 more (+5.4 ms)
     from rpltrack.domain import anchors
 
     name = " ".join(spec.name.split())

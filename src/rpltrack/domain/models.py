@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.quantities import Quantity
@@ -212,8 +213,6 @@ class Medication:
         that came first (a stop at midnight leaves that day out); None while it has no end."""
         ends = [d for d in (self.last_day,) if d is not None]
         if self.stopped_at is not None:
-            from zoneinfo import ZoneInfo
-
             before_stop = self.stopped_at.astimezone(UTC) - timedelta(microseconds=1)
             ends.append(before_stop.astimezone(ZoneInfo(self.zone)).date())
         return min(ends) if ends else None

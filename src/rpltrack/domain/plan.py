@@ -14,8 +14,9 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from rpltrack.domain.anchors import describe_anchor, looks_like_ga, parse_event_anchor
 from rpltrack.domain.appointments import Appointment
-from rpltrack.domain.cycles import Cycle
+from rpltrack.domain.cycles import CYCLE_KIND_WORDS, Cycle
 from rpltrack.domain.dating import Dating, format_ga
 from rpltrack.domain.models import DoseView, Medication, Regimen
 from rpltrack.domain.pregnancies import Pregnancy, dating_cycle
@@ -146,8 +147,6 @@ def refill_text(projection: SupplyProjection) -> str:
 
 def _medication_notes(med: Medication, first: date, last: date) -> Iterable[tuple[date, PlanNote]]:
     """Its start, its last day, and each taper step or dated change, on the days of [first, last]."""
-    from rpltrack.domain.anchors import describe_anchor, looks_like_ga
-
     if med.waiting:
         return
     start, end = med.start_on, med.schedule_end_on
@@ -206,8 +205,6 @@ def _waiting_notes(
 ) -> Iterable[tuple[date, PlanNote]]:
     """A schedule that waits for a cycle event: placed on the day an appointment names the event (with its
     offset), else noted on the first day of the plan."""
-    from rpltrack.domain.anchors import describe_anchor, parse_event_anchor
-
     if not med.waiting or med.start_anchor is None or med.stopped_at is not None:
         return
     anchor = parse_event_anchor(med.start_anchor)
@@ -243,8 +240,6 @@ def _appointment_note(appt: Appointment, zone: ZoneInfo) -> PlanNote:
 
 def _cycle_notes(cycles: Sequence[Cycle], first: date, last: date) -> Iterable[tuple[date, PlanNote]]:
     """CD1 of a cycle, its recorded events and transfers, on the days of [first, last]."""
-    from rpltrack.domain.cycles import CYCLE_KIND_WORDS
-
     for cycle in cycles:
         if first <= cycle.cd1 <= last:
             yield cycle.cd1, PlanNote(NoteKind.EVENT, f"CD1 of a {CYCLE_KIND_WORDS[cycle.kind]} cycle")

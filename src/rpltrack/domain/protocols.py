@@ -38,6 +38,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from difflib import get_close_matches
 from functools import cache
+from importlib import resources
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain import anchors, catalog
@@ -269,6 +270,7 @@ class Template:
         )
 
     def render(self) -> str:
+        # cycle: domain.protocol_writing imports domain.protocols at module level
         from rpltrack.domain.protocol_writing import render_template
 
         return render_template(self)
@@ -649,8 +651,6 @@ def check_name(text: str) -> str:
 @cache
 def builtin_templates() -> tuple[Template, ...]:
     """The examples shipped with rpltrack (package data in domain/protocol_templates), by name."""
-    from importlib import resources
-
     folder = resources.files("rpltrack.domain.protocol_templates")
     found = [
         replace(parse_template(item.read_text(encoding="utf-8"), source=item.name), builtin=True)

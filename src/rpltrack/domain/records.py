@@ -91,6 +91,7 @@ if not TYPE_CHECKING:
         """A copy of `obj` with `changes`, made through `__init__` (so `__post_init__` checks it again)."""
         fields: dict[str, Field] | None = getattr(type(obj), "__record_fields__", None)
         if fields is None:
+            # heavy: dataclasses
             import dataclasses
 
             return dataclasses.replace(obj, **changes)  # type: ignore[type-var]

@@ -108,6 +108,7 @@ def _rule_days(regimen: Regimen, span_start: date, lo: date, hi: date) -> list[d
         return (
             [start + timedelta(days=k) for k in range(0, (hi - start).days + 1, step)] if start <= hi else []
         )
+    # heavy: dateutil
     from dateutil.rrule import WEEKLY, rrule
 
     rule = rrule(WEEKLY, dtstart=datetime.combine(first, time(0)), byweekday=timing.weekdays)

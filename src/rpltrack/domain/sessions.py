@@ -13,9 +13,11 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.records import record
+from rpltrack.domain.schedule import resolve_wall_time
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -142,8 +144,6 @@ def _check_zone(at_time: time | None, zone: str) -> None:
     if at_time is not None and (at_time.second or at_time.microsecond or at_time.tzinfo is not None):
         raise ValidationError("a session time is hours and minutes, like 09:30", field="at")
     if zone:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):
@@ -400,6 +400,7 @@ def planned_dates(
     change cannot move them. Months step from the start (31 Jan, 28 Feb, 31 Mar), never skipping a month."""
     limit = count if count is not None else MAX_COUNT + 1
     if every.unit is EveryUnit.MONTHS:
+        # heavy: dateutil
         from dateutil.relativedelta import relativedelta
 
         found: list[date] = []
@@ -411,6 +412,7 @@ def planned_dates(
             found.append(day)
             k += 1
         return found
+    # heavy: dateutil
     from dateutil.rrule import DAILY, rrule
 
     step = every.n * (7 if every.unit is EveryUnit.WEEKS else 1)
@@ -506,10 +508,8 @@ def session_dues(planned: Iterable[Planned], now: datetime, minutes: int) -> lis
     """Reminders before each upcoming planned session, as for an appointment (the same kind of reminder, so
     discreet mode words it as "something planned"): the evening before (18:00 where the course is) and, for a
     session at a set time, `minutes` before it. A planned session already recorded has none."""
-    from zoneinfo import ZoneInfo
-
+    # quick path: `export csv` would import domain.reminders, shlex (+1.6 ms)
     from rpltrack.domain import reminders as rules
-    from rpltrack.domain.schedule import resolve_wall_time
 
     now_utc = now.astimezone(UTC)
     found: list[Due] = []

@@ -47,6 +47,7 @@ class Interval:
 
     def after(self, day: date) -> date:
         if self.months:
+            # heavy: dateutil
             from dateutil.relativedelta import relativedelta
 
             return day + relativedelta(months=self.months)

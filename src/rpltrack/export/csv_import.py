@@ -31,6 +31,7 @@ from rpltrack.domain.models import (
 from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.records import field, record, replace
+from rpltrack.domain.settings import setting_for
 from rpltrack.export import csv_appointments as appt
 from rpltrack.export import csv_cycles as cyc
 from rpltrack.export import csv_doses as dose
@@ -48,6 +49,7 @@ from rpltrack.export.csv_legacy import (
     Layout,
 )
 from rpltrack.export.csv_read import Row, header_of, read_table
+from rpltrack.export.csv_sessions import read_sessions
 
 if TYPE_CHECKING:
     from typing import Any
@@ -427,8 +429,6 @@ def _mark_state(row: Row) -> str:
 
 
 def _settings(rows: list[Row]) -> dict[str, str]:
-    from rpltrack.domain.settings import setting_for
-
     found: dict[str, str] = {}
     for row in rows:
         key, value = row.text(flg.SETTING), row.text(flg.SETTING_VALUE)
@@ -537,7 +537,6 @@ def parse_export(files: Mapping[str, str]) -> CsvImport:
         marks=tuple(_marks(tables[ex.FLAGS])),
         settings=_settings(tables[ex.SETTINGS]),
     )
-    from rpltrack.export.csv_sessions import read_sessions
 
     labs, sessions, courses = read_sessions(files, records.labs)
     records = replace(records, labs=labs, sessions=sessions, courses=courses)

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from rpltrack.domain.appointments import Appointment, AppointmentKind
 from rpltrack.domain.models import Medication
 from rpltrack.domain.records import record, replace
+from rpltrack.export.ics_series import dose_series
 
 if TYPE_CHECKING:
     from icalendar import Event
@@ -131,6 +132,7 @@ def _retest_description(retest: RetestDue, discreet: bool) -> str:
 
 def _digest(event: Event) -> str:
     """The event's content without DTSTAMP and SEQUENCE: it changes exactly when the event does."""
+    # heavy: hashlib
     import hashlib
 
     lines = [
@@ -143,6 +145,7 @@ def _digest(event: Event) -> str:
 
 def _cancelled_copy(old: Remembered, stamp: datetime) -> Event:
     """The event as last exported, marked cancelled with a higher SEQUENCE (RFC 5546 §3.2.5)."""
+    # heavy: icalendar
     from icalendar import Event
 
     event = Event.from_ical(old.ical)
@@ -178,9 +181,8 @@ def build_calendar(
     instead of drug and lab names and leaves out her purpose, questions and notes (the place stays: it is
     where she has to go). `zone` is her zone (today's date); default: the zone of `now`. `earlier`: the events
     of the file this export replaces (earlier_events), cancelled where this journal does not know them."""
+    # heavy: icalendar
     from icalendar import Calendar, Event, Timezone
-
-    from rpltrack.export.ics_series import dose_series
 
     if now.tzinfo is None:
         raise ValueError("now must be tz-aware")
@@ -343,6 +345,7 @@ def _regimen_key(uid: str, calendar_id: str) -> str:
 
 def _started_on(old: Remembered) -> date:
     """The first day of a dose series an earlier export wrote (its DTSTART)."""
+    # heavy: icalendar
     from icalendar import Event
 
     event = Event.from_ical(old.ical)
@@ -353,6 +356,7 @@ def _started_on(old: Remembered) -> date:
 def earlier_events(text: str) -> list[Event]:
     """The rpltrack events still in force in an earlier export's text (not cancelled), or [] when it cannot
     be read as a calendar."""
+    # heavy: icalendar
     from icalendar import Calendar, Event
 
     try:
@@ -370,6 +374,7 @@ def earlier_events(text: str) -> list[Event]:
 
 def _cancelled_earlier(old: Event, stamp: datetime) -> Event:
     """An event of an earlier file, sent back cancelled with a higher SEQUENCE (RFC 5546 §3.2.5)."""
+    # heavy: icalendar
     from icalendar import Event
 
     event = Event()

@@ -60,6 +60,7 @@ def _rule_parts(regimen: Regimen) -> dict[str, object]:
 def _rule_days(regimen: Regimen, first: date, last: date) -> list[date]:
     """The days the regimen's rule gives from `first` (the segment's start) to `last`, as a calendar would
     expand the RRULE."""
+    # heavy: dateutil
     from dateutil.rrule import DAILY, WEEKLY, rrule
 
     timing = regimen.timing

@@ -13,12 +13,18 @@ any that a killed process left behind (recorded in the ledger).
 from __future__ import annotations
 
 import contextlib
+import signal
 import sys
+import threading
+import time
 from datetime import timedelta
 
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 from typing import TYPE_CHECKING
 
+from rpltrack.domain.reminder_words import DISCREET_TITLE, Notice, Urgency
+from rpltrack.domain.reminders import Kind, utc_key
+from rpltrack.store.files import atomic_write
 from rpltrack.store.reminder_ledger import RunReport, answer, run_due
 
 if TYPE_CHECKING:
@@ -28,8 +34,6 @@ if TYPE_CHECKING:
     from typing import Any
 
     from rpltrack.clock import Clock
-    from rpltrack.domain.reminder_words import Notice
-    from rpltrack.domain.reminders import Kind
     from rpltrack.reminders.notify import Outbox
     from rpltrack.store.journal import Journal
 
@@ -56,6 +60,7 @@ class Session:
     @property
     def outbox(self) -> Outbox:
         if self._outbox is None:
+            # quick path: `remind --once` would import reminders.notify, logging, tokenize and 6 more (+28 ms)
             from rpltrack.reminders.notify import Outbox
 
             self._outbox = Outbox(on_action=self.on_action if self.buttons else None)
@@ -113,6 +118,7 @@ class Session:
             shown = [(key, where) for key, where in ledger.shown(now) if key not in self._marked]
             if not shown:
                 return 0
+            # quick path: `remind --once` would import reminders.notify, logging, tokenize and 6 more (+28 ms)
             from rpltrack.reminders.notify import withdraw_stale
 
             settled = withdraw_stale([where for _, where in shown], self._problems)
@@ -147,9 +153,6 @@ class Session:
 def stopping_on_signals(session: Session) -> Iterator[None]:
     """While in the block, SIGTERM and SIGHUP (systemd stopping the unit, the desktop session ending) end
     the wait for presses instead of killing the process, so that it takes its buttons back on the way out."""
-    import signal
-    import threading
-
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -214,8 +217,6 @@ def serve(
         elif session.opened:
             session.outbox.idle(step)
         else:
-            import time
-
             time.sleep(step)
     return checks
 
@@ -240,8 +241,6 @@ def record_run(
     """Note when reminders were last checked and what came of it: counts and backends, never a reminder's
     words. One 'key value' line each (no json import on the every-minute path); written whole, owner-only."""
 
-    from rpltrack.domain.reminders import utc_key
-
     counts = (len(report.sent), len(report.failed), report.passed)
     lines = [f"last_run_utc {utc_key(now)}", f"trigger {trigger}"]
     lines += [f"{key} {value}" for key, value in zip(COUNTS, counts, strict=True)]
@@ -253,10 +252,6 @@ def record_run(
 def _write_state(db_path: Path, lines: list[str]) -> None:
     """The state file, whole and owner-only, keeping the day the locked notice was last sent (so it goes
     out once a day however often the journal is locked and unlocked)."""
-    import contextlib
-
-    from rpltrack.store.files import atomic_write
-
     previous = _state_values(db_path)
     for key in (LOCKED_MARK, LOCKED_ID):
         if previous.get(key) and not any(line.startswith(f"{key} ") for line in lines):
@@ -296,9 +291,6 @@ def locked_notice(db_path: Path, now: datetime, day: str, outbox: Outbox | None 
     what is due, and never a question for the passphrase. Returns the backend that showed it, None when it
     went out today already or could not be delivered (then it is tried again next time). The day it went
     out is kept in the state file beside the journal, never in the journal (which cannot be opened)."""
-    from rpltrack.domain.reminder_words import DISCREET_TITLE, Notice, Urgency
-    from rpltrack.domain.reminders import Kind, utc_key
-
     lines = [f"last_run_utc {utc_key(now)}", "trigger locked", f"problem {LOCKED_PROBLEM}"]
     if (last_run(db_path) or {}).get(LOCKED_MARK) == day:
         _write_state(db_path, lines)
@@ -311,6 +303,7 @@ def locked_notice(db_path: Path, now: datetime, day: str, outbox: Outbox | None 
         discreet=True,
     )
     if outbox is None:
+        # quick path: `remind --once` would import reminders.notify, logging, tokenize and 6 more (+28 ms)
         from rpltrack.reminders.notify import Outbox
 
         with Outbox() as own:

@@ -21,7 +21,9 @@ import abc
 import contextlib
 import logging
 import os
+import stat
 import sys
+import time
 
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 from typing import TYPE_CHECKING
@@ -62,7 +64,6 @@ def find_session_bus(env: MutableMapping[str, str] | None = None) -> str | None:
         places.append(os.path.join(env["XDG_RUNTIME_DIR"], "bus"))
     if hasattr(os, "getuid"):
         places.append(os.path.join(USER_RUN_DIR, str(os.getuid()), "bus"))
-    import stat
 
     for place in places:
         try:
@@ -91,8 +92,6 @@ class Backend(abc.ABC):
 
     def idle(self, seconds: float) -> None:
         """Let `seconds` pass, handling button presses meanwhile where the backend can."""
-        import time
-
         time.sleep(seconds)
 
     def close(self) -> None:  # noqa: B027  # most backends hold no connection: nothing to release
@@ -119,6 +118,7 @@ class DesktopBackend(Backend):
         if sys.platform.startswith("linux") or "bsd" in sys.platform:
             return find_session_bus() is not None
         try:
+            # heavy: desktop_notifier
             from desktop_notifier.main import get_backend_class
         except ImportError:
             return False
@@ -128,6 +128,7 @@ class DesktopBackend(Backend):
 
     def _loop(self) -> asyncio.Runner:
         if self._runner is None:
+            # heavy: asyncio
             import asyncio
 
             self._runner = asyncio.Runner()
@@ -136,6 +137,7 @@ class DesktopBackend(Backend):
     def _notifier(self, app_name: str) -> DesktopNotifier:
         found = self._notifiers.get(app_name)
         if found is None:
+            # heavy: desktop_notifier
             from desktop_notifier import DesktopNotifier
 
             found = DesktopNotifier(app_name=app_name, app_icon=None)
@@ -154,9 +156,13 @@ class DesktopBackend(Backend):
         return delivered
 
     async def _send(self, notice: Notice) -> bool:
+        # heavy: asyncio
         import asyncio
 
+        # heavy: desktop_notifier
         from desktop_notifier import Button, Capability
+
+        # heavy: desktop_notifier
         from desktop_notifier import Urgency as Level
 
         notifier = self._notifier(DISCREET_APP_NAME if notice.discreet else APP_NAME)
@@ -234,6 +240,7 @@ class DesktopBackend(Backend):
                 return []
 
     async def _release(self) -> list[Notice]:
+        # heavy: asyncio
         import asyncio
 
         replaced = []
@@ -265,6 +272,7 @@ class DesktopBackend(Backend):
                 self.problems.append(f"the {action} button could not be saved: {exc}")
                 confirmation = f"Not saved: {exc}"
             if confirmation:
+                # heavy: asyncio
                 import asyncio
 
                 done = Notice(confirmation, "", Urgency.LOW, notice.covers, discreet=notice.discreet)
@@ -289,6 +297,7 @@ class DesktopBackend(Backend):
 
     async def _wait(self, seconds: float, *, until_answered: bool) -> None:
         """The event loop turns (button presses arrive) for `seconds`, or until nothing awaits an answer."""
+        # heavy: asyncio
         import asyncio
 
         # The daemon idles in longer steps (fewer wake-ups), still stopping promptly when asked.
@@ -357,6 +366,7 @@ def _server_ids(notifier: DesktopNotifier | None) -> Any:
 
 async def _bus_call(bus: Any, member: str, *args: str) -> Any:
     """A call to the bus itself (org.freedesktop.DBus): GetId, GetNameOwner, NameHasOwner."""
+    # heavy: dbus_fast
     from dbus_fast import Message, MessageType
 
     reply = await bus.call(
@@ -395,6 +405,7 @@ async def _where_shown(notifier: DesktopNotifier, ident: str) -> dict[str, str |
 async def _replace_without_buttons(notifier: DesktopNotifier, ident: str, notice: Notice) -> None:
     """Show `notice` without buttons in place of the notification `ident`: on D-Bus, Notify with its
     replaces_id (the same notification, changed in place); elsewhere clear it and send the copy."""
+    # heavy: desktop_notifier
     from desktop_notifier import Urgency as Level
 
     level = {Urgency.LOW: Level.Low, Urgency.NORMAL: Level.Normal, Urgency.CRITICAL: Level.Critical}
@@ -404,7 +415,10 @@ async def _replace_without_buttons(notifier: DesktopNotifier, ident: str, notice
         await notifier.clear(ident)
         await notifier.send(notice.title, released_text(notice), urgency=level[notice.urgency])
         return
+    # heavy: dbus_fast
     from dbus_fast import Variant
+
+    # heavy: desktop_notifier
     from desktop_notifier.backends.dbus import get_hints_signature
 
     urgency = {Urgency.LOW: 0, Urgency.NORMAL: 1, Urgency.CRITICAL: 2}[notice.urgency]
@@ -434,6 +448,7 @@ def withdraw_stale(shown: Sequence[dict[str, Any]], problems: list[str] | None =
     care: closed, or gone with their bus or server."""
     if not shown or find_session_bus() is None:
         return []
+    # heavy: asyncio
     import asyncio
 
     try:
@@ -445,7 +460,10 @@ def withdraw_stale(shown: Sequence[dict[str, Any]], problems: list[str] | None =
 
 
 async def _withdraw(shown: Sequence[dict[str, Any]]) -> list[int]:
+    # heavy: dbus_fast
     from dbus_fast import Message
+
+    # heavy: dbus_fast
     from dbus_fast.aio import MessageBus
 
     bus = await MessageBus().connect()
@@ -481,6 +499,7 @@ class NotifySendBackend(Backend):
     name = "notify-send"
 
     def available(self) -> bool:
+        # heavy: shutil
         import shutil
 
         return shutil.which("notify-send") is not None and (
@@ -488,6 +507,7 @@ class NotifySendBackend(Backend):
         )
 
     def deliver(self, notice: Notice) -> bool:
+        # heavy: subprocess
         import subprocess
 
         urgency = {Urgency.LOW: "low", Urgency.NORMAL: "normal", Urgency.CRITICAL: "critical"}[notice.urgency]
@@ -511,11 +531,13 @@ class OsascriptBackend(Backend):
     name = "osascript"
 
     def available(self) -> bool:
+        # heavy: shutil
         import shutil
 
         return sys.platform == "darwin" and shutil.which("osascript") is not None
 
     def deliver(self, notice: Notice) -> bool:
+        # heavy: subprocess
         import subprocess
 
         script = [
@@ -619,8 +641,6 @@ class Outbox:
         if self.desktop in self.backends:
             self.desktop.idle(seconds)
         else:
-            import time
-
             time.sleep(seconds)
 
     def close(self) -> None:

@@ -9,6 +9,7 @@ login. Elsewhere: a crontab line to add by hand. (Each check leaves a small stat
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rpltrack.domain.records import record
+from rpltrack.store.files import atomic_write
 
 if TYPE_CHECKING:
     import subprocess
@@ -45,6 +47,7 @@ def rpltrack_command() -> list[str]:
     first = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
     if first is not None and first.name == "rpltrack" and first.is_file():
         return [str(first.absolute())]
+    # heavy: shutil
     import shutil
 
     found = shutil.which("rpltrack")
@@ -93,6 +96,7 @@ def timer_unit() -> str:
 
 
 def launch_agent(argv: Sequence[str]) -> bytes:
+    # heavy: plistlib
     import plistlib
 
     return plistlib.dumps(
@@ -109,6 +113,7 @@ def launch_agent(argv: Sequence[str]) -> bytes:
 def cron_line(argv: Sequence[str]) -> str:
     """A crontab line running `argv` every minute. cron turns an unescaped % into a newline (crontab(5)),
     so each % in the command is written \\%, which cron reads back as %."""
+    # heavy: shlex
     import shlex
 
     command = " ".join(shlex.quote(a) for a in argv).replace("%", "\\%")
@@ -118,6 +123,7 @@ def cron_line(argv: Sequence[str]) -> str:
 
 def _run(run: Runner | None, argv: Sequence[str]) -> tuple[bool, str]:
     """Run a service-manager command; (it worked, what it said). `run` replaces subprocess.run in tests."""
+    # heavy: subprocess
     import subprocess
 
     if run is None and not _which(argv[0]):
@@ -130,6 +136,7 @@ def _run(run: Runner | None, argv: Sequence[str]) -> tuple[bool, str]:
 
 
 def _which(program: str) -> bool:
+    # heavy: shutil
     import shutil
 
     return shutil.which(program) is not None
@@ -142,8 +149,6 @@ def _platform() -> str:
 
 
 def _write(path: Path, content: str | bytes) -> None:
-    from rpltrack.store.files import atomic_write
-
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, content.encode() if isinstance(content, str) else content)
 
@@ -258,7 +263,5 @@ def installed(*, platform: str | None = None, run: Runner | None = None) -> Inst
 
 def _db_of(text: str) -> str:
     """The --db path in a unit, plist or crontab line."""
-    import re
-
     found = re.search(r'--db\s*(?:</string>\s*<string>)?\s*"?([^"\n<]+)', text)
     return found.group(1).strip().strip("'") if found else ""

@@ -52,6 +52,7 @@ class AppointmentStore(LabStore):
     def add_appointment(self, appt: Appointment, now: datetime, *, sure: bool = False) -> Appointment:
         """Store an appointment with its questions. One more than two years ahead is a question
         (NeedsConfirmation) unless `sure`."""
+        # quick path: `today` would import domain.appointments (+0.7 ms)
         from rpltrack.domain.appointments import appointment_words, far_ahead_question
 
         self._writable()
@@ -72,6 +73,7 @@ class AppointmentStore(LabStore):
         """Change when, with whom, where, why, notes, what was decided, whether done, or cancel: only the
         fields given, checked by the model; nothing changed is no change. A new time more than two years
         ahead is a question (NeedsConfirmation) unless `sure`."""
+        # quick path: `today` would import domain.appointments (+0.7 ms)
         from rpltrack.domain.appointments import (
             EDITABLE_APPOINTMENT_FIELDS,
             appointment_differences,
@@ -121,6 +123,7 @@ class AppointmentStore(LabStore):
     ) -> Appointment:
         """Remove an appointment: its questions go with it and flag marks raised there no longer point at
         it (HasDependents unless `with_dependents`). One change: undo brings it all back."""
+        # quick path: `today` would import domain.appointments (+0.7 ms)
         from rpltrack.domain.appointments import appointment_words
 
         self._writable()
@@ -148,6 +151,7 @@ class AppointmentStore(LabStore):
 
     def add_questions(self, appointment_id: int, questions: Sequence[Question], now: datetime) -> Appointment:
         """Add questions to an appointment; a flag already asked about there is not added twice."""
+        # quick path: `today` would import domain.appointments (+0.7 ms)
         from rpltrack.domain.appointments import appointment_words
 
         self._writable()
@@ -187,6 +191,7 @@ class AppointmentStore(LabStore):
     def edit_question(self, question_id: int, now: datetime, **fields: Any) -> Question:
         """Correct a question: its words (`text`), whether it was `asked`, its `answer`; only the fields
         given, checked by the model; nothing changed is no change."""
+        # quick path: `today` would import domain.appointments (+0.7 ms)
         from rpltrack.domain.appointments import (
             EDITABLE_QUESTION_FIELDS,
             appointment_words,
@@ -222,6 +227,7 @@ class AppointmentStore(LabStore):
 
     def delete_question(self, question_id: int, now: datetime, *, with_dependents: bool = False) -> Question:
         """Remove one question from its appointment; returns it."""
+        # quick path: `today` would import domain.appointments (+0.7 ms)
         from rpltrack.domain.appointments import appointment_words, question_words
 
         self._writable()
@@ -318,6 +324,7 @@ class AppointmentStore(LabStore):
         """Copy questions not asked at one appointment to another (one change, undone as one): each keeps its
         words and flag, and is not asked yet there. The first appointment keeps them as they were (its
         record stays true); a question already on the second's list is not added twice."""
+        # quick path: `today` would import domain.appointments (+0.7 ms)
         from rpltrack.domain.appointments import Question, appointment_words
 
         self._writable()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from rpltrack.store.db import write_txn
@@ -73,6 +73,7 @@ class CalendarState:
 
     def remembered(self) -> dict[str, Remembered]:
         """What the last export held, by UID."""
+        # quick path: `today` would import export.ics, domain.appointments (+7.9 ms)
         from rpltrack.export.ics import Remembered
 
         return {
@@ -116,6 +117,4 @@ class CalendarState:
 
 
 def _utc(now: datetime) -> str:
-    from datetime import UTC
-
     return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -95,6 +95,7 @@ class JournalKey:
 
 def derive_key(passphrase: str, salt: bytes) -> JournalKey:
     """The key SQLCipher 4 derives from `passphrase` for a file starting with `salt` (about 0.2 s)."""
+    # heavy: hashlib
     import hashlib  # only here: a daily open never derives a key (and hashlib costs ~2 ms to import)
 
     raw = hashlib.pbkdf2_hmac(KDF_HASH, passphrase.encode("utf-8"), salt, KDF_ITERATIONS, KEY_BYTES)
@@ -142,6 +143,7 @@ def cipher_available() -> bool:
 def cipher_module() -> ModuleType:
     """sqlcipher3's DB-API module, or EncryptionUnavailable with what to install."""
     try:
+        # optional extra: sqlcipher3 (rpltrack[encrypted])
         import sqlcipher3.dbapi2 as cipher
     except ImportError:
         raise EncryptionUnavailable(
@@ -204,6 +206,7 @@ def stored_key(salt: bytes, *, prompts_allowed: bool = True, slow: bool = True) 
         return found
     name = keyring_name(salt)
     if _fast_path_applies():
+        # quick path: `remind --once` would import store.secret_service (+0.3 ms)
         from rpltrack.store.secret_service import SecretServiceUnavailable, lookup
 
         try:
@@ -217,7 +220,10 @@ def stored_key(salt: bytes, *, prompts_allowed: bool = True, slow: bool = True) 
     if not slow:
         return None
     try:
+        # optional extra: keyring (rpltrack[encrypted])
         import keyring
+
+        # optional extra: keyring (rpltrack[encrypted])
         import keyring.errors
     except ImportError:
         return None
@@ -230,6 +236,7 @@ def stored_key(salt: bytes, *, prompts_allowed: bool = True, slow: bool = True) 
 def keyring_problem() -> str:
     """Why the key cannot be kept in an OS keyring here, or "" when it can."""
     try:
+        # optional extra: keyring (rpltrack[encrypted])
         import keyring
     except ImportError:
         return f"the keyring library is not installed ({INSTALL_HINT})"
@@ -253,7 +260,10 @@ def store_key(key: JournalKey) -> str:
     problem = keyring_problem()
     if problem:
         return problem
+    # optional extra: keyring (rpltrack[encrypted])
     import keyring
+
+    # optional extra: keyring (rpltrack[encrypted])
     import keyring.errors
 
     try:
@@ -267,7 +277,10 @@ def delete_stored_key(salt: bytes) -> bool:
     """Remove the journal's key from the OS keyring (and this process's memory); whether one was there."""
     forget_in_process(salt)
     try:
+        # optional extra: keyring (rpltrack[encrypted])
         import keyring
+
+        # optional extra: keyring (rpltrack[encrypted])
         import keyring.errors
     except ImportError:
         return False
@@ -308,6 +321,7 @@ MIN_SCORE = 2  # zxcvbn's scale 0-4; below it a passphrase from a file is refuse
 def passphrase_strength(passphrase: str) -> tuple[int, str]:
     """zxcvbn's score (0-4) and one line saying it: strength, how long guessing would take against a slow
     hash (the key derivation is one), and its warning if it has one."""
+    # optional extra: zxcvbn (rpltrack[encrypted])
     from zxcvbn import zxcvbn
 
     result = zxcvbn(passphrase[:100])  # zxcvbn's matching slows down on very long input; 100 is plenty

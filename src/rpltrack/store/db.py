@@ -223,6 +223,7 @@ def guard_shared(path: Path, *, wait_s: float = GUARD_WAIT_S) -> int | None:
     journal (lock, unlock, passphrase) holds it exclusively, so a file is never swapped under an open
     journal; an open that meets a conversion waits for it, then opens the file it left at `path`."""
     try:
+        # platform: fcntl exists only on POSIX
         import fcntl
     except ImportError:
         return None
@@ -255,6 +256,7 @@ def guard_exclusive(path: Path, *, wait_s: float, waiting: object = None) -> int
     conversion needs before it swaps the file. Waits up to `wait_s` seconds for others to close (calling
     `waiting()` once if it must wait), then refuses with JournalError, nothing changed."""
     try:
+        # platform: fcntl exists only on POSIX
         import fcntl
     except ImportError:
         return None
@@ -309,6 +311,7 @@ def raw_connection(
     SQLCipher's log is silenced before the key is given, so a wrong key prints nothing. Raises KeyMissing
     for a locked file without a key, WrongKey when the key does not open it."""
     if key is None and not cipher and is_encrypted(path):
+        # cycle: store.crypto imports store.db at module level
         from rpltrack.store.crypto import KeyMissing
 
         raise KeyMissing(path)
@@ -322,6 +325,7 @@ def raw_connection(
         conn = sqlite3.connect(target, uri=uri, isolation_level=None, check_same_thread=True)
         conn.row_factory = sqlite3.Row
         return conn
+    # cycle: store.crypto imports store.db at module level
     from rpltrack.store.crypto import cipher_module
 
     driver = cipher_module()
@@ -341,6 +345,7 @@ def raw_connection(
     except driver.DatabaseError as exc:
         conn.close()
         if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
+            # cycle: store.crypto imports store.db at module level
             from rpltrack.store.crypto import WrongKey
 
             raise WrongKey(

@@ -20,8 +20,9 @@ from rpltrack.domain.models import (
 )
 from rpltrack.domain.quantities import Quantity
 from rpltrack.domain.records import record, replace
+from rpltrack.domain.schedule import day_bounds, expand
 from rpltrack.store import rows
-from rpltrack.store.medications import MedicationStore
+from rpltrack.store.medications import _ID_RE, MedicationStore, _name_matches
 
 if TYPE_CHECKING:
     from typing import Any
@@ -142,8 +143,6 @@ class DoseStore(MedicationStore):
     def days(self, first: date, last: date, zone: ZoneInfo, now: datetime) -> dict[date, list[DoseView]]:
         """Every dose of each local day from `first` to `last` (inclusive) with its state at `now`, from one
         read of the medications and the logs of the span."""
-        from rpltrack.domain.schedule import day_bounds
-
         start, _ = day_bounds(first, zone)
         _, end = day_bounds(last, zone)
         # A day before, in UTC terms, covers any zone offset between the medication's zone and hers.
@@ -198,7 +197,6 @@ class DoseStore(MedicationStore):
             slot: DoseSlot | None = None
             if slot_at is not None:
                 slot_at = slot_at.astimezone(UTC)
-                from rpltrack.domain.schedule import expand
 
                 matching = [
                     s for s in expand(med, slot_at, slot_at + timedelta(seconds=1)) if s.slot_at == slot_at
@@ -255,8 +253,6 @@ class DoseStore(MedicationStore):
     def _no_open_slot(
         self, med: Medication, when: datetime, now: datetime, zone: ZoneInfo
     ) -> ValidationError:
-        from rpltrack.domain.schedule import expand
-
         upcoming = expand(med, now, now + timedelta(days=8))
         nxt = f"; the next is {upcoming[0].local_at.astimezone(zone):%a %d %b %H:%M}" if upcoming else ""
         recent = [
@@ -306,8 +302,6 @@ class DoseStore(MedicationStore):
     def medication_ids_named(self, name: str) -> tuple[int, ...]:
         """Every course of her medication called `name` (by id, name, generic or brand): History and
         `rpltrack log --med` show a medication's doses across all its courses. Unknown: a ValidationError."""
-        from rpltrack.store.medications import _ID_RE, _name_matches
-
         wanted = " ".join(name.split()).casefold()
         if wanted and _ID_RE.match(wanted) is None:
             found = _name_matches(self.medications(), wanted)
@@ -413,8 +407,6 @@ class DoseStore(MedicationStore):
     ) -> list[HistoryEntry]:
         """Scheduled doses in [lo, hi) that Today would call missed at `now` (never logged, past their grace
         period, not from before the medication was entered), of the filter's medications."""
-        from rpltrack.domain.schedule import expand
-
         hi = min(hi, now.astimezone(UTC))
         if hi <= lo:
             return []
@@ -451,6 +443,7 @@ class DoseStore(MedicationStore):
 
     def bulk_insert_doses(self, logs: Sequence[DoseLog], now: datetime) -> int:
         """Insert many logs in one transaction through sqlite-utils (demo journals); one change record."""
+        # heavy: sqlite_utils
         import sqlite_utils
 
         self._writable()

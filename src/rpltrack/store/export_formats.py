@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.records import record
+from rpltrack.store import exporting
 
 if TYPE_CHECKING:
     from rpltrack.store.journal import Journal
@@ -33,28 +34,22 @@ def write_csv(
     journal: Journal, base: Path, start: date | None, end: date | None, now: datetime, zone: ZoneInfo
 ) -> list[Path]:
     """The CSV files, in a new rpltrack-export-YYYYMMDD-HHMM folder inside `base` (as `export csv`)."""
-    from rpltrack.store.exporting import default_export_dir, write_csv_export
-
-    out_dir = default_export_dir(now, zone, base)
-    return write_csv_export(journal, out_dir, start=start, end=end, now=now, zone=zone)
+    out_dir = exporting.default_export_dir(now, zone, base)
+    return exporting.write_csv_export(journal, out_dir, start=start, end=end, now=now, zone=zone)
 
 
 def write_ics(
     journal: Journal, base: Path, start: date | None, end: date | None, now: datetime, zone: ZoneInfo
 ) -> list[Path]:
     """rpltrack.ics in `base` (as `export ics`): appointments and retest due dates, no dose times."""
-    from rpltrack.store.exporting import write_calendar
-
-    return [write_calendar(journal, base / CALENDAR_FILE, now=now, zone=zone, doses=False)]
+    return [exporting.write_calendar(journal, base / CALENDAR_FILE, now=now, zone=zone, doses=False)]
 
 
 def write_ics_with_doses(
     journal: Journal, base: Path, start: date | None, end: date | None, now: datetime, zone: ZoneInfo
 ) -> list[Path]:
     """rpltrack.ics in `base` with the dose times of the next days too (as `export ics --doses`)."""
-    from rpltrack.store.exporting import write_calendar
-
-    return [write_calendar(journal, base / CALENDAR_FILE, now=now, zone=zone, doses=True)]
+    return [exporting.write_calendar(journal, base / CALENDAR_FILE, now=now, zone=zone, doses=True)]
 
 
 def brief_day(journal: Journal, now: datetime, zone: ZoneInfo) -> date:
@@ -67,10 +62,8 @@ def write_brief_page(
     journal: Journal, base: Path, start: date | None, end: date | None, now: datetime, zone: ZoneInfo
 ) -> list[Path]:
     """The one-page brief for the next appointment (as `brief`), named by its day."""
-    from rpltrack.store.exporting import write_brief
-
     path = base / brief_file_name(brief_day(journal, now, zone))
-    return [write_brief(journal, path, now=now, zone=zone, appt_id=None)]
+    return [exporting.write_brief(journal, path, now=now, zone=zone, appt_id=None)]
 
 
 @record(frozen=True)

@@ -9,6 +9,7 @@ killed are recognised by their process id and removed.
 
 from __future__ import annotations
 
+import glob
 import os
 from pathlib import Path
 
@@ -83,8 +84,6 @@ def partial_pid(stale: Path, name: str) -> int | None:
 
 def remove_killed_partials(dest: Path) -> None:
     """Half-written files for `dest` whose writer was killed (.<name>.<pid>.partial, that process gone)."""
-    import glob
-
     for stale in dest.parent.glob(f".{glob.escape(dest.name)}.*{PARTIAL_SUFFIX}"):
         pid = partial_pid(stale, dest.name)
         if pid is not None and stale.is_file() and not stale.is_symlink() and process_gone(pid):

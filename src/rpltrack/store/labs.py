@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import DuplicateEntry, NeedsConfirmation, ValidationError
+from rpltrack.domain.records import replace
 from rpltrack.store import rows
 from rpltrack.store.base import lab_conv, mark_words
 from rpltrack.store.doses import DoseStore
@@ -48,7 +49,10 @@ class LabStore(DoseStore):
         """Store a result as entered. An unusual value (a typo guard of the lab catalog) is a question
         (NeedsConfirmation) unless it is marked confirmed or `sure`: she has checked the number and unit.
         The same test, day and value already stored is refused (DuplicateEntry) unless `again`."""
+        # quick path: `today` would import domain.labcatalog, domain.betas, domain.labs and 2 more (+4.3 ms)
         from rpltrack.domain.labcatalog import resolve
+
+        # quick path: `today` would import domain.labs, domain.betas, fractions (+2.5 ms)
         from rpltrack.domain.labs import day_words, value_words
 
         self._writable()
@@ -72,9 +76,11 @@ class LabStore(DoseStore):
     def _checked_unusual(self, result: LabResult, name: str, *, confirmed: bool) -> LabResult:
         """`result` marked checked when its value is unusual and she confirmed it (unmarked when it is not
         unusual); a question (NeedsConfirmation) when it is unusual and not confirmed."""
+        # quick path: `today` would import domain.labcatalog, domain.betas, domain.labs and 2 more (+4.3 ms)
         from rpltrack.domain.labcatalog import is_unusual, resolve
+
+        # quick path: `today` would import domain.labs, domain.betas, fractions (+2.5 ms)
         from rpltrack.domain.labs import value_words
-        from rpltrack.domain.records import replace
 
         unusual = is_unusual(resolve(result.test), result.value)
         if unusual and not confirmed:
@@ -87,6 +93,7 @@ class LabStore(DoseStore):
 
     def _same_result(self, result: LabResult) -> LabResult | None:
         """A stored result of the same test, day and value as `result` (another entry than itself)."""
+        # quick path: `today` would import domain.labs, domain.betas, fractions (+2.5 ms)
         from rpltrack.domain.labs import same_result
 
         for row in self._conn.execute(
@@ -102,9 +109,11 @@ class LabStore(DoseStore):
         """Correct a result: only the fields given change (test, on, value, reference, on_anticoagulant,
         note, lab, confirmed_unusual), checked by the model; nothing changed is no change. An edited value
         that is unusual is a question (NeedsConfirmation) unless `sure` or confirmed_unusual=True."""
+        # quick path: `today` would import domain.labcatalog, domain.betas, domain.labs and 2 more (+4.3 ms)
         from rpltrack.domain.labcatalog import resolve
+
+        # quick path: `today` would import domain.labs, domain.betas, fractions (+2.5 ms)
         from rpltrack.domain.labs import EDITABLE_LAB_FIELDS, day_words, lab_differences
-        from rpltrack.domain.records import replace
 
         unknown = set(fields) - EDITABLE_LAB_FIELDS
         if unknown:
@@ -146,7 +155,10 @@ class LabStore(DoseStore):
     def delete_lab(self, lab_id: int, now: datetime, *, with_dependents: bool = False) -> LabResult:
         """Remove a result; her marks on the flags it raised go with it (HasDependents unless
         `with_dependents`). One change: undo brings both back."""
+        # quick path: `today` would import domain.labcatalog, domain.betas, domain.labs and 2 more (+4.3 ms)
         from rpltrack.domain.labcatalog import resolve
+
+        # quick path: `today` would import domain.labs, domain.betas, fractions (+2.5 ms)
         from rpltrack.domain.labs import day_words, value_words
 
         self._writable()
@@ -161,6 +173,7 @@ class LabStore(DoseStore):
     def snapshot(self, now: datetime, zone: ZoneInfo) -> JournalSnapshot:
         """What the flag rules read, as of `now`: everything clinical, and the dose logs of the short
         window the missed-dose rules look back over."""
+        # quick path: `today` would import flags.model, domain.betas, domain.sessions and 2 more (+7.1 ms)
         from rpltrack.flags.model import JournalSnapshot
 
         at = now.astimezone(UTC)  # arithmetic and comparisons in UTC: a repeated hour's fold is kept
@@ -191,6 +204,7 @@ class LabStore(DoseStore):
 
     def flag_board(self, now: datetime, zone: ZoneInfo) -> Board:
         """The flags as of `now`: those to raise, those she marked, and the rules that could not judge."""
+        # quick path: `today` would import flags.rules, domain.labcatalog, domain.betas and 16 more (+13 ms)
         from rpltrack.flags.rules import board
 
         return board(self.snapshot(now, zone), self.flag_marks())

@@ -17,6 +17,7 @@ from rpltrack.domain.models import (
     TimingKind,
 )
 from rpltrack.domain.records import replace
+from rpltrack.domain.schedule import resolve_wall_time
 from rpltrack.store import rows
 from rpltrack.store.timeline import TimelineStore
 
@@ -104,8 +105,6 @@ def _moved(regimen: Regimen, day: date, zone: ZoneInfo) -> Regimen:
     """The first regimen from another first day (an every-N-hours schedule keeps its time of day)."""
     timing = regimen.timing
     if timing.kind is TimingKind.INTERVAL and timing.interval_anchor_at is not None:
-        from rpltrack.domain.schedule import resolve_wall_time
-
         anchor, _ = resolve_wall_time(day, timing.interval_anchor_at.astimezone(zone).time(), zone)
         timing = replace(timing, interval_anchor_at=anchor)
     return replace(regimen, effective_on=day, timing=timing)
@@ -114,6 +113,7 @@ def _moved(regimen: Regimen, day: date, zone: ZoneInfo) -> Regimen:
 def medication_edit_words(before: Medication, after: Medication) -> list[str]:
     """What changed from `before` to `after`, in words ("renamed to baby aspirin", "75 mg 08:00 daily from
     2026-11-25"); a dose change (a regimen `before` does not have) comes last."""
+    # quick path: `today` would import domain.anchors, six, dateutil, calendar (+4.2 ms)
     from rpltrack.domain.anchors import describe_anchor
 
     stamp = before.created_at or datetime(2000, 1, 1, tzinfo=UTC)
@@ -203,6 +203,7 @@ class MedicationStore(TimelineStore):
         """Anchored schedules placed on the dates their cycle's events give them now."""
         if not any(m.anchored for m in meds):
             return meds
+        # quick path: `today` would import domain.anchors, six, dateutil, calendar (+4.2 ms)
         from rpltrack.domain.anchors import place
 
         cycles = {c.id: c for c in self.cycles() if c.id is not None}

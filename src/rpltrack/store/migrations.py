@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from rpltrack.domain.quantities import UNIT_FAMILY
 from rpltrack.store.backups import backup_numbered
+from rpltrack.store.calendar_state import add_calendar_tables
 from rpltrack.store.db import write_txn
 
 UTC_GLOB = "'[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]Z'"
@@ -400,8 +402,6 @@ def _v5(conn: sqlite3.Connection) -> None:
     """Treatment sessions and planned courses of them. LIT sessions once kept as labs move to sessions with
     their ids (flag marks on them keep their keys), and the change log's rows of those labs follow them, so
     undo and redo of earlier changes act on the sessions."""
-    import json
-
     for statement in V5_STATEMENTS:
         conn.execute(statement)
     labs = _rows(conn, "SELECT * FROM labs WHERE test = ? ORDER BY id", (LIT_LAB,))
@@ -428,8 +428,6 @@ Migration = Callable[[sqlite3.Connection], None]
 
 def _v6(conn: sqlite3.Connection) -> None:
     """The journal's calendar id and what its last calendar export held (store.calendar_state)."""
-    from rpltrack.store.calendar_state import add_calendar_tables
-
     add_calendar_tables(conn)
 
 

@@ -14,6 +14,7 @@ from rpltrack.store import rows
 from rpltrack.store.backups import backup_dir, backup_numbered, backup_to
 from rpltrack.store.base import appointment_conv, lab_conv, timeline_conv
 from rpltrack.store.db import JournalError, connect, errors, is_encrypted
+from rpltrack.store.files import open_private
 from rpltrack.store.migrations import HEAD, migrate, user_version
 from rpltrack.store.protocols import ProtocolStore
 from rpltrack.store.writer import TABLES_WITH_AUDIT
@@ -84,6 +85,7 @@ class PortabilityStore(ProtocolStore):
         key = self._key
         if key is None:
             return []
+        # quick path: `today` would import store.crypto (+0.3 ms)
         from rpltrack.store.crypto import UNFINISHED
 
         marker = backup_dir(self.path) / UNFINISHED
@@ -93,7 +95,10 @@ class PortabilityStore(ProtocolStore):
             return []  # the usual case: one failed open
         if unfinished != key.journal_id:
             return []
+        # quick path: `today` would import store.crypto (+0.3 ms)
         from rpltrack.store.crypto import stored_key
+
+        # quick path: `today` would import store.locking, hashlib, store.crypto (+3.9 ms)
         from rpltrack.store.locking import FIRST_CHANGE, OTHER_JOURNAL, Conversion, convert_backups
 
         found = self._conn.execute(FIRST_CHANGE).fetchone()
@@ -185,6 +190,7 @@ class PortabilityStore(ProtocolStore):
         try:
             src = connect(source, readonly=True, key=source_key)
         except JournalError as exc:
+            # quick path: `today` would import store.crypto (+0.3 ms)
             from rpltrack.store.crypto import WrongKey
 
             if isinstance(exc, WrongKey):
@@ -212,6 +218,7 @@ class PortabilityStore(ProtocolStore):
         it."""
         if not is_encrypted(source):
             return None
+        # quick path: `today` would import store.crypto (+0.3 ms)
         from rpltrack.store.crypto import EncryptionUnavailable, KeyMissing, key_for, salt_of
 
         if self._key is not None and salt_of(source) == self._key.salt:
@@ -227,10 +234,13 @@ class PortabilityStore(ProtocolStore):
         """Copy a backup of the other kind (or another key) over the live journal: rewritten first in the
         journal's own kind and key into a private (0700) folder beside the journal (sqlcipher_export, every
         row checked), then copied in through the backup API; the folder is removed afterwards."""
+        # heavy: shutil
         import shutil
+
+        # heavy: tempfile
         import tempfile
 
-        from rpltrack.store.files import open_private
+        # quick path: `today` would import store.locking, hashlib, store.crypto (+3.9 ms)
         from rpltrack.store.locking import NotConverted, export_copy
 
         folder = Path(tempfile.mkdtemp(prefix=".restore-", dir=self.path.parent))
@@ -253,6 +263,7 @@ class PortabilityStore(ProtocolStore):
 
     def _check_backup(self, src: sqlite3.Connection, source: Path) -> None:
         """Refuse (ValidationError, naming what is wrong) a file that must not replace the journal."""
+        # quick path: `today` would import store.schema_check (+2.7 ms)
         from rpltrack.store.schema_check import schema_differences
 
         try:
@@ -295,7 +306,10 @@ class PortabilityStore(ProtocolStore):
         if int(src.execute("PRAGMA page_size").fetchone()[0]) == page_size:
             src.backup(self._conn)
             return
+        # heavy: shutil
         import shutil
+
+        # heavy: tempfile
         import tempfile
 
         # A private (0700) folder beside the journal: the copy is hers alone from its first byte.

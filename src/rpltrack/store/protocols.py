@@ -25,6 +25,7 @@ class ProtocolStore(AppointmentStore):
 
     def protocols(self) -> list[SavedProtocol]:
         """Her own templates (imported, or saved from her regimen), by name."""
+        # quick path: `today` would import domain.protocols, tomllib, domain.medspec, six and 6 more (+29 ms)
         from rpltrack.domain.protocols import SavedProtocol
 
         return [
@@ -43,6 +44,7 @@ class ProtocolStore(AppointmentStore):
         """Keep a template she imported or saved: the text is read in full first (nothing is stored from a
         file that does not read) and must carry `name`. A built-in's name is refused; one of hers is
         replaced only with `replace`. One change, so `undo` takes it back."""
+        # quick path: `today` would import domain.protocols, tomllib, domain.medspec, six and 6 more (+23 ms)
         from rpltrack.domain import protocols
 
         self._writable()
@@ -87,6 +89,7 @@ class ProtocolStore(AppointmentStore):
     def protocol_templates(self) -> list[Template]:
         """Every template she can apply: the built-in examples and hers, by name (hers win a shared name;
         one of hers that no longer reads is left out here and named by protocol_template)."""
+        # quick path: `today` would import domain.protocols, tomllib, domain.medspec, six and 6 more (+29 ms)
         from rpltrack.domain.protocols import builtin_templates
 
         found = {t.name: t for t in builtin_templates()}
@@ -99,6 +102,7 @@ class ProtocolStore(AppointmentStore):
 
     def protocol_template(self, name: str) -> Template:
         """The template called `name`: hers first, then the built-in examples."""
+        # quick path: `today` would import domain.protocols, tomllib, domain.medspec, six and 6 more (+29 ms)
         from rpltrack.domain.protocols import builtin_template
 
         saved = self.protocol(name)
@@ -114,6 +118,7 @@ class ProtocolStore(AppointmentStore):
 
     def protocol_uses(self, name: str | None = None) -> list[ProtocolUse]:
         """When templates were applied (all, or those called `name`), oldest first."""
+        # quick path: `today` would import domain.protocols, tomllib, domain.medspec, six and 6 more (+29 ms)
         from rpltrack.domain.protocols import ProtocolUse
 
         sql = "SELECT * FROM protocol_uses"
@@ -171,6 +176,7 @@ class ProtocolStore(AppointmentStore):
         """What applying `template` to cycle `cycle_id` would add (placed on the cycle's recorded events),
         without saving. Refused: a template already applied to that cycle, or a medication she already
         takes or has planned (the same name or generic), unless `again`; missing doses (MissingDoses)."""
+        # quick path: `today` would import domain.protocols, tomllib, domain.medspec, six and 6 more (+27 ms)
         from rpltrack.domain import catalog, protocols
 
         cycle = self.cycle(cycle_id) if cycle_id is not None else None

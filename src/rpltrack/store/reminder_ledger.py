@@ -15,13 +15,17 @@ she pressed).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 # typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from rpltrack.domain import reminder_words as words
 from rpltrack.domain import reminders as rules
+from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.models import DoseStatus
 from rpltrack.domain.records import field, record
 from rpltrack.domain.reminders import Due, Entry, Kind, State, Travel
 from rpltrack.domain.settings import SETTINGS, grace_from
@@ -88,8 +92,6 @@ def _entry(row: sqlite3.Row) -> Entry:
 
 def note_of(text: str) -> dict[str, Any]:
     """A row's note as a dict ({} when empty or not JSON)."""
-    import json
-
     try:
         found = json.loads(text) if text else {}
     except ValueError:
@@ -98,8 +100,6 @@ def note_of(text: str) -> dict[str, Any]:
 
 
 def _note(due: Due) -> str:
-    import json
-
     return json.dumps({"what": due.what, "when": due.when, "detail": due.detail}, ensure_ascii=False)
 
 
@@ -150,6 +150,7 @@ class Ledger:
         ).fetchall()
         if not found:
             return []
+        # quick path: `remind --once` would import store.appointment_rows, domain.appointments (+0.9 ms)
         from rpltrack.store import appointment_rows
 
         return [appointment_rows.appointment_of(row, ()) for row in found]
@@ -287,7 +288,6 @@ class Ledger:
         ).fetchone()
         if row is None:
             return
-        import json
 
         note = note_of(row["note"])
         for name, value in changes.items():
@@ -448,7 +448,6 @@ def run_due(
             flag_dues = _flag_dues(journal, now, zone)
         except Exception as exc:  # a flag problem must never hold back a dose reminder
             notes.append(f"retests and refills were not checked ({type(exc).__name__}: {exc})")
-    from rpltrack.domain import reminder_words as words
 
     with ledger.txn():
         # Read again under the write lock: another process may have claimed or sent meanwhile.
@@ -491,9 +490,6 @@ def run_due(
 def answer(journal: Journal, kind: Kind, subject: str, action: str, now: datetime, zone: ZoneInfo) -> str:
     """Act on a button: 'taken' logs the dose (the slot the reminder was for) and closes its reminders;
     'snooze' brings the reminder back in rules.SNOOZE. Returns what was done, in words."""
-    from rpltrack.domain.errors import ValidationError
-    from rpltrack.domain.models import DoseStatus
-
     ledger = journal.reminder_ledger()
     if action == "snooze":
         until = now.astimezone(UTC) + rules.SNOOZE

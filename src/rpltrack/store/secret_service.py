@@ -173,6 +173,7 @@ class _Bus:
     """One connection to the session bus: authenticated, said Hello, calls answered in turn."""
 
     def __init__(self) -> None:
+        # heavy: socket
         import socket
 
         self.serial = 0

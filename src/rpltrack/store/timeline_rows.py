@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Transfer
+from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
 from rpltrack.store.rows import opt_date, utc_parse, utc_text
 
 if TYPE_CHECKING:
     from typing import Any
 
     from rpltrack.domain.betas import BetaDraw
-    from rpltrack.domain.pregnancies import Pregnancy
 
 
 def cycle_values(cycle: Cycle, now: datetime) -> dict[str, Any]:
@@ -84,6 +84,7 @@ def beta_values(draw: BetaDraw, zone: str, confirmed_unusual: bool, now: datetim
 
 
 def beta_of(row: sqlite3.Row) -> BetaDraw:
+    # quick path: `today` would import domain.betas (+1.6 ms)
     from rpltrack.domain.betas import BetaDraw, HcgValue, Op
 
     value = HcgValue(Op(row["op"]), Decimal(repr(row["value"])).normalize(), row["raw"])
@@ -112,8 +113,6 @@ def pregnancy_values(p: Pregnancy, now: datetime) -> dict[str, Any]:
 
 
 def pregnancy_of(row: sqlite3.Row) -> Pregnancy:
-    from rpltrack.domain.pregnancies import Confirmation, Outcome, Pregnancy
-
     return Pregnancy(
         started_on=opt_date(row["started_on"]),
         outcome=Outcome(row["outcome"]),

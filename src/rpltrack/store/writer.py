@@ -3,6 +3,7 @@ each row's before and after, undo and redo)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -41,8 +42,6 @@ _WALKS = ("undo", "redo")
 
 
 def _dumps(row: dict[str, Any]) -> str:
-    import json  # only writes need it; keeps read-only commands' start-up short
-
     return json.dumps(row)
 
 
@@ -213,7 +212,6 @@ class AuditedWriter:
         table = entry["tbl"]
         if table not in TABLES_WITH_AUDIT:
             raise JournalError(f"cannot undo a change to {table}")
-        import json
 
         before = json.loads(entry["before"]) if entry["before"] else None
         after = json.loads(entry["after"]) if entry["after"] else None
