@@ -8,6 +8,7 @@ from enum import StrEnum
 from rpltrack.domain.errors import ValidationError, parse_choice
 from rpltrack.domain.models import require_aware
 from rpltrack.domain.records import record
+from rpltrack.domain.words import quoted, text_change
 
 MAX_TEXT = 2000
 MAX_LINE = 200
@@ -138,18 +139,6 @@ def far_ahead_question(at: datetime, now: datetime) -> str | None:
     return f"The appointment is on {when_words(at)}, more than two years from now: is the year right?"
 
 
-def _quoted(text: str, limit: int = 60) -> str:
-    return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 3]}..."'
-
-
-def _text_change(what: str, before: str, after: str) -> str:
-    if not before:
-        return f"{what} set to {_quoted(after)}"
-    if not after:
-        return f"{what} removed"
-    return f"{what} from {_quoted(before)} to {_quoted(after)}"
-
-
 def appointment_differences(old: Appointment, new: Appointment) -> list[str]:
     """What a correction changed, in words ('the time from … to …', 'cancelled'); empty when nothing."""
     words: list[str] = []
@@ -165,7 +154,7 @@ def appointment_differences(old: Appointment, new: Appointment) -> list[str]:
         ("what was decided", old.decided, new.decided),
     ):
         if before != after:
-            words.append(_text_change(what, before, after))
+            words.append(text_change(what, before, after))
     if old.done_at != new.done_at:
         words.append("the visit marked done" if new.done_at else "the visit no longer marked done")
     if old.cancelled != new.cancelled:
@@ -175,16 +164,16 @@ def appointment_differences(old: Appointment, new: Appointment) -> list[str]:
 
 def question_words(question: Question) -> str:
     """The question quoted, shortened: '"Should I keep taking aspirin?"'."""
-    return _quoted(question.text)
+    return quoted(question.text)
 
 
 def question_differences(old: Question, new: Question) -> list[str]:
     """What a correction of a question changed, in words; empty when nothing."""
     words: list[str] = []
     if old.text != new.text:
-        words.append(f"the words from {_quoted(old.text)} to {_quoted(new.text)}")
+        words.append(f"the words from {quoted(old.text)} to {quoted(new.text)}")
     if old.asked != new.asked:
         words.append("marked asked" if new.asked else "marked not asked")
     if old.answer != new.answer:
-        words.append(_text_change("the answer", old.answer, new.answer))
+        words.append(text_change("the answer", old.answer, new.answer))
     return words

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from rpltrack.domain.betas import Op
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.records import field, record
+from rpltrack.domain.words import quoted, text_change
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -269,16 +270,12 @@ def value_words(value: LabValue) -> str:
     shown = str(value) or "a session"
     said = " ".join(value.raw.split())
     if value.number is None and value.text and said and _folded(said) != _folded(value.text):
-        return f"{shown} (entered as {_quoted(said)})"
+        return f"{shown} (entered as {quoted(said)})"
     return shown
 
 
 def _folded(word: str) -> str:
     return " ".join(word.casefold().replace("-", " ").replace("_", " ").split())
-
-
-def _quoted(text: str, limit: int = 60) -> str:
-    return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 3]}..."'
 
 
 def lab_differences(old: LabResult, new: LabResult, name_of: Callable[[str], str]) -> list[str]:
@@ -290,7 +287,7 @@ def lab_differences(old: LabResult, new: LabResult, name_of: Callable[[str], str
     if value_words(old.value) != value_words(new.value):
         words.append(f"the value from {value_words(old.value)} to {value_words(new.value)}")
     elif old.value.raw != new.value.raw:
-        words.append(f"the value as written from {_quoted(old.value.raw)} to {_quoted(new.value.raw)}")
+        words.append(f"the value as written from {quoted(old.value.raw)} to {quoted(new.value.raw)}")
     if old.on != new.on:
         words.append(f"the date from {day_words(old.on)} to {day_words(new.on)}")
     if old.reference != new.reference:
@@ -308,12 +305,7 @@ def lab_differences(old: LabResult, new: LabResult, name_of: Callable[[str], str
         )
     for what, before, after in (("the note", old.note, new.note), ("the laboratory", old.lab, new.lab)):
         if before != after:
-            if not before:
-                words.append(f"{what} set to {_quoted(after)}")
-            elif not after:
-                words.append(f"{what} removed")
-            else:
-                words.append(f"{what} from {_quoted(before)} to {_quoted(after)}")
+            words.append(text_change(what, before, after))
     if old.confirmed_unusual != new.confirmed_unusual and old.value == new.value:
         words.append("the value marked as checked" if new.confirmed_unusual else "the check mark removed")
     return words

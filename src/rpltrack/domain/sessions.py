@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.records import record
 from rpltrack.domain.schedule import resolve_wall_time
+from rpltrack.domain.words import text_change
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -189,18 +190,6 @@ def session_words(session: TreatmentSession) -> str:
     return f"{session.what} on {when}"
 
 
-def _quoted(text: str, limit: int = 60) -> str:
-    return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 3]}..."'
-
-
-def _text_change(what: str, before: str, after: str) -> str:
-    if not before:
-        return f"{what} set to {_quoted(after)}"
-    if not after:
-        return f"{what} removed"
-    return f"{what} from {_quoted(before)} to {_quoted(after)}"
-
-
 def session_differences(old: TreatmentSession, new: TreatmentSession) -> list[str]:
     """What a correction changed, in words; empty when nothing."""
     words: list[str] = []
@@ -211,10 +200,10 @@ def session_differences(old: TreatmentSession, new: TreatmentSession) -> list[st
     if old.at_time != new.at_time:
         before = f"{old.at_time:%H:%M}" if old.at_time else ""
         after = f"{new.at_time:%H:%M}" if new.at_time else ""
-        words.append(_text_change("the time", before, after))
+        words.append(text_change("the time", before, after))
     for what, before, after in (("the place", old.where, new.where), ("the note", old.note, new.note)):
         if before != after:
-            words.append(_text_change(what, before, after))
+            words.append(text_change(what, before, after))
     return words
 
 
@@ -386,7 +375,7 @@ def course_differences(old: Course, new: Course) -> list[str]:
         words.append(f"the plan from {old.plan_words()} to {new.plan_words()}")
     for what, before, after in (("the place", old.where, new.where), ("the note", old.note, new.note)):
         if before != after:
-            words.append(_text_change(what, before, after))
+            words.append(text_change(what, before, after))
     if old.stopped_on != new.stopped_on:
         words.append(f"stopped on {day_words(new.stopped_on)}" if new.stopped_on else "no longer stopped")
     return words

@@ -1,5 +1,6 @@
 """The words for what happened to a dose and for adherence, written once for every surface (the app, the
-command line, the brief, the CSV and reminders), so one surface never says it differently from another."""
+command line, the brief, the CSV and reminders), so one surface never says it differently from another; and
+how a correction quotes what she wrote ('the note from "…" to "…"') in the change log of every kind."""
 
 from __future__ import annotations
 
@@ -37,3 +38,17 @@ def taken_words(at: str, *, logged_later: bool = False, as_needed: bool = False)
 def skipped_words(reason: str = "") -> str:
     """'skipped', 'skipped: nausea'."""
     return f"skipped: {reason}" if reason else "skipped"
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    """Her words in quotes, cut to `limit` characters with '...': how a correction names what she wrote."""
+    return f'"{text}"' if len(text) <= limit else f'"{text[: limit - 3]}..."'
+
+
+def text_change(what: str, before: str, after: str) -> str:
+    """A correction of a text field: 'the note set to "…"', 'the note removed', 'the note from "…" to "…"'."""
+    if not before:
+        return f"{what} set to {quoted(after)}"
+    if not after:
+        return f"{what} removed"
+    return f"{what} from {quoted(before)} to {quoted(after)}"

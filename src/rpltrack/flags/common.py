@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from rpltrack.domain import catalog
+from rpltrack.domain import catalog, labcatalog
 from rpltrack.domain.labs import LabResult
 from rpltrack.domain.models import Medication
 from rpltrack.domain.pregnancies import Outcome, Pregnancy
@@ -99,3 +99,13 @@ def ga_days_on(snap: JournalSnapshot, day: date) -> int | None:
     if not cycles:
         return None
     return cycles[0].dating_on(day, pregnant=True).ga_days
+
+
+def lab_results_named(snap: JournalSnapshot, name: str) -> tuple[str, list[LabResult]]:
+    """(shown name, results) of the lab a clinic setting names: a catalog test, else her own test name."""
+    test = labcatalog.lookup(name)
+    if test is not None:
+        return test.name, results(snap, test.key)
+    wanted = name.strip().casefold()
+    found = [r for r in snap.labs if r.test.strip().casefold() == wanted and r.on <= snap.today]
+    return name.strip(), sorted(found, key=lambda r: (r.on, r.id or 0))

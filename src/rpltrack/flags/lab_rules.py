@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from rpltrack.domain import settings
 from rpltrack.domain.cycles import CycleKind, EventKind
@@ -43,6 +44,9 @@ from rpltrack.flags.lab_common import (
     value_text,
 )
 from rpltrack.flags.model import Flag, JournalSnapshot, Number, Unjudged
+
+if TYPE_CHECKING:
+    from rpltrack.domain.labs import LabTest, LabValue
 
 DESCRIPTIONS: dict[str, str] = {
     "tsh-above-target": (
@@ -238,6 +242,20 @@ def _transfer_days(snap: JournalSnapshot) -> list[tuple[date, bool]]:
 _TRANSFER_TIMING = {-1: "the day before transfer", 0: "on transfer day", 1: "the day after transfer"}
 
 
+def _below_words(
+    test: LabTest, value: LabValue, threshold: Decimal, limit_places: int
+) -> tuple[str, str | None, str, str | None, str]:
+    """A ng/mL-or-nmol/L value below a level, in words: (unit, equivalent, shown, level in nmol/L, level),
+    e.g. ('ng/mL', '25.0 nmol/L', '8 ng/mL (25.0 nmol/L)', '31.8', '10 ng/mL (31.8 nmol/L)')."""
+    unit = value.unit or "ng/mL"
+    other_unit, places = ("ng/mL", 2) if unit != "ng/mL" else ("nmol/L", 1)
+    equivalent = lab_common.equivalent(test, value, other_unit, places)
+    shown = f"{value_text(value)} {unit}" + (f" ({equivalent})" if equivalent else "")
+    limit_nmol = in_unit_text(test, threshold, "nmol/L", limit_places)
+    level = f"{dec(threshold)} ng/mL" + (f" ({limit_nmol} nmol/L)" if limit_nmol else "")
+    return unit, equivalent, shown, limit_nmol, level
+
+
 def progesterone_low(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
     """Progesterone below the level some frozen-transfer studies link to fewer live births (§7), judged only
     from the day before to the day after a transfer while on progesterone or in a natural-cycle FET."""
@@ -267,12 +285,7 @@ def progesterone_low(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
             continue
         if not below:
             continue
-        unit = value.unit or "ng/mL"
-        other_unit, places = ("ng/mL", 2) if unit != "ng/mL" else ("nmol/L", 1)
-        equivalent = lab_common.equivalent(test, value, other_unit, places)
-        shown = f"{value_text(value)} {unit}" + (f" ({equivalent})" if equivalent else "")
-        limit_nmol = in_unit_text(test, threshold, "nmol/L", 1)
-        level = f"{dec(threshold)} ng/mL" + (f" ({limit_nmol} nmol/L)" if limit_nmol else "")
+        unit, equivalent, shown, limit_nmol, level = _below_words(test, value, threshold, 1)
         if clinic:
             detail = (
                 f"Your progesterone {_TRANSFER_TIMING[offset]} was {shown}, below your clinic's level of "
@@ -336,12 +349,7 @@ def vitamin_d_low(snap: JournalSnapshot) -> Iterator[Flag | Unjudged]:
         return
     if not below:
         return
-    unit = value.unit or "ng/mL"
-    other_unit, places = ("ng/mL", 2) if unit != "ng/mL" else ("nmol/L", 1)
-    equivalent = lab_common.equivalent(test, value, other_unit, places)
-    shown = f"{value_text(value)} {unit}" + (f" ({equivalent})" if equivalent else "")
-    limit_nmol = in_unit_text(test, threshold, "nmol/L", 2)
-    level = f"{dec(threshold)} ng/mL" + (f" ({limit_nmol} nmol/L)" if limit_nmol else "")
+    unit, equivalent, shown, limit_nmol, level = _below_words(test, value, threshold, 2)
     if clinic:
         detail = (
             f"Your vitamin D of {shown} on {result.on.isoformat()} is below your clinic's level of {level}."

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 
-from rpltrack.domain import labcatalog, settings
+from rpltrack.domain import settings
 from rpltrack.domain.dating import format_ga
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.labs import (
@@ -129,16 +129,6 @@ def _tsh_every_interval(
     )
 
 
-def _lab_results_named(snap: JournalSnapshot, name: str) -> tuple[str, list[LabResult]]:
-    """(shown name, results) of the lab a clinic setting names: a catalog test, else her own test name."""
-    test = labcatalog.lookup(name)
-    if test is not None:
-        return test.name, common.results(snap, test.key)
-    wanted = name.strip().casefold()
-    found = [r for r in snap.labs if r.test.strip().casefold() == wanted and r.on <= snap.today]
-    return name.strip(), sorted(found, key=lambda r: (r.on, r.id or 0))
-
-
 def _clinic_retests_due(snap: JournalSnapshot) -> Iterator[Flag]:
     today = snap.today
     for key in sorted(k for k in snap.settings if k.startswith(settings.RETEST_AFTER_PREFIX)):
@@ -150,7 +140,7 @@ def _clinic_retests_due(snap: JournalSnapshot) -> Iterator[Flag]:
             retest = settings.parse_retest(text)
         except ValidationError:
             continue
-        lab_name, lab_results = _lab_results_named(snap, retest.test)
+        lab_name, lab_results = common.lab_results_named(snap, retest.test)
         meds = [
             m
             for m in snap.medications

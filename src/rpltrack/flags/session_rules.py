@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from rpltrack.domain import labcatalog, settings
+from rpltrack.domain import settings
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.labs import LabResult
 from rpltrack.domain.sessions import (
     KIND_NAMES,
     SessionKind,
@@ -92,16 +91,6 @@ def lit_due(snap: JournalSnapshot) -> Iterator[Flag]:
     )
 
 
-def _lab_results_named(snap: JournalSnapshot, name: str) -> tuple[str, list[LabResult]]:
-    """(shown name, results) of the lab a clinic setting names: a catalog test, else her own test name."""
-    test = labcatalog.lookup(name)
-    if test is not None:
-        return test.name, common.results(snap, test.key)
-    wanted = name.strip().casefold()
-    found = [r for r in snap.labs if r.test.strip().casefold() == wanted and r.on <= snap.today]
-    return name.strip(), sorted(found, key=lambda r: (r.on, r.id or 0))
-
-
 def after_course_due(snap: JournalSnapshot) -> Iterator[Flag]:
     """A retest her clinic set after a course of sessions (`retest.after.ivig` = 'TSH 6w'): due that long
     after the last session of that kind, once no planned session of that kind is still to come, until a
@@ -128,7 +117,7 @@ def after_course_due(snap: JournalSnapshot) -> Iterator[Flag]:
             continue  # the course is still running
         last = sessions[-1]
         due = retest.interval.after(last.on)
-        lab_name, results = _lab_results_named(snap, retest.test)
+        lab_name, results = common.lab_results_named(snap, retest.test)
         if today < due or any(r.on > last.on for r in results):
             continue
         what, course = last.what, name or KIND_NAMES[kind]
