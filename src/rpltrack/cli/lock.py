@@ -16,6 +16,20 @@ from typing import TYPE_CHECKING
 
 from rpltrack.cli.confirm import confirm_or_refuse, interactive
 from rpltrack.domain.errors import ValidationError
+from rpltrack.store.crypto import (
+    MIN_SCORE,
+    KeyMissing,
+    WrongKey,
+    cipher_module,
+    delete_stored_key,
+    derive_key,
+    new_key,
+    passphrase_strength,
+    remember_in_process,
+    salt_of,
+    store_key,
+    stored_key,
+)
 from rpltrack.store.db import JournalError, is_encrypted, raw_connection
 from rpltrack.store.journal import Journal
 
@@ -152,8 +166,6 @@ def open_journal(
 ) -> Journal:
     """Journal.open with the passphrase asked for as needed: up to TRIES times on a terminal. A missing or
     wrong passphrase ends with exit 2 and nothing changed."""
-    # quick path: `export csv` would import store.crypto (+0.3 ms)
-    from rpltrack.store.crypto import KeyMissing, WrongKey
 
     asker = passphrase_asker(args, command, path)
     tries = TRIES if asker is not None and not getattr(args, "passphrase_file", None) else 1
@@ -180,8 +192,6 @@ def open_journal(
 
 def _strength(passphrase: str) -> tuple[int, str]:
     """zxcvbn's score (0-4) and the line saying it (store.crypto.passphrase_strength, shared with the app)."""
-    # quick path: `export csv` would import store.crypto (+0.3 ms)
-    from rpltrack.store.crypto import passphrase_strength
 
     return passphrase_strength(passphrase)
 
@@ -203,8 +213,6 @@ def new_passphrase(file_name: str | None, option: str) -> str:
             "Nothing was changed.",
             field="passphrase",
         )
-    # quick path: `export csv` would import store.crypto (+0.3 ms)
-    from rpltrack.store.crypto import MIN_SCORE
 
     score, line = _strength(chosen)
     print(line)
@@ -259,8 +267,6 @@ def _waiting() -> None:
 
 def _open_for_change(ctx: Context) -> Journal:
     """The journal, opened to be converted: writable and healthy, or exit 1/2 with nothing changed."""
-    # quick path: `export csv` would import store.crypto (+0.3 ms)
-    from rpltrack.store.crypto import cipher_module
 
     cipher_module()
     journal = ctx.journal
@@ -276,10 +282,8 @@ def _open_for_change(ctx: Context) -> Journal:
 
 
 def cmd_lock(ctx: Context) -> int:
-    # quick path: `export csv` would import store.crypto (+0.3 ms)
-    from rpltrack.store.crypto import new_key, remember_in_process, store_key
 
-    # quick path: `export csv` would import store.locking, hashlib, store.crypto (+5.3 ms)
+    # quick path: `export csv` would import store.locking, hashlib (+5 ms)
     from rpltrack.store.locking import backups_words, convert
 
     journal = _open_for_change(ctx)
@@ -314,10 +318,8 @@ def cmd_lock(ctx: Context) -> int:
 
 
 def cmd_unlock(ctx: Context) -> int:
-    # quick path: `export csv` would import store.crypto (+0.3 ms)
-    from rpltrack.store.crypto import delete_stored_key
 
-    # quick path: `export csv` would import store.locking, hashlib, store.crypto (+5.3 ms)
+    # quick path: `export csv` would import store.locking, hashlib (+5 ms)
     from rpltrack.store.locking import backups_words, convert
 
     journal = _open_for_change(ctx)
@@ -360,8 +362,6 @@ def _known_to_reminders(path: Path, key: JournalKey) -> None:
 def _current_key(ctx: Context) -> JournalKey:
     """The key of the locked journal at db_path from its passphrase (never from the keyring: changing the
     passphrase needs the current one)."""
-    # quick path: `export csv` would import store.crypto (+0.3 ms)
-    from rpltrack.store.crypto import cipher_module, derive_key, salt_of
 
     cipher_module()
     path = ctx.db_path
@@ -386,10 +386,8 @@ def _current_key(ctx: Context) -> JournalKey:
 
 
 def cmd_passphrase(ctx: Context) -> int:
-    # quick path: `export csv` would import store.crypto (+0.3 ms)
-    from rpltrack.store.crypto import delete_stored_key, new_key, remember_in_process, store_key, stored_key
 
-    # quick path: `export csv` would import store.locking, hashlib, store.crypto (+5.3 ms)
+    # quick path: `export csv` would import store.locking, hashlib (+5 ms)
     from rpltrack.store.locking import backups_words, convert
 
     old = _current_key(ctx)
@@ -437,8 +435,6 @@ def _open_for_change_with(ctx: Context, key: JournalKey) -> Journal:
 
 
 def cmd_forget_key(ctx: Context) -> int:
-    # quick path: `export csv` would import store.crypto (+0.3 ms)
-    from rpltrack.store.crypto import delete_stored_key, salt_of
 
     path = ctx.db_path
     if not path.exists() or not is_encrypted(path):

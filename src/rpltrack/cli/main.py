@@ -13,6 +13,14 @@ from rpltrack.cli import stream
 from rpltrack.cli.context import Context
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
+from rpltrack.store.crypto import (
+    WrongKey,
+    cipher_module,
+    forget_in_process,
+    remember_in_process,
+    salt_of,
+    stored_key,
+)
 from rpltrack.store.db import JournalError, errors, is_encrypted
 from rpltrack.store.journal import Journal
 
@@ -177,8 +185,6 @@ def key_to_ask_for(ctx: Context) -> Path | None:
 
     if not is_encrypted(path):
         return None
-    # quick path: `today` would import store.crypto (+0.3 ms)
-    from rpltrack.store.crypto import cipher_module, remember_in_process, salt_of, stored_key
 
     cipher_module()
     kept = stored_key(salt_of(path))
@@ -189,8 +195,6 @@ def key_to_ask_for(ctx: Context) -> Path | None:
 
 
 def open_ui(ctx: Context) -> int:
-    # quick path: `today` would import store.crypto (+0.3 ms)
-    from rpltrack.store.crypto import WrongKey, forget_in_process, salt_of, stored_key
 
     # quick path: `today` would import tui.app with Textual and Rich (+269 ms)
     from rpltrack.tui.app import RpltrackApp, run_app

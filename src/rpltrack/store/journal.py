@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rpltrack.store.backups import backup_to
 from rpltrack.store.base import JournalReadOnly
+from rpltrack.store.crypto import key_for, remember_in_process
 from rpltrack.store.db import (
     JournalError,
     connect,
@@ -93,9 +94,6 @@ class Journal(SearchStore, SessionStore):
         guard = guard_shared(path)
         try:
             if key is None and is_encrypted(path):
-                # quick path: `today` would import store.crypto (+0.3 ms)
-                from rpltrack.store.crypto import key_for
-
                 key = key_for(path, passphrase, prompts_allowed=prompts_allowed)
             journal = cls._open_keyed(path, now, check, notes, key)
         except BaseException:
@@ -107,9 +105,6 @@ class Journal(SearchStore, SessionStore):
         if not journal.readonly:
             remove_killed_partials(path)  # a conversion killed before its swap left its new file beside
         if key is not None:
-            # quick path: `today` would import store.crypto (+0.3 ms)
-            from rpltrack.store.crypto import remember_in_process
-
             remember_in_process(key)
             if not journal.readonly:
                 journal.notes += journal.lock_leftover_backups()

@@ -13,6 +13,15 @@ from rpltrack.domain.errors import ValidationError
 from rpltrack.store import rows
 from rpltrack.store.backups import backup_dir, backup_numbered, backup_to
 from rpltrack.store.base import appointment_conv, lab_conv, timeline_conv
+from rpltrack.store.crypto import (
+    UNFINISHED,
+    EncryptionUnavailable,
+    KeyMissing,
+    WrongKey,
+    key_for,
+    salt_of,
+    stored_key,
+)
 from rpltrack.store.db import JournalError, connect, errors, is_encrypted
 from rpltrack.store.files import open_private
 from rpltrack.store.migrations import HEAD, migrate, user_version
@@ -85,8 +94,6 @@ class PortabilityStore(ProtocolStore):
         key = self._key
         if key is None:
             return []
-        # quick path: `today` would import store.crypto (+0.3 ms)
-        from rpltrack.store.crypto import UNFINISHED
 
         marker = backup_dir(self.path) / UNFINISHED
         try:
@@ -95,10 +102,8 @@ class PortabilityStore(ProtocolStore):
             return []  # the usual case: one failed open
         if unfinished != key.journal_id:
             return []
-        # quick path: `today` would import store.crypto (+0.3 ms)
-        from rpltrack.store.crypto import stored_key
 
-        # quick path: `today` would import store.locking, hashlib, store.crypto (+3.9 ms)
+        # quick path: `today` would import store.locking, hashlib (+3.6 ms)
         from rpltrack.store.locking import FIRST_CHANGE, OTHER_JOURNAL, Conversion, convert_backups
 
         found = self._conn.execute(FIRST_CHANGE).fetchone()
@@ -190,9 +195,6 @@ class PortabilityStore(ProtocolStore):
         try:
             src = connect(source, readonly=True, key=source_key)
         except JournalError as exc:
-            # quick path: `today` would import store.crypto (+0.3 ms)
-            from rpltrack.store.crypto import WrongKey
-
             if isinstance(exc, WrongKey):
                 raise ValidationError(
                     f"that passphrase does not open the locked backup {source}; it was not restored",
@@ -218,8 +220,6 @@ class PortabilityStore(ProtocolStore):
         it."""
         if not is_encrypted(source):
             return None
-        # quick path: `today` would import store.crypto (+0.3 ms)
-        from rpltrack.store.crypto import EncryptionUnavailable, KeyMissing, key_for, salt_of
 
         if self._key is not None and salt_of(source) == self._key.salt:
             return self._key
@@ -240,7 +240,7 @@ class PortabilityStore(ProtocolStore):
         # heavy: tempfile
         import tempfile
 
-        # quick path: `today` would import store.locking, hashlib, store.crypto (+3.9 ms)
+        # quick path: `today` would import store.locking, hashlib (+3.6 ms)
         from rpltrack.store.locking import NotConverted, export_copy
 
         folder = Path(tempfile.mkdtemp(prefix=".restore-", dir=self.path.parent))
