@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from rpltrack.store.journal import Journal
 
 # What a section reads when it is first shown, read once in a thread before her first visit (with the
-# thread's own connection; the answers are dropped): the first read of a kind imports its code and brings the
-# file's pages into the cache, so the section's own read, on the event loop, is the quick second one.
+# thread's own connection): the first read of a kind imports its code and brings the file's pages into the
+# cache, so the section's own read, on the event loop, is the quick second one. A section whose screen takes
+# the answer itself (`first_read`) does not read on the event loop at all while the journal is unchanged
+# (RpltrackApp.take_warmed); the other answers are dropped.
 Warm = Callable[["Journal", datetime, ZoneInfo], object]
 
 
@@ -36,7 +38,9 @@ def _cycles(journal: Journal, now: datetime, zone: ZoneInfo) -> object:
 
 
 def _betas(journal: Journal, now: datetime, zone: ZoneInfo) -> object:
-    return journal.betas(), journal.cycles(), journal.pregnancies()
+    from rpltrack.tui.screens.betas import warm_betas
+
+    return warm_betas(journal, now, zone)
 
 
 def _pregnancies(journal: Journal, now: datetime, zone: ZoneInfo) -> object:
@@ -44,7 +48,9 @@ def _pregnancies(journal: Journal, now: datetime, zone: ZoneInfo) -> object:
 
 
 def _labs(journal: Journal, now: datetime, zone: ZoneInfo) -> object:
-    return journal.labs()
+    from rpltrack.tui.screens.labs import warm_labs
+
+    return warm_labs(journal, now, zone)
 
 
 def _flags(journal: Journal, now: datetime, zone: ZoneInfo) -> object:
@@ -69,6 +75,7 @@ class Section:
     palette: str  # what the command palette offers ("Go to Labs (results)")
     screen: str  # "module:Class" of its screen, imported when the section first opens
     warm: Warm | None = None  # what it reads first, read ahead in a thread (None: nothing worth it)
+    first_read: bool = False  # its screen takes what `warm` read instead of reading it again
 
     def screen_class(self) -> type[Screen[Any]]:
         """Its screen's class (importing the module the first time)."""
@@ -97,7 +104,7 @@ SECTIONS: tuple[Section, ...] = (
     # History reads its pages in a thread of its own already.
     Section("history", "3", "History", "Go to History (doses)", f"{SCREENS}.history:HistoryScreen"),
     Section("cycles", "4", "Cycles", "Go to Cycles", f"{SCREENS}.cycles:CyclesScreen", _cycles),
-    Section("betas", "5", "Betas", "Go to Betas", f"{SCREENS}.betas:BetasScreen", _betas),
+    Section("betas", "5", "Betas", "Go to Betas", f"{SCREENS}.betas:BetasScreen", _betas, first_read=True),
     Section(
         "pregnancies",
         "6",
@@ -106,7 +113,15 @@ SECTIONS: tuple[Section, ...] = (
         f"{SCREENS}.pregnancies:PregnanciesScreen",
         _pregnancies,
     ),
-    Section("labs", "7", "Labs (results)", "Go to Labs (results)", f"{SCREENS}.labs:LabsScreen", _labs),
+    Section(
+        "labs",
+        "7",
+        "Labs (results)",
+        "Go to Labs (results)",
+        f"{SCREENS}.labs:LabsScreen",
+        _labs,
+        first_read=True,
+    ),
     Section("flags", "8", "Flags", "Go to Flags (things to raise)", f"{SCREENS}.flags:FlagsScreen", _flags),
     Section(
         "appointments",

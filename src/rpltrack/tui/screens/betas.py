@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 from textual import events
-from textual.app import ComposeResult
+from textual.app import ComposeResult, RenderResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
@@ -41,6 +42,9 @@ from rpltrack.tui.screens.entry_form import Answers, Checks, EntryForm, Field, o
 from rpltrack.tui.screens.forms import ask_delete
 from rpltrack.tui.widgets.key_bar import KeyBar
 
+if TYPE_CHECKING:
+    from rpltrack.store.journal import Journal
+
 MAX_LABELLED = 6  # with more draws their labels would overlap, so plotext's own ticks are used
 EMPTY_TEXT = "No betas yet — press a to add one"
 NO_DRAW = "There is no beta to choose yet. Press a to add one."
@@ -58,6 +62,53 @@ BETA_FIELDS = (
     Field("at", "Drawn at", "YYYY-MM-DD HH:MM"),
     Field("lab", "Lab", "optional"),
 )
+
+
+@record(frozen=True)
+class BetasRead:
+    """What Betas shows, read and laid out: its draws and their pairs, and each table's rows (key, cells)
+    in the zone and year they were worded for. Made in the app's warm-up thread before her first visit
+    (RpltrackApp.take_warmed), or by the screen itself."""
+
+    draws: list[BetaDraw]
+    pairs: list[BetaPair]
+    draw_rows: list[tuple[str, tuple[str, ...]]]
+    pair_rows: list[tuple[str, ...]]
+    zone: ZoneInfo
+    year: int
+
+    @classmethod
+    def of(cls, journal: Journal, zone: ZoneInfo, year: int) -> BetasRead:
+        """Read the journal and word every row: a draw of `year` without its year."""
+        draws = journal.betas()
+        cycles, pregnancies = journal.cycles(), journal.pregnancies()
+        pairs = assess_series(draws)
+        draw_rows: list[tuple[str, tuple[str, ...]]] = [
+            (
+                str(draw.id),
+                (
+                    drawn_words(draw.drawn_at.astimezone(zone), year),
+                    fmt.beta_value(draw),
+                    dpt_label(draw_dating(draw, cycles, pregnancies, zone)) or "—",
+                    draw.lab,
+                ),
+            )
+            for draw in reversed(draws)
+        ]
+        return cls(draws, pairs, draw_rows, [pair_cells(pair, zone) for pair in reversed(pairs)], zone, year)
+
+    def fits(self, zone: ZoneInfo, year: int) -> bool:
+        """Whether its rows are worded as the screen would word them now."""
+        return self.zone == zone and self.year == year
+
+
+def warm_betas(journal: Journal, now: datetime, zone: ZoneInfo) -> BetasRead:
+    """Betas' first read, in the app's warm-up thread; measuring the cells' wrapping there too leaves
+    little for the event loop when the tables are fitted on her first visit."""
+    read = BetasRead.of(journal, zone, now.astimezone(zone).year)
+    fit_widths(WARM_WIDTH, DRAW_COLUMNS, [cells for _, cells in read.draw_rows])
+    fit_widths(WARM_WIDTH, PAIR_COLUMNS, read.pair_rows)
+    return read
 
 
 class BetasScreen(SectionScreen):
@@ -78,7 +129,7 @@ class BetasScreen(SectionScreen):
         yield from self.readonly_banner()
         with Horizontal(id="betas-top"):
             yield FittedTable(id="beta-draws", cursor_type="row", zebra_stripes=True)
-            yield PlotextPlot(id="beta-chart")
+            yield SeriesChart(id="beta-chart")
         yield FittedTable(id="beta-pairs", cursor_type="row", zebra_stripes=True)
         yield Static(id="beta-labs", markup=False)
         yield Static(id="beta-ask", markup=False)
@@ -88,23 +139,14 @@ class BetasScreen(SectionScreen):
         yield KeyBar()
 
     async def reload(self) -> None:
-        draws = self.journal.betas()
-        pairs = assess_series(draws)
-        cycles, pregnancies = self.journal.cycles(), self.journal.pregnancies()
-        this_year = self.clock.now().astimezone(self.zone).year
-        self._draw_rows = [
-            (
-                str(draw.id),
-                (
-                    drawn_words(draw.drawn_at.astimezone(self.zone), this_year),
-                    fmt.beta_value(draw),
-                    dpt_label(draw_dating(draw, cycles, pregnancies, self.zone)) or "—",
-                    draw.lab,
-                ),
-            )
-            for draw in reversed(draws)
-        ]
-        self._pair_rows = [pair_cells(pair, self) for pair in reversed(pairs)]
+        now = self.clock.now().astimezone(self.zone)
+        # What the app's warm-up read and laid out in its thread, while the journal has not changed since;
+        # else read here.
+        read = self.rpl.take_warmed("betas")
+        if not (isinstance(read, BetasRead) and read.fits(self.zone, now.year)):
+            read = BetasRead.of(self.journal, self.zone, now.year)
+        draws, pairs = read.draws, read.pairs
+        self._draw_rows, self._pair_rows = read.draw_rows, read.pair_rows
         self.fill_tables()
         series = split_series(draws)[-1] if draws else []
         # Only the current series asks her to talk to her care team: an old series is history.
@@ -131,38 +173,33 @@ class BetasScreen(SectionScreen):
         priority (never mid-word), and what is still too wide scrolls sideways rather than being cut."""
         table = self.query_one("#beta-draws", FittedTable)
         selected = self.selected_id()
-        fill(table, DRAW_COLUMNS, self._draw_rows, self.app.size.width)
+        fill(table, DRAW_COLUMNS, self._draw_rows, self.width_before_layout(table))
         if selected is not None and str(selected) in {key for key, _ in self._draw_rows}:
             table.move_cursor(row=table.get_row_index(str(selected)), animate=False)
         pairs = [(str(n), row) for n, row in enumerate(self._pair_rows)]
-        fill(self.query_one("#beta-pairs", FittedTable), PAIR_COLUMNS, pairs, self.app.size.width - 2)
+        pairs_table = self.query_one("#beta-pairs", FittedTable)
+        fill(pairs_table, PAIR_COLUMNS, pairs, self.width_before_layout(pairs_table))
+
+    def width_before_layout(self, table: FittedTable) -> int:
+        """The width a table will most likely have once laid out (its stylesheet width, else the screen's):
+        filled at that width on the first read, it is not filled again when the layout confirms it."""
+        return (
+            table.styles.width.cells
+            if table.styles.width is not None and table.styles.width.cells
+            else (self.size.width or self.app.size.width)
+        )
 
     def on_fitted_table_width_changed(self) -> None:
-        self.fill_tables()
+        # Both tables are filled together: the second table's message may find them fitted already.
+        if any(
+            table.fitted_for != table.size.width for table in self.query(FittedTable).results(FittedTable)
+        ):
+            self.fill_tables()
 
     def draw_chart(self, series: list[BetaDraw]) -> None:
         """The current series on a log scale (a steady rise is a straight line); a bound is drawn at it."""
-        plot = self.query_one("#beta-chart", PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        plt.clear_figure()
-        if not series:
-            plot.refresh()
-            return
-        start = series[0].drawn_at.astimezone(UTC)
-        days = [(d.drawn_at.astimezone(UTC) - start).total_seconds() / 86400 for d in series]
-        values = [max(float(d.value.value), 1.0) for d in series]
-        plt.plot(days, values, marker="braille")
-        plt.scatter(days, values, marker="●")
-        plt.yscale("log")
-        if len(series) <= MAX_LABELLED:
-            plt.yticks(values, [fmt.beta_value(d) for d in series])
-        labels = [f"{d.drawn_at.astimezone(self.zone):%-d %b}" for d in series]
-        if len(series) <= MAX_LABELLED:
-            plt.xticks(days, labels)
-        pad = max(days[-1] * 0.08, 0.3)
-        plt.xlim(-pad, days[-1] + pad)
-        plt.title("Current series, log scale")
+        plot = self.query_one("#beta-chart", SeriesChart)
+        plot.series, plot.zone = series, self.zone
         plot.refresh()
 
     # -- the highlighted draw -------------------------------------------------------------------------
@@ -294,6 +331,41 @@ class BetasScreen(SectionScreen):
         )
 
 
+class SeriesChart(PlotextPlot):
+    """The chart of a series of draws, drawn afresh each time it is rendered: plotext takes the log of the y
+    ticks in place as it builds a log-scale figure, so building the same figure again (after a resize)
+    would take it again, misplace the ticks, and on the fourth build fail on the log of a negative number."""
+
+    series: Sequence[BetaDraw] = ()
+    zone: ZoneInfo | None = None
+
+    def render(self) -> RenderResult:
+        plot_series(self.plt, self.series, self.zone)
+        return super().render()
+
+
+def plot_series(plt: Any, series: Sequence[BetaDraw], zone: ZoneInfo | None) -> None:
+    """Draw `series` on `plt` (a cleared plotext figure), its dates in `zone`."""
+    plt.clear_data()
+    plt.clear_figure()
+    if not series or zone is None:
+        return
+    start = series[0].drawn_at.astimezone(UTC)
+    days = [(d.drawn_at.astimezone(UTC) - start).total_seconds() / 86400 for d in series]
+    values = [max(float(d.value.value), 1.0) for d in series]
+    plt.plot(days, values, marker="braille")
+    plt.scatter(days, values, marker="●")
+    plt.yscale("log")
+    if len(series) <= MAX_LABELLED:
+        plt.yticks(values, [fmt.beta_value(d) for d in series])
+    labels = [f"{d.drawn_at.astimezone(zone):%-d %b}" for d in series]
+    if len(series) <= MAX_LABELLED:
+        plt.xticks(days, labels)
+    pad = max(days[-1] * 0.08, 0.3)
+    plt.xlim(-pad, days[-1] + pad)
+    plt.title("Current series, log scale")
+
+
 def unusual_question(draw: BetaDraw) -> str:
     return (
         f"{fmt.beta_value(draw)} mIU/mL is unusually high for a beta. Please check the number and the unit "
@@ -349,6 +421,7 @@ CELL_PADDING = 2  # a DataTable cell has one cell of padding on each side
 SCROLLBAR = 2  # room kept for a table's own vertical scroll bar
 MEANING_FIRST = 24  # "What it means" grows to this before the other wrapping columns grow [app convention]
 _MEASURE = Console(width=1000, legacy_windows=False, color_system=None)
+WARM_WIDTH = 100  # any width: warming measures each cell's words, which do not depend on it
 
 
 def drawn_words(at: datetime, this_year: int) -> str:
@@ -357,11 +430,11 @@ def drawn_words(at: datetime, this_year: int) -> str:
     return f"{day} {at:%H:%M}"
 
 
-def pair_cells(pair: BetaPair, screen: BetasScreen) -> tuple[str, ...]:
+def pair_cells(pair: BetaPair, zone: ZoneInfo) -> tuple[str, ...]:
     verdict = fmt.verdict_words(pair) + (" · different labs" if pair.different_labs else "")
     return (
         f"{fmt.beta_value(pair.first)} → {fmt.beta_value(pair.second)}",
-        fmt.pair_days(pair, screen.zone),
+        fmt.pair_days(pair, zone),
         fmt.number(pair.hours),
         fmt.pair_change(pair),
         fmt.pair_doubling(pair),
@@ -384,7 +457,7 @@ def fill(
     """Clear `table` and fill it with `rows` (key, cells), its columns fitted to its width (`fallback` before
     it is laid out). Room is kept for a vertical scroll bar only when the rows are taller than the table."""
     width = table.size.width or fallback
-    table.fitted_for = table.size.width
+    table.fitted_for = width
     room = width - CELL_PADDING * len(columns)
     cells = [row for _, row in rows]
     widths = fit_widths(room, columns, cells)

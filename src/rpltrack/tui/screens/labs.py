@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
 from pathlib import PurePath
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -26,11 +26,17 @@ from rpltrack.domain.labcatalog import LABS, resolve
 from rpltrack.domain.labs import LabResult, LabTest, LabValue, canonical, format_fraction, value_words
 from rpltrack.domain.records import record
 from rpltrack.tui import format as fmt
+from rpltrack.tui.rendering import KeptRendering
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys
 from rpltrack.tui.screens.entry_form import Answers
 from rpltrack.tui.screens.forms import Picker, ask_delete
 from rpltrack.tui.screens.lab_form import LABS_CSS, LabForm
 from rpltrack.tui.widgets.key_bar import KeyBar
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from rpltrack.store.journal import Journal
 
 EMPTY_TEXT = "No lab results yet — press a to add one (TSH, vitamin D, platelets, antibodies, ...)"
 MAX_LABELLED = 5  # dates under the chart: more would run into each other on a narrow terminal
@@ -187,6 +193,19 @@ def labelled_points(days: list[float], most: int) -> list[int]:
 # -- the screen --------------------------------------------------------------------------------------
 
 
+@record(frozen=True)
+class LabsRead:
+    """Every lab result, oldest first (Journal.labs): read in the app's warm-up thread before her first
+    visit (RpltrackApp.take_warmed)."""
+
+    results: list[LabResult]
+
+
+def warm_labs(journal: Journal, now: datetime, zone: ZoneInfo) -> LabsRead:
+    """Labs' first read, in the app's warm-up thread."""
+    return LabsRead(journal.labs())
+
+
 class LabsScreen(SectionScreen):
     """One row per test (by group, her own tests last); the highlighted test's results and trend below."""
 
@@ -230,8 +249,11 @@ class LabsScreen(SectionScreen):
 
     async def reload(self, select: str | None = None) -> None:
         """Read the journal again; keep the highlighted test (or move to `select`, a test just saved)."""
+        # What the app's warm-up read in its thread, while the journal has not changed since; else read here.
+        read = self.rpl.take_warmed("labs")
+        results = read.results if isinstance(read, LabsRead) else self.journal.labs()
         by_test: dict[str, list[LabResult]] = {}
-        for result in self.journal.labs():
+        for result in results:
             by_test.setdefault(result.test, []).append(result)
         self.results = by_test
         known = {key: resolve(key) for key in by_test}
@@ -276,7 +298,9 @@ class LabsScreen(SectionScreen):
     @on(DataTable.RowHighlighted, "#lab-tests")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         key = event.row_key.value
-        if key is not None and key in self.results:
+        # The test shown already is not drawn again: a read shows its test itself, then the table says the
+        # cursor is on it.
+        if key is not None and key in self.results and key != self.shown:
             self.show_test(key)
 
     def show_test(self, key: str) -> None:
@@ -288,13 +312,25 @@ class LabsScreen(SectionScreen):
         self.query_one("#lab-detail-title", Static).update(
             f"{fmt.shown(test.name)} · {group_words(test)} · {count}"
         )
-        self.query_one("#lab-history", Static).update(history_table(test, results))
+        # Drawn once per width: Textual draws it to measure its height, then to show it.
+        self.query_one("#lab-history", Static).update(KeptRendering(history_table(test, results)))
+        self.fit_history_scroll()
         trend = trend_of(test, results)
         self.draw_chart(test, trend)
         notes = [test.note] if test.note else []
         notes.extend(trend.left_out)
         self.query_one("#lab-notes", Static).update(fmt.shown("\n".join(notes)))
         self.query_one("#lab-notes", Static).display = bool(notes)
+
+    def fit_history_scroll(self) -> None:
+        """A history with more results than the screen has lines scrolls in any case (each result takes a
+        line at least, under the header): its scroll bar is there from the start, so the table is laid out
+        once, beside the bar, rather than without it and again with it (ten years of TSH: 40 ms)."""
+        long = len(self.results.get(self.shown or "", [])) + 1 > self.app.size.height
+        self.query_one("#lab-history-scroll", VerticalScroll).set_class(long, "-scrolls")
+
+    def on_resize(self) -> None:
+        self.fit_history_scroll()
 
     def draw_chart(self, test: LabTest, trend: Trend) -> None:
         """The exact results over time, in one unit; with fewer than two there is no chart."""
