@@ -231,3 +231,20 @@ def test_fit_widths_never_narrows_numbers_and_wraps_words_by_priority(room: int,
     widths = fit_widths(room, PAIR_COLUMNS, [row])
     assert widths == expected
     assert sum(widths) <= room or widths[0] == 9  # numbers never shrink; the table scrolls instead
+
+
+async def test_the_chart_survives_resizing_again_and_again(demo_app):
+    """Each resize builds the chart again: it keeps drawing the same series (plotext used to take the log of
+    its ticks in place at each build, and the fourth build failed)."""
+    async with demo_app.run_test(size=SIZE) as pilot:
+        await pilot.press("5")
+        await pilot.pause()
+        chart = demo_app.screen.query_one("#beta-chart", PlotextPlot)
+        first = str(chart.render())
+        assert "│" in first or "┤" in first or len(first.strip()) > 0
+        for width, height in [(100, 30), (120, 40), (90, 28), (130, 44), (110, 34)]:
+            await pilot.resize_terminal(width, height)
+            await pilot.pause()
+            assert str(chart.render()).strip()
+        assert demo_app.is_running
+        assert str(chart.render()) == first  # back at the first size, the same chart
