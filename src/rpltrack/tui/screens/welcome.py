@@ -95,7 +95,7 @@ class IntroStep(WelcomeStep):
         self.done()
 
     @on(Button.Pressed, "#skip-setup")
-    def _skip_pressed(self, event: Button.Pressed) -> None:
+    def _skip_setup_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_skip_setup()
 

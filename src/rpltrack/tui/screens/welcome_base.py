@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Container, Horizontal
@@ -43,40 +44,30 @@ QUIT = Binding("q", "quit", "Quit", tooltip="quit (what you saved is kept)", id=
 class WelcomeStep(AppParts, Container):
     """One step of the welcome flow. Its id names it (and its pane, unless it has several: `pane`)."""
 
-    class Done(Message):
+    class StepMessage(Message):
+        """A message from `step` to the screen."""
+
+        def __init__(self, step: WelcomeStep) -> None:
+            super().__init__()
+            self.step = step
+
+        @property
+        def control(self) -> WelcomeStep:
+            return self.step
+
+    class Done(StepMessage):
         """The step is finished: saved (or nothing left to ask), or `skipped`. The screen shows the next."""
 
         def __init__(self, step: WelcomeStep, *, skipped: bool) -> None:
-            super().__init__()
-            self.step = step
+            super().__init__(step)
             self.skipped = skipped
 
-        @property
-        def control(self) -> WelcomeStep:
-            return self.step
-
-    class BackRequested(Message):
+    class BackRequested(StepMessage):
         """Back: the screen shows the step before this one."""
 
-        def __init__(self, step: WelcomeStep) -> None:
-            super().__init__()
-            self.step = step
-
-        @property
-        def control(self) -> WelcomeStep:
-            return self.step
-
-    class PaneShown(Message):
+    class PaneShown(StepMessage):
         """The step shows another of its panes (a template, what was added): the screen shows this step,
         with the pane's title at the top and its keys in the footer."""
-
-        def __init__(self, step: WelcomeStep) -> None:
-            super().__init__()
-            self.step = step
-
-        @property
-        def control(self) -> WelcomeStep:
-            return self.step
 
     # -- what the screen asks of a step ---------------------------------------------------------------
 
@@ -114,6 +105,39 @@ class WelcomeStep(AppParts, Container):
 
     def done(self, *, skipped: bool = False) -> None:
         self.post_message(self.Done(self, skipped=skipped))
+
+    def action_save(self) -> None:
+        """Check and save what the step's fields hold, then move on (a step without fields has none)."""
+
+    def submit(self) -> None:
+        """Enter in a field: save the step (a step of several panes may do otherwise)."""
+        self.action_save()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit()
+
+    # The buttons every step has some of, by class: save, skip, back (to the step before), continue.
+    @on(Button.Pressed, ".step-save")
+    def _save_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_save()
+
+    @on(Button.Pressed, ".step-skip")
+    def _skip_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_skip_step()
+
+    @on(Button.Pressed, ".step-back")
+    def _back_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.go_back()
+
+    @on(Button.Pressed, ".step-continue")
+    def _continue_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.done()
 
     def action_skip_step(self) -> None:
         self.done(skipped=True)
@@ -187,7 +211,27 @@ def step_buttons(pane: str, save: str, *, back: bool) -> ComposeResult:
     yield Static("", id=f"{pane}-error", classes="welcome-error", markup=False)
     with Horizontal(classes="form-buttons"):
         if save:
-            yield Button(save, variant="primary", id=f"{pane}-save")
-        yield Button("Skip", id=f"{pane}-skip")
+            yield Button(save, variant="primary", id=f"{pane}-save", classes="step-save")
+        yield Button("Skip", id=f"{pane}-skip", classes="step-skip")
         if back:
-            yield Button("Back", id=f"{pane}-back")
+            yield Button("Back", id=f"{pane}-back", classes="step-back")
+
+
+class FinishingStep(WelcomeStep):
+    """A step that does its work on a button (install the timer, lock the journal) and then has nothing left
+    to ask: until then Escape skips it, afterwards Escape (and its Continue button) moves on."""
+
+    @property
+    def finished(self) -> bool:
+        """Whether the step's work is done (or was done before): Escape moves on instead of skipping."""
+        return False
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "skip_step":
+            return not self.finished
+        if action == "next":
+            return self.finished
+        return True
+
+    def action_next(self) -> None:
+        self.done()

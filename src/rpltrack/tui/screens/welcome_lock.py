@@ -15,7 +15,7 @@ from textual.widgets import Button, Static
 
 from rpltrack.domain.display import terminal_text
 from rpltrack.tui.screens.lock import FORGET, LOCK, UNLOCK, UNRECOVERABLE, LockingDialog, open_dialog
-from rpltrack.tui.screens.welcome_base import NEXT, QUIT, SKIP_STEP, WelcomeStep
+from rpltrack.tui.screens.welcome_base import NEXT, QUIT, SKIP_STEP, FinishingStep
 from rpltrack.tui.screens.welcome_steps import Pane
 
 TITLE = "Lock your journal (optional)"
@@ -37,7 +37,7 @@ STEPS_WITH_LOCK = (
 )
 
 
-class LockStep(WelcomeStep):
+class LockStep(FinishingStep):
     """What locking does, then "Lock with a passphrase…" (the lock dialog), Skip and Back; after a lock, what
     was done and Continue. A journal locked already is said so, with Continue (Escape skips the step before,
     continues after)."""
@@ -67,10 +67,10 @@ class LockStep(WelcomeStep):
             yield Static("", id="lock-step-result", classes="welcome-text", markup=False)
             with Horizontal(classes="form-buttons", id="lock-step-ask"):
                 yield Button("Lock with a passphrase…", variant="primary", id="lock-start")
-                yield Button("Skip", id="lock-skip")
-                yield Button("Back", id="lock-back")
+                yield Button("Skip", id="lock-skip", classes="step-skip")
+                yield Button("Back", id="lock-back", classes="step-back")
             with Horizontal(classes="form-buttons", id="lock-step-after"):
-                yield Button("Continue", variant="primary", id="lock-continue")
+                yield Button("Continue", variant="primary", id="lock-continue", classes="step-continue")
 
     def on_mount(self) -> None:
         self.show_state()
@@ -87,16 +87,6 @@ class LockStep(WelcomeStep):
 
     def first_focus(self) -> Widget:
         return self.query_one("#lock-continue" if self.locked else "#lock-start", Button)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "skip_step":
-            return not self.finished
-        if action == "next":
-            return self.finished
-        return True
-
-    def action_next(self) -> None:
-        self.done()
 
     def lock_line(self) -> str:
         """What Done says of locking: what the step did, or whether the journal is locked."""
@@ -124,18 +114,3 @@ class LockStep(WelcomeStep):
         self.show_state()
         self.first_focus().focus()
         self.refresh_bindings()
-
-    @on(Button.Pressed, "#lock-skip")
-    def _skip_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_skip_step()
-
-    @on(Button.Pressed, "#lock-back")
-    def _back_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.go_back()
-
-    @on(Button.Pressed, "#lock-continue")
-    def _continue_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.done()

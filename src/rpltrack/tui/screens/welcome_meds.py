@@ -84,7 +84,7 @@ class MedicationsStep(WelcomeStep):
                 yield Static(id="added-list", classes="welcome-text", markup=False)
                 yield Static(ADDED_TEXT, classes="welcome-text", markup=False)
                 with Horizontal(classes="form-buttons"):
-                    yield Button("Continue", variant="primary", id="added-continue")
+                    yield Button("Continue", variant="primary", id="added-continue", classes="step-continue")
                     yield Button("Add another", id="added-another")
 
     # -- its panes ------------------------------------------------------------------------------------
@@ -292,20 +292,9 @@ class MedicationsStep(WelcomeStep):
 
     # -- the buttons and Enter ------------------------------------------------------------------------
 
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def submit(self) -> None:
+        """Enter in a dose field of a template applies it."""
         self.apply_template()
-
-    @on(Button.Pressed, "#medications-skip")
-    def _skip_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_skip_step()
-
-    @on(Button.Pressed, "#medications-back")
-    def _back_to_cycle(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.go_back()
 
     @on(Button.Pressed, "#template-apply")
     def _apply_pressed(self, event: Button.Pressed) -> None:
@@ -316,11 +305,6 @@ class MedicationsStep(WelcomeStep):
     def _back_to_list(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_back()
-
-    @on(Button.Pressed, "#added-continue")
-    def _continue_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.done()
 
     @on(Button.Pressed, "#added-another")
     def _another_pressed(self, event: Button.Pressed) -> None:

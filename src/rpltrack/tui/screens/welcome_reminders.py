@@ -16,7 +16,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from rpltrack.tui import format as fmt
-from rpltrack.tui.screens.welcome_base import NEXT, QUIT, SKIP_STEP, WelcomeStep
+from rpltrack.tui.screens.welcome_base import NEXT, QUIT, SKIP_STEP, FinishingStep
 from rpltrack.tui.screens.welcome_steps import (
     NOT_CHANGED,
     NOT_NOW,
@@ -27,7 +27,7 @@ from rpltrack.tui.screens.welcome_steps import (
 )
 
 
-class RemindersStep(WelcomeStep):
+class RemindersStep(FinishingStep):
     """Remind me on this computer, Not now and Back; once installing has said what it did, Continue
     (Escape skips the step before, continues after)."""
 
@@ -45,10 +45,10 @@ class RemindersStep(WelcomeStep):
             yield Static("", id="reminders-result", classes="welcome-text", markup=False)
             with Horizontal(classes="form-buttons", id="reminders-ask"):
                 yield Button("Remind me on this computer", variant="primary", id="remind-install")
-                yield Button("Not now", id="remind-skip")
-                yield Button("Back", id="reminders-back")
+                yield Button("Not now", id="remind-skip", classes="step-skip")
+                yield Button("Back", id="reminders-back", classes="step-back")
             with Horizontal(classes="form-buttons", id="reminders-after"):
-                yield Button("Continue", variant="primary", id="reminders-continue")
+                yield Button("Continue", variant="primary", id="reminders-continue", classes="step-continue")
 
     def on_mount(self) -> None:
         self.query_one("#reminders-after").display = False
@@ -57,12 +57,9 @@ class RemindersStep(WelcomeStep):
     def first_focus(self) -> Widget:
         return self.query_one("#reminders-continue" if self.install_done else "#remind-install")
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "skip_step":
-            return not self.install_done
-        if action == "next":
-            return self.install_done
-        return True
+    @property
+    def finished(self) -> bool:
+        return self.install_done
 
     def action_skip_step(self) -> None:
         if not self.outcome:
@@ -70,9 +67,6 @@ class RemindersStep(WelcomeStep):
             # does not say it is off.
             self.outcome = NOT_NOW if self.first_run else NOT_CHANGED
         self.done(skipped=True)
-
-    def action_next(self) -> None:
-        self.done()
 
     # -- installing -----------------------------------------------------------------------------------
 
@@ -126,18 +120,3 @@ class RemindersStep(WelcomeStep):
     def _install_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.start_install()
-
-    @on(Button.Pressed, "#remind-skip")
-    def _skip_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_skip_step()
-
-    @on(Button.Pressed, "#reminders-back")
-    def _back_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.go_back()
-
-    @on(Button.Pressed, "#reminders-continue")
-    def _continue_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.done()

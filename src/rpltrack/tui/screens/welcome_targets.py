@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import on
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.widget import Widget
-from textual.widgets import Button, Input, Static
+from textual.widgets import Input, Static
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.settings import SETTINGS
@@ -94,18 +93,3 @@ class TargetsStep(WelcomeStep):
                 return
             saved.append(TARGET_NAMES[key])
         self.done()
-
-    @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
-
-    @on(Button.Pressed, "#targets-save")
-    def _save_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_save()
-
-    @on(Button.Pressed, "#targets-skip")
-    def _skip_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_skip_step()
