@@ -20,7 +20,7 @@ import json, sys
 from rpltrack.cli.main import main
 rc = main(json.loads(sys.argv[1]))
 tops = {m.split(".")[0] for m in sys.modules}
-heavy = sorted(tops & {"textual", "sqlite_utils", "rich", "dataclasses", "inspect", "secrets"})
+heavy = sorted(tops & {"textual", "sqlite_utils", "rich", "typing", "dataclasses", "inspect", "secrets"})
 commands = sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("rpltrack.cli."))
 print(json.dumps({"rc": rc, "heavy": heavy, "cli": commands}))
 """
@@ -45,8 +45,8 @@ def journal_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_cli_read_paths_never_import_textual_or_sqlite_utils(journal_path, command, capsys):
     """The quick commands start fast: no Textual, no sqlite-utils (about 0.2 and 0.1 s to import), no
     dataclasses (inspect comes with it: about 9 ms; the domain classes are `record`s) and no secrets (hashlib
-    and random: about 7 ms; the calendar id is read from os.urandom). typing is imported (about 3 ms once
-    argparse has brought re): `TYPE_CHECKING` comes from it like anywhere else."""
+    and random: about 7 ms; the calendar id is read from os.urandom) and no typing (2 to 3 ms: the modules
+    these commands import say `TYPE_CHECKING = False`, as tests/test_deferred_imports.py holds them to)."""
     capsys.readouterr()
     argv = ["--db", str(journal_path), "--tz", "Europe/London", *command]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
@@ -63,7 +63,7 @@ def test_cli_read_paths_never_import_textual_or_sqlite_utils(journal_path, comma
 
 def test_remind_once_never_imports_textual_or_sqlite_utils(journal_path, tmp_path):
     """`rpltrack remind --once` runs every minute from a timer: with nothing to send it stays on the quick
-    path (no Textual, sqlite-utils or rich; desktop-notifier only when something is sent)."""
+    path (no Textual, sqlite-utils, rich or typing; desktop-notifier only when something is sent)."""
     env = {k: v for k, v in os.environ.items() if k != "DBUS_SESSION_BUS_ADDRESS"}
     env.update(PYTHONDONTWRITEBYTECODE="1", XDG_RUNTIME_DIR=str(tmp_path))  # never a real desktop
     argv = ["--db", str(journal_path), "--tz", "Europe/London", "remind", "--once", "--wait", "0"]
@@ -76,7 +76,7 @@ def test_remind_once_never_imports_textual_or_sqlite_utils(journal_path, tmp_pat
 
 
 def test_csv_export_and_import_never_import_textual_or_sqlite_utils(journal_path, tmp_path):
-    """`export csv` and `import csv` do not open the TUI: no Textual (nor sqlite-utils or rich)."""
+    """`export csv` and `import csv` do not open the TUI: no Textual (nor sqlite-utils, rich or typing)."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     folder = str(tmp_path / "export")
     for argv in (

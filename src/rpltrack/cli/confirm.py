@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import DuplicateEntry, NeedsConfirmation, ValidationError
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import TypeVar

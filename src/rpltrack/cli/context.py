@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime, time
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.clock import Clock, FixedClock, SystemClock, local_zone, zone_named
@@ -19,6 +17,8 @@ from rpltrack.paths import journal_location
 from rpltrack.store.db import NotSaved, is_encrypted
 from rpltrack.store.journal import Journal
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
@@ -131,6 +131,9 @@ class Context:
             self._journal = None
 
     def emit_json(self, payload: Any) -> None:
+        # quick path: `today` would import json (+1.5 ms)
+        import json
+
         print(terminal_json(json.dumps(payload, indent=2, ensure_ascii=False, sort_keys=False)))
 
 

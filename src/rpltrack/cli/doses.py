@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id
@@ -25,6 +24,8 @@ from rpltrack.store.doses import (
     dose_words,
 )
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rpltrack.store.doses import HistoryEntry
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import gc
 import sys
 from argparse import ArgumentTypeError
-from typing import TYPE_CHECKING
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable

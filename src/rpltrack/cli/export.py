@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import entry_id
@@ -31,6 +30,8 @@ from rpltrack.store.exporting import (
     write_files,
 )
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from datetime import date
 

@@ -11,9 +11,6 @@ import argparse
 import sys
 from pathlib import Path
 
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-from typing import TYPE_CHECKING
-
 from rpltrack.cli.confirm import confirm_or_refuse, interactive
 from rpltrack.domain.errors import ValidationError
 from rpltrack.store.crypto import (
@@ -33,6 +30,8 @@ from rpltrack.store.crypto import (
 from rpltrack.store.db import JournalError, is_encrypted, raw_connection
 from rpltrack.store.journal import Journal
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime

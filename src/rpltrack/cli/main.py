@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from rpltrack import __version__
 from rpltrack.cli import stream
@@ -24,6 +23,8 @@ from rpltrack.store.crypto import (
 from rpltrack.store.db import JournalError, errors, is_encrypted
 from rpltrack.store.journal import Journal
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any

@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
 from rpltrack.domain.display import terminal_text
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TextIO
 

@@ -14,15 +14,14 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from itertools import pairwise
 
-# typing is kept out of the command line's start-up; annotations are never evaluated.
-from typing import TYPE_CHECKING
-
 from rpltrack.domain.dating import Dating, cycle_day, days_past_transfer, dpo_equivalent
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.pregnancies import dating_cycle
 from rpltrack.domain.quantities import leading_number, quoted, refuse_non_numbers
 from rpltrack.domain.records import record, replace
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from zoneinfo import ZoneInfo

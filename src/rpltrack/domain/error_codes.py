@@ -9,7 +9,6 @@ the tests render every code with.
 
 from __future__ import annotations
 
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 from typing import TYPE_CHECKING
 
 from rpltrack.domain.errors import ValidationError

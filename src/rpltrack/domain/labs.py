@@ -14,14 +14,13 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-from typing import TYPE_CHECKING
-
 from rpltrack.domain.betas import Op
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.records import field, record
 from rpltrack.domain.words import quoted, text_change
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 

@@ -20,8 +20,9 @@ record lists its fields in the order they were passed, not in the order they wer
 from __future__ import annotations
 
 from operator import attrgetter
-from typing import TYPE_CHECKING
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from dataclasses import dataclass as record

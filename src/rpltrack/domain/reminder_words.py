@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 

@@ -11,9 +11,6 @@ from __future__ import annotations
 import shlex
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.doses import clock_change_gap, gap_hours
@@ -21,6 +18,8 @@ from rpltrack.domain.models import DoseSlot, DoseStatus, Medication, MedicationS
 from rpltrack.domain.records import record
 from rpltrack.domain.schedule import expand, is_clock_change_day, resolve_wall_time
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rpltrack.domain.errors import ValidationError
@@ -20,6 +19,8 @@ from rpltrack.domain.records import record
 from rpltrack.domain.schedule import resolve_wall_time
 from rpltrack.domain.words import text_change
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 

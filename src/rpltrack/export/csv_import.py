@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, time
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from rpltrack.domain.appointments import Appointment, AppointmentKind, Question
 from rpltrack.domain.betas import BetaDraw, HcgValue, Op
@@ -51,6 +50,8 @@ from rpltrack.export.csv_legacy import (
 from rpltrack.export.csv_read import Row, header_of, read_table
 from rpltrack.export.csv_sessions import read_sessions
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

@@ -14,7 +14,6 @@ cells renamed or split), so the importer reads every export through the current 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from rpltrack.domain.records import record
 from rpltrack.export import csv_appointments as appt
@@ -23,6 +22,8 @@ from rpltrack.export import csv_labs as lab
 from rpltrack.export import csv_medications as med
 from rpltrack.export.csv_columns import Column, headers
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

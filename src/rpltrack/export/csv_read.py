@@ -8,13 +8,14 @@ import io
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rpltrack.domain.betas import Op
 from rpltrack.domain.errors import ValidationError
 from rpltrack.export.csv_columns import BOM, Column, headers, is_number, unneutralise
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, TypeVar
 

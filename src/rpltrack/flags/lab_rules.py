@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from rpltrack.domain import settings
 from rpltrack.domain.cycles import CycleKind, EventKind
@@ -45,6 +44,8 @@ from rpltrack.flags.lab_common import (
 )
 from rpltrack.flags.model import Flag, JournalSnapshot, Number, Unjudged
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rpltrack.domain.labs import LabTest, LabValue
 

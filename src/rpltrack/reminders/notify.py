@@ -24,8 +24,6 @@ import os
 import stat
 import sys
 import time
-
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 from typing import TYPE_CHECKING
 
 from rpltrack.domain.reminder_words import Notice, Urgency

@@ -12,8 +12,6 @@ import os
 import re
 import sys
 from pathlib import Path
-
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 from typing import TYPE_CHECKING
 
 from rpltrack.domain.records import record

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.appointments import Appointment, AppointmentKind, Question
 from rpltrack.store.rows import opt_utc, utc_parse, utc_text
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

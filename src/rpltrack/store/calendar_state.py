@@ -14,10 +14,11 @@ import os
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
 
 from rpltrack.store.db import write_txn
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rpltrack.export.ics import Remembered
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain import catalog
@@ -24,6 +23,8 @@ from rpltrack.domain.schedule import day_bounds, expand
 from rpltrack.store import rows
 from rpltrack.store.medications import _ID_RE, MedicationStore, _name_matches
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

@@ -14,7 +14,6 @@ import shutil
 import stat
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import ValidationError
@@ -26,6 +25,8 @@ from rpltrack.store.db import JournalError
 from rpltrack.store.files import PARTIAL_SUFFIX, atomic_write, fsync_dir, process_gone
 from rpltrack.store.journal import Journal
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import sqlite3
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from rpltrack.domain.betas import Op
 from rpltrack.domain.labs import LabResult, LabValue, ReferenceRange
 from rpltrack.flags.model import FlagMark, MarkState
 from rpltrack.store.rows import utc_parse, utc_text
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

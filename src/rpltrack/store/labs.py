@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import DuplicateEntry, NeedsConfirmation, ValidationError
@@ -13,6 +12,8 @@ from rpltrack.store import rows
 from rpltrack.store.base import lab_conv, mark_words
 from rpltrack.store.doses import DoseStore
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
 from typing import TYPE_CHECKING
 
 from rpltrack.domain.records import field, record

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
@@ -402,6 +401,9 @@ def _v5(conn: sqlite3.Connection) -> None:
     """Treatment sessions and planned courses of them. LIT sessions once kept as labs move to sessions with
     their ids (flag marks on them keep their keys), and the change log's rows of those labs follow them, so
     undo and redo of earlier changes act on the sessions."""
+    # quick path: `today` would import json (+1.5 ms)
+    import json
+
     for statement in V5_STATEMENTS:
         conn.execute(statement)
     labs = _rows(conn, "SELECT * FROM labs WHERE test = ? ORDER BY id", (LIT_LAB,))

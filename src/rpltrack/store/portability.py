@@ -6,7 +6,6 @@ import os
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import ValidationError
@@ -28,6 +27,8 @@ from rpltrack.store.migrations import HEAD, migrate, user_version
 from rpltrack.store.protocols import ProtocolStore
 from rpltrack.store.writer import TABLES_WITH_AUDIT
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import ValidationError
@@ -15,6 +14,8 @@ from rpltrack.domain.models import (
 from rpltrack.store import rows
 from rpltrack.store.appointments import AppointmentStore
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from rpltrack.domain.cycles import Cycle
     from rpltrack.domain.protocols import ProtocolUse, SavedProtocol, Template

@@ -15,14 +15,9 @@ she pressed).
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
-
-# typing is kept out of the command line's start-up (see cli/main.py); annotations are never evaluated.
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from rpltrack.domain import reminder_words as words
 from rpltrack.domain import reminders as rules
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.models import DoseStatus
@@ -32,6 +27,8 @@ from rpltrack.domain.settings import SETTINGS, grace_from
 from rpltrack.store.db import write_txn
 from rpltrack.store.rows import opt_utc, utc_parse, utc_text
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     import sqlite3
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -92,6 +89,9 @@ def _entry(row: sqlite3.Row) -> Entry:
 
 def note_of(text: str) -> dict[str, Any]:
     """A row's note as a dict ({} when empty or not JSON)."""
+    # quick path: `remind --once` would import json (+1.5 ms)
+    import json
+
     try:
         found = json.loads(text) if text else {}
     except ValueError:
@@ -100,6 +100,9 @@ def note_of(text: str) -> dict[str, Any]:
 
 
 def _note(due: Due) -> str:
+    # quick path: `remind --once` would import json (+1.5 ms)
+    import json
+
     return json.dumps({"what": due.what, "when": due.when, "detail": due.detail}, ensure_ascii=False)
 
 
@@ -295,6 +298,9 @@ class Ledger:
                 note.pop(name, None)
             else:
                 note[name] = value
+        # quick path: `remind --once` would import json (+1.5 ms)
+        import json
+
         text = json.dumps(note, ensure_ascii=False) if note else ""
         if text != row["note"]:
             self._conn.execute(
@@ -462,7 +468,12 @@ def run_due(
         decision = rules.decide([*dues, *_stored_dues(found)], found, now)
         values, _ = _settings(journal)
         hide = values.get("reminders.discreet") == "on" if discreet is None else discreet
-        notices = words.notices(decision, now, discreet=hide) if decision.send else []
+        notices: list[Notice] = []
+        if decision.send:
+            # quick path: `remind --once` would import domain.reminder_words (+0.4 ms)
+            from rpltrack.domain import reminder_words as words
+
+            notices = words.notices(decision, now, discreet=hide)
         by_key = {o.due.key: o.due for o in decision.send}
         for due in decision.missed:
             ledger.upsert(due, State.MISSED, now)

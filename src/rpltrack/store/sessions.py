@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import DuplicateEntry, ValidationError
@@ -13,6 +12,8 @@ from rpltrack.domain.records import replace
 from rpltrack.store.base import mark_words
 from rpltrack.store.portability import PortabilityStore
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import ModuleType
     from typing import Any

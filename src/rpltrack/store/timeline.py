@@ -4,7 +4,6 @@ that undo takes back whole; and which cycle dates a day."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import DuplicateEntry, HasDependents, NeedsConfirmation, ValidationError
@@ -18,6 +17,8 @@ from rpltrack.store.cycles import (
     _summary,
 )
 
+# A quick command imports this module: typing (2-3 ms) stays out (tests/test_deferred_imports.py).
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
