@@ -159,6 +159,33 @@ def test_the_reminder_timer_makes_the_daily_backup(db_path: Path, capsys: pytest
     assert len(list(backup_dir(db_path).glob("journal-*-daily*.db"))) == 1
 
 
+def test_journals_sharing_a_folder_each_keep_their_own_daily_backups(tmp_path: Path) -> None:
+    """Two journals in one folder share its backups/: each makes its own daily backup (the first one's does
+    not stand in for the second's), and rotating one's backups never removes the other's. journal-2.db, whose
+    name begins like journal.db's, is told apart too."""
+    from rpltrack.store.backups import backup_dir, labelled_backups
+    from rpltrack.store.journal import DAILY_BACKUPS
+
+    paths = [tmp_path / "journal.db", tmp_path / "journal-2.db", tmp_path / "sister.db"]
+    for path in paths:
+        with Journal.open(path, now=s.NOW) as journal:
+            journal.add_medication(s.daily(), s.NOW)
+    for day in range(10):
+        for path in paths:
+            with Journal.open(path, now=s.NOW) as journal:
+                made = journal.daily_backup(s.NOW + timedelta(days=day))
+                assert made is not None
+                assert made.name.startswith(f"{path.stem}-")
+    names = sorted(p.name for p in backup_dir(paths[0]).iterdir())
+    assert len(names) == DAILY_BACKUPS * len(paths)
+    for path in paths:
+        kept = labelled_backups(path, "daily")
+        assert len(kept) == DAILY_BACKUPS
+        assert kept[-1].name.startswith(f"{path.stem}-20261202T")
+        with Journal.open(kept[-1]) as copy:
+            assert [m.name for m in copy.medications()] == ["aspirin"]
+
+
 # -- #14: restore verifies the whole schema ------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ is either absent or whole, and never replaces a file already there (store.files 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -48,14 +49,28 @@ def backup_dir(db_path: Path) -> Path:
 
 
 def backup_numbered(conn: sqlite3.Connection, db_path: Path, label: str, now: datetime) -> Path:
-    """A backup in the journal's backups/ folder named journal-<UTC time>-<label>.db. A retry after a failed
-    step, or a second process in the same second, must not collide with one already there: the next name
-    is numbered instead."""
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    """A backup in the journal's backups/ folder named <journal's name>-<UTC time>-<label>.db
+    (journal-20261207T080000Z-daily.db for journal.db). A retry after a failed step, or a second process in
+    the same second, must not collide with one already there: the next name is numbered instead."""
+    stamp = now.astimezone(UTC).strftime(STAMP_FORMAT)
     for n in range(1, 1000):
-        name = f"journal-{stamp}-{label}.db" if n == 1 else f"journal-{stamp}-{label}-{n}.db"
+        name = f"{db_path.stem}-{stamp}-{label}.db" if n == 1 else f"{db_path.stem}-{stamp}-{label}-{n}.db"
         try:
             return backup_to(conn, backup_dir(db_path) / name)
         except FileExistsError:
             continue
-    raise FileExistsError(backup_dir(db_path) / f"journal-{stamp}-{label}.db")
+    raise FileExistsError(backup_dir(db_path) / f"{db_path.stem}-{stamp}-{label}.db")
+
+
+STAMP_FORMAT = "%Y%m%dT%H%M%SZ"
+
+
+def labelled_backups(db_path: Path, label: str) -> list[Path]:
+    """This journal's backups with `label` (e.g. its dailies), oldest first. Another journal kept in the same
+    folder has backups/ too: its backups start with its own name, and a name that only begins like this
+    one's (journal-2.db beside journal.db) is told apart by the time stamp that must follow."""
+    folder = backup_dir(db_path)
+    if not folder.is_dir():
+        return []
+    mine = re.compile(rf"{re.escape(db_path.stem)}-[0-9]{{8}}T[0-9]{{6}}Z-{re.escape(label)}(-[0-9]+)?\.db")
+    return sorted(p for p in folder.iterdir() if mine.fullmatch(p.name))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from rpltrack.domain.errors import ValidationError
 from rpltrack.store import rows
-from rpltrack.store.backups import backup_dir, backup_numbered, backup_to
+from rpltrack.store.backups import backup_dir, backup_numbered, backup_to, labelled_backups
 from rpltrack.store.base import appointment_conv, lab_conv, timeline_conv
 from rpltrack.store.crypto import (
     UNFINISHED,
@@ -154,8 +154,7 @@ class PortabilityStore(ProtocolStore):
             return None
         folder = backup_dir(self.path)
         day = now.astimezone(UTC).strftime("%Y%m%d")
-        dailies = sorted(folder.glob("journal-*-daily*.db")) if folder.is_dir() else []
-        if any(p.name.startswith(f"journal-{day}T") for p in dailies):
+        if any(p.name.startswith(f"{self.path.stem}-{day}T") for p in labelled_backups(self.path, "daily")):
             return None
         if self.check():
             return None  # a damaged journal is never rotated in over a good backup
@@ -168,7 +167,7 @@ class PortabilityStore(ProtocolStore):
                 f"today's backup could not be written in {folder} ({reason}); your journal is unchanged. "
                 "Free some space and it is made on the next start."
             ) from exc
-        for old in sorted(folder.glob("journal-*-daily*.db"))[:-DAILY_BACKUPS]:
+        for old in labelled_backups(self.path, "daily")[:-DAILY_BACKUPS]:  # this journal's only
             old.unlink(missing_ok=True)
         return made
 
