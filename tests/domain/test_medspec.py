@@ -9,14 +9,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from rpltrack.domain.datetext import parse_date, parse_local_datetime
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.medspec import (
     MedicationInput,
     build_change,
     build_medication,
-    parse_date,
     parse_every,
-    parse_local_datetime,
     parse_supply,
     parse_taper,
     parse_time,

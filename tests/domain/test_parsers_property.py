@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rpltrack.domain import anchors, dating, medspec, quantities
+from rpltrack.domain import anchors, datetext, dating, medspec, quantities
 from rpltrack.domain.betas import parse_hcg
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.settings import parse_duration
@@ -29,8 +29,8 @@ PARSERS: dict[str, Callable[[str], object]] = {
     "times": medspec.parse_times,
     "every": medspec.parse_every,
     "weekdays": medspec.parse_weekdays,
-    "date": medspec.parse_date,
-    "datetime": lambda t: medspec.parse_local_datetime(t, LONDON),
+    "date": datetext.parse_date,
+    "datetime": lambda t: datetext.parse_local_datetime(t, LONDON),
     "duration": parse_duration,
     "taper": lambda t: medspec.parse_taper(t, "mg"),
     "event": anchors.parse_event_anchor,

@@ -10,9 +10,10 @@ import pytest
 
 from rpltrack.domain.betas import parse_hcg
 from rpltrack.domain.cycles import Cycle, CycleEvent, CycleKind, EventKind, Transfer
+from rpltrack.domain.datetext import parse_past_date
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.labcatalog import parse_lab_value, resolve
-from rpltrack.domain.medspec import MedicationInput, build_medication, parse_past_date
+from rpltrack.domain.medspec import MedicationInput, build_medication
 from rpltrack.domain.pregnancies import Outcome, Pregnancy
 
 LONDON = ZoneInfo("Europe/London")

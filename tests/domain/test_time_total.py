@@ -13,9 +13,9 @@ import pytest
 
 from rpltrack.clock import FixedClock, in_zone
 from rpltrack.domain.betas import BetaDraw, parse_hcg, split_series
+from rpltrack.domain.datetext import parse_local_datetime
 from rpltrack.domain.doses import check_dose_time, day_views, is_logged_later, likely_now, slot_state
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_local_datetime
 from rpltrack.domain.models import DoseSlot, DoseStatus, Medication, Regimen, Timing, TimingKind
 from rpltrack.domain.quantities import Quantity
 

@@ -19,9 +19,9 @@ from rpltrack.domain.appointments import (
     question_differences,
     question_words,
 )
+from rpltrack.domain.datetext import parse_local_datetime
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_local_datetime
 
 if TYPE_CHECKING:
     from datetime import datetime

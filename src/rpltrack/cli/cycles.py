@@ -19,10 +19,10 @@ from rpltrack.domain.cycles import (
     parse_cycle_kind,
     parse_event_kind,
 )
+from rpltrack.domain.datetext import parse_past_date
 from rpltrack.domain.dating import check_embryo_day
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_past_date
 
 if TYPE_CHECKING:
     from collections.abc import Callable

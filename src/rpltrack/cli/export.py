@@ -95,8 +95,8 @@ def _register_export_csv(
 
 
 def _day(text: str | None, option: str) -> date | None:
-    # quick path: `import csv` would import domain.medspec (+1.0 ms)
-    from rpltrack.domain.medspec import parse_date
+    # quick path: `import csv` would import domain.datetext (+0.4 ms)
+    from rpltrack.domain.datetext import parse_date
 
     return parse_date(text, option) if text is not None else None
 

@@ -9,6 +9,7 @@ from rpltrack.cli.confirm import confirm_or_refuse, refuse_duplicate, with_confi
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id
 from rpltrack.cli.output import say, say_edit
+from rpltrack.domain.datetext import parse_past_date
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.labcatalog import (
@@ -28,7 +29,6 @@ from rpltrack.domain.labs import (
     lab_differences,
     value_words,
 )
-from rpltrack.domain.medspec import parse_past_date
 from rpltrack.flags.model import MarkState
 from rpltrack.flags.sources import cite
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from rpltrack.cli.context import Context
 from rpltrack.cli.output import dating_json, dose_view_json, dose_view_line, iso, say
+from rpltrack.domain.datetext import parse_date
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_date
 from rpltrack.domain.plan import MAX_PLAN_DAYS, plan_days, supply_projections, waiting_medications
 from rpltrack.store.planning import plan_input
 

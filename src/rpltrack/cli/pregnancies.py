@@ -11,10 +11,10 @@ from rpltrack.cli.cycles import _changed, _cleared, _day, _delete, _duplicate
 from rpltrack.cli.entry import add_delete_command, entry_id
 from rpltrack.cli.output import iso, say
 from rpltrack.domain.betas import BetaDraw, assess_series, dpt_label, draw_dating, parse_hcg
+from rpltrack.domain.datetext import parse_local_datetime
 from rpltrack.domain.dating import parse_ga
 from rpltrack.domain.display import terminal_text
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_local_datetime
 from rpltrack.domain.pregnancies import (
     LOSS_OUTCOMES,
     OUTCOME_WORDS,

@@ -14,8 +14,8 @@ from rpltrack.cli.output import medication_json
 from rpltrack.cli.stream import write_exact
 from rpltrack.domain import catalog, protocols
 from rpltrack.domain.cycles import CYCLE_KIND_WORDS, CycleKind
+from rpltrack.domain.datetext import parse_date
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_date
 from rpltrack.domain.models import MedicationState
 from rpltrack.domain.protocol_writing import render_template, template_from_medications
 from rpltrack.domain.protocols import MAX_TEXT, check_name, parse_template

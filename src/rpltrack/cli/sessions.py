@@ -10,8 +10,9 @@ from rpltrack.cli.confirm import confirm_or_refuse, refuse_duplicate
 from rpltrack.cli.context import Context
 from rpltrack.cli.entry import add_delete_command, entry_id, whole_number
 from rpltrack.cli.output import say, say_edit
+from rpltrack.domain.datetext import parse_date
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_date, parse_time
+from rpltrack.domain.medspec import parse_time
 from rpltrack.domain.sessions import (
     Course,
     TreatmentSession,

@@ -20,8 +20,8 @@ from textual.widgets import Button, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from rpltrack.domain.appointments import KIND_WORDS, Appointment, AppointmentKind
+from rpltrack.domain.datetext import parse_local_datetime
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_local_datetime
 from rpltrack.store.db import JournalError
 from rpltrack.store.journal import JournalReadOnly
 from rpltrack.tui.errors import app_text

@@ -33,8 +33,8 @@ from rpltrack.domain.betas import (
     parse_hcg,
     split_series,
 )
+from rpltrack.domain.datetext import parse_local_datetime
 from rpltrack.domain.errors import NeedsConfirmation
-from rpltrack.domain.medspec import parse_local_datetime
 from rpltrack.domain.records import record
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys

@@ -22,8 +22,8 @@ from rpltrack.domain.cycles import (
     parse_cycle_kind,
     parse_event_kind,
 )
+from rpltrack.domain.datetext import parse_past_date
 from rpltrack.domain.dating import EMBRYO_DAYS
-from rpltrack.domain.medspec import parse_past_date
 from rpltrack.domain.records import replace
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.base import SECTION_KEYS, SECTIONS_CSS, SectionScreen, go_keys

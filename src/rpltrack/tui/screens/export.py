@@ -43,7 +43,7 @@ def default_folder() -> Path:
 
 def read_day(text: str, field: str) -> date | None:
     """'2026-01-31' as a date; None when empty."""
-    from rpltrack.domain.medspec import parse_date
+    from rpltrack.domain.datetext import parse_date
 
     return parse_date(text, field) if text.strip() else None
 

@@ -18,14 +18,8 @@ from textual.widgets.option_list import Option
 from rpltrack.clock import Clock
 from rpltrack.domain import anchors
 from rpltrack.domain.cycles import Cycle
-from rpltrack.domain.medspec import (
-    MedicationInput,
-    build_change,
-    build_medication,
-    parse_date,
-    parse_every,
-    parse_times,
-)
+from rpltrack.domain.datetext import parse_date
+from rpltrack.domain.medspec import MedicationInput, build_change, build_medication, parse_every, parse_times
 from rpltrack.domain.models import Medication, TimingKind
 from rpltrack.tui.format import shown
 from rpltrack.tui.screens.base import DIALOGS_CSS

@@ -19,8 +19,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
+from rpltrack.domain.datetext import parse_date, parse_local_datetime
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_date, parse_local_datetime
 from rpltrack.domain.models import DoseLog, DoseStatus, Medication
 from rpltrack.domain.quantities import parse_quantity
 from rpltrack.domain.records import record

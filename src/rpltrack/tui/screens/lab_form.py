@@ -16,6 +16,7 @@ from textual import on
 from textual.suggester import SuggestFromList
 from textual.widgets import Checkbox, Input, Static
 
+from rpltrack.domain.datetext import parse_past_date
 from rpltrack.domain.errors import ValidationError
 from rpltrack.domain.labcatalog import (
     LABS,
@@ -27,7 +28,6 @@ from rpltrack.domain.labcatalog import (
     split_result,
 )
 from rpltrack.domain.labs import LabKind, LabResult, LabTest
-from rpltrack.domain.medspec import parse_past_date
 from rpltrack.tui.format import shown
 from rpltrack.tui.screens.entry_form import Answers, Checks, EntryForm, Field, optional
 

@@ -14,9 +14,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
+from rpltrack.domain.datetext import parse_past_date
 from rpltrack.domain.dating import format_ga, parse_ga
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_past_date
 from rpltrack.domain.pregnancies import (
     NOT_COUNTED,
     OUTCOME_WORDS,

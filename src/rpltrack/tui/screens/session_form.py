@@ -15,8 +15,9 @@ from typing import Any
 from textual.suggester import SuggestFromList
 from textual.widgets import Input
 
+from rpltrack.domain.datetext import parse_date
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_date, parse_time
+from rpltrack.domain.medspec import parse_time
 from rpltrack.domain.sessions import (
     KIND_NAMES,
     MAX_COUNT,

@@ -14,9 +14,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from rpltrack.domain.datetext import parse_local_datetime
 from rpltrack.domain.doses import injection_sites, next_site, taken_past_grace
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_local_datetime, parse_time
+from rpltrack.domain.medspec import parse_time
 from rpltrack.domain.models import DoseStatus, DoseView, Medication, MedicationState
 from rpltrack.domain.records import record
 from rpltrack.domain.schedule import resolve_wall_time

@@ -14,8 +14,8 @@ from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rpltrack.domain.cycles import CYCLE_KIND_WORDS, Cycle, CycleKind, Transfer
+from rpltrack.domain.datetext import parse_past_date
 from rpltrack.domain.errors import ValidationError
-from rpltrack.domain.medspec import parse_past_date
 from rpltrack.store.db import JournalError
 from rpltrack.tui.errors import app_text
 from rpltrack.tui.screens.entry_form import Checks, FieldErrors
