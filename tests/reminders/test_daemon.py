@@ -221,3 +221,31 @@ def test_c7_daemon_restart_no_duplicate_no_loss(db_path: Path, tmp_path: Path) -
         assert states == dict.fromkeys(subjects.values(), "sent")
         assert [row for row in ledger(reopened) if row[1].startswith("dose:2:")] == []
         assert reopened.count("doses") == KILLS  # the aspirin logs only: nothing logged on her behalf
+
+
+def test_signals_end_the_wait_on_the_main_thread_and_are_left_alone_elsewhere(db_path: Path) -> None:
+    """SIGTERM and SIGHUP stop the session only while in the block, on the main thread, and the handlers
+    before it are back after it; on another thread (where Python lets no one set handlers) the block runs
+    as it is."""
+    import threading
+
+    journal = journal_with(db_path, at_times("08:00"))
+    session = Session(journal, FixedClock(EIGHT, LONDON), Outbox(backends=[Recording(FixedClock(EIGHT))]))
+    before = signal.getsignal(signal.SIGTERM)
+    with daemon.stopping_on_signals(session):
+        assert signal.getsignal(signal.SIGTERM) is not before
+        signal.raise_signal(signal.SIGTERM)
+        assert session.stopping
+    assert signal.getsignal(signal.SIGTERM) is before
+    ran: list[bool] = []
+
+    def elsewhere() -> None:
+        with daemon.stopping_on_signals(session):
+            ran.append(signal.getsignal(signal.SIGTERM) is before)
+
+    worker = threading.Thread(target=elsewhere)
+    worker.start()
+    worker.join()
+    assert ran == [True]
+    session.close()
+    journal.close()

@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import signal
 import sys
-import threading
 import time
 from datetime import timedelta
 
@@ -152,15 +151,16 @@ class Session:
 def stopping_on_signals(session: Session) -> Iterator[None]:
     """While in the block, SIGTERM and SIGHUP (systemd stopping the unit, the desktop session ending) end
     the wait for presses instead of killing the process, so that it takes its buttons back on the way out."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
     previous = {}
     try:
         for name in ("SIGTERM", "SIGHUP"):
             number = getattr(signal, name, None)
-            if number is not None:
+            if number is None:
+                continue
+            try:
                 previous[number] = signal.signal(number, lambda *_: session.stop())
+            except ValueError:  # only the main thread may set handlers: elsewhere the block runs without
+                break
         yield
     finally:
         for number, handler in previous.items():
