@@ -475,3 +475,26 @@ def test_appointments_with_two_upcoming_and_one_past(snap_compare, journal, cloc
     journal.appointment_done(okafor.id or 0, clock.now(), decided="Repeat aCL and LA in 12 weeks.")
     app = RpltrackApp(journal=journal, clock=clock)
     assert snap_compare(app, terminal_size=SIZE, press=["9"])
+
+
+async def test_the_time_where_it_was_entered_shows_only_when_that_clock_reads_otherwise(journal, clock):
+    """An appointment entered in another zone shows the time there too, unless that zone's clock reads the
+    same at that moment (UTC beside London in winter), where it would only say the same time twice."""
+    from zoneinfo import ZoneInfo
+
+    assert clock.zone.key == "Europe/London"
+    new_york = datetime(2026, 12, 3, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    utc = datetime(2026, 12, 4, 14, 0, tzinfo=ZoneInfo("Etc/UTC"))
+    add_appt(journal, clock, new_york, AppointmentKind.OB, with_name="Dr Ames")
+    add_appt(journal, clock, utc, AppointmentKind.RE, with_name="Dr Lee")
+    app = RpltrackApp(journal=journal, clock=clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_appointments(pilot)
+        shown = info(app)  # the soonest, Dr Ames: 14:00 in London, 09:00 in New York
+        assert "at 14:00 (09:00 America/New_York time)" in shown
+        await pilot.press("down")
+        await pilot.pause()
+        shown = info(app)
+        assert "Dr Lee" in shown
+        assert "at 14:00" in shown
+        assert "Etc/UTC" not in shown

@@ -29,6 +29,7 @@ from textual.widgets.option_list import Option
 
 from rpltrack.domain.appointments import Appointment, Question
 from rpltrack.domain.errors import ValidationError
+from rpltrack.domain.zones import zone_elsewhere
 from rpltrack.store.db import JournalError
 from rpltrack.tui import format as fmt
 from rpltrack.tui.screens.appointment_form import (
@@ -299,8 +300,9 @@ class AppointmentsScreen(SectionScreen):
         head = Text()
         head.append(fmt.shown(appt.title) + "\n", style="bold")
         head.append(f"{at:%A} {at.day} {at:%B %Y} at {at:%H:%M}")
+        # Entered in another zone whose clock reads otherwise at that moment: the time there too.
         entered_zone = getattr(appt.at.tzinfo, "key", None)
-        if entered_zone is not None and entered_zone != self.zone.key:
+        if entered_zone is not None and zone_elsewhere(entered_zone, appt.at, self.zone) is not None:
             head.append(f" ({appt.at:%H:%M} {entered_zone} time)")
         head.append("\n")
         if appt.cancelled:
