@@ -22,9 +22,7 @@ from rpltrack.store.crypto import (
     derive_key,
     new_key,
     passphrase_strength,
-    remember_in_process,
     salt_of,
-    store_key,
     stored_key,
 )
 from rpltrack.store.db import JournalError, is_encrypted, raw_connection
@@ -244,17 +242,7 @@ def _keep_in_keyring(choice: bool | None) -> bool:
     return True
 
 
-def _kept_words(kept: bool, problem: str) -> str:
-    if kept:
-        return (
-            "Its key is kept in your OS keyring: rpltrack and its reminders open the journal without asking. "
-            "`rpltrack forget-key` removes it."
-        )
-    why = f" ({problem})" if problem else ""
-    return (
-        f"Its key is kept nowhere{why}: rpltrack asks for the passphrase at every start, and reminders "
-        "only say that rpltrack is locked."
-    )
+FORGET_KEY = "`rpltrack forget-key` removes it."
 
 
 def _waiting() -> None:
@@ -283,7 +271,7 @@ def _open_for_change(ctx: Context) -> Journal:
 def cmd_lock(ctx: Context) -> int:
 
     # quick path: `export csv` would import store.locking, hashlib (+5 ms)
-    from rpltrack.store.locking import backups_words, convert
+    from rpltrack.store.locking import change_key, changed_words
 
     journal = _open_for_change(ctx)
     if journal.encrypted:
@@ -296,30 +284,19 @@ def cmd_lock(ctx: Context) -> int:
     passphrase = new_passphrase(getattr(ctx.args, "passphrase_file", None), "--passphrase-file")
     keep = _keep_in_keyring(ctx.args.keyring)
     key = new_key(passphrase)
-    problem = ""
-
-    def keep_key() -> None:
-        nonlocal problem
-        if keep:
-            problem = store_key(key)
-
-    done = convert(ctx.db_path, None, key, before_swap=keep_key, waiting=_waiting)
-    remember_in_process(key)
+    done, problem = change_key(ctx.db_path, None, key, keep=keep, waiting=_waiting)
     _known_to_reminders(ctx.db_path, key)
-    print(
-        f"Locked the journal at {ctx.db_path}: {done.rows} rows in {done.tables} tables written "
-        "encrypted and checked; the plain file is gone."
-    )
-    for line in backups_words(len(done.backups_rewritten), done.backups_left, "locked"):
+    for line in changed_words(
+        ctx.db_path, done, locked_before=False, keep=keep, problem=problem, forget=FORGET_KEY
+    ):
         print(line)
-    print(_kept_words(keep and not problem, problem if keep else ""))
     return 0
 
 
 def cmd_unlock(ctx: Context) -> int:
 
     # quick path: `export csv` would import store.locking, hashlib (+5 ms)
-    from rpltrack.store.locking import backups_words, convert
+    from rpltrack.store.locking import remove_key
 
     journal = _open_for_change(ctx)
     key = journal.journal_key
@@ -331,21 +308,8 @@ def cmd_unlock(ctx: Context) -> int:
         yes=ctx.args.yes,
     )
     ctx.close()
-    removed = False
-
-    def forget() -> None:
-        nonlocal removed
-        removed = delete_stored_key(key.salt)
-
-    done = convert(ctx.db_path, key, None, after_swap=forget, waiting=_waiting)
-    print(
-        f"Unlocked the journal at {ctx.db_path}: {done.rows} rows in {done.tables} tables written plain "
-        "and checked."
-    )
-    for line in backups_words(len(done.backups_rewritten), done.backups_left, "made plain"):
+    for line in remove_key(ctx.db_path, key, waiting=_waiting):
         print(line)
-    if removed:
-        print("Its key was removed from your OS keyring.")
     return 0
 
 
@@ -387,7 +351,7 @@ def _current_key(ctx: Context) -> JournalKey:
 def cmd_passphrase(ctx: Context) -> int:
 
     # quick path: `export csv` would import store.locking, hashlib (+5 ms)
-    from rpltrack.store.locking import backups_words, convert
+    from rpltrack.store.locking import change_key, changed_words
 
     old = _current_key(ctx)
     journal = _open_for_change_with(ctx, old)
@@ -396,27 +360,12 @@ def cmd_passphrase(ctx: Context) -> int:
     chosen = new_passphrase(ctx.args.new_passphrase_file, "--new-passphrase-file")
     keep = ctx.args.keyring if ctx.args.keyring is not None else (was_kept or _keep_in_keyring(None))
     key = new_key(chosen)
-    problem = ""
-
-    def keep_key() -> None:
-        nonlocal problem
-        if keep:
-            problem = store_key(key)
-
-    def forget_old() -> None:
-        delete_stored_key(old.salt)
-
-    done = convert(ctx.db_path, old, key, before_swap=keep_key, after_swap=forget_old, waiting=_waiting)
-    remember_in_process(key)
+    done, problem = change_key(ctx.db_path, old, key, keep=keep, waiting=_waiting)
     _known_to_reminders(ctx.db_path, key)
-    print(
-        f"Changed the passphrase of the journal at {ctx.db_path}: {done.rows} rows in {done.tables} "
-        "tables checked."
-    )
-    for line in backups_words(len(done.backups_rewritten), done.backups_left, "re-locked with it"):
+    for line in changed_words(
+        ctx.db_path, done, locked_before=True, keep=keep, problem=problem, forget=FORGET_KEY
+    ):
         print(line)
-    print("The old passphrase no longer opens the journal or its backups.")
-    print(_kept_words(keep and not problem, problem if keep else ""))
     return 0
 
 

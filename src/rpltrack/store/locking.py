@@ -19,7 +19,15 @@ from typing import TYPE_CHECKING
 
 from rpltrack.domain.records import field, record
 from rpltrack.store.backups import backup_dir
-from rpltrack.store.crypto import UNFINISHED, JournalKey, cipher_module, salt_of
+from rpltrack.store.crypto import (
+    UNFINISHED,
+    JournalKey,
+    cipher_module,
+    delete_stored_key,
+    remember_in_process,
+    salt_of,
+    store_key,
+)
 from rpltrack.store.db import (
     JournalError,
     errors,
@@ -331,6 +339,90 @@ def rewrite_file(target: Path, source_key: JournalKey | None, new_key: JournalKe
     for sidecar in (Path(f"{target}-wal"), Path(f"{target}-shm")):
         sidecar.unlink(missing_ok=True)
     fsync_dir(target.parent)
+
+
+def change_key(
+    path: Path,
+    old_key: JournalKey | None,
+    new_key: JournalKey,
+    *,
+    keep: bool,
+    waiting: Callable[[], None] | None = None,
+) -> tuple[Conversion, str]:
+    """Lock the journal at `path` (plain when `old_key` is None) with `new_key`, or change its key from
+    `old_key`, as `rpltrack lock` / `passphrase` and the app's dialogs do: the new key is known to this
+    process, and kept in the OS keyring when `keep`, once the new file is verified; the old key leaves the
+    keyring once the journal and its backups are in the new form. Returns the conversion and why the
+    keyring could not keep the key ("" when it did, or was not asked to)."""
+    problem = ""
+
+    def keep_key() -> None:
+        nonlocal problem
+        remember_in_process(new_key)
+        if keep:
+            problem = store_key(new_key)
+
+    def forget_old() -> None:
+        if old_key is not None:
+            delete_stored_key(old_key.salt)
+
+    done = convert(path, old_key, new_key, before_swap=keep_key, after_swap=forget_old, waiting=waiting)
+    remember_in_process(new_key)
+    return done, problem
+
+
+def remove_key(path: Path, key: JournalKey, *, waiting: Callable[[], None] | None = None) -> list[str]:
+    """Unlock the journal at `path` (and its backups) and take its key out of the OS keyring; what was done,
+    in words, for the command line and the app alike."""
+    removed = False
+
+    def forget() -> None:
+        nonlocal removed
+        removed = delete_stored_key(key.salt)
+
+    done = convert(path, key, None, after_swap=forget, waiting=waiting)
+    return [
+        f"Unlocked the journal at {path}: {done.rows} rows in {done.tables} tables written plain and "
+        "checked.",
+        *backups_words(len(done.backups_rewritten), done.backups_left, "made plain"),
+        *(["Its key was removed from your OS keyring."] if removed else []),
+    ]
+
+
+def changed_words(
+    path: Path, done: Conversion, *, locked_before: bool, keep: bool, problem: str, forget: str
+) -> list[str]:
+    """What change_key did, in words, for the command line and the app alike; `forget` says how to take the
+    key out of the keyring, in the front's own terms."""
+    if not locked_before:
+        lines = [
+            f"Locked the journal at {path}: {done.rows} rows in {done.tables} tables written encrypted and "
+            "checked; the plain file is gone.",
+            *backups_words(len(done.backups_rewritten), done.backups_left, "locked"),
+        ]
+    else:
+        lines = [
+            f"Changed the passphrase of the journal at {path}: {done.rows} rows in {done.tables} tables "
+            "checked.",
+            *backups_words(len(done.backups_rewritten), done.backups_left, "re-locked with it"),
+            "The old passphrase no longer opens the journal or its backups.",
+        ]
+    return [*lines, kept_words(keep, problem, forget)]
+
+
+def kept_words(keep: bool, problem: str, forget: str) -> str:
+    """Where the key is kept after she asked for the keyring (`keep`) or not; `problem`: why the keyring
+    could not keep it."""
+    if keep and not problem:
+        return (
+            "Its key is kept in your OS keyring: rpltrack and its reminders open the journal without asking. "
+            + forget
+        )
+    why = f" ({problem})" if keep and problem else ""
+    return (
+        f"Its key is kept nowhere{why}: rpltrack asks for the passphrase at every start, and reminders "
+        "only say that rpltrack is locked."
+    )
 
 
 def backups_words(rewritten: int, left: list[str], how: str) -> list[str]:

@@ -60,21 +60,8 @@ READ_ONLY = "This journal is open read-only, so it cannot be locked or unlocked.
 LOCK = "Lock the journal"
 CHANGE = "Change the passphrase"
 FORGET = "Forget the key (ask every time)"
+FORGET_KEY = f"“{FORGET}” (ctrl+p) removes it."
 UNLOCK = "Unlock (turn back into a plain file)"
-
-
-def kept_words(kept: bool, problem: str) -> str:
-    """Where the key is kept now (the command line's words, with the app's way to forget it)."""
-    if kept:
-        return (
-            "Its key is kept in your OS keyring: rpltrack and its reminders open the journal without asking. "
-            f"“{FORGET}” (ctrl+p) removes it."
-        )
-    why = f" ({problem})" if problem else ""
-    return (
-        f"Its key is kept nowhere{why}: rpltrack asks for the passphrase at every start, and reminders "
-        "only say that rpltrack is locked."
-    )
 
 
 def refusal(app: RpltrackApp) -> str:
@@ -420,31 +407,19 @@ class LockDialog(PassphraseFields):
 
     @work(thread=True, exclusive=True, group="lock-convert", exit_on_error=False)
     def run_lock(self, passphrase: str, keep: bool) -> None:
-        from rpltrack.store.locking import backups_words, convert
+        from rpltrack.store.locking import change_key, changed_words
 
         path = self.rpl.journal_path
         key = crypto.new_key(passphrase)  # about 0.2 s, before the journal is closed
         note_locked = self.rpl.note_locked
 
         def job() -> list[str]:
-            problem = ""
-
-            def keep_key() -> None:
-                nonlocal problem
-                crypto.remember_in_process(key)
-                if keep:
-                    problem = crypto.store_key(key)
-
-            done = convert(path, None, key, before_swap=keep_key, waiting=self.waiting)
-            crypto.remember_in_process(key)
+            done, problem = change_key(path, None, key, keep=keep, waiting=self.waiting)
             if note_locked is not None:
                 note_locked(path, key.journal_id)
-            return [
-                f"Locked the journal at {path}: {done.rows} rows in {done.tables} tables written encrypted "
-                "and checked; the plain file is gone.",
-                *backups_words(len(done.backups_rewritten), done.backups_left, "locked"),
-                kept_words(keep and not problem, problem if keep else ""),
-            ]
+            return changed_words(
+                path, done, locked_before=False, keep=keep, problem=problem, forget=FORGET_KEY
+            )
 
         self.convert_with(job)
 
@@ -479,7 +454,7 @@ class ChangePassphraseDialog(PassphraseFields):
 
     @work(thread=True, exclusive=True, group="lock-convert", exit_on_error=False)
     def run_change(self, current: str, passphrase: str, keep: bool) -> None:
-        from rpltrack.store.locking import backups_words, convert
+        from rpltrack.store.locking import change_key, changed_words
         from rpltrack.tui.screens.unlock import key_opens
 
         path = self.rpl.journal_path
@@ -493,28 +468,12 @@ class ChangePassphraseDialog(PassphraseFields):
         note_locked = self.rpl.note_locked
 
         def job() -> list[str]:
-            problem = ""
-
-            def keep_key() -> None:
-                nonlocal problem
-                crypto.remember_in_process(key)
-                if keep:
-                    problem = crypto.store_key(key)
-
-            def forget_old() -> None:
-                crypto.delete_stored_key(old.salt)
-
-            done = convert(path, old, key, before_swap=keep_key, after_swap=forget_old, waiting=self.waiting)
-            crypto.remember_in_process(key)
+            done, problem = change_key(path, old, key, keep=keep, waiting=self.waiting)
             if note_locked is not None:
                 note_locked(path, key.journal_id)
-            return [
-                f"Changed the passphrase of the journal at {path}: {done.rows} rows in {done.tables} tables "
-                "checked.",
-                *backups_words(len(done.backups_rewritten), done.backups_left, "re-locked with it"),
-                "The old passphrase no longer opens the journal or its backups.",
-                kept_words(keep and not problem, problem if keep else ""),
-            ]
+            return changed_words(
+                path, done, locked_before=True, keep=keep, problem=problem, forget=FORGET_KEY
+            )
 
         self.convert_with(job)
 
@@ -553,26 +512,10 @@ class UnlockJournalDialog(LockingDialog):
 
     @work(thread=True, exclusive=True, group="lock-convert", exit_on_error=False)
     def run_unlock(self, key: crypto.JournalKey) -> None:
-        from rpltrack.store.locking import backups_words, convert
+        from rpltrack.store.locking import remove_key
 
         path = self.rpl.journal_path
-
-        def job() -> list[str]:
-            removed = False
-
-            def forget() -> None:
-                nonlocal removed
-                removed = crypto.delete_stored_key(key.salt)
-
-            done = convert(path, key, None, after_swap=forget, waiting=self.waiting)
-            return [
-                f"Unlocked the journal at {path}: {done.rows} rows in {done.tables} tables written plain "
-                "and checked.",
-                *backups_words(len(done.backups_rewritten), done.backups_left, "made plain"),
-                *(["Its key was removed from your OS keyring."] if removed else []),
-            ]
-
-        self.convert_with(job)
+        self.convert_with(lambda: remove_key(path, key, waiting=self.waiting))
 
 
 class ForgetKeyDialog(LockingDialog):
