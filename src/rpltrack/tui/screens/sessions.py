@@ -464,6 +464,13 @@ class TreatmentsScreen(SectionScreen):
         await self.reload(follow=follow)
         self.announce(words, made_at)
 
+    async def edited(self, what: str, differences: list[str], made_at: datetime, follow: str) -> None:
+        """What a correction changed ('Changed X: the day from … to …'), or that nothing did."""
+        if not differences:
+            self.notify(f"Nothing changed: {what} already says that.", title="Treatments", markup=False)
+            return
+        await self.saved(f"Changed {what}: {'; '.join(differences)}", made_at, follow)
+
     # -- sessions ------------------------------------------------------------------------------------------
 
     def action_add_session(self) -> None:
@@ -510,17 +517,8 @@ class TreatmentsScreen(SectionScreen):
         async def done(saved: TreatmentSession | None) -> None:
             if saved is None:
                 return
-            words = session_differences(current, saved)
-            if not words:
-                self.notify(
-                    f"Nothing changed: {session_words(current)} already says that.",
-                    title="Treatments",
-                    markup=False,
-                )
-                return
-            await self.saved(
-                f"Changed {session_words(current)}: {'; '.join(words)}", made[-1], f"session:{session_id}"
-            )
+            differences = session_differences(current, saved)
+            await self.edited(session_words(current), differences, made[-1], f"session:{session_id}")
 
         form = SessionForm(
             "Change the treatment session",
@@ -576,17 +574,8 @@ class TreatmentsScreen(SectionScreen):
         async def done(saved: Course | None) -> None:
             if saved is None:
                 return
-            words = course_differences(current, saved)
-            if not words:
-                self.notify(
-                    f"Nothing changed: the {course_said(current)} already says that.",
-                    title="Treatments",
-                    markup=False,
-                )
-                return
-            await self.saved(
-                f"Changed the {course_said(current)}: {'; '.join(words)}", made[-1], f"course:{course_id}"
-            )
+            differences = course_differences(current, saved)
+            await self.edited(f"the {course_said(current)}", differences, made[-1], f"course:{course_id}")
 
         form = SessionForm(
             "Change the course",
